@@ -1,0 +1,3 @@
+"""Websocket URL routes."""
+
+websocket_urlpatterns = []

@@ -1,0 +1,1 @@
+"""Prompt-to-diagram generation and ranking: the ML pipeline and the Django app around it."""

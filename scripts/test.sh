@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up (if needed) and run every check: ruff, then the whole pytest suite.
+# Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system_packages.sh
+bash scripts/setup.sh
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> pytest"
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,46 @@
+"""Shared fixtures: named users as in healthchecks' BaseTestCase."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def alice(db):
+    """The owner of the data under test."""
+    return User.objects.create_user("alice", "alice@example.org", PASSWORD)
+
+
+@pytest.fixture
+def bob(db):
+    """Another user, who must never see alice's data."""
+    return User.objects.create_user("bob", "bob@example.org", PASSWORD)
+
+
+@pytest.fixture
+def admin_user(db):
+    """A staff superuser."""
+    return User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return _client_for(bob)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return _client_for(admin_user)
