@@ -61,7 +61,11 @@ def test_the_sign_up_and_log_in_pages_are_public(client, db):
 def test_it_changes_the_password(alice_client, alice):
     response = alice_client.post(
         "/accounts/password/",
-        {"old_password": PASSWORD, "new_password1": "a-new-long-pass-99", "new_password2": "a-new-long-pass-99"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-pass-99",
+            "new_password2": "a-new-long-pass-99",
+        },
     )
     assert response.status_code == 302
     alice.refresh_from_db()
