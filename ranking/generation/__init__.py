@@ -1,0 +1,1 @@
+"""Prompt-to-diagram generation: plan language, layout, synthetic data, LLM."""

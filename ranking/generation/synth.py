@@ -1,0 +1,598 @@
+"""Synthetic (prompt, plan) pairs for fine-tuning the plan-writing LLM.
+
+Each example draws a structure (a dense net, a CNN or a flowchart), writes
+the plan for it, then renders an English prompt for the same structure in one
+of many phrasings: the reference templates, terse, chatty, numbers in words.
+Prompts may ask for a style ("dashed lines", "horizontal"); the plan's style
+line honours that and is random otherwise, so sampling the style gives
+variety.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from ranking.generation import vocab
+from ranking.generation.plan import (
+    STYLE_CHOICES,
+    FlowStep,
+    Layer,
+    Plan,
+    random_style,
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training pair: a prompt, the plan text and its task family."""
+
+    prompt: str
+    plan: str
+    family: str  # "dl_model" or "flowchart"
+
+
+def generate_examples(n: int, seed: int) -> list[Example]:
+    """Return `n` synthetic examples, the same list for the same seed."""
+    rng = random.Random(seed)
+    examples = []
+    for _ in range(n):
+        roll = rng.random()
+        if roll < 0.22:
+            examples.append(_dense_example(rng))
+        elif roll < 0.42:
+            examples.append(_cnn_example(rng))
+        else:
+            examples.append(_flow_example(rng))
+    return examples
+
+
+# ---------------------------------------------------------------- numbers
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(value: int) -> str:
+    """Return `value` (0..9999) in English words ("sixty-four")."""
+    if value < 20:
+        return _ONES[value]
+    if value < 100:
+        tens, ones = divmod(value, 10)
+        return _TENS[tens] + ("-" + _ONES[ones] if ones else "")
+    if value < 1000:
+        hundreds, rest = divmod(value, 100)
+        head = _ONES[hundreds] + " hundred"
+        return head + (" and " + number_words(rest) if rest else "")
+    thousands, rest = divmod(value, 1000)
+    head = number_words(thousands) + " thousand"
+    return head + (" " + number_words(rest) if rest else "")
+
+
+def _num(rng: random.Random, value: int, wordy: bool) -> str:
+    if wordy and value <= 1000 and rng.random() < 0.7:
+        return number_words(value)
+    return str(value)
+
+
+def _join(rng: random.Random, items: list[str], spaces: bool = False) -> str:
+    """Join items as an English list with a random separator style.
+
+    Plain-space joining ("3 4 5") is only allowed for numbers, where it stays
+    unambiguous.
+    """
+    if len(items) == 1:
+        return items[0]
+    style = rng.random()
+    if style >= 0.6 and style < 0.8 and not spaces:
+        style = 0.9
+    if style < 0.4:
+        return ", ".join(items[:-1]) + (", and " if rng.random() < 0.5 else " and ") + items[-1]
+    if style < 0.6:
+        return ", ".join(items)
+    if style < 0.8:
+        return " ".join(items)
+    return " and ".join(items)
+
+
+# ---------------------------------------------------------------- style requests
+
+_STYLE_PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("orient", "down"): (
+        "top to bottom",
+        "vertical layout",
+        "drawn vertically",
+        "flowing downwards",
+    ),
+    ("orient", "right"): (
+        "left to right",
+        "horizontal layout",
+        "drawn horizontally",
+        "laid out horizontally",
+    ),
+    ("shape", "circle"): ("use circles", "circles for the nodes", "round nodes"),
+    ("shape", "box"): ("use rectangles", "boxes for every node", "square boxes"),
+    ("shape", "round"): ("rounded rectangles", "rounded boxes", "use round rectangles"),
+    ("line", "arrow"): ("with arrows", "arrows between shapes", "solid arrows"),
+    ("line", "line"): ("plain lines without arrow heads", "solid lines", "simple lines, no arrows"),
+    ("line", "dashed"): ("dashed lines", "dashed connections", "use dashed edges"),
+    ("palette", "muted"): ("muted colours", "muted colors", "soft muted palette"),
+    ("palette", "grey"): ("grey colours", "in grayscale", "gray palette"),
+    ("palette", "bright"): ("bright colours", "vivid colors", "colourful"),
+    ("palette", "blue"): ("blue tones", "in blue", "a blue palette"),
+    ("palette", "green"): ("green tones", "in green", "a green palette"),
+    ("palette", "warm"): ("warm colours", "warm colors like orange", "a warm palette"),
+    ("palette", "pastel"): ("pastel colours", "pastel colors", "soft pastel palette"),
+    ("palette", "mono"): ("black and white", "monochrome", "no colours"),
+    ("labels", "labels"): ("with labels", "label every shape", "show the names"),
+    ("labels", "nolabels"): ("without labels", "no text in the shapes", "unlabelled shapes"),
+    ("size", "small"): ("small shapes", "compact", "tiny nodes"),
+    ("size", "large"): ("large shapes", "big nodes", "make it big"),
+}
+
+
+def _style_and_request(rng: random.Random) -> tuple[dict[str, str], str]:
+    """Return a style for the plan and the prompt suffix that requests part of it."""
+    style = random_style(rng)
+    if rng.random() > 0.3:
+        return style, ""
+    keys = rng.sample(list(STYLE_CHOICES), rng.choice((1, 1, 2, 3)))
+    requests = []
+    for key in keys:
+        options = [v for (k, v) in _STYLE_PHRASES if k == key]
+        value = rng.choice(options)
+        style[key] = value
+        requests.append(rng.choice(_STYLE_PHRASES[(key, value)]))
+    text = _join(rng, requests)
+    suffix = rng.choice(
+        (". Please use {}.", ", {}.", ". Style: {}.", " ({})", ". I'd like {}.", "; {}")
+    ).format(text)
+    return style, suffix
+
+
+def _finish(rng: random.Random, prompt: str, plan: Plan, family: str) -> Example:
+    style, suffix = _style_and_request(rng)
+    if suffix:
+        prompt = prompt.rstrip(". ") + suffix
+    if rng.random() < 0.04:
+        prompt = _typo(rng, prompt)
+    return Example(prompt=prompt, plan=plan.with_style(style).to_text(), family=family)
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    """Return text with one letter dropped or doubled inside a long word."""
+    words = text.split(" ")
+    candidates = [i for i, w in enumerate(words) if w.isalpha() and len(w) > 5]
+    if not candidates:
+        return text
+    i = rng.choice(candidates)
+    w = words[i]
+    j = rng.randrange(1, len(w) - 1)
+    words[i] = w[:j] + w[j + 1 :] if rng.random() < 0.5 else w[:j] + w[j] + w[j:]
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------- dense nets
+
+_NET_NAMES = (
+    "DL model", "NN model", "neural network", "A deep learning model", "NN",
+    "Conv neural network", "neural net", "deep neural network", "MLP",
+    "multilayer perceptron", "fully connected network", "feed-forward network",
+    "dense network", "Convolutional neural network", "model",
+)  # fmt: skip
+_CONNECT = ("consist of", "with", "of", "consisting of", "that has", "having", "made of")
+
+
+def _dense_sizes(rng: random.Random) -> list[int]:
+    depth = rng.choices((2, 3, 4, 5, 6, 7, 8, 9, 10), weights=(3, 10, 10, 8, 5, 3, 2, 1, 1))[0]
+    if rng.random() < 0.55:
+        sizes = [rng.randint(1, 9) for _ in range(depth)]
+    else:
+        pool = (1, 2, 3, 4, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256, 512, 784, 1024)
+        sizes = [rng.choice(pool) for _ in range(depth)]
+        sizes[-1] = rng.choice((1, 1, 2, 3, 10))
+    return sizes
+
+
+def _dense_reference_prompt(rng: random.Random, sizes: list[int], wordy: bool) -> str:
+    n = lambda v: _num(rng, v, wordy)  # noqa: E731
+    inp = rng.choice(
+        ("{} input size", "{} input layer nodes", "{} input nodes", "{} inputs", "an input of {}")
+    ).format(n(sizes[0]))
+    hidden = sizes[1:-1]
+    out = rng.choice(
+        (
+            "{} output elements",
+            "{} output layer nodes",
+            "{} output size",
+            "{} output nodes",
+            "{} outputs",
+        )
+    ).format(n(sizes[-1]))
+    name = rng.choice(_NET_NAMES)
+    conn = rng.choice(_CONNECT)
+    if not hidden:
+        return f"{name} {conn} {inp}, and {out}"
+    where = rng.choice(
+        (
+            "in intermediate layers", "in the intermediate layers", "in hidden layers",
+            "in the hidden layer", "in mid layers", "in the mid layers", "in hiddens",
+            f"in {len(hidden)} hidden layer", f"in each of the {len(hidden)} hidden layers",
+            f"in {len(hidden)} intermediate layers",
+        )
+    )  # fmt: skip
+    hid = f"{_join(rng, [n(v) for v in hidden], spaces=True)} nodes {where}"
+    return f"{name} {conn} {inp}, {rng.choice(('', 'and '))}{hid}, and {out}"
+
+
+def _dense_free_prompt(rng: random.Random, sizes: list[int], wordy: bool) -> str:
+    n = lambda v: _num(rng, v, wordy)  # noqa: E731
+    hidden = sizes[1:-1]
+    kind = rng.random()
+    if kind < 0.25:
+        sep = rng.choice(("-", "-", "x", " "))
+        return rng.choice(
+            ("a {} MLP", "{} network", "{} net", "MLP {}", "dense net {}", "nn {}")
+        ).format(sep.join(str(v) for v in sizes))
+    if kind < 0.45:
+        layers = _join(rng, [n(v) for v in sizes], spaces=True)
+        return rng.choice(
+            (
+                "a network with layers of {} neurons",
+                "layer sizes {}",
+                "draw a fully connected net with layers {}",
+                "neural network: {}",
+            )
+        ).format(layers)
+    if hidden and len(set(hidden)) == 1 and kind < 0.65:
+        return rng.choice(
+            (
+                "{} inputs, {} hidden layers of {} and {} outputs",
+                "a net taking {} features, with {} hidden layers of {} units each, "
+                "predicting {} values",
+            )
+        ).format(n(sizes[0]), n(len(hidden)), n(hidden[0]), n(sizes[-1]))
+    opener = rng.choice(
+        (
+            "hey, could you draw me ", "please draw ", "I need a diagram of ", "can you sketch ",
+            "show me ", "make a picture of ", "draw ", "I'd like to see ", "",
+        )
+    )  # fmt: skip
+    body = f"a neural network with {n(sizes[0])} inputs"
+    if hidden:
+        body += rng.choice((", hidden layers of ", ", then ", " followed by layers of "))
+        body += _join(rng, [n(v) for v in hidden], spaces=True)
+        body += rng.choice((" neurons", " units", " nodes", ""))
+    body += rng.choice(
+        (" and {} outputs", ", ending in {} output neurons", " and an output layer of {}")
+    ).format(n(sizes[-1]))
+    return opener + body + rng.choice(("", "?", ".", " please", ", thanks!"))
+
+
+def _granularity(rng: random.Random, sizes: list[int]) -> tuple[str, str]:
+    """Return (plan flag, prompt phrase) for an explicit per-neuron/per-layer request."""
+    if rng.random() > 0.08:
+        return "", ""
+    # Only ask for every neuron where the layout can draw them all.
+    if sum(sizes) <= 60 and max(sizes) <= 24 and rng.random() < 0.5:
+        return "neurons", rng.choice(
+            (", one circle per neuron", ", draw every neuron", ", show each node")
+        )
+    return "layers", rng.choice(
+        (", one box per layer", ", draw each layer as a single shape", ", layers as blocks")
+    )
+
+
+def _dense_example(rng: random.Random) -> Example:
+    sizes = _dense_sizes(rng)
+    wordy = rng.random() < 0.15
+    if rng.random() < 0.5:
+        prompt = _dense_reference_prompt(rng, sizes, wordy)
+    else:
+        prompt = _dense_free_prompt(rng, sizes, wordy)
+    flag, phrase = _granularity(rng, sizes)
+    prompt += phrase
+    plan = Plan("net", layers=tuple(Layer("dense", v) for v in sizes), granularity=flag)
+    return _finish(rng, prompt, plan, "dl_model")
+
+
+# ---------------------------------------------------------------- CNNs
+
+
+def _cnn_layers(rng: random.Random) -> list[Layer]:
+    side = rng.choice((28, 32, 32, 64, 96, 128, 224, 256, 512, 768))
+    layers = [Layer("input", side)]
+    blocks = rng.randint(1, 7 if side >= 128 else 3)
+    for _ in range(blocks):
+        for _ in range(rng.choice((1, 1, 2, 2, 3))):
+            if side < 6:
+                break
+            mode = rng.random()
+            side -= 2
+            if mode < 0.5:
+                layers.append(Layer("conv", 3))
+            elif mode < 0.75:
+                layers.append(Layer("conv"))
+            else:
+                layers.append(Layer("conv", side, "out"))
+        if side >= 4 and rng.random() < 0.9:
+            side //= 2
+            detail = rng.choice(("", "", "max", "avg"))
+            layers.append(Layer("pool", rng.choice((2, 2, None)), detail))
+    if len(layers) == 1:
+        layers.append(Layer("conv", 3))
+    for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+        layers.append(Layer("dense", rng.choice((16, 32, 64, 128, 256, 512, 1024, 4096))))
+    layers.append(Layer("dense", rng.choice((1, 1, 2, 10, 100, 1000))))
+    return layers
+
+
+def _conv_phrase(rng: random.Random, layer: Layer, wordy: bool) -> str:
+    conv = rng.choice(("conv layer", "convolutional layer", "conv layer", "convolution"))
+    if layer.kind == "conv":
+        if layer.size is None:
+            return conv
+        if layer.detail == "out":
+            s = layer.size
+            return rng.choice(
+                (
+                    f"{conv} (output is {s} x {s})",
+                    f"{conv} (output: {s} x {s} feature map)",
+                    f"{conv} with {s}x{s} output",
+                )
+            )
+        k = _num(rng, layer.size, wordy) if wordy else str(layer.size)
+        return rng.choice(("{k} x {k} ", "{k}x{k} ", "{k} * {k} ", "{k}*{k} ")).format(k=k) + conv
+    pool = {"max": "max pooling layer", "avg": "average pooling layer"}.get(
+        layer.detail, "pooling layer"
+    )
+    if layer.size is None:
+        return pool
+    k = layer.size
+    return rng.choice(("{k} x {k} ", "{k}x{k} ", "{k} * {k} ", "{k}*{k} ")).format(k=k) + pool
+
+
+def _cnn_prompt(rng: random.Random, layers: list[Layer]) -> str:
+    wordy = rng.random() < 0.08
+    side = layers[0].size
+    dense = [layer.size for layer in layers if layer.kind == "dense"]
+    convs = [layer for layer in layers[1:] if layer.kind != "dense"]
+    name = rng.choice(_NET_NAMES[:8] + ("CNN", "convnet", "convolutional network"))
+    inp = rng.choice(
+        ("{s} * {s} input", "{s} x {s} input image", "{s}x{s} input", "{s} * {s} input image")
+    ).format(s=side)
+    parts = []
+    i = 0
+    while i < len(convs):
+        # Repeated identical conv layers may be merged ("2 3 x 3 conv layers").
+        if (
+            convs[i].kind == "conv"
+            and convs[i].size == 3
+            and convs[i].detail == ""
+            and i + 1 < len(convs)
+            and convs[i + 1] == convs[i]
+            and rng.random() < 0.4
+        ):
+            parts.append(
+                rng.choice(("2 3 x 3 conv layers", "2 3 x 3 convolutional layers", "two 3x3 convs"))
+            )
+            i += 2
+            continue
+        phrase = _conv_phrase(rng, convs[i], wordy)
+        if rng.random() < 0.3:
+            phrase = "a " + phrase
+        parts.append(phrase)
+        i += 1
+    seps = []
+    for part in parts:
+        seps.append(rng.choice(("", "", "then ", "and ", "and then ")) + part)
+    body = ", ".join(seps)
+    hidden, out = dense[:-1], dense[-1]
+    tail = ""
+    if hidden:
+        where = rng.choice(
+            (
+                "in hidden layers", "in the mid layers", "in hiddens", "in intermediate layers",
+                f"in each of the {len(hidden)} hidden layers", f"in {len(hidden)} hidden layer",
+                "in fully connected layers", "in dense layers",
+            )
+        )  # fmt: skip
+        listed = _join(rng, [str(v) for v in hidden], spaces=True)
+        tail = f", {rng.choice(('', 'then ', 'and '))}{listed} nodes {where}"
+    outp = rng.choice(
+        (
+            "{} output size",
+            "{} output nodes",
+            "{} output elements",
+            "{} output layer nodes",
+            "{} outputs",
+        )
+    )
+    tail += ", and " + outp.format(out)
+    conn = rng.choice(_CONNECT[:3])
+    if rng.random() < 0.15:
+        opener = rng.choice(("please draw ", "hey, can you draw ", "I need a diagram of ", "draw "))
+        return f"{opener}a {name.lower()} {conn} {inp}, {body}{tail}"
+    return f"{name} {conn} {inp}, {body}{tail}"
+
+
+def _cnn_example(rng: random.Random) -> Example:
+    layers = _cnn_layers(rng)
+    prompt = _cnn_prompt(rng, layers)
+    plan = Plan("cnn", layers=tuple(layers))
+    return _finish(rng, prompt, plan, "dl_model")
+
+
+# ---------------------------------------------------------------- flowcharts
+
+_FLOW_HEADS = (
+    "machine learning model", "deep learning algorithm", "process", "algorithm", "RAG process",
+    "data pre-processing algorithm", "Langchain process", "LLM process", "pipeline", "workflow",
+    "ML pipeline", "data pipeline",
+)  # fmt: skip
+_FLOW_VERBS = ("includes,", "contains,", "consists of", "has these steps:", "does the following:")
+
+
+def _data_phrase(rng: random.Random, kind: str) -> str:
+    if rng.random() < 0.1:
+        return rng.choice(vocab.EXTRA_DATA_PHRASES[kind])
+    return rng.choice(vocab.DATA_PHRASES[kind])
+
+
+def _proc_phrase(rng: random.Random) -> str:
+    kind = rng.choice(vocab.PROC_KINDS)
+    if rng.random() < 0.1:
+        return rng.choice(vocab.EXTRA_PROC_PHRASES[kind])
+    return rng.choice(vocab.PROC_PHRASES[kind])
+
+
+def _flow_steps(rng: random.Random) -> list[tuple[FlowStep, list[str], str | None, list[str]]]:
+    """Return steps with the prompt phrases behind each plan word.
+
+    Mirrors the reference generator: a main chain where each line's first
+    input is the previous line's output, ended by a line without output,
+    then side lines that attach to existing nodes of the same kind.
+    """
+    data_kinds: list[str] = []  # kinds of data nodes so far (for side lines)
+    steps = []
+    n_main = rng.choices(range(1, 9), weights=(2, 4, 8, 8, 6, 4, 2, 1))[0]
+    prev_kind: str | None = None
+    for i in range(n_main):
+        last = i == n_main - 1
+        shape = rng.random()
+        in_kinds: list[str] = []
+        out_kinds: list[str] = []
+        proc: str | None = _proc_phrase(rng)
+        if i == 0 and shape < 0.3:
+            pass  # the chain starts at the processor
+        else:
+            first = prev_kind or rng.choice(vocab.DATA_KINDS)
+            in_kinds = [first] + [
+                rng.choice(vocab.DATA_KINDS) for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))
+            ]
+        if last and rng.random() < 0.5 and in_kinds:
+            out_kinds = []  # a final line that only consumes
+        else:
+            out_kinds = [
+                rng.choice(vocab.DATA_KINDS) for _ in range(rng.choice((1, 1, 1, 1, 2, 3)))
+            ]
+        if (
+            in_kinds
+            and out_kinds
+            and len(in_kinds) == 1
+            and len(out_kinds) == 1
+            and rng.random() < 0.25
+        ):
+            proc = None  # "a PCA converts X into Y": no processor node
+        steps.append((in_kinds, proc, out_kinds))
+        data_kinds += in_kinds + out_kinds
+        prev_kind = out_kinds[0] if out_kinds else None
+        if not out_kinds:
+            break
+    for _ in range(rng.choices((0, 1, 2, 3, 4), weights=(5, 4, 3, 2, 1))[0]):
+        roll = rng.random()
+        known = rng.choice(data_kinds) if data_kinds else rng.choice(vocab.DATA_KINDS)
+        extra = [rng.choice(vocab.DATA_KINDS) for _ in range(rng.choice((0, 0, 1)))]
+        if roll < 0.4:
+            steps.append(([known] + extra, _proc_phrase(rng), []))
+        elif roll < 0.8:
+            steps.append(([], _proc_phrase(rng), [known] + extra))
+        else:
+            steps.append(([rng.choice(vocab.DATA_KINDS)], None, [known]))
+    result = []
+    for in_kinds, proc, out_kinds in steps:
+        ins = [_data_phrase(rng, k) for k in in_kinds]
+        outs = [_data_phrase(rng, k) for k in out_kinds]
+        step = FlowStep(
+            tuple(vocab.to_word(p) for p in ins),
+            vocab.to_word(proc) if proc else None,
+            tuple(vocab.to_word(p) for p in outs),
+        )
+        result.append((step, ins, proc, outs))
+    return result
+
+
+def _flow_line(rng: random.Random, ins: list[str], proc: str | None, outs: list[str]) -> str:
+    """Render one step in a reference-like or free phrasing."""
+    a = _join(rng, ins) if ins else ""
+    b = _join(rng, outs) if outs else ""
+    them = "them" if len(ins) + len(outs) > 1 else rng.choice(("it", "them"))
+    if proc is None:
+        return rng.choice(
+            (
+                f"a {_proc_phrase(rng)} converts {a} into {b}",
+                f"a {_proc_phrase(rng)} converts {a} into {b}",
+                f"{a} is converted into {b}",
+                f"convert {a} to {b}",
+            )
+        )
+    if ins and outs:
+        return rng.choice(
+            (
+                f"inputs {a}, and outputs {b} and process them with {proc}",
+                f"inputs {a}, and outputs {b} and process them with {proc}",
+                f"{proc} that inputs {a}, and outputs {b}",
+                f"{proc} that process {a}, and outputs {b}",
+                f"{proc} that handle {a}, and outputs {b}",
+                f"{proc} that, with {a} as input, and {b} as output",
+                f"{proc} that, with {a} as input, and {b} as output",
+                f"{proc} takes {a} and produces {b}",
+                f"feed {a} into {proc} to get {b}",
+            )
+        )
+    if ins:
+        return rng.choice(
+            (
+                f"inputs {a} and process {them} with {proc}",
+                f"inputs {a} and process {them} with {proc}",
+                f"{proc} that, with {a} as input",
+                f"{proc} that process {a}",
+                f"{proc} that handle {a}",
+                f"{a} goes into {proc}",
+            )
+        )
+    if outs:
+        return rng.choice(
+            (
+                f"outputs {b} and process {them} with {proc}",
+                f"{proc} that with {b} as output",
+                f"{proc} that outputs {b}",
+                f"{proc} produces {b}",
+            )
+        )
+    return f"{proc}"
+
+
+def _flow_prompt(rng: random.Random, lines: list[str]) -> str:
+    head = f"{rng.choice(_FLOW_HEADS)} that {rng.choice(_FLOW_VERBS)}"
+    if rng.random() < 0.15:
+        head = (
+            rng.choice(
+                ("hey, could you draw a ", "please draw a ", "I need a diagram of a ", "draw a ")
+            )
+            + head
+        )
+    if rng.random() < 0.25:
+        # Single-paragraph form: "first, ..., and then ..., and ...".
+        joined = lines[0]
+        for line in lines[1:]:
+            joined += rng.choice((", and then ", ", and ", ", then ")) + line
+        first = rng.choice(("first, ", "", "first, "))
+        return f"{head} {first}{joined}{rng.choice(('', '.'))}"
+    bullet = rng.choice(("- ", "* ", "- ", "• ", "", "{n}. "))
+    body = []
+    for n, line in enumerate(lines, 1):
+        body.append(bullet.format(n=n) + line)
+    end = rng.choice(("", "", "."))
+    return f"{head} \n" + "\n".join(body) + end
+
+
+def _flow_example(rng: random.Random) -> Example:
+    steps = _flow_steps(rng)
+    lines = [_flow_line(rng, ins, proc, outs) for _, ins, proc, outs in steps]
+    prompt = _flow_prompt(rng, lines)
+    plan = Plan("flow", steps=tuple(step for step, *_ in steps))
+    return _finish(rng, prompt, plan, "flowchart")
