@@ -243,7 +243,10 @@ def _layout_flow(plan: Plan) -> list[Node]:
     graph = expand_flow(plan.steps)
     if len(graph) > MAX_NODES:
         raise LayoutError(f"{len(graph)} flowchart nodes are too many to draw")
-    depth = depths(graph)
+    try:
+        depth = depths(graph)
+    except ValueError as error:
+        raise LayoutError(str(error)) from error
     n_cols = max(depth) + 1
     groups: list[list[dict]] = [[] for _ in range(n_cols)]
     for node in graph:

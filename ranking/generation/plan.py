@@ -10,10 +10,10 @@ visual choices:
     style: right box dashed blue labels small
 
     flow
-    db > cnn > png
-    png > - > db
-    db > python-code > text
-    text > pca
+    DB > CNN model > png file
+    png file > - > DB
+    database > python code > text, table
+    text > PCA > -
     style: auto mixed arrow grey labels medium
 
 See docs/plan-language.md for the full grammar. The style line is
@@ -49,7 +49,8 @@ _VALUE_TO_KEY = {v: k for k, values in STYLE_CHOICES.items() for v in values}
 
 CONV_RE = re.compile(r"^conv(\d{1,4})?$|^conv=(\d{1,4})$")
 POOL_RE = re.compile(r"^(pool|maxpool|avgpool)(\d{1,2})?$")
-ITEM_RE = re.compile(r"^[a-z0-9][a-z0-9._+#-]{0,39}$")
+# A flowchart item is a phrase copied from the prompt ("png file", "DB").
+ITEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+#'/&()-]{0,39}$")
 MAX_FLOW_LINES = 30
 MAX_LAYERS = 40
 MAX_UNITS = 100000
@@ -88,18 +89,18 @@ class Layer:
 
 @dataclass(frozen=True)
 class FlowStep:
-    """One flowchart step: inputs, an optional processor, outputs (plan words)."""
+    """One flowchart step: inputs, an optional processor, outputs (prompt phrases)."""
 
     inputs: tuple[str, ...] = ()
     proc: str | None = None
     outputs: tuple[str, ...] = ()
 
     def to_text(self) -> str:
-        """Return the step's canonical plan line `IN... > PROC > OUT...`."""
+        """Return the step's canonical plan line `IN, IN > PROC > OUT, OUT`."""
         parts = [
-            " ".join(self.inputs) or "-",
+            ", ".join(self.inputs) or "-",
             self.proc or "-",
-            " ".join(self.outputs) or "-",
+            ", ".join(self.outputs) or "-",
         ]
         return " > ".join(parts)
 
@@ -230,15 +231,15 @@ def _parse_net(words: list[str]) -> tuple[tuple[Layer, ...], str]:
 
 
 def _parse_items(text: str, what: str) -> tuple[str, ...]:
-    words = text.split()
-    if words == ["-"]:
+    if text == "-":
         return ()
-    for word in words:
-        if not ITEM_RE.match(word):
-            raise PlanError(f"bad {what} word {word!r}")
-    if not words:
+    if not text:
         raise PlanError(f"empty {what} (write '-')")
-    return tuple(words)
+    items = tuple(" ".join(item.split()) for item in text.split(","))
+    for item in items:
+        if not ITEM_RE.match(item):
+            raise PlanError(f"bad {what} {item!r}")
+    return items
 
 
 def parse_step(line: str) -> FlowStep:
@@ -254,9 +255,6 @@ def parse_step(line: str) -> FlowStep:
     proc = procs[0] if procs else None
     if proc is None and not (inputs and outputs):
         raise PlanError(f"a line without processor needs inputs and outputs: {line!r}")
-    if proc is not None and not (inputs or outputs) and len(inputs) + len(outputs) == 0:
-        # A lone processor is a valid (if odd) step: it draws one node.
-        pass
     return FlowStep(inputs, proc, outputs)
 
 

@@ -153,10 +153,18 @@ def _style_and_request(rng: random.Random) -> tuple[dict[str, str], str]:
     return style, suffix
 
 
+def _add_request(rng: random.Random, prompt: str, suffix: str) -> str:
+    """Append a style request; a bulleted prompt gets it on its own line."""
+    if "\n" in prompt and rng.random() < 0.7:
+        sentence = suffix.lstrip(".,;( ").rstrip(")")
+        return prompt.rstrip(". ") + "\n" + sentence[0].upper() + sentence[1:]
+    return prompt.rstrip(". ") + suffix
+
+
 def _finish(rng: random.Random, prompt: str, plan: Plan, family: str) -> Example:
     style, suffix = _style_and_request(rng)
     if suffix:
-        prompt = prompt.rstrip(". ") + suffix
+        prompt = _add_request(rng, prompt, suffix)
     if rng.random() < 0.04:
         prompt = _typo(rng, prompt)
     return Example(prompt=prompt, plan=plan.with_style(style).to_text(), family=family)
@@ -506,11 +514,7 @@ def _flow_steps(rng: random.Random) -> list[tuple[FlowStep, list[str], str | Non
     for in_kinds, proc, out_kinds in steps:
         ins = [_data_phrase(rng, k) for k in in_kinds]
         outs = [_data_phrase(rng, k) for k in out_kinds]
-        step = FlowStep(
-            tuple(vocab.to_word(p) for p in ins),
-            vocab.to_word(proc) if proc else None,
-            tuple(vocab.to_word(p) for p in outs),
-        )
+        step = FlowStep(tuple(ins), proc, tuple(outs))
         result.append((step, ins, proc, outs))
     return result
 

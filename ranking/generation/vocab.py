@@ -1,9 +1,9 @@
 """Flowchart vocabulary: the phrases of the reference prompts and their node kinds.
 
-The plan copies a prompt's noun phrase with hyphens for spaces
-("python code" -> `python-code`); `kind_of` maps a plan word to the node
-kind the reference generator used, for labels, shapes and for matching a
-later mention of "png file" with an earlier picture node.
+The plan copies a prompt's noun phrases verbatim ("python code", "DB");
+`kind_of` maps such a phrase to the node kind the reference generator used,
+for shapes and colours and for matching a later mention of "png file" with an
+earlier picture node.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ PROC_KINDS = tuple(PROC_PHRASES)
 
 
 def to_word(phrase: str) -> str:
-    """Return the plan word for a prompt phrase ("png file" -> "png-file")."""
-    return "-".join(phrase.lower().split())
+    """Return the lookup key of a phrase ("Png  File" -> "png file")."""
+    return " ".join(phrase.lower().split())
 
 
 def _build_kinds() -> dict[str, str]:
@@ -78,24 +78,16 @@ def _build_kinds() -> dict[str, str]:
 
 
 WORD_KINDS = _build_kinds()
-_LABEL_CASE = {
-    to_word(p): p for t in (PROC_PHRASES, EXTRA_PROC_PHRASES) for ps in t.values() for p in ps
-}
-_LABEL_CASE.update(
-    {to_word(p): p for t in (DATA_PHRASES, EXTRA_DATA_PHRASES) for ps in t.values() for p in ps}
-)
 
 
 def kind_of(word: str, as_processor: bool) -> str:
-    """Return the node kind of a plan word; unknown words get a generic kind."""
-    kind = WORD_KINDS.get(word)
+    """Return the node kind of a plan phrase; unknown phrases get a generic kind."""
+    kind = WORD_KINDS.get(to_word(word))
     if kind is None:
         return "process" if as_processor else "data"
     return kind
 
 
 def label_of(word: str) -> str:
-    """Return a display label for a plan word ("png-file" -> "png file")."""
-    if word in _LABEL_CASE:
-        return _LABEL_CASE[word]
-    return word.replace("-", " ")
+    """Return a display label for a plan phrase (the phrase as the prompt wrote it)."""
+    return word
