@@ -1,0 +1,202 @@
+"""REST endpoints: jobs, diagrams, ratings and diagram downloads.
+
+Every object is fetched through `ranking.access`, so another user's job or
+diagram is a 404 on every path. Views stay thin: rules live in
+`ranking.services` and on the models.
+"""
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ranking import services
+from ranking.access import get_diagram_for_user, get_job_for_user
+from ranking.api.serializers import (
+    DiagramSerializer,
+    JobCreateSerializer,
+    JobDetailSerializer,
+    JobSerializer,
+    RatingSerializer,
+)
+from ranking.diagrams import nodelist, render
+from ranking.models import Diagram, Job, Rating
+
+
+class OwnDataMixin:
+    # Token first so an anonymous request gets 401 with `WWW-Authenticate:
+    # Token` rather than a bare 403; a browser still signs in by session.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+
+
+class JobListCreate(OwnDataMixin, generics.ListAPIView):
+    """List the user's jobs, newest first; POST starts a new one."""
+
+    serializer_class = JobSerializer
+
+    def get_queryset(self):
+        return Job.objects.for_user(self.request.user).order_by("-created_at", "-pk")
+
+    @extend_schema(
+        request=JobCreateSerializer,
+        responses={
+            201: JobDetailSerializer,
+            400: OpenApiResponse(description="Field errors"),
+            429: OpenApiResponse(description="Too many jobs in flight"),
+        },
+    )
+    def post(self, request):
+        """Queue a job; 429 when the user already has MAX_JOBS_IN_FLIGHT jobs in flight."""
+        request_data = JobCreateSerializer(data=request.data)
+        request_data.is_valid(raise_exception=True)
+        try:
+            job = services.submit_job(request.user, **request_data.validated_data)
+        except services.JobLimitExceeded as exc:
+            return Response(
+                {"detail": str(exc), "code": "too_many_jobs", "limit": exc.limit},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        body = JobDetailSerializer(job).data
+        return Response(
+            body,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/jobs/{job.pk}/"},
+        )
+
+
+class JobDetail(OwnDataMixin, generics.RetrieveAPIView):
+    """One of the user's jobs with its progress and ranked diagrams."""
+
+    serializer_class = JobDetailSerializer
+
+    def get_object(self):
+        return get_job_for_user(self.request.user, self.kwargs["pk"])
+
+
+def _flag(value: str | None, name: str) -> bool | None:
+    """Return a query flag as a bool, None when absent; 400 for anything unreadable."""
+    if value in (None, ""):
+        return None
+    lowered = value.lower()
+    if lowered in {"1", "true", "yes"}:
+        return True
+    if lowered in {"0", "false", "no"}:
+        return False
+    raise ValidationError({name: ["Use true or false."]})
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("rated", OpenApiTypes.BOOL, description="Only rated (true) or unrated."),
+        OpenApiParameter("min_score", OpenApiTypes.FLOAT, description="Final score at least."),
+        OpenApiParameter("job", OpenApiTypes.INT, description="Only this job's diagrams."),
+    ]
+)
+class DiagramList(OwnDataMixin, generics.ListAPIView):
+    """The user's diagrams, newest first, filterable by rated/unrated, score and job."""
+
+    serializer_class = DiagramSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        params = self.request.query_params
+        diagrams = Diagram.objects.visible_to(user)
+        rated = _flag(params.get("rated"), "rated")
+        if rated is True:
+            diagrams = Diagram.objects.rated_by(user)
+        elif rated is False:
+            diagrams = Diagram.objects.unrated_by(user)
+        if params.get("min_score", "") != "":
+            try:
+                min_score = float(params["min_score"])
+            except ValueError as exc:
+                raise ValidationError({"min_score": ["Use a number from 0 to 10."]}) from exc
+            diagrams = diagrams.filter(final_score__gte=min_score)
+        if params.get("job", "") != "":
+            try:
+                diagrams = diagrams.filter(job_id=int(params["job"]))
+            except ValueError as exc:
+                raise ValidationError({"job": ["Use a job id."]}) from exc
+        return (
+            diagrams.select_related("job")
+            .prefetch_related("ratings")
+            .order_by("-created_at", "-job_id", "rank")
+        )
+
+
+class DiagramDetail(OwnDataMixin, generics.RetrieveAPIView):
+    """One of the user's diagrams."""
+
+    serializer_class = DiagramSerializer
+
+    def get_object(self):
+        return get_diagram_for_user(self.request.user, self.kwargs["pk"])
+
+
+class DiagramRating(OwnDataMixin, APIView):
+    """The user's 0-5 rating of one of their diagrams: read, set (PUT) or clear (DELETE)."""
+
+    serializer_class = RatingSerializer
+
+    def _rating(self, diagram):
+        return Rating.objects.filter(user=self.request.user, diagram=diagram).first()
+
+    @extend_schema(responses={200: RatingSerializer, 404: OpenApiResponse(description="Not rated")})
+    def get(self, request, pk):
+        """Return the rating, or 404 when the diagram is not rated yet."""
+        rating = self._rating(get_diagram_for_user(request.user, pk))
+        if rating is None:
+            raise Http404("Not rated yet.")
+        return Response(RatingSerializer(rating).data)
+
+    @extend_schema(request=RatingSerializer, responses={200: RatingSerializer})
+    def put(self, request, pk):
+        """Set or change the rating."""
+        diagram = get_diagram_for_user(request.user, pk)
+        given = RatingSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        rating = services.rate_diagram(request.user, diagram, given.validated_data["score"])
+        return Response(RatingSerializer(rating).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        """Clear the rating (204 whether or not there was one)."""
+        services.clear_rating(request.user, get_diagram_for_user(request.user, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DiagramDownload(OwnDataMixin, APIView):
+    """A diagram as SVG, PNG or node-list text; `?download=1` saves it as a file."""
+
+    kind = "svg"
+    kinds = {
+        "svg": ("image/svg+xml", "svg"),
+        "png": ("image/png", "png"),
+        "nodelist": ("text/plain; charset=utf-8", "txt"),
+    }
+
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        diagram = get_diagram_for_user(request.user, pk)
+        content_type, extension = self.kinds[self.kind]
+        if self.kind == "nodelist":
+            body = diagram.node_list.encode()
+        else:
+            drawn = nodelist.parse(diagram.node_list).diagram
+            body = (
+                render.render_svg(drawn).encode() if self.kind == "svg" else render.png_bytes(drawn)
+            )
+        response = HttpResponse(body, content_type=content_type)
+        disposition = (
+            "attachment" if _flag(request.query_params.get("download"), "download") else "inline"
+        )
+        response["Content-Disposition"] = (
+            f'{disposition}; filename="diagram-{diagram.pk}.{extension}"'
+        )
+        # A stored diagram never changes; let the browser keep it (but only for this user).
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
