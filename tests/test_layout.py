@@ -1,0 +1,215 @@
+"""The layout engine: plans become diagrams that follow the reference conventions."""
+
+import json
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from ranking.diagrams import nodelist
+from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH, SHAPES, Diagram
+from ranking.generation.baseline_parser import parse_flow_prompt, plan_from_reference
+from ranking.generation.layout import LayoutError, layout_plan, per_neuron
+from ranking.generation.plan import Plan, parse_plan
+from tests.plan_strategies import plans
+
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared/data/reference_pairs.jsonl"
+STYLE = "style: auto mixed arrow muted labels medium"
+
+try:  # the project's METRICS implementation, once it exists
+    from ranking.diagrams.structure import structural_score as _project_score
+except ImportError:  # pragma: no cover - until structure.py lands
+    _project_score = None
+
+
+def structural_score(output: Diagram, target: Diagram, dl_model: bool) -> float:
+    """Return the METRICS.md structural score of output against target."""
+    if _project_score is not None:
+        return _project_score(output, target, dl_model)
+    return _metrics_score(output.adjacency(), target.adjacency(), dl_model)
+
+
+def _metrics_score(out: dict, tgt: dict, dl_model: bool) -> float:
+    # A direct transcription of METRICS.md, used until structure.py exists.
+    if not out:
+        return 0.0
+
+    def signatures(adj):
+        degree = {n: len(t) for n, t in adj.items()}
+        return Counter(str([degree[t] for t in ts if t in degree]) for ts in adj.values())
+
+    a, b = signatures(out), signatures(tgt)
+    keys = set(a) | set(b)
+    iou = sum(min(a[k], b[k]) for k in keys) / sum(max(a[k], b[k]) for k in keys)
+    if not dl_model:
+        return iou
+    o = [len(t) for t in out.values()]
+    d = [len(t) for t in tgt.values()]
+    om, os_, dm, ds = (
+        statistics.mean(o),
+        statistics.pstdev(o),
+        statistics.mean(d),
+        statistics.pstdev(d),
+    )
+    if os_ and ds:
+        z1, z2 = (om - dm) / ds, (dm - om) / os_
+        return (iou + max(3 - abs(z1 - z2), 0) / 3) / 2
+    return iou
+
+
+def geometry_problems(diagram: Diagram) -> list[str]:
+    """Return overlap / off-canvas findings by the METRICS.md definitions."""
+    problems = []
+    nodes = diagram.nodes
+    for node in nodes:
+        left, top, right, bottom = node.box
+        if left < 0 or top < 0 or right > CANVAS_WIDTH or bottom > CANVAS_HEIGHT:
+            problems.append(f"node {node.id} off canvas")
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1 :]:
+            (l1, t1, r1, b1), (l2, t2, r2, b2) = a.box, b.box
+            if min(r1, r2) - max(l1, l2) > 1 and min(b1, b2) - max(t1, t2) > 1:
+                problems.append(f"nodes {a.id} and {b.id} overlap")
+    return problems
+
+
+def reference_pairs(task: str) -> list[dict]:
+    if not REFERENCE.exists():
+        pytest.skip(f"reference data not found at {REFERENCE}")
+    rows = [json.loads(line) for line in REFERENCE.read_text().splitlines() if line.strip()]
+    return [row for row in rows if row["task"] == task]
+
+
+def test_every_reference_network_plan_scores_one():
+    scores = []
+    for row in reference_pairs("dl_model"):
+        plan = parse_plan(plan_from_reference(row["shape_types"], row["shape_sizes"]).to_text())
+        diagram = layout_plan(plan)
+        target = nodelist.parse(row["node_list"]).diagram
+        scores.append(structural_score(diagram, target, dl_model=True))
+        assert geometry_problems(diagram) == []
+    assert len(scores) == 280
+    assert min(scores) == 1.0
+
+
+def test_reference_flowchart_transcriptions_score_high():
+    # The reference prompts cannot tell everything (random same-kind
+    # attachments, unmentioned data-to-data edges), so 1.0 is out of reach;
+    # 0.82 is what the flowgraph rules reach (docs/plan-language.md).
+    scores = []
+    for row in reference_pairs("flowchart"):
+        steps = parse_flow_prompt(row["prompt"])
+        assert steps, row["id"]
+        diagram = layout_plan(Plan("flow", steps=tuple(steps)))
+        target = nodelist.parse(row["node_list"]).diagram
+        scores.append(structural_score(diagram, target, dl_model=False))
+        assert geometry_problems(diagram) == []
+    assert statistics.mean(scores) >= 0.8
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans())
+def test_any_valid_plan_lays_out_cleanly_or_raises_layout_error(plan):
+    try:
+        diagram = layout_plan(plan)
+    except LayoutError:
+        return
+    assert geometry_problems(diagram) == []
+    ids = [node.id for node in diagram.nodes]
+    assert ids == list(range(len(ids)))
+    assert all(t in ids for node in diagram.nodes for t in node.targets)
+    assert all(node.shape in SHAPES for node in diagram.nodes)
+    if plan.style["labels"] == "labels":
+        assert all(node.label for node in diagram.nodes)
+    else:
+        assert all(node.label is None for node in diagram.nodes)
+    # The node list round-trips through the interchange format.
+    again = nodelist.parse(nodelist.dumps(diagram))
+    assert again.ok
+    assert again.diagram.adjacency() == diagram.adjacency()
+
+
+def test_layout_is_deterministic():
+    plan = parse_plan("flow\nDB > LLM > text, table\ntext > PCA > -\n" + STYLE)
+    assert nodelist.dumps(layout_plan(plan)) == nodelist.dumps(layout_plan(plan))
+
+
+def test_a_small_dense_net_gets_one_circle_per_neuron_fully_connected():
+    diagram = layout_plan(parse_plan("net 6 3 4 2\n" + STYLE))
+    assert len(diagram.nodes) == 15
+    assert all(node.shape == "circle" for node in diagram.nodes)
+    assert diagram.nodes[0].targets == [6, 7, 8]
+    assert sum(len(node.targets) for node in diagram.nodes) == 6 * 3 + 3 * 4 + 4 * 2
+
+
+def test_a_net_with_a_big_layer_pair_gets_one_shape_per_layer():
+    plan = parse_plan("net 4 6 11 7 1\n" + STYLE)
+    assert not per_neuron(plan)
+    diagram = layout_plan(plan)
+    assert [node.targets for node in diagram.nodes] == [[1], [2], [3], [4], []]
+    assert [node.label for node in diagram.nodes] == [
+        "Input 4",
+        "Dense 6",
+        "Dense 11",
+        "Dense 7",
+        "Output 1",
+    ]
+
+
+def test_an_explicit_granularity_overrides_the_convention():
+    assert len(layout_plan(parse_plan("net 6 3 4 2 layers\n" + STYLE)).nodes) == 4
+    assert len(layout_plan(parse_plan("net 4 6 11 7 1 neurons\n" + STYLE)).nodes) == 29
+
+
+def test_more_than_eight_layers_go_left_to_right_by_default():
+    deep = layout_plan(parse_plan("net 9 9 9 9 9 9 9 9 9\n" + STYLE))
+    xs = [node.x for node in deep.nodes]
+    assert xs == sorted(xs) and len(set(xs)) == 9
+    shallow = layout_plan(parse_plan("net 9 9 9 9 9 9 9 9\n" + STYLE))
+    ys = [node.y for node in shallow.nodes]
+    assert ys == sorted(ys) and len(set(ys)) == 8
+
+
+def test_orientation_style_overrides_the_default():
+    plan = parse_plan("net 9 9 9\nstyle: right")
+    xs = [node.x for node in layout_plan(plan).nodes]
+    assert len(set(xs)) == 3
+
+
+def test_cnn_layers_get_labels():
+    diagram = layout_plan(parse_plan("cnn 32 conv3 conv=28 maxpool2 256 1\n" + STYLE))
+    assert [node.label for node in diagram.nodes] == [
+        "Input 32x32",
+        "Conv 3x3",
+        "Conv out 28",
+        "Max pool 2x2",
+        "Dense 256",
+        "Output 1",
+    ]
+
+
+def test_style_changes_the_look_but_not_the_structure():
+    base = parse_plan("flow\nDB > LLM > text, table\ntext > PCA > -\n" + STYLE)
+    other = base.with_style(
+        {"shape": "circle", "line": "dashed", "palette": "blue", "labels": "nolabels"}
+    )
+    a, b = layout_plan(base), layout_plan(other)
+    assert a.adjacency() == b.adjacency()
+    assert {n.shape for n in b.nodes} == {"circle"}
+    assert {n.line for n in b.nodes} == {"dashed line"}
+    assert [n.fill for n in a.nodes] != [n.fill for n in b.nodes]
+
+
+def test_flowcharts_are_layered_by_depth():
+    plan = parse_plan("flow\nDB > LLM > text\ntext > PCA > table\n" + STYLE)
+    diagram = layout_plan(plan)
+    xs = [node.x for node in diagram.nodes]
+    assert xs == sorted(xs) and len(set(xs)) == 5
+    assert [n.label for n in diagram.nodes] == ["DB", "LLM", "text", "PCA", "table"]
+
+
+def test_it_refuses_a_plan_too_big_to_draw():
+    with pytest.raises(LayoutError):
+        layout_plan(parse_plan("net 50 50 50 neurons\n" + STYLE))
