@@ -10,7 +10,11 @@ from hypothesis import HealthCheck, given, settings
 
 from ranking.diagrams import nodelist
 from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH, SHAPES, Diagram
-from ranking.generation.baseline_parser import parse_flow_prompt, plan_from_reference
+from ranking.generation.baseline_parser import (
+    parse_flow_prompt,
+    plan_from_reference,
+    reference_plan,
+)
 from ranking.generation.layout import LayoutError, layout_plan, per_neuron
 from ranking.generation.plan import Plan, parse_plan
 from tests.plan_strategies import plans
@@ -92,6 +96,14 @@ def test_every_reference_network_plan_scores_one():
         assert geometry_problems(diagram) == []
     assert len(scores) == 280
     assert min(scores) == 1.0
+
+
+def test_every_reference_network_prompt_transcribes_to_a_plan_scoring_one():
+    for row in reference_pairs("dl_model"):
+        plan = reference_plan(row)
+        assert plan is not None, row["prompt"]
+        target = nodelist.parse(row["node_list"]).diagram
+        assert structural_score(layout_plan(plan), target, dl_model=True) == 1.0
 
 
 def test_reference_flowchart_transcriptions_score_high():

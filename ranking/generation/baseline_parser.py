@@ -117,3 +117,95 @@ def plan_from_reference(shape_types: list, shape_sizes: list) -> Plan:
                 layers.append(Layer("dense", size))
         return Plan("cnn", layers=tuple(layers))
     return Plan("net", layers=tuple(Layer("dense", size) for size in shape_sizes))
+
+
+_NUM = r"(\d+)"
+_CONV_WORD = r"(?:conv|convolutional) layers?"
+_LAYER_PATTERNS = [
+    # "2 3 x 3 conv layers": two identical conv layers.
+    (re.compile(rf"\b(\d) (\d) ?[x*] ?\d {_CONV_WORD}"), "repeat"),
+    (re.compile(rf"\b{_CONV_WORD} \(output(?: is|:) {_NUM} ?x ?\d+(?: feature map)?\)"), "out"),
+    (re.compile(rf"\b(\d) ?[x*] ?\d {_CONV_WORD}"), "kernel"),
+    (re.compile(rf"\b{_CONV_WORD}"), "conv"),
+    (re.compile(r"\b(\d) ?[x*] ?\d (max |average )?pooling layer"), "sized_pool"),
+    (re.compile(r"\b(max |average )?pooling layer"), "pool"),
+]
+_POOL_DETAIL = {"max ": "max", "average ": "avg", None: ""}
+
+
+def _cnn_layers(text: str) -> tuple[list[Layer], int]:
+    """Return the conv/pool layers written in text and where the last one ends."""
+    layers: list[Layer] = []
+    pos, end = 0, 0
+    while True:
+        best = None
+        for regex, kind in _LAYER_PATTERNS:
+            m = regex.search(text, pos)
+            if m and (best is None or m.start() < best[0].start()):
+                best = (m, kind)
+        if best is None:
+            return layers, end
+        m, kind = best
+        if kind == "repeat":
+            layers += [Layer("conv", int(m.group(2)))] * int(m.group(1))
+        elif kind == "out":
+            layers.append(Layer("conv", int(m.group(1)), "out"))
+        elif kind == "kernel":
+            layers.append(Layer("conv", int(m.group(1))))
+        elif kind == "conv":
+            layers.append(Layer("conv"))
+        elif kind == "sized_pool":
+            layers.append(Layer("pool", int(m.group(1)), _POOL_DETAIL[m.group(2)]))
+        else:
+            layers.append(Layer("pool", None, _POOL_DETAIL[m.group(1)]))
+        pos = end = m.end()
+
+
+def parse_dl_prompt(prompt: str) -> Plan | None:
+    """Return the net/cnn plan of a reference-template network prompt, or None."""
+    image = re.search(r"(\d+) ?[x*] ?\d+ input", prompt)
+    output = re.search(r"(\d+) output", prompt)
+    if not output:
+        return None
+    if image:
+        convs, end = _cnn_layers(prompt[image.end() :])
+        if not convs:
+            return None
+        rest = prompt[image.end() + end : output.start()]
+        hidden = re.search(r"((?:\d+\D{0,6}?)+) nodes in", rest)
+        dense = [int(n) for n in re.findall(r"\d+", hidden.group(1))] if hidden else []
+        layers = [Layer("input", int(image.group(1))), *convs]
+        layers += [Layer("dense", n) for n in dense + [int(output.group(1))]]
+        return Plan("cnn", layers=tuple(layers))
+    first = re.search(r"(\d+) input", prompt)
+    if not first:
+        return None
+    rest = prompt[first.end() : output.start()]
+    hidden = re.search(r"((?:\d+\D{0,6}?)+) nodes in", rest)
+    sizes = [int(first.group(1))]
+    sizes += [int(n) for n in re.findall(r"\d+", hidden.group(1))] if hidden else []
+    sizes.append(int(output.group(1)))
+    return Plan("net", layers=tuple(Layer("dense", n) for n in sizes))
+
+
+def reference_plan(row: dict) -> Plan | None:
+    """Return the plan an ideal model writes for a reference pair, or None.
+
+    Network pairs: the prompt's transcription, kept only when its layer
+    kinds and dense sizes agree with the pair's `shape_types`/`shape_sizes`.
+    Flowchart pairs: the prompt's transcription (its steps).
+    """
+    if row["task"] == "flowchart":
+        steps = parse_flow_prompt(row["prompt"])
+        return Plan("flow", steps=tuple(steps)) if steps else None
+    plan = parse_dl_prompt(row["prompt"])
+    if plan is None:
+        return None
+    kinds = ["cnn_input" if layer.kind == "input" else layer.kind for layer in plan.layers]
+    if kinds != list(row["shape_types"]):
+        return None
+    sizes = [layer.size for layer in plan.layers if layer.kind == "dense"]
+    expected = [
+        s for k, s in zip(row["shape_types"], row["shape_sizes"], strict=True) if k == "dense"
+    ]
+    return plan if sizes == expected else None

@@ -186,6 +186,7 @@ def _typo(rng: random.Random, text: str) -> str:
 # ---------------------------------------------------------------- dense nets
 
 _NET_NAMES = (
+    "CNN", "CNN model", "Convolutional neural network",
     "DL model", "NN model", "neural network", "A deep learning model", "NN",
     "Conv neural network", "neural net", "deep neural network", "MLP",
     "multilayer perceptron", "fully connected network", "feed-forward network",
@@ -205,10 +206,29 @@ def _dense_sizes(rng: random.Random) -> list[int]:
     return sizes
 
 
+def _hidden_where(rng: random.Random, count: int) -> str:
+    """Return how a prompt names the hidden layers ("in each of the 3 mid layers")."""
+    noun = rng.choice(
+        ("hidden layers", "hidden layer", "mid layers", "intermediate layers", "hiddens")
+    )
+    if count == 1:
+        return rng.choice((f"in {noun}", f"in the {noun}", "in 1 hidden layer"))
+    return rng.choice(
+        (f"in {noun}", f"in the {noun}", f"in {count} {noun}", f"in each of the {count} {noun}")
+    )
+
+
 def _dense_reference_prompt(rng: random.Random, sizes: list[int], wordy: bool) -> str:
     n = lambda v: _num(rng, v, wordy)  # noqa: E731
     inp = rng.choice(
-        ("{} input size", "{} input layer nodes", "{} input nodes", "{} inputs", "an input of {}")
+        (
+            "{} input size",
+            "{} input layer nodes",
+            "{} input nodes",
+            "{} input elements",
+            "{} inputs",
+            "an input of {}",
+        )
     ).format(n(sizes[0]))
     hidden = sizes[1:-1]
     out = rng.choice(
@@ -224,14 +244,7 @@ def _dense_reference_prompt(rng: random.Random, sizes: list[int], wordy: bool) -
     conn = rng.choice(_CONNECT)
     if not hidden:
         return f"{name} {conn} {inp}, and {out}"
-    where = rng.choice(
-        (
-            "in intermediate layers", "in the intermediate layers", "in hidden layers",
-            "in the hidden layer", "in mid layers", "in the mid layers", "in hiddens",
-            f"in {len(hidden)} hidden layer", f"in each of the {len(hidden)} hidden layers",
-            f"in {len(hidden)} intermediate layers",
-        )
-    )  # fmt: skip
+    where = _hidden_where(rng, len(hidden))
     hid = f"{_join(rng, [n(v) for v in hidden], spaces=True)} nodes {where}"
     return f"{name} {conn} {inp}, {rng.choice(('', 'and '))}{hid}, and {out}"
 
@@ -401,15 +414,11 @@ def _cnn_prompt(rng: random.Random, layers: list[Layer]) -> str:
     hidden, out = dense[:-1], dense[-1]
     tail = ""
     if hidden:
-        where = rng.choice(
-            (
-                "in hidden layers", "in the mid layers", "in hiddens", "in intermediate layers",
-                f"in each of the {len(hidden)} hidden layers", f"in {len(hidden)} hidden layer",
-                "in fully connected layers", "in dense layers",
-            )
-        )  # fmt: skip
+        where = _hidden_where(rng, len(hidden))
+        if rng.random() < 0.15:
+            where = rng.choice(("in fully connected layers", "in dense layers"))
         listed = _join(rng, [str(v) for v in hidden], spaces=True)
-        tail = f", {rng.choice(('', 'then ', 'and '))}{listed} nodes {where}"
+        tail = f", {rng.choice(('', 'then ', 'and ', 'then and '))}{listed} nodes {where}"
     outp = rng.choice(
         (
             "{} output size",
