@@ -466,59 +466,53 @@ def _proc_phrase(rng: random.Random) -> str:
     return rng.choice(vocab.PROC_PHRASES[kind])
 
 
-def _flow_steps(rng: random.Random) -> list[tuple[FlowStep, list[str], str | None, list[str]]]:
-    """Return steps with the prompt phrases behind each plan word.
+def _extra(rng: random.Random, weights: tuple[int, ...]) -> list[str]:
+    """Return random data kinds; how many is drawn with `weights` (for 0, 1, 2...)."""
+    count = rng.choices(range(len(weights)), weights=weights)[0]
+    return [rng.choice(vocab.DATA_KINDS) for _ in range(count)]
 
-    Mirrors the reference generator: a main chain where each line's first
-    input is the previous line's output, ended by a line without output,
-    then side lines that attach to existing nodes of the same kind.
+
+def _flow_steps(rng: random.Random) -> list[tuple[FlowStep, list[str], str | None, list[str]]]:
+    """Return steps with the prompt phrases behind each plan item.
+
+    Mirrors the reference generator (see flowgraph.py): a main chain where
+    each line's first input has the kind of the previous line's output, then
+    side lines that hang off existing nodes. Line forms and list lengths
+    follow the reference prompts' frequencies.
     """
     data_kinds: list[str] = []  # kinds of data nodes so far (for side lines)
     steps = []
-    n_main = rng.choices(range(1, 9), weights=(2, 4, 8, 8, 6, 4, 2, 1))[0]
+    n_main = rng.choices(range(1, 10), weights=(1, 3, 6, 8, 8, 6, 4, 2, 1))[0]
     prev_kind: str | None = None
     for i in range(n_main):
         last = i == n_main - 1
-        shape = rng.random()
-        in_kinds: list[str] = []
-        out_kinds: list[str] = []
         proc: str | None = _proc_phrase(rng)
-        if i == 0 and shape < 0.3:
-            pass  # the chain starts at the processor
-        else:
+        in_kinds: list[str] = []
+        if i > 0 or rng.random() > 0.3:  # else the chain starts at the processor
             first = prev_kind or rng.choice(vocab.DATA_KINDS)
-            in_kinds = [first] + [
-                rng.choice(vocab.DATA_KINDS) for _ in range(rng.choice((0, 0, 0, 1, 1, 2)))
-            ]
-        if last and rng.random() < 0.5 and in_kinds:
+            in_kinds = [first] + _extra(rng, (85, 12, 3))
+        if last and in_kinds and rng.random() < 0.5:
             out_kinds = []  # a final line that only consumes
         else:
-            out_kinds = [
-                rng.choice(vocab.DATA_KINDS) for _ in range(rng.choice((1, 1, 1, 1, 2, 3)))
-            ]
-        if (
-            in_kinds
-            and out_kinds
-            and len(in_kinds) == 1
-            and len(out_kinds) == 1
-            and rng.random() < 0.25
-        ):
+            out_kinds = [rng.choice(vocab.DATA_KINDS)] + _extra(rng, (85, 11, 4))
+        if len(in_kinds) == 1 and len(out_kinds) == 1 and rng.random() < 0.35:
             proc = None  # "a PCA converts X into Y": no processor node
         steps.append((in_kinds, proc, out_kinds))
         data_kinds += in_kinds + out_kinds
         prev_kind = out_kinds[0] if out_kinds else None
         if not out_kinds:
             break
-    for _ in range(rng.choices((0, 1, 2, 3, 4), weights=(5, 4, 3, 2, 1))[0]):
+    for _ in range(rng.choices(range(6), weights=(4, 4, 3, 2, 1, 1))[0]):
         roll = rng.random()
         known = rng.choice(data_kinds) if data_kinds else rng.choice(vocab.DATA_KINDS)
-        extra = [rng.choice(vocab.DATA_KINDS) for _ in range(rng.choice((0, 0, 1)))]
-        if roll < 0.4:
-            steps.append(([known] + extra, _proc_phrase(rng), []))
-        elif roll < 0.8:
-            steps.append(([], _proc_phrase(rng), [known] + extra))
-        else:
-            steps.append(([rng.choice(vocab.DATA_KINDS)], None, [known]))
+        if roll < 0.4:  # "inputs X and process it with P"
+            steps.append(([known] + _extra(rng, (85, 12, 3)), _proc_phrase(rng), []))
+        elif roll < 0.75:  # "LLM that outputs X"
+            steps.append(([], _proc_phrase(rng), [known] + _extra(rng, (85, 11, 4))))
+        elif roll < 0.9:  # "a PCA converts X into Y"
+            steps.append(([known], None, [rng.choice(vocab.DATA_KINDS)]))
+        else:  # a side branch with its own input and output
+            steps.append(([known], _proc_phrase(rng), [rng.choice(vocab.DATA_KINDS)]))
     result = []
     for in_kinds, proc, out_kinds in steps:
         ins = [_data_phrase(rng, k) for k in in_kinds]
