@@ -1,3 +1,9 @@
 """Websocket URL routes."""
 
-websocket_urlpatterns = []
+from django.urls import path
+
+from ranking.consumers import JobConsumer
+
+websocket_urlpatterns = [
+    path("ws/jobs/<int:job_id>/", JobConsumer.as_asgi(), name="ranking-ws-job"),
+]

@@ -118,6 +118,21 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# An unacked message comes back after this long; jobs of dead workers are
+# taken back much sooner by the heartbeat reaper below.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+
+# Job runtime: a running job's worker touches heartbeat_at every
+# JOB_HEARTBEAT_SECONDS; a job silent for JOB_STALE_SECONDS is re-queued
+# until it has run JOB_MAX_ATTEMPTS times, then failed.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# Dotted path of a callable(LLMConfig) -> generator; empty: the real LLM
+# (ranking.engines). The one place a test swaps in a small generator.
+JOB_GENERATOR_FACTORY = env_str("JOB_GENERATOR_FACTORY", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

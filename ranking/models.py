@@ -358,6 +358,11 @@ class Diagram(models.Model):
     final_score = models.FloatField()
     # float32 bytes of the autoencoder latent: a rating never needs a re-encode.
     latent = models.BinaryField(editable=False)
+    # Whose autoencoder made `latent`: latents of different versions live in
+    # different spaces, so k-NN only compares latents of the active version.
+    latent_scorer = models.ForeignKey(
+        ScorerVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = DiagramQuerySet.as_manager()

@@ -1,0 +1,320 @@
+"""Run one job: claim it, generate candidates, score and rank them, store the diagrams.
+
+The same `run_job` runs in the embedded worker thread and in Celery worker
+processes. The job row is the source of truth: a claim is a conditional
+UPDATE, progress is written to the row as well as published, and a worker
+that vanishes mid-job is noticed by its missing heartbeat (`requeue_stale_jobs`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ranking import engines, events
+from ranking.models import Diagram, Job, LLMConfig, Rating, ScorerVersion
+
+log = logging.getLogger(__name__)
+
+
+class JobError(Exception):
+    """A failure whose message is meant for the user and staff (no traceback needed)."""
+
+
+def worker_name() -> str:
+    """Return this process's name as recorded on the jobs it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+
+
+class Heartbeat:
+    """Touch the job's heartbeat from a side thread while the job runs.
+
+    Model loading or one long generate call may report nothing for a while;
+    the heartbeat tells the reaper the worker is still alive regardless.
+    """
+
+    def __init__(self, job_id: int, interval: float):
+        self.job_id = job_id
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _run(self):
+        try:
+            while not self._stop.wait(self.interval):
+                Job(pk=self.job_id).beat()
+        except Exception:
+            log.exception("heartbeat of job %s stopped", self.job_id)
+        finally:
+            connection.close()
+
+
+class ProgressReporter:
+    """Keep a job's progress on its row and publish it to the job's websocket group.
+
+    Token counts arrive many times a second: they are published at most every
+    PUBLISH_EVERY seconds and written at most every PERSIST_EVERY seconds;
+    stage changes and finished candidates always go out at once.
+    """
+
+    PUBLISH_EVERY = 0.25
+    PERSIST_EVERY = 1.0
+
+    def __init__(self, job: Job):
+        self.job_id = job.pk
+        self.stage = job.stage
+        self.progress = {
+            "count": job.count,
+            "tokens": [0] * job.count,
+            "tokens_total": 0,
+            "finished": 0,
+            "candidates": [],
+            "message": "",
+        }
+        if (job.progress or {}).get("requeued"):
+            self.progress["requeued"] = job.progress["requeued"]
+        self._published = 0.0
+        self._persisted = 0.0
+        self._lock = threading.Lock()
+
+    def set_stage(self, stage: str, message: str = "") -> None:
+        """Enter a new stage and tell everyone now."""
+        with self._lock:
+            self.stage = stage
+            self.progress["message"] = message
+        self._flush(force=True)
+
+    def tokens(self, per_candidate, finished: int | None = None) -> None:
+        """Record tokens generated so far for each candidate."""
+        with self._lock:
+            counts = [int(n) for n in per_candidate][: self.progress["count"]]
+            counts += [0] * (self.progress["count"] - len(counts))
+            self.progress["tokens"] = counts
+            self.progress["tokens_total"] = sum(counts)
+            if finished is not None:
+                self.progress["finished"] = int(finished)
+        self._flush(force=False)
+
+    def candidate(self, index: int, node_list: str, plan: str = "", svg: str = "") -> None:
+        """Record a finished candidate and send it so the page can show it at once."""
+        entry = {"index": index, "node_list": node_list, "plan": plan, "svg": svg}
+        with self._lock:
+            self.progress["candidates"].append(entry)
+            self.progress["finished"] = max(
+                self.progress["finished"], len(self.progress["candidates"])
+            )
+        self._persist()
+        events.publish(self.job_id, {"type": "candidate", "stage": self.stage, **entry})
+        self._flush(force=True)
+
+    def note(self, **values) -> None:
+        """Store extra facts in the progress (e.g. whether the ranking was personalised)."""
+        with self._lock:
+            self.progress.update(values)
+        self._persist()
+
+    def snapshot(self) -> dict:
+        """Return a copy of the progress without the heavy candidate bodies."""
+        with self._lock:
+            light = {k: v for k, v in self.progress.items() if k != "candidates"}
+            return {**light, "tokens": list(self.progress["tokens"])}
+
+    def _flush(self, force: bool) -> None:
+        now = time.monotonic()
+        if force or now - self._persisted >= self.PERSIST_EVERY:
+            self._persist()
+        if force or now - self._published >= self.PUBLISH_EVERY:
+            self._published = now
+            events.publish(
+                self.job_id, {"type": "progress", "stage": self.stage, "progress": self.snapshot()}
+            )
+
+    def _persist(self) -> None:
+        with self._lock:
+            self._persisted = time.monotonic()
+            progress = {**self.progress, "candidates": list(self.progress["candidates"])}
+            stage = self.stage
+        # Only while still running: a job the reaper took back is not ours to write.
+        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+            stage=stage, progress=progress, heartbeat_at=timezone.now()
+        )
+
+
+def run_job(job_id: int, worker: str | None = None) -> str:
+    """Run queued job `job_id` to done or failed; return its final status or "skipped".
+
+    Skips a job that is not queued (another worker claimed it, or a duplicate
+    message arrived after it finished). Never raises for a pipeline failure:
+    the job is marked failed with the reason and an `error` event goes out.
+    """
+    close_old_connections()
+    try:
+        job = Job.objects.get(pk=job_id)
+    except Job.DoesNotExist:
+        log.warning("job %s vanished before it ran", job_id)
+        return "skipped"
+    if not job.mark_running(worker or worker_name()):
+        return "skipped"
+    reporter = ProgressReporter(job)
+    try:
+        with Heartbeat(job.pk, settings.JOB_HEARTBEAT_SECONDS):
+            _run_claimed(job, reporter)
+        return Job.Status.DONE
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, JobError):
+            log.exception("job %s failed", job.pk)
+        else:
+            log.warning("job %s failed: %s", job.pk, reason)
+        fail_job(job, reason)
+        return Job.Status.FAILED
+    finally:
+        close_old_connections()
+
+
+def fail_job(job: Job, reason: str) -> None:
+    """Mark `job` failed with `reason` and tell its websocket group."""
+    if job.mark_failed(reason):
+        events.publish(job.pk, {"type": "error", "status": Job.Status.FAILED, "error": reason})
+
+
+def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
+    # Read the active registrations now, per job: a model staff activated
+    # a moment ago is used without restarting the worker.
+    llm_config = LLMConfig.objects.active()
+    scorer_version = ScorerVersion.objects.active()
+    if llm_config is None:
+        raise JobError("No LLM configuration is active: staff must activate one in the admin.")
+    if scorer_version is None:
+        raise JobError("No scorer version is active: staff must activate one in the admin.")
+    Job.objects.filter(pk=job.pk).update(llm_config=llm_config, scorer=scorer_version)
+
+    reporter.set_stage(Job.Stage.LOADING_MODEL, f"Loading {llm_config.name}")
+    generator = engines.generator_for(llm_config)
+    scorer = engines.scorer_for(scorer_version)
+
+    reporter.set_stage(Job.Stage.GENERATING)
+    candidates = engines.generate(job.prompt, job.count, generator, reporter)
+    if not candidates:
+        raise JobError(
+            "The model wrote no usable diagram for this prompt. Try rephrasing it "
+            "or generating again."
+        )
+
+    reporter.set_stage(Job.Stage.SCORING)
+    rated_latents, ratings = _user_ratings(job, scorer_version, scorer)
+    ranked = engines.rank(
+        scorer,
+        [c.diagram for c in candidates],
+        rated_latents,
+        ratings,
+        recommend=min(job.recommend, len(candidates)),
+        k=scorer_version.knn_k,
+    )
+    reporter.note(personalised=ranked.personalised, rated_count=len(ratings))
+    with transaction.atomic():
+        for place, index in enumerate(ranked.order, start=1):
+            candidate = candidates[index]
+            Diagram.objects.create(
+                job=job,
+                user_id=job.user_id,
+                rank=place,
+                recommended=bool(ranked.recommended[index]),
+                node_list=candidate.node_list,
+                plan=candidate.plan,
+                readability=float(ranked.readability[index]),
+                user_score=None if ranked.user_scores is None else float(ranked.user_scores[index]),
+                final_score=float(ranked.final[index]),
+                latent=Diagram.pack_latent(ranked.latents[index]),
+                latent_scorer=scorer_version,
+            )
+        if not job.mark_done():
+            # The reaper gave the job to another worker meanwhile: keep nothing.
+            raise transaction.TransactionManagementError("job was taken back by the reaper")
+    from ranking.api.serializers import JobDetailSerializer
+
+    events.publish(job.pk, {"type": "done", **JobDetailSerializer(job).data})
+
+
+def _user_ratings(job: Job, scorer_version: ScorerVersion, scorer):
+    """Return (latents, scores) of the diagrams this job's user rated, in the active AE space.
+
+    Only this user's ratings of this user's diagrams: nobody else's taste
+    ever enters the prediction. Latents made by another scorer version are
+    re-encoded once and stored.
+    """
+    rows = list(
+        Rating.objects.filter(user_id=job.user_id, diagram__user_id=job.user_id)
+        .select_related("diagram")
+        .order_by("pk")
+    )
+    stale = [r.diagram for r in rows if r.diagram.latent_scorer_id != scorer_version.pk]
+    if stale:
+        fresh = engines.encode(scorer, [d.node_list for d in stale])
+        for diagram, latent in zip(stale, fresh, strict=True):
+            diagram.latent = Diagram.pack_latent(latent)
+            diagram.latent_scorer = scorer_version
+            Diagram.objects.filter(pk=diagram.pk).update(
+                latent=diagram.latent, latent_scorer=scorer_version
+            )
+    latents = [r.diagram.latent_vector for r in rows]
+    scores = [float(r.score) for r in rows]
+    return latents, scores
+
+
+def requeue_stale_jobs(stale_after: float | None = None, max_attempts: int | None = None) -> dict:
+    """Take back running jobs whose worker stopped reporting; return what was done.
+
+    A job is re-queued while it has had fewer than `max_attempts` runs, then
+    failed with a reason. Queued jobs whose dispatch is older than
+    `stale_after` are dispatched again (a lost broker message must not strand
+    a prompt). Returns {"requeued": [...ids], "failed": [...], "redispatched": [...]}.
+    """
+    from ranking.services import dispatch_job
+
+    stale_after = settings.JOB_STALE_SECONDS if stale_after is None else stale_after
+    max_attempts = settings.JOB_MAX_ATTEMPTS if max_attempts is None else max_attempts
+    report = {"requeued": [], "failed": [], "redispatched": []}
+    for job in Job.objects.stale(stale_after):
+        if job.attempts >= max_attempts:
+            reason = (
+                f"The worker running this job stopped {job.attempts} times "
+                f"(last: {job.worker or 'unknown'}); giving up."
+            )
+            if job.mark_failed(reason):
+                events.publish(job.pk, {"type": "error", "status": "failed", "error": reason})
+                report["failed"].append(job.pk)
+        elif job.requeue(f"worker {job.worker or 'unknown'} stopped; retrying"):
+            report["requeued"].append(job.pk)
+            events.publish(
+                job.pk,
+                {"type": "progress", "stage": Job.Stage.QUEUED, "progress": job.progress},
+            )
+            dispatch_job(job.pk)
+    cutoff = timezone.now() - timedelta(seconds=stale_after)
+    lost = Job.objects.queued().filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    for job_id in lost.values_list("pk", flat=True):
+        report["redispatched"].append(job_id)
+        dispatch_job(job_id)
+    if any(report.values()):
+        log.info("reaper: %s", report)
+    return report
