@@ -239,27 +239,73 @@ def _flow_role(node: FlowNode) -> str:
     return node.kind if node.kind in ("model", "func", "process") else "process"
 
 
+def _pull_sources(graph: list[FlowNode], depth: list[int]) -> list[int]:
+    """Return depths with each source moved next to its nearest target.
+
+    Longest-path layering leaves side inputs ("language model that outputs
+    png file") in the first column with long edges; one column before their
+    first target is where a reader expects them.
+    """
+    has_parent = {t for node in graph for t in node.targets}
+    moved = list(depth)
+    for node in graph:
+        if node.id not in has_parent and node.targets:
+            moved[node.id] = max(0, min(depth[t] for t in node.targets) - 1)
+    return moved
+
+
+def _order_columns(columns: list[list[int]], graph: list[FlowNode]) -> None:
+    """Reorder nodes inside each column to reduce edge crossings (barycentre sweeps)."""
+    parents: dict[int, list[int]] = {node.id: [] for node in graph}
+    for node in graph:
+        for t in node.targets:
+            parents[t].append(node.id)
+
+    def centred() -> dict[int, float]:
+        return {nid: k - (len(col) - 1) / 2 for col in columns for k, nid in enumerate(col)}
+
+    for sweep in range(4):
+        forward = sweep % 2 == 0
+        order = range(1, len(columns)) if forward else range(len(columns) - 2, -1, -1)
+        for c in order:
+            pos = centred()
+            column = columns[c]
+
+            def key(nid: int, pos=pos, forward=forward) -> tuple[float, float]:
+                near = parents[nid] if forward else graph[nid].targets
+                if not near:
+                    return (pos[nid], pos[nid])
+                return (sum(pos[n] for n in near) / len(near), pos[nid])
+
+            column.sort(key=key)
+
+
 def _layout_flow(plan: Plan) -> list[Node]:
     graph = expand_flow(plan.steps)
     if len(graph) > MAX_NODES:
         raise LayoutError(f"{len(graph)} flowchart nodes are too many to draw")
     try:
-        depth = depths(graph)
+        depth = _pull_sources(graph, depths(graph))
     except ValueError as error:
         raise LayoutError(str(error)) from error
-    n_cols = max(depth) + 1
-    groups: list[list[dict]] = [[] for _ in range(n_cols)]
+    columns: list[list[int]] = [[] for _ in range(max(depth) + 1)]
     for node in graph:
-        groups[depth[node.id]].append(
+        columns[depth[node.id]].append(node.id)
+    _order_columns(columns, graph)
+    groups = [
+        [
             {
-                "id": node.id,
-                "targets": node.targets,
-                "role": _flow_role(node),
-                "label": label_of(node.word),
+                "id": nid,
+                "targets": graph[nid].targets,
+                "role": _flow_role(graph[nid]),
+                "label": label_of(graph[nid].word),
                 "square": True,
             }
-        )
-    return _place_grid(groups, _horizontal(plan, n_cols), plan)
+            for nid in column
+        ]
+        for column in columns
+    ]
+    return _place_grid(groups, _horizontal(plan, len(columns)), plan)
 
 
 def layout_plan(plan: Plan) -> Diagram:
