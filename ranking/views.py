@@ -1,0 +1,198 @@
+"""Pages: new diagram, a job's live progress and results, history, one diagram.
+
+Views are thin: access goes through `ranking.access`, writes through
+`ranking.services`, presentation helpers live in `ranking.presenters`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ranking import services
+from ranking.access import get_diagram_for_user, get_job_for_user
+from ranking.diagrams.nodelist import parse
+from ranking.diagrams.render import render_svg
+from ranking.examples import EXAMPLES
+from ranking.forms import HistoryFilterForm, JobForm, RatingForm
+from ranking.models import Diagram, Job, Rating
+from ranking.presenters import STAGES, group_by_job, progress_summary, with_my_rating
+
+HISTORY_PAGE_SIZE = 24
+
+
+def _initial_job_fields(request) -> dict:
+    """Return the new-job form's initial values from ?example=N or ?from=<job id>."""
+    initial = {"count": 5, "recommend": 3}
+    example = request.GET.get("example", "")
+    if example.isdigit() and int(example) < len(EXAMPLES):
+        initial["prompt"] = EXAMPLES[int(example)].prompt
+    source = request.GET.get("from", "")
+    if source:
+        job = get_job_for_user(request.user, source)
+        initial.update(prompt=job.prompt, count=job.count, recommend=job.recommend)
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def home(request):
+    """Show the new-diagram form; a valid POST submits a job and goes to its page.
+
+    Over the in-flight limit the form comes back with the prompt kept and a 429.
+    """
+    status, busy = 200, False
+    if request.method == "POST":
+        form = JobForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = services.submit_job(
+                    request.user, data["prompt"], data["count"], data["recommend"]
+                )
+            except services.JobLimitExceeded:
+                status, busy = 429, True
+            else:
+                return redirect("ranking-job-detail", job.pk)
+        else:
+            status = 400
+    else:
+        form = JobForm(initial=_initial_job_fields(request))
+    context = {
+        "form": form,
+        "busy": busy,
+        "max_in_flight": settings.MAX_JOBS_IN_FLIGHT,
+        "max_prompt_length": settings.MAX_PROMPT_LENGTH,
+        "examples": EXAMPLES,
+        "recent_jobs": Job.objects.for_user(request.user)[:6],
+    }
+    return render(request, "home.html", context, status=status)
+
+
+def _results_context(request, job: Job) -> dict:
+    """Return the finished job's diagrams split into recommended and the rest."""
+    diagrams = list(
+        with_my_rating(job.diagrams.select_related("job"), request.user).order_by("rank")
+    )
+    return {
+        "job": job,
+        "recommended": [d for d in diagrams if d.recommended],
+        "others": [d for d in diagrams if not d.recommended],
+        # The message is about this ranking: were the user's ratings part of it?
+        "personalised": bool((job.progress or {}).get("personalised"))
+        or any(d.user_score is not None for d in diagrams),
+    }
+
+
+@require_GET
+def job_detail(request, job_id):
+    """Show a job: live progress while it runs (job.js), its ranked diagrams when done."""
+    job = get_job_for_user(request.user, job_id)
+    context = {
+        "job": job,
+        "progress": progress_summary(job),
+        "stages": STAGES,
+        "finished": job.is_finished,
+        "candidates": _candidates(job),
+    }
+    if job.status == Job.Status.DONE:
+        context.update(_results_context(request, job))
+    return render(request, "ranking/job.html", context)
+
+
+@require_GET
+def job_results(request, job_id):
+    """Return the results section alone, for job.js to swap in when the job finishes."""
+    job = get_job_for_user(request.user, job_id)
+    if job.status != Job.Status.DONE:
+        return HttpResponse(status=204)
+    return render(request, "ranking/_results.html", _results_context(request, job))
+
+
+def _candidates(job: Job) -> list[dict]:
+    """Return the finished-but-unranked candidates stored in the job's progress."""
+    if job.is_finished or not isinstance(job.progress, dict):
+        return []
+    rows = job.progress.get("candidates") or []
+    return [
+        {"index": i, "number": i + 1}
+        for i, row in enumerate(rows)
+        if isinstance(row, dict) and row.get("node_list")
+    ]
+
+
+@require_GET
+def job_candidate_svg(request, job_id, index):
+    """Return a preview SVG of a candidate that finished before the job was ranked."""
+    job = get_job_for_user(request.user, job_id)
+    rows = job.progress.get("candidates") if isinstance(job.progress, dict) else None
+    if not rows or index >= len(rows) or not isinstance(rows[index], dict):
+        raise Http404("No such candidate.")
+    svg = render_svg(parse(str(rows[index].get("node_list", ""))).diagram)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _filtered_history(request, form: HistoryFilterForm):
+    """Return the user's diagrams, newest job first, filtered by the valid filters."""
+    rated = Rating.objects.filter(diagram=OuterRef("pk"), user=request.user)
+    diagrams = with_my_rating(
+        Diagram.objects.visible_to(request.user).select_related("job"), request.user
+    ).order_by("-job__created_at", "-job_id", "rank")
+    if form.is_valid():
+        if form.cleaned_data["rated"] == "rated":
+            diagrams = diagrams.filter(Exists(rated))
+        elif form.cleaned_data["rated"] == "unrated":
+            diagrams = diagrams.exclude(Exists(rated))
+        if form.cleaned_data["min_score"] is not None:
+            diagrams = diagrams.filter(final_score__gte=form.cleaned_data["min_score"])
+    return diagrams
+
+
+@require_GET
+def history(request):
+    """Show the user's diagrams grouped by prompt, newest first, paginated and filterable."""
+    form = HistoryFilterForm(request.GET)
+    page = Paginator(_filtered_history(request, form), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    context = {
+        "filters": form,
+        "filtering": bool(kept),
+        "page_obj": page,
+        "groups": group_by_job(page.object_list),
+        "query_prefix": urlencode(kept) + "&" if kept else "",
+    }
+    return render(request, "ranking/history.html", context)
+
+
+@require_GET
+def diagram_detail(request, diagram_id):
+    """Show one diagram large with its scores, rating, downloads, prompt and job."""
+    diagram = get_diagram_for_user(request.user, diagram_id)
+    diagram = with_my_rating(Diagram.objects.filter(pk=diagram.pk), request.user).get()
+    context = {"d": diagram, "node_count": len(parse(diagram.node_list).diagram.nodes)}
+    return render(request, "ranking/diagram.html", context)
+
+
+@require_POST
+def diagram_rate(request, diagram_id):
+    """Save or clear a rating from the star widget's no-JavaScript form, then go back."""
+    diagram = get_diagram_for_user(request.user, diagram_id)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("A rating is a whole number from 0 to 5.", status=400)
+    if form.cleaned_data["clear"]:
+        services.clear_rating(request.user, diagram)
+    else:
+        services.rate_diagram(request.user, diagram, form.cleaned_data["score"])
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = diagram.get_absolute_url()
+    return redirect(target)
