@@ -12,6 +12,7 @@ from ranking.generation.plan import (
     Layer,
     Plan,
     PlanError,
+    distinct_styles,
     parse_plan,
     random_style,
 )
@@ -145,3 +146,11 @@ def test_arbitrary_text_parses_or_raises_plan_error(text):
         return
     assert isinstance(plan, Plan)
     assert parse_plan(plan.to_text()) == plan
+
+
+def test_distinct_styles_makes_repeated_candidates_look_different():
+    same = parse_plan("net 2 2\nstyle: down circle dashed blue labels small").style
+    styles = distinct_styles([same] * 5, random.Random(0))
+    assert styles[0] == same
+    assert len({tuple(sorted(style.items())) for style in styles}) == 5
+    assert all(style["line"] == "dashed" and style["orient"] == "down" for style in styles)

@@ -115,6 +115,25 @@ def random_style(rng: random.Random) -> dict[str, str]:
     return {key: rng.choice(values) for key, values in STYLE_CHOICES.items()}
 
 
+def distinct_styles(styles: list[dict[str, str]], rng: random.Random) -> list[dict[str, str]]:
+    """Return the styles with repeats changed so that no two candidates look alike.
+
+    A repeat keeps its orientation, line style and labels (what a prompt
+    usually asks for) and gets an unused palette, then an unused shape.
+    """
+    result: list[dict[str, str]] = []
+    for style in styles:
+        style = dict(style)
+        for key in ("palette", "shape", "size"):
+            if style not in result:
+                break
+            used = {other[key] for other in result}
+            free = [v for v in STYLE_CHOICES[key] if v not in used]
+            style[key] = rng.choice(free or list(STYLE_CHOICES[key]))
+        result.append(style)
+    return result
+
+
 def style_to_text(style: dict[str, str]) -> str:
     """Return the canonical style line for `style`."""
     return "style: " + " ".join(style[key] for key in STYLE_KEYS)
