@@ -522,21 +522,39 @@ def _flow_steps(rng: random.Random) -> list[tuple[FlowStep, list[str], str | Non
     return result
 
 
-def _flow_line(rng: random.Random, ins: list[str], proc: str | None, outs: list[str]) -> str:
-    """Render one step in a reference-like or free phrasing."""
+def _flow_line(
+    rng: random.Random, ins: list[str], proc: str | None, outs: list[str], free: bool
+) -> str:
+    """Render one step in the reference templates or, if `free`, in free phrasings."""
     a = _join(rng, ins) if ins else ""
     b = _join(rng, outs) if outs else ""
     them = "them" if len(ins) + len(outs) > 1 else rng.choice(("it", "them"))
     if proc is None:
-        return rng.choice(
-            (
-                f"a {_proc_phrase(rng)} converts {a} into {b}",
-                f"a {_proc_phrase(rng)} converts {a} into {b}",
-                f"{a} is converted into {b}",
-                f"convert {a} to {b}",
+        if free:
+            return rng.choice(
+                (
+                    f"{a} is converted into {b}",
+                    f"convert {a} to {b}",
+                    f"turn {a} into {b}",
+                    f"{a} becomes {b}",
+                    f"{a} -> {b}",
+                    f"a {_proc_phrase(rng)} turns {a} into {b}",
+                )
             )
-        )
+        return f"a {_proc_phrase(rng)} converts {a} into {b}"
     if ins and outs:
+        if free:
+            return rng.choice(
+                (
+                    f"{proc} takes {a} and produces {b}",
+                    f"feed {a} into {proc} to get {b}",
+                    f"use {proc} on {a} to produce {b}",
+                    f"{a} is processed by {proc} into {b}",
+                    f"run {proc} over {a}, giving {b}",
+                    f"{proc} reads {a} and writes {b}",
+                    f"{a} -> {proc} -> {b}",
+                )
+            )
         return rng.choice(
             (
                 f"inputs {a}, and outputs {b} and process them with {proc}",
@@ -545,12 +563,19 @@ def _flow_line(rng: random.Random, ins: list[str], proc: str | None, outs: list[
                 f"{proc} that process {a}, and outputs {b}",
                 f"{proc} that handle {a}, and outputs {b}",
                 f"{proc} that, with {a} as input, and {b} as output",
-                f"{proc} that, with {a} as input, and {b} as output",
-                f"{proc} takes {a} and produces {b}",
-                f"feed {a} into {proc} to get {b}",
             )
         )
     if ins:
+        if free:
+            return rng.choice(
+                (
+                    f"{a} goes into {proc}",
+                    f"{proc} consumes {a}",
+                    f"finally {proc} reads {a}",
+                    f"send {a} to {proc}",
+                    f"{a} -> {proc}",
+                )
+            )
         return rng.choice(
             (
                 f"inputs {a} and process {them} with {proc}",
@@ -558,30 +583,46 @@ def _flow_line(rng: random.Random, ins: list[str], proc: str | None, outs: list[
                 f"{proc} that, with {a} as input",
                 f"{proc} that process {a}",
                 f"{proc} that handle {a}",
-                f"{a} goes into {proc}",
             )
         )
     if outs:
+        if free:
+            return rng.choice(
+                (
+                    f"{proc} produces {b}",
+                    f"{proc} generates {b}",
+                    f"{b} comes from {proc}",
+                    f"{proc} -> {b}",
+                )
+            )
         return rng.choice(
             (
                 f"outputs {b} and process {them} with {proc}",
                 f"{proc} that with {b} as output",
                 f"{proc} that outputs {b}",
-                f"{proc} produces {b}",
             )
         )
     return f"{proc}"
 
 
-def _flow_prompt(rng: random.Random, lines: list[str]) -> str:
+_FREE_FLOW_HEADS = (
+    "Draw this pipeline:",
+    "hey, could you draw my ML pipeline?",
+    "Diagram of a workflow:",
+    "Please make a flowchart of these steps:",
+    "I need a diagram for this data flow:",
+    "Flowchart:",
+    "my process:",
+    "Can you sketch the following pipeline",
+)
+
+
+def _flow_prompt(rng: random.Random, lines: list[str], free: bool) -> str:
     head = f"{rng.choice(_FLOW_HEADS)} that {rng.choice(_FLOW_VERBS)}"
-    if rng.random() < 0.15:
-        head = (
-            rng.choice(
-                ("hey, could you draw a ", "please draw a ", "I need a diagram of a ", "draw a ")
-            )
-            + head
-        )
+    if free and rng.random() < 0.6:
+        head = rng.choice(_FREE_FLOW_HEADS)
+    elif rng.random() < 0.1:
+        head = rng.choice(("please draw a ", "I need a diagram of a ", "draw a ")) + head
     if rng.random() < 0.25:
         # Single-paragraph form: "first, ..., and then ..., and ...".
         joined = lines[0]
@@ -589,7 +630,8 @@ def _flow_prompt(rng: random.Random, lines: list[str]) -> str:
             joined += rng.choice((", and then ", ", and ", ", then ")) + line
         first = rng.choice(("first, ", "", "first, "))
         return f"{head} {first}{joined}{rng.choice(('', '.'))}"
-    bullet = rng.choice(("- ", "* ", "- ", "• ", "", "{n}. "))
+    bullets = ("- ", "* ") if not free else ("- ", "* ", "• ", "", "{n}. ", "Step {n}: ", "{n}) ")
+    bullet = rng.choice(bullets)
     body = []
     for n, line in enumerate(lines, 1):
         body.append(bullet.format(n=n) + line)
@@ -599,7 +641,8 @@ def _flow_prompt(rng: random.Random, lines: list[str]) -> str:
 
 def _flow_example(rng: random.Random) -> Example:
     steps = _flow_steps(rng)
-    lines = [_flow_line(rng, ins, proc, outs) for _, ins, proc, outs in steps]
-    prompt = _flow_prompt(rng, lines)
+    free = rng.random() < 0.3
+    lines = [_flow_line(rng, ins, proc, outs, free) for _, ins, proc, outs in steps]
+    prompt = _flow_prompt(rng, lines, free)
     plan = Plan("flow", steps=tuple(step for step, *_ in steps))
     return _finish(rng, prompt, plan, "flowchart")
