@@ -368,7 +368,7 @@ class Diagram(models.Model):
     objects = DiagramQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "job_id", "rank"]
+        ordering = ["-created_at", "-job_id", "rank"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="ranking_diag_user_created"),
             models.Index(fields=["user", "final_score"], name="ranking_diag_user_final"),

@@ -229,6 +229,8 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
         k=scorer_version.knn_k,
     )
     reporter.note(personalised=ranked.personalised, rated_count=len(ratings))
+    # One timestamp for the whole job: "newest first, then by rank" needs no join.
+    created_at = timezone.now()
     with transaction.atomic():
         for place, index in enumerate(ranked.order, start=1):
             candidate = candidates[index]
@@ -244,6 +246,7 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
                 final_score=float(ranked.final[index]),
                 latent=Diagram.pack_latent(ranked.latents[index]),
                 latent_scorer=scorer_version,
+                created_at=created_at,
             )
         if not job.mark_done():
             # The reaper gave the job to another worker meanwhile: keep nothing.

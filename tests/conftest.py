@@ -44,3 +44,9 @@ def bob_client(bob):
 @pytest.fixture
 def admin_client(admin_user):
     return _client_for(admin_user)
+
+
+@pytest.fixture(autouse=True)
+def _jobs_stay_queued(settings):
+    """No background worker in tests: a test that wants a job run runs it itself."""
+    settings.WORKER_MODE = "off"
