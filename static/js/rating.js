@@ -34,21 +34,52 @@
     paint(form, value);
   }
 
-  async function save(form, value) {
-    const previous = saved(form);
+  // One request per widget at a time: arrow keys can change the value faster than the server
+  // answers, and two PUTs in flight could land in either order. The latest wish is sent last.
+  const pending = new WeakMap();
+
+  function save(form, value) {
+    const entry = pending.get(form);
+    if (entry) {
+      entry.next = value;
+      setSaved(form, value);
+      return;
+    }
+    pending.set(form, { next: undefined, confirmed: saved(form) });
+    send(form, value);
+  }
+
+  async function send(form, value) {
+    const entry = pending.get(form);
     setSaved(form, value);
     status(form, "Saving…", null);
+    let ok = true;
+    let message = "";
     try {
       const result = value === null
         ? await window.DiagramSite.api("DELETE", form.dataset.api)
         : await window.DiagramSite.api("PUT", form.dataset.api, { score: value });
-      if (!result.ok && !(value === null && result.status === 404)) {
-        throw new Error(window.DiagramSite.errorText(result.data, "Could not save (HTTP " + result.status + ")"));
+      if (!result.ok) {
+        ok = false;
+        message = window.DiagramSite.errorText(result.data, "Could not save (HTTP " + result.status + ")");
       }
-      status(form, value === null ? "Cleared" : "Saved: " + value + "/5", "saved");
     } catch (error) {
-      setSaved(form, previous);
-      status(form, error.message || "Could not save, try again", "error");
+      ok = false;
+      message = "Could not save: check your connection and try again";
+    }
+    if (ok) entry.confirmed = value;
+    if (entry.next !== undefined && entry.next !== value) {
+      const next = entry.next;
+      entry.next = undefined;
+      send(form, next);
+      return;
+    }
+    pending.delete(form);
+    if (ok) {
+      status(form, value === null ? "Cleared" : "Saved: " + value + "/5", "saved");
+    } else {
+      setSaved(form, entry.confirmed);
+      status(form, message, "error");
     }
   }
 
