@@ -209,7 +209,9 @@ def run_user_journey(page, base: str) -> dict:
         " || document.querySelector('#results')",
         timeout=30_000,
     )
-    # Catch it mid-job when we can (a candidate on screen, or at least a moving stage).
+    # Catch it mid-job: at once (the model may still be loading), then with a candidate on screen.
+    if progress.is_visible():
+        shot(page, "progress")
     try:
         page.wait_for_selector("#live-candidates .diagram-card, #results", timeout=JOB_TIMEOUT_MS)
     except Exception:  # noqa: BLE001 - the failure below says more
