@@ -1,0 +1,164 @@
+"""Job runtime: claiming, failures, the reaper, the embedded worker thread."""
+
+import threading
+
+import pytest
+from django.utils import timezone
+
+from ranking import events, runner
+from ranking.models import Job, LLMConfig, ScorerVersion
+from ranking.services import JobLimitExceeded, submit_job
+from ranking.worker import EmbeddedWorker
+from tests.jobdata import make_job
+
+PROMPT = "DL model with 4 inputs, 8 and 6 hidden nodes, and 2 outputs"
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Collect the events jobs publish (the channel layer is I/O: replaced in this one place)."""
+    sent = []
+    monkeypatch.setattr(events, "publish", lambda job_id, event: sent.append((job_id, event)))
+    return sent
+
+
+def running_job(user, attempts=1, silent_for=None):
+    job = make_job(user, status=Job.Status.QUEUED)
+    job.mark_running("host:123:worker")
+    Job.objects.filter(pk=job.pk).update(attempts=attempts)
+    if silent_for is not None:
+        Job.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - timezone.timedelta(seconds=silent_for)
+        )
+    job.refresh_from_db()
+    return job
+
+
+def test_submit_stores_the_prompt_before_anything_runs(alice):
+    job = submit_job(alice, f"  {PROMPT}  ", count=4, recommend=2)
+    job.refresh_from_db()
+    assert (job.status, job.prompt, job.attempts) == ("queued", PROMPT, 0)
+
+
+def test_a_third_job_in_flight_is_refused(alice, settings):
+    settings.MAX_JOBS_IN_FLIGHT = 2
+    submit_job(alice, PROMPT)
+    submit_job(alice, PROMPT)
+    with pytest.raises(JobLimitExceeded, match="2 diagram jobs"):
+        submit_job(alice, PROMPT)
+    assert Job.objects.count() == 2
+
+
+def test_run_job_skips_a_job_that_is_not_queued(alice, published):
+    job = make_job(alice, status=Job.Status.DONE)
+    assert runner.run_job(job.pk) == "skipped"
+    assert runner.run_job(987654) == "skipped"
+    assert published == []
+
+
+def test_a_job_without_an_active_llm_fails_with_a_clear_reason(alice, published):
+    LLMConfig.objects.update(is_active=False)
+    job = make_job(alice, status=Job.Status.QUEUED)
+    assert runner.run_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    assert "No LLM configuration is active" in job.error
+    assert published[-1] == (job.pk, {"type": "error", "status": "failed", "error": job.error})
+
+
+def test_a_job_without_an_active_scorer_fails_with_a_clear_reason(alice, published):
+    ScorerVersion.objects.update(is_active=False)
+    job = make_job(alice, status=Job.Status.QUEUED)
+    runner.run_job(job.pk)
+    job.refresh_from_db()
+    assert "No scorer version is active" in job.error
+
+
+def test_the_reaper_requeues_a_silent_job_once_then_fails_it(alice, settings, published):
+    settings.WORKER_MODE = "off"
+    job = running_job(alice, attempts=1, silent_for=120)
+    report = runner.requeue_stale_jobs(stale_after=60, max_attempts=2)
+    assert report["requeued"] == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("queued", 1)
+    assert "stopped" in job.progress["requeued"]
+
+    # Its second run dies too: now it fails, with the reason.
+    job.mark_running("host:456:worker")
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
+    report = runner.requeue_stale_jobs(stale_after=60, max_attempts=2)
+    assert report["failed"] == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("failed", 2)
+    assert "stopped 2 times" in job.error
+    assert published[-1][1]["type"] == "error"
+
+
+def test_the_reaper_leaves_live_and_finished_jobs_alone(alice):
+    live = running_job(alice, silent_for=5)
+    done = make_job(alice, status=Job.Status.DONE)
+    report = runner.requeue_stale_jobs(stale_after=60, max_attempts=2)
+    assert report == {"requeued": [], "failed": [], "redispatched": []}
+    live.refresh_from_db()
+    done.refresh_from_db()
+    assert (live.status, done.status) == ("running", "done")
+
+
+def test_the_reaper_redispatches_a_queued_job_whose_message_was_lost(alice):
+    job = make_job(alice, status=Job.Status.QUEUED)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
+    assert runner.requeue_stale_jobs(stale_after=60)["redispatched"] == [job.pk]
+    job.refresh_from_db()
+    assert job.heartbeat_at > timezone.now() - timezone.timedelta(seconds=10)
+
+
+def test_progress_is_written_to_the_row_and_published(alice, published):
+    job = running_job(alice)
+    reporter = runner.ProgressReporter(job)
+    reporter.set_stage("generating")
+    reporter.tokens([5, 7, 0])
+    reporter.candidate(1, "[1, 10, 10, 'circle', 5, 5]", plan="net 3 2", svg="<svg/>")
+    job.refresh_from_db()
+    assert job.stage == "generating"
+    assert job.progress["tokens"] == [5, 7, 0]
+    assert job.progress["candidates"][0]["index"] == 1
+    assert [event["type"] for _, event in published] == ["progress", "candidate", "progress"]
+
+
+def test_progress_of_a_job_taken_back_is_not_written(alice, published):
+    job = running_job(alice)
+    reporter = runner.ProgressReporter(job)
+    job.requeue("worker stopped")
+    reporter.set_stage("scoring")
+    job.refresh_from_db()
+    assert (job.status, job.stage) == ("queued", "queued")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_thread_keeps_a_running_job_fresh(alice):
+    job = running_job(alice, silent_for=600)
+    with runner.Heartbeat(job.pk, interval=0.05):
+        threading.Event().wait(0.3)
+    job.refresh_from_db()
+    assert job.heartbeat_at > timezone.now() - timezone.timedelta(seconds=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_worker_thread_runs_a_submitted_job(alice, settings):
+    # No active LLM: the quickest real outcome of a run is a clean failure.
+    LLMConfig.objects.update(is_active=False)
+    settings.WORKER_MODE = "thread"
+    worker = EmbeddedWorker()
+    job = make_job(alice, status=Job.Status.QUEUED)
+    worker.wake()
+    try:
+        for _ in range(100):
+            job.refresh_from_db()
+            if job.is_finished:
+                break
+            threading.Event().wait(0.1)
+    finally:
+        worker.stop()
+    assert job.status == "failed"
+    assert "No LLM configuration is active" in job.error
+    assert not worker.running
