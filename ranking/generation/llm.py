@@ -1,0 +1,417 @@
+"""Load a causal LM (+ optional LoRA adapter) once per process and decode candidates.
+
+Two output formats share one interface:
+
+- "plan" (the default fine-tuned SmolLM2): the prompt is prefilled once, the
+  structure lines are decoded greedily as ONE sequence until the line
+  `style:` begins, then the KV cache is copied to `count` rows and only the
+  style line is sampled per row (row 0 greedy, so the model's own best
+  choice is always among the candidates). Structure costs one sequence's
+  tokens, not `count` times that.
+- "node_list" (any other local Hugging Face causal LM whose output is the
+  interchange format directly): the prompt is prefilled once and `count`
+  rows are sampled from there until EOS.
+
+The decoding loop is written out here rather than calling `generate()` so
+each row can have its own temperature, finished rows leave the batch (the
+KV cache shrinks with them), and progress is reported token by token.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ranking.generation.basemodel import (
+    BaseModelError,
+    cached_model_dir,
+    check_model_dir,
+    check_safetensors,
+    default_cache_dir,
+)
+from ranking.generation.prompting import PROMPT_TEMPLATE, normalise_prompt
+
+OUTPUT_FORMATS = ("plan", "node_list")
+
+DEFAULT_SETTINGS = {
+    # plan: cap on the greedy structure; node_list: cap on each whole output.
+    "max_new_tokens": 200,
+    # plan only: cap on each sampled style line (a full one is ~10 tokens).
+    "max_style_tokens": 24,
+    "temperature": 0.9,
+    "top_p": 0.95,
+    # Row 0 decodes greedily: the model's most likely output is always shown.
+    "first_greedy": True,
+    "prompt_template": PROMPT_TEMPLATE,
+    # Use the tokenizer's chat template (for chat-tuned adapters) instead.
+    "chat_template": False,
+    # Prompt tokens kept (from the start) before the prompt is cut.
+    "max_prompt_tokens": 768,
+    "threads": None,
+}
+
+STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
+
+ProgressCallback = Callable[[dict], None]
+
+
+@dataclass
+class Completion:
+    """One decoded candidate: its text, tokens generated for it, and whether it ended cleanly."""
+
+    text: str
+    tokens: int
+    finished: bool
+    temperature: float = 0.0
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """What identifies a loaded generator (and keys the per-process cache)."""
+
+    base: str = ""  # "" or None: the cached SmolLM2 base model
+    adapter: str = ""  # "": no adapter
+    output_format: str = "plan"
+    settings: tuple = ()  # sorted (key, value) pairs over DEFAULT_SETTINGS
+    device: str = "auto"
+
+    @classmethod
+    def build(
+        cls,
+        base=None,
+        adapter=None,
+        output_format="plan",
+        generation_settings: dict | None = None,
+        device: str | None = "auto",
+    ) -> GeneratorConfig:
+        """Return a config from loose arguments, validating format and settings."""
+        if output_format not in OUTPUT_FORMATS:
+            raise ValueError(f"output_format must be one of {OUTPUT_FORMATS}")
+        unknown = set(generation_settings or {}) - set(DEFAULT_SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown generation settings: {', '.join(sorted(unknown))}")
+        settings = {**DEFAULT_SETTINGS, **(generation_settings or {})}
+        return cls(
+            base=str(base or ""),
+            adapter=str(adapter or ""),
+            output_format=output_format,
+            settings=tuple(sorted(settings.items())),
+            device=device or "auto",
+        )
+
+    @property
+    def options(self) -> dict:
+        """Return the generation settings as a dict."""
+        return dict(self.settings)
+
+
+_loaded: dict[GeneratorConfig, Generator] = {}
+_load_lock = threading.Lock()
+
+
+def load_generator(
+    base=None,
+    adapter=None,
+    output_format: str = "plan",
+    generation_settings: dict | None = None,
+    device: str | None = "auto",
+) -> Generator:
+    """Return the generator for this configuration, loading it only the first time per process."""
+    config = GeneratorConfig.build(base, adapter, output_format, generation_settings, device)
+    with _load_lock:
+        if config not in _loaded:
+            # One model in memory at a time: a worker serves one active config.
+            _loaded.clear()
+            _loaded[config] = Generator(config)
+        return _loaded[config]
+
+
+def default_adapter_dir() -> Path:
+    """Return the shipped plan adapter directory (models/generator in the repo)."""
+    return Path(__file__).resolve().parents[2] / "models" / "generator"
+
+
+def pick_device(requested: str) -> str:
+    """Return "cuda" when requested or available under "auto", else "cpu"."""
+    import torch
+
+    if requested in ("", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise BaseModelError(f"device {requested!r} requested but CUDA is not available")
+    return requested
+
+
+def check_adapter_dir(path: Path) -> None:
+    """Raise BaseModelError unless `path` holds a readable peft adapter."""
+    if not path.is_dir():
+        raise BaseModelError(
+            f"adapter directory {path} does not exist; train it with "
+            "`python manage.py train_generator` or register another adapter"
+        )
+    if not (path / "adapter_config.json").is_file():
+        raise BaseModelError(f"adapter directory {path} lacks adapter_config.json")
+    weights = path / "adapter_model.safetensors"
+    if not weights.is_file():
+        raise BaseModelError(f"adapter directory {path} lacks adapter_model.safetensors")
+    check_safetensors(weights, hint="retrain or restore the adapter")
+
+
+class Generator:
+    """A loaded model (base + merged adapter) that decodes `count` candidates per prompt."""
+
+    def __init__(self, config: GeneratorConfig):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        started = time.monotonic()
+        self.config = config
+        self.options = config.options
+        self.output_format = config.output_format
+        self.device = pick_device(config.device)
+        if self.device == "cpu":
+            threads = self.options["threads"] or _available_cpus()
+            torch.set_num_threads(max(1, min(int(threads), 8)))
+            # fp32 on CPU: bf16 decoding measured no faster here, and it is
+            # emulated (slower) on CPUs without AVX512-BF16.
+            self.dtype = torch.float32
+        else:
+            bf16 = torch.cuda.is_bf16_supported()
+            self.dtype = torch.bfloat16 if bf16 else torch.float16
+
+        if config.base and Path(config.base) != default_cache_dir():
+            base_dir = Path(config.base)
+            check_model_dir(base_dir, hint="check the base model path of this LLM configuration")
+        else:
+            base_dir = cached_model_dir(config.base or None)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(base_dir)
+            model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=self.dtype)
+        except Exception as exc:  # transformers raises many types for bad files
+            raise BaseModelError(f"cannot load the base model from {base_dir}: {exc}") from exc
+        if config.adapter:
+            from peft import PeftModel
+
+            adapter_dir = Path(config.adapter)
+            check_adapter_dir(adapter_dir)
+            try:
+                model = PeftModel.from_pretrained(model, adapter_dir)
+            except Exception as exc:
+                raise BaseModelError(f"cannot load the adapter in {adapter_dir}: {exc}") from exc
+            # Folding LoRA into the base weights makes decoding as fast as the base model.
+            model = model.merge_and_unload()
+        self.model = model.to(self.device).eval()
+        self.eos_id = self.tokenizer.eos_token_id
+        if self.eos_id is None:
+            raise BaseModelError(f"the tokenizer in {base_dir} has no EOS token")
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        self._lock = threading.Lock()
+        self.load_seconds = time.monotonic() - started
+
+    # ------------------------------------------------------------ public
+
+    def generate(
+        self,
+        prompt: str,
+        count: int,
+        *,
+        seed: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        structure_temperature: float = 0.0,
+    ) -> list[Completion]:
+        """Return `count` completions for a prompt, in one batched decode.
+
+        For plan generators `structure_temperature` > 0 samples the shared
+        structure instead of taking it greedily (a retry after a bad plan).
+        """
+        import torch
+
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        report = on_progress or (lambda event: None)
+        rng = torch.Generator(device="cpu")
+        rng.manual_seed(seed if seed is not None else int.from_bytes(os.urandom(4), "little"))
+        with self._lock, torch.inference_mode():
+            prompt_ids = self.encode_prompt(prompt)
+            cache, logits = self._prefill(prompt_ids)
+            if self.output_format == "plan":
+                return self._generate_plan(cache, logits, count, rng, report, structure_temperature)
+            temps = self._row_temperatures(count)
+            cache, logits = _expand(cache, logits, count)
+            texts, counts, finished = self._sample_rows(
+                cache, logits, temps, rng, report, self.options["max_new_tokens"], 0, False
+            )
+            return [Completion(texts[i], counts[i], finished[i], temps[i]) for i in range(count)]
+
+    def encode_prompt(self, prompt: str) -> list[int]:
+        """Return the prompt's token ids under this generator's template."""
+        text = normalise_prompt(prompt)
+        if self.options["chat_template"]:
+            ids = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True
+            )
+            ids = list(ids["input_ids"] if isinstance(ids, dict) else ids)
+        else:
+            formatted = self.options["prompt_template"].format(prompt=text)
+            ids = self.tokenizer(formatted, add_special_tokens=False).input_ids
+        return ids[: self.options["max_prompt_tokens"]]
+
+    # ------------------------------------------------------------ decoding
+
+    def _prefill(self, ids: list[int]):
+        import torch
+        from transformers import DynamicCache
+
+        cache = DynamicCache()
+        input_ids = torch.tensor([ids], device=self.device)
+        out = self.model(
+            input_ids=input_ids, past_key_values=cache, use_cache=True, logits_to_keep=1
+        )
+        return out.past_key_values, out.logits[:, -1, :].float()
+
+    def _step(self, cache, tokens):
+        """Feed one token per row; return the next-token logits (rows x vocab)."""
+        out = self.model(input_ids=tokens[:, None], past_key_values=cache, use_cache=True)
+        return out.logits[:, -1, :].float()
+
+    def _generate_plan(self, cache, logits, count, rng, report, structure_temperature):
+        import torch
+
+        # Phase 1: one sequence, greedy (or sampled on a retry), up to "style:".
+        structure: list[int] = []
+        limit = self.options["max_new_tokens"]
+        reached_style = ended = False
+        while len(structure) < limit:
+            token = self._choose(logits, torch.tensor([structure_temperature]), rng)[0]
+            structure.append(int(token))
+            report({"stage": "generating", "tokens": [len(structure)] * count, "finished": 0})
+            if int(token) == self.eos_id:
+                ended = True
+                break
+            logits = self._step(cache, token.view(1).to(self.device))
+            if STYLE_START.search(self.tokenizer.decode(structure, skip_special_tokens=True)):
+                reached_style = True
+                break
+        prefix = self.tokenizer.decode(structure, skip_special_tokens=True)
+        if not reached_style:
+            # No style line: every candidate is this same (invalid) text; the
+            # pipeline rejects it with a reason and may retry.
+            for i in range(count):
+                report({"candidate_finished": i})
+            return [
+                Completion(prefix, len(structure), ended, structure_temperature)
+                for _ in range(count)
+            ]
+        # Phase 2: copy the cache to `count` rows and sample only the style line.
+        temps = self._row_temperatures(count)
+        cache, logits = _expand(cache, logits, count)
+        texts, counts, finished = self._sample_rows(
+            cache,
+            logits,
+            temps,
+            rng,
+            report,
+            self.options["max_style_tokens"],
+            len(structure),
+            True,
+        )
+        return [
+            Completion(prefix + texts[i], counts[i], finished[i], temps[i]) for i in range(count)
+        ]
+
+    def _sample_rows(self, cache, logits, temps, rng, report, limit, offset, stop_at_newline):
+        """Decode every row until EOS (or a newline, for a style line) or `limit` tokens.
+
+        Returns (texts, tokens per row including `offset`, finished flags).
+        Finished rows are dropped from the batch so the rest decode faster.
+        """
+        import torch
+
+        count = len(temps)
+        tokens: list[list[int]] = [[] for _ in range(count)]
+        generated = [offset] * count  # tokens decoded per row, EOS included
+        finished = [False] * count
+        active = list(range(count))
+        temps_t = torch.tensor(temps)
+        for _ in range(limit):
+            chosen = self._choose(logits, temps_t[active], rng)
+            still = []
+            for pos, row in enumerate(active):
+                token = int(chosen[pos])
+                generated[row] += 1
+                if token == self.eos_id:
+                    finished[row] = True
+                else:
+                    tokens[row].append(token)
+                    if stop_at_newline and "\n" in self.tokenizer.decode(tokens[row]).strip(" "):
+                        finished[row] = True
+                if finished[row]:
+                    report({"candidate_finished": row})
+                else:
+                    still.append(pos)
+            report(
+                {
+                    "stage": "generating",
+                    "tokens": list(generated),
+                    "finished": sum(finished),
+                }
+            )
+            if not still:
+                break
+            if len(still) < len(active):
+                keep = torch.tensor(still, device=self.device)
+                cache.batch_select_indices(keep)
+                chosen = chosen[still]
+                active = [active[pos] for pos in still]
+            logits = self._step(cache, chosen.to(self.device))
+        texts = [self.tokenizer.decode(t, skip_special_tokens=True) for t in tokens]
+        if stop_at_newline:
+            texts = [text.split("\n")[0] for text in texts]
+        return texts, generated, finished
+
+    def _row_temperatures(self, count: int) -> list[float]:
+        temperature = float(self.options["temperature"])
+        temps = [temperature] * count
+        if self.options["first_greedy"]:
+            temps[0] = 0.0
+        return temps
+
+    def _choose(self, logits, temps, rng):
+        """Return one token per row: argmax where the temperature is 0, else top-p sampling."""
+        import torch
+
+        logits = logits.cpu()
+        greedy = logits.argmax(dim=-1)
+        if bool((temps <= 0).all()):
+            return greedy
+        scaled = logits / temps.clamp(min=1e-4)[:, None]
+        probs = torch.softmax(scaled, dim=-1)
+        top_p = float(self.options["top_p"])
+        if top_p < 1.0:
+            sorted_probs, order = probs.sort(dim=-1, descending=True)
+            # Keep the smallest prefix whose mass reaches top_p (always the top token).
+            cut = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+            sorted_probs[cut] = 0.0
+            probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
+        sampled = torch.multinomial(probs, 1, generator=rng)[:, 0]
+        return torch.where(temps <= 0, greedy, sampled)
+
+
+def _expand(cache, logits, count: int):
+    """Return the one-row KV cache and logits copied to `count` rows."""
+    if count > 1:
+        cache.batch_repeat_interleave(count)
+        logits = logits.repeat(count, 1)
+    return cache, logits
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
