@@ -7,9 +7,9 @@ classes as arguments so the migration can pass its historical models.
 DEFAULT_LLM = {
     "name": "smollm2-135m-plan",
     "base_model": "",  # empty: the cache made by `manage.py fetch_base_model`
-    "adapter_path": "llm/plan-adapter",
+    "adapter_path": "generator",
     "output_format": "plan",
-    "generation_settings": {"max_new_tokens": 160, "temperature": 0.7, "top_p": 0.95},
+    "generation_settings": {"max_new_tokens": 200, "temperature": 0.9, "top_p": 0.95},
     "device": "auto",
 }
 
