@@ -35,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--reference", default=REFERENCE, help="reference_pairs.jsonl")
         parser.add_argument("--autocast", choices=["auto", "bf16", "off"], default=d.autocast)
         parser.add_argument("--time-limit", type=float, default=None, help="minutes; then stop")
+        parser.add_argument("--stop-at", type=int, default=None, help="stop after this step")
         parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
 
     def handle(self, *args, **opts):
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             reference_path=opts["reference"],
             autocast=opts["autocast"],
             time_limit_minutes=opts["time_limit"],
+            stop_at=opts["stop_at"],
         )
         quiet = opts.get("verbosity", 1) == 0
         bar = tqdm(total=config.steps, desc="train_generator", disable=quiet, file=self.stderr)
@@ -69,10 +71,14 @@ class Command(BaseCommand):
             bar.update(1)
             bar.set_postfix(loss=f"{record.loss:.3f}", s=f"{record.seconds:.1f}")
             if record.extra.get("eval"):
-                bar.write(f"step {record.step} eval {record.extra['eval']}")
+                log(f"step {record.step} eval {record.extra['eval']}")
+
+        def log(message):
+            if not quiet:
+                bar.write(message, file=self.stderr)
 
         try:
-            summary = train(config, resume=opts["resume"], progress=progress, log=bar.write)
+            summary = train(config, resume=opts["resume"], progress=progress, log=log)
         except BaseModelError as exc:
             raise CommandError(str(exc)) from exc
         finally:
