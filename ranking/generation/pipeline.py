@@ -1,0 +1,217 @@
+"""Turn a prompt into `count` distinct, valid candidate diagrams with a generator.
+
+For a plan generator every completion is parsed and laid out; a plan the
+plan parser or the layout engine rejects is dropped with its reason, never
+shown. Candidates must differ visually: one whose node list equals an
+earlier candidate's gets a fresh random style instead (the structure, which
+came from the LLM, stays). If no completion is valid, the structure is
+sampled again (with temperature) up to `max_attempts` times; if some are
+valid but fewer than `count`, the valid structure is drawn in further random
+styles. For a node-list generator, unreadable or duplicate outputs are
+dropped and the missing ones sampled again.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from ranking.diagrams import nodelist
+from ranking.diagrams.model import Diagram
+from ranking.generation.layout import LayoutError, layout_plan
+from ranking.generation.plan import Plan, PlanError, parse_plan, random_style
+
+# A retry samples the structure instead of decoding it greedily; warm enough
+# to leave a bad greedy path, cool enough to stay on-topic.
+RETRY_STRUCTURE_TEMPERATURE = 0.7
+# Random restyles tried before giving up on making a duplicate different.
+RESTYLE_TRIES = 30
+
+
+class GenerationError(RuntimeError):
+    """No valid candidate could be made for a prompt (the reasons are in the message)."""
+
+
+@dataclass
+class Candidate:
+    """One shown candidate: plan text ("" for node-list generators), diagram, node list, style.
+
+    `origin` says where its style came from: "model" (sampled by the LLM),
+    "restyled" (the LLM's style duplicated another candidate and was
+    replaced) or "filled" (an extra style for the LLM's structure after
+    other completions were rejected).
+    """
+
+    plan: str
+    diagram: Diagram
+    node_list: str
+    style: dict | None = None
+    origin: str = "model"
+
+
+@dataclass
+class Dropped:
+    """A rejected completion: its text and why it was rejected."""
+
+    text: str
+    reason: str
+
+
+@dataclass
+class GenerationResult:
+    """Candidates for one prompt, the rejected completions, and timings."""
+
+    prompt: str
+    candidates: list[Candidate] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    seconds: float = 0.0
+    attempts: int = 0
+    tokens: int = 0
+
+
+def generate_candidates(
+    prompt: str,
+    count: int,
+    *,
+    generator,
+    seed: int | None = None,
+    on_progress=None,
+    max_attempts: int = 3,
+) -> GenerationResult:
+    """Return `count` distinct valid candidates for `prompt`; raise GenerationError if none.
+
+    `generator` is an `llm.Generator` (or anything with `output_format` and
+    the same `generate` method). Progress events go to `on_progress`:
+    {"stage": "loading_model" | "generating" | "laying_out"}, the
+    generator's token events, and {"candidate_finished": i, "candidate": c}
+    as each candidate is ready.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    report = on_progress or (lambda event: None)
+    started = time.monotonic()
+    result = GenerationResult(prompt=prompt)
+    rng = random.Random(seed)
+    report({"stage": "loading_model"})
+    build = _PlanBuilder if generator.output_format == "plan" else _NodeListBuilder
+    builder = build(result, count, rng, report)
+    for attempt in range(max_attempts):
+        missing = count - len(result.candidates)
+        if missing <= 0 or not builder.should_sample():
+            break
+        report({"stage": "generating"})
+        completions = generator.generate(
+            prompt,
+            missing if attempt else count,
+            seed=None if seed is None else seed + attempt,
+            on_progress=report,
+            **builder.sample_options(attempt),
+        )
+        result.attempts += 1
+        result.tokens += sum(c.tokens for c in completions)
+        report({"stage": "laying_out"})
+        for completion in completions:
+            builder.add(completion.text)
+    builder.fill()
+    result.seconds = time.monotonic() - started
+    if not result.candidates:
+        reasons = "; ".join(sorted({d.reason for d in result.dropped})) or "no output"
+        raise GenerationError(f"no valid diagram for this prompt ({reasons})")
+    return result
+
+
+class _Builder:
+    """Collects candidates for one prompt, keeping them valid and visually distinct."""
+
+    def __init__(self, result: GenerationResult, count: int, rng: random.Random, report):
+        self.result = result
+        self.count = count
+        self.rng = rng
+        self.report = report
+        self.seen: dict[str, int] = {}  # node-list text -> candidate index
+
+    def should_sample(self) -> bool:
+        return True
+
+    def sample_options(self, attempt: int) -> dict:
+        return {}
+
+    def fill(self) -> None:
+        """Top up to `count` candidates without the LLM, where the format allows it."""
+
+    def accept(self, candidate: Candidate) -> None:
+        index = len(self.result.candidates)
+        self.result.candidates.append(candidate)
+        self.seen[candidate.node_list] = index
+        self.report({"candidate_finished": index, "candidate": candidate})
+
+    def drop(self, text: str, reason: str) -> None:
+        self.result.dropped.append(Dropped(text, reason))
+
+
+class _PlanBuilder(_Builder):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.plans: list[Plan] = []
+
+    def should_sample(self) -> bool:
+        # Once one structure is valid, more candidates come from restyling it.
+        return not self.plans
+
+    def sample_options(self, attempt: int) -> dict:
+        return {"structure_temperature": RETRY_STRUCTURE_TEMPERATURE if attempt else 0.0}
+
+    def add(self, text: str) -> None:
+        if len(self.result.candidates) >= self.count:
+            return
+        try:
+            plan = parse_plan(text)
+        except PlanError as exc:
+            self.drop(text, f"invalid plan: {exc}")
+            return
+        try:
+            diagram = layout_plan(plan)
+        except LayoutError as exc:
+            self.drop(text, f"layout failed: {exc}")
+            return
+        self.plans.append(plan)
+        node_list = nodelist.dumps(diagram)
+        if node_list in self.seen:
+            self._restyle(plan, origin="restyled")
+        else:
+            self.accept(Candidate(plan.to_text(), diagram, node_list, dict(plan.style)))
+
+    def fill(self) -> None:
+        for plan in self.plans[:1] * (self.count - len(self.result.candidates)):
+            self._restyle(plan, origin="filled")
+
+    def _restyle(self, plan: Plan, origin: str) -> None:
+        """Accept `plan` in a random style that looks unlike every candidate so far."""
+        for _ in range(RESTYLE_TRIES):
+            styled = plan.with_style(random_style(self.rng))
+            try:
+                diagram = layout_plan(styled)
+            except LayoutError:
+                continue
+            node_list = nodelist.dumps(diagram)
+            if node_list not in self.seen:
+                self.accept(Candidate(styled.to_text(), diagram, node_list, styled.style, origin))
+                return
+        self.drop(plan.to_text(), "no distinct style left for this structure")
+
+
+class _NodeListBuilder(_Builder):
+    def add(self, text: str) -> None:
+        if len(self.result.candidates) >= self.count:
+            return
+        parsed = nodelist.parse(text)
+        if not parsed.diagram.nodes:
+            first = parsed.errors[0] if parsed.errors else "empty output"
+            self.drop(text, f"no readable node ({first})")
+            return
+        node_list = nodelist.dumps(parsed.diagram)
+        if node_list in self.seen:
+            self.drop(text, f"same diagram as candidate {self.seen[node_list] + 1}")
+            return
+        self.accept(Candidate("", parsed.diagram, node_list, None))

@@ -1,0 +1,80 @@
+"""From prompt to candidates: valid, visually distinct diagrams, rejected plans never shown.
+
+Most tests use tiny Llama models taught one answer (fast, no downloads).
+The last one runs the real shipped adapter on the cached base model.
+"""
+
+import pytest
+
+from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH
+from ranking.generation import llm
+from ranking.generation.pipeline import GenerationError, generate_candidates
+from ranking.generation.plan import parse_plan
+from ranking.generation.prompting import format_prompt
+from tests.tinylm import build_tiny_model, teach
+
+PLAN = "net 2 3 1\nstyle: auto mixed arrow muted labels medium"
+NODE_LIST = "[0, 200, 150, 'rectangle', 80, 40, 'solid arrow', (255, 255, 255), (0, 0, 0), [1]]\n"
+NODE_LIST += "[1, 200, 350, 'circle', 60, 60, 'solid line', (192, 192, 224), (0, 0, 0), []]"
+
+
+@pytest.fixture(scope="module")
+def plan_generator(tmp_path_factory):
+    base = build_tiny_model(tmp_path_factory.mktemp("pipe-plan"), seed=2)
+    teach(base, format_prompt("a small net"), PLAN, steps=200)
+    return llm.load_generator(base=base, output_format="plan", device="cpu")
+
+
+def _on_canvas(diagram):
+    return all(
+        0 <= left and right <= CANVAS_WIDTH and 0 <= top and bottom <= CANVAS_HEIGHT
+        for left, top, right, bottom in (node.box for node in diagram.nodes)
+    )
+
+
+def test_candidates_share_the_model_structure_and_all_look_different(plan_generator):
+    result = generate_candidates("a small net", 5, generator=plan_generator, seed=1)
+    assert len(result.candidates) == 5
+    # The tiny model always writes the same style, so four candidates had to be restyled.
+    assert len({c.node_list for c in result.candidates}) == 5
+    for candidate in result.candidates:
+        plan = parse_plan(candidate.plan)
+        assert plan.structure_text() == "net 2 3 1"
+        assert [n.id for n in candidate.diagram.nodes] == list(range(6))
+        assert _on_canvas(candidate.diagram)
+    assert result.candidates[0].origin == "model"
+    assert result.candidates[0].plan == PLAN
+
+
+def test_it_reports_stages_and_each_candidate_as_it_is_ready(plan_generator):
+    events = []
+    generate_candidates("a small net", 3, generator=plan_generator, on_progress=events.append)
+    stages = [e["stage"] for e in events if "stage" in e]
+    assert stages[0] == "loading_model"
+    assert stages.index("generating") < stages.index("laying_out")
+    ready = [e for e in events if e.get("candidate") is not None]
+    assert [e["candidate_finished"] for e in ready] == [0, 1, 2]
+
+
+def test_a_model_that_writes_no_valid_plan_fails_with_the_reasons(tmp_path):
+    base = build_tiny_model(tmp_path / "random", seed=7)
+    generator = llm.load_generator(
+        base=base, output_format="plan", generation_settings={"max_new_tokens": 12}
+    )
+    with pytest.raises(GenerationError, match="invalid plan"):
+        generate_candidates("a small net", 2, generator=generator, seed=0, max_attempts=2)
+
+
+def test_a_node_list_generator_keeps_readable_distinct_diagrams(tmp_path):
+    base = build_tiny_model(tmp_path / "nl", seed=3)
+    teach(base, format_prompt("two shapes"), NODE_LIST, steps=200)
+    generator = llm.load_generator(
+        base=base, output_format="node_list", generation_settings={"max_new_tokens": 150}
+    )
+    result = generate_candidates("two shapes", 3, generator=generator, seed=0)
+    first = result.candidates[0]
+    assert first.diagram.adjacency() == {0: [1], 1: []}
+    assert first.plan == ""
+    assert len({c.node_list for c in result.candidates}) == len(result.candidates)
+    # Repeats of the same diagram are dropped with a reason, not shown twice.
+    assert all(d.reason for d in result.dropped)
