@@ -110,12 +110,27 @@ def stop_server(process, log) -> None:
 def pipeline_missing() -> str:
     """Return why the real pipeline cannot run here, or "" when it can."""
     for module in ("ranking.generation.pipeline", "ranking.scoring.ranker"):
-        if importlib.util.find_spec(module) is None:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # its package is missing too
+            found = False
+        if not found:
             return f"{module} has not landed yet"
     from django.conf import settings
 
+    from ranking.models import resolve_model_path
+    from ranking.seed import DEFAULT_LLM, DEFAULT_SCORER
+
     if not (Path(settings.MODEL_CACHE_DIR) / "config.json").exists():
         return "no base model cache: run `python manage.py fetch_base_model`"
+    # The seeded registrations are what a fresh database runs; their weights are committed.
+    for path in (
+        DEFAULT_LLM["adapter_path"],
+        DEFAULT_SCORER["readability_path"],
+        DEFAULT_SCORER["autoencoder_path"],
+    ):
+        if not resolve_model_path(path).exists():
+            return f"models/{path} has not landed yet"
     return ""
 
 
