@@ -121,7 +121,8 @@ def generate(prompt: str, count: int, generator, reporter) -> list[Candidate]:
 
     def on_progress(update: dict) -> None:
         stage = update.get("stage")
-        if stage in ("laying_out", "scoring") and stage != reporter.stage:
+        # "loading_model" is skipped: the runner loaded the model before calling.
+        if stage in ("generating", "laying_out") and stage != reporter.stage:
             reporter.set_stage(stage)
         if "tokens" in update:
             reporter.tokens(update["tokens"], update.get("finished"))
@@ -141,6 +142,14 @@ def generate(prompt: str, count: int, generator, reporter) -> list[Candidate]:
             )
         )
     return candidates
+
+
+def user_facing_errors() -> tuple[type[BaseException], ...]:
+    """Return the pipeline's exception types whose message explains the failure by itself."""
+    from ranking.generation.basemodel import BaseModelError
+    from ranking.generation.pipeline import GenerationError
+
+    return (BaseModelError, GenerationError)
 
 
 def encode(scorer, node_lists: list[str]) -> np.ndarray:

@@ -178,15 +178,23 @@ def run_job(job_id: int, worker: str | None = None) -> str:
             _run_claimed(job, reporter)
         return Job.Status.DONE
     except Exception as exc:
-        reason = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, JobError):
-            log.exception("job %s failed", job.pk)
-        else:
+        if isinstance(exc, (JobError, *_user_facing_errors())):
+            reason = str(exc)
             log.warning("job %s failed: %s", job.pk, reason)
+        else:
+            reason = f"Internal error ({type(exc).__name__}: {exc}); staff can see the log."
+            log.exception("job %s failed", job.pk)
         fail_job(job, reason)
         return Job.Status.FAILED
     finally:
         close_old_connections()
+
+
+def _user_facing_errors() -> tuple:
+    try:
+        return engines.user_facing_errors()
+    except ImportError:  # a broken install: every error is then an internal one
+        return ()
 
 
 def fail_job(job: Job, reason: str) -> None:
