@@ -1,0 +1,207 @@
+"""Benchmark prompt-to-diagram generation on held-out prompts (run by hand, not in CI).
+
+    .venv/bin/python bench/generation.py [--limit N] [--count 5] [--write]
+
+Rows:
+- held-out split: reference pairs r500-r699 (never trained on), the
+  top-ranked candidate's structural score (docs: METRICS.md) against the
+  reference node list, parse rate, overlaps, off-canvas diagrams, seconds
+  per prompt for `count` candidates end to end (generate + lay out + render
+  + score + rank);
+- freely phrased prompts (bench/free_prompts.jsonl, hand-written with the
+  structure they ask for);
+- baseline: the hand-written reference-template parser
+  (ranking/generation/baseline_parser.py) on the same split - never used
+  by the product.
+`--write` appends the table to docs/benchmarks.md with date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ranking.diagrams import geometry, nodelist  # noqa: E402
+from ranking.diagrams.data import load_reference_pairs  # noqa: E402
+from ranking.diagrams.structure import structural_score  # noqa: E402
+from ranking.generation import baseline_parser, llm  # noqa: E402
+from ranking.generation.layout import LayoutError, layout_plan  # noqa: E402
+from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
+from ranking.generation.plan import Plan, parse_plan  # noqa: E402
+from ranking.scoring.ranker import Scorer  # noqa: E402
+
+HELD_OUT = range(500, 700)
+
+
+def cpu_name() -> str:
+    """Return the CPU model name and core count of this machine."""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            import os
+
+            return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    return platform.processor() or "unknown CPU"
+
+
+def held_out_rows(limit: int | None) -> list[dict]:
+    """Return the held-out reference pairs (ids r500-r699), optionally the first `limit`."""
+    rows = [r for r in load_reference_pairs() if int(r["id"].lstrip("r")) in HELD_OUT]
+    return rows[:limit] if limit else rows
+
+
+def free_rows(limit: int | None) -> list[dict]:
+    """Return the hand-written free prompts with target node lists from their expected plans."""
+    rows = []
+    for line in (ROOT / "bench" / "free_prompts.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        plan = parse_plan(row["plan"] + "\nstyle: auto mixed arrow muted labels medium")
+        row["node_list"] = nodelist.dumps(layout_plan(plan))
+        rows.append(row)
+    return rows[:limit] if limit else rows
+
+
+def summarise(name: str, records: list[dict]) -> dict:
+    """Return the table row for one set of per-prompt records."""
+    n = len(records)
+    scores = [r["score"] for r in records]
+    seconds = [r["seconds"] for r in records if r["seconds"] is not None]
+    by_task = {}
+    for task in ("dl_model", "flowchart"):
+        task_scores = [r["score"] for r in records if r["task"] == task]
+        if task_scores:
+            by_task[task] = statistics.mean(task_scores)
+    return {
+        "name": name,
+        "prompts": n,
+        "mean_score": statistics.mean(scores) if scores else 0.0,
+        "by_task": by_task,
+        "exact": sum(s >= 0.999 for s in scores),
+        "parsable": sum(r["parsable"] for r in records),
+        "overlapping": sum(r["overlaps"] > 0 for r in records),
+        "off_canvas": sum(r["off_canvas"] > 0 for r in records),
+        "failed": sum(r["failed"] for r in records),
+        "median_s": statistics.median(seconds) if seconds else None,
+        "p95_s": sorted(seconds)[int(0.95 * (len(seconds) - 1))] if seconds else None,
+    }
+
+
+def measure(row: dict, node_list: str | None, seconds: float | None) -> dict:
+    """Return the per-prompt record of one top-ranked output."""
+    record = {"id": row["id"], "task": row["task"], "seconds": seconds, "failed": node_list is None}
+    if node_list is None:
+        return {**record, "score": 0.0, "parsable": False, "overlaps": 0, "off_canvas": 0}
+    parsed = nodelist.parse(node_list)
+    diagram = parsed.diagram
+    return {
+        **record,
+        "score": structural_score(node_list, row["node_list"], row["task"]),
+        "parsable": bool(diagram.nodes) and not parsed.errors,
+        "overlaps": len(geometry.overlapping_pairs(diagram)),
+        "off_canvas": len(geometry.off_canvas_nodes(diagram)),
+    }
+
+
+def run_model(rows: list[dict], count: int, generator, scorer, seed: int) -> list[dict]:
+    """Generate, rank and measure the top candidate for every row."""
+    records = []
+    for i, row in enumerate(rows):
+        started = time.monotonic()
+        try:
+            result = generate_candidates(row["prompt"], count, generator=generator, seed=seed + i)
+        except GenerationError:
+            records.append(measure(row, None, time.monotonic() - started))
+            continue
+        ranked = scorer.rank([c.diagram for c in result.candidates], [], [], recommend=1, k=3)
+        top = result.candidates[list(ranked.order)[0]]
+        seconds = time.monotonic() - started
+        records.append(measure(row, top.node_list, seconds))
+        print(
+            f"{row['id']}: score {records[-1]['score']:.2f} in {seconds:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+    return records
+
+
+def run_baseline(rows: list[dict]) -> list[dict]:
+    """Measure the reference-template parser (no LLM) on the same rows."""
+    records = []
+    for row in rows:
+        if row["task"] == "flowchart":
+            steps = baseline_parser.parse_flow_prompt(row["prompt"])
+            plan = Plan("flow", steps=tuple(steps)) if steps else None
+        else:
+            plan = baseline_parser.parse_dl_prompt(row["prompt"])
+        try:
+            node_list = nodelist.dumps(layout_plan(plan)) if plan else None
+        except LayoutError:
+            node_list = None
+        records.append(measure(row, node_list, None))
+    return records
+
+
+def markdown(rows: list[dict], count: int, adapter: str) -> str:
+    """Return the results as a markdown section."""
+    lines = [
+        f"## Generation ({date.today().isoformat()}, {cpu_name()})",
+        "",
+        f"`.venv/bin/python bench/generation.py --count {count} --write`; adapter `{adapter}`;"
+        " top-ranked candidate per prompt; score = structural score (METRICS.md).",
+        "",
+        "| set | prompts | mean score | dl_model | flowchart | exact 1.0 | parsable |"
+        " overlapping | off canvas | failed | median s | p95 s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        med = "-" if r["median_s"] is None else f"{r['median_s']:.2f}"
+        p95 = "-" if r["p95_s"] is None else f"{r['p95_s']:.2f}"
+        dl = r["by_task"].get("dl_model")
+        fl = r["by_task"].get("flowchart")
+        lines.append(
+            f"| {r['name']} | {r['prompts']} | {r['mean_score']:.3f} | "
+            f"{'-' if dl is None else f'{dl:.3f}'} | {'-' if fl is None else f'{fl:.3f}'} | "
+            f"{r['exact']} | {r['parsable']} | {r['overlapping']} | {r['off_canvas']} | "
+            f"{r['failed']} | {med} | {p95} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5)
+    parser.add_argument("--limit", type=int, help="only the first N prompts of each set")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--adapter", default=str(llm.default_adapter_dir()))
+    parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
+    args = parser.parse_args()
+
+    held_out = held_out_rows(args.limit)
+    free = free_rows(args.limit)
+    generator = llm.load_generator(adapter=args.adapter)
+    scorer = Scorer.load(ROOT / "models" / "readability", ROOT / "models" / "autoencoder")
+    # One warm-up prompt so the first timing does not include lazy initialisation.
+    generate_candidates("a 3-4-2 MLP", args.count, generator=generator, seed=0)
+
+    table = [
+        summarise("held-out r500-r699", run_model(held_out, args.count, generator, scorer, 1)),
+        summarise("free phrasing", run_model(free, args.count, generator, scorer, 1000)),
+        summarise("baseline: template parser, held-out", run_baseline(held_out)),
+    ]
+    text = markdown(table, args.count, Path(args.adapter).name)
+    print(text)
+    if args.write:
+        with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
+            out.write("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
