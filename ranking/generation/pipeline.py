@@ -3,11 +3,11 @@
 For a plan generator every completion is parsed and laid out; a plan the
 plan parser or the layout engine rejects is dropped with its reason, never
 shown. Candidates must differ visually: one whose node list equals an
-earlier candidate's gets a fresh random style instead (the structure, which
-came from the LLM, stays). If no completion is valid, the structure is
+earlier candidate's gets a nearby style instead (another palette, shape or
+size; the structure, which came from the LLM, stays). If no completion is valid, the structure is
 sampled again (with temperature) up to `max_attempts` times; if some are
-valid but fewer than `count`, the valid structure is drawn in further random
-styles. For a node-list generator, unreadable or duplicate outputs are
+valid but fewer than `count`, the valid structure is drawn in further
+nearby styles. For a node-list generator, unreadable or duplicate outputs are
 dropped and the missing ones sampled again.
 """
 
@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 from ranking.diagrams import nodelist
 from ranking.diagrams.model import Diagram
 from ranking.generation.layout import LayoutError, layout_plan
-from ranking.generation.plan import Plan, PlanError, parse_plan, random_style
+from ranking.generation.plan import STYLE_CHOICES, Plan, PlanError, parse_plan, random_style
 
 # A retry samples the structure instead of decoding it greedily; warm enough
 # to leave a bad greedy path, cool enough to stay on-topic.
 RETRY_STRUCTURE_TEMPERATURE = 0.7
 # Random restyles tried before giving up on making a duplicate different.
 RESTYLE_TRIES = 30
+# Style keys a duplicate may change first; the prompt rarely pins these.
+RESTYLE_KEYS = ("palette", "shape", "size")
 
 
 class GenerationError(RuntimeError):
@@ -187,9 +189,9 @@ class _PlanBuilder(_Builder):
             self._restyle(plan, origin="filled")
 
     def _restyle(self, plan: Plan, origin: str) -> None:
-        """Accept `plan` in a random style that looks unlike every candidate so far."""
-        for _ in range(RESTYLE_TRIES):
-            styled = plan.with_style(random_style(self.rng))
+        """Accept `plan` in a nearby style that looks unlike every candidate so far."""
+        for style in self._style_variants(plan.style):
+            styled = plan.with_style(style)
             try:
                 diagram = layout_plan(styled)
             except LayoutError:
@@ -199,6 +201,26 @@ class _PlanBuilder(_Builder):
                 self.accept(Candidate(styled.to_text(), diagram, node_list, styled.style, origin))
                 return
         self.drop(plan.to_text(), "no distinct style left for this structure")
+
+    def _style_variants(self, style: dict):
+        """Yield styles near `style`: one of palette/shape/size changed, then more, then any.
+
+        Orientation, line style and labels are kept first because those are
+        what a prompt usually asks for ("dashed lines", "left to right");
+        which key changes first rotates so the candidates vary in more than
+        colour.
+        """
+        keys = RESTYLE_KEYS[len(self.result.candidates) % len(RESTYLE_KEYS) :]
+        keys += RESTYLE_KEYS[: len(RESTYLE_KEYS) - len(keys)]
+        for key in keys:
+            values = list(STYLE_CHOICES[key])
+            self.rng.shuffle(values)
+            for value in values:
+                yield {**style, key: value}
+        for _ in range(RESTYLE_TRIES):
+            yield {**style, **{key: self.rng.choice(STYLE_CHOICES[key]) for key in RESTYLE_KEYS}}
+        for _ in range(RESTYLE_TRIES):
+            yield random_style(self.rng)
 
 
 class _NodeListBuilder(_Builder):
