@@ -227,7 +227,7 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
         )
 
     reporter.set_stage(Job.Stage.SCORING)
-    rated_latents, ratings = _user_ratings(job, scorer_version, scorer)
+    rated_latents, ratings = user_ratings(job.user_id, scorer_version, scorer)
     ranked = engines.rank(
         scorer,
         [c.diagram for c in candidates],
@@ -264,15 +264,15 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
     events.publish(job.pk, {"type": "done", **JobDetailSerializer(job).data})
 
 
-def _user_ratings(job: Job, scorer_version: ScorerVersion, scorer):
-    """Return (latents, scores) of the diagrams this job's user rated, in the active AE space.
+def user_ratings(user_id: int, scorer_version: ScorerVersion, scorer):
+    """Return (latents, scores) of the diagrams this user rated, in the active AE space.
 
     Only this user's ratings of this user's diagrams: nobody else's taste
     ever enters the prediction. Latents made by another scorer version are
     re-encoded once and stored.
     """
     rows = list(
-        Rating.objects.filter(user_id=job.user_id, diagram__user_id=job.user_id)
+        Rating.objects.filter(user_id=user_id, diagram__user_id=user_id)
         .select_related("diagram")
         .order_by("pk")
     )
