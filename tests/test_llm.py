@@ -124,3 +124,20 @@ def test_it_rejects_unknown_settings_and_formats(plan_model):
         llm.load_generator(base=plan_model, generation_settings={"temprature": 1})
     with pytest.raises(ValueError, match="output_format"):
         llm.load_generator(base=plan_model, output_format="svg")
+
+
+def test_it_can_prompt_through_the_tokenizer_chat_template(plan_model):
+    generator = llm.load_generator(
+        base=plan_model, generation_settings={"chat_template": True}, device="cpu"
+    )
+    expected = generator.tokenizer("User: two shapes\nAnswer:\n").input_ids
+    assert generator.encode_prompt("two \n shapes") == expected
+
+
+def test_an_over_long_prompt_keeps_the_template_cue_at_its_end(plan_model):
+    generator = llm.load_generator(
+        base=plan_model, generation_settings={"max_prompt_tokens": 40}, device="cpu"
+    )
+    ids = generator.encode_prompt("a small net " * 100)
+    assert len(ids) == 40
+    assert generator.tokenizer.decode(ids).endswith("\nPlan:\n")

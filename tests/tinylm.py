@@ -20,6 +20,12 @@ CORPUS = [
 ]
 
 
+CHAT_TEMPLATE = (
+    "{% for m in messages %}User: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}Answer:\n{% endif %}"
+)
+
+
 def build_tiny_model(path: Path, seed: int = 0, vocab_size: int = 400) -> Path:
     """Save a random 2-layer Llama and its tokenizer to `path`; return `path`."""
     import torch
@@ -37,6 +43,7 @@ def build_tiny_model(path: Path, seed: int = 0, vocab_size: int = 400) -> Path:
     )
     bpe.train_from_iterator(CORPUS * 4, trainer)
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="</s>", pad_token="<pad>")
+    tokenizer.chat_template = CHAT_TEMPLATE
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(tokenizer),

@@ -55,6 +55,8 @@ DEFAULT_SETTINGS = {
     "threads": None,
 }
 
+# Tokens kept from the end of an over-long prompt (the template's "Plan:" cue).
+PROMPT_TAIL_TOKENS = 8
 STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
 
 ProgressCallback = Callable[[dict], None]
@@ -255,11 +257,16 @@ class Generator:
             ids = self.tokenizer.apply_chat_template(
                 [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True
             )
-            ids = list(ids["input_ids"] if isinstance(ids, dict) else ids)
+            ids = list(ids["input_ids"] if hasattr(ids, "keys") else ids)
         else:
             formatted = self.options["prompt_template"].format(prompt=text)
             ids = self.tokenizer(formatted, add_special_tokens=False).input_ids
-        return ids[: self.options["max_prompt_tokens"]]
+        limit = int(self.options["max_prompt_tokens"])
+        if len(ids) > limit:
+            # Cut the middle, not the end: the template's tail ("Plan:") must stay.
+            tail = min(PROMPT_TAIL_TOKENS, limit // 2)
+            ids = ids[: limit - tail] + ids[-tail:]
+        return ids
 
     # ------------------------------------------------------------ decoding
 
