@@ -26,12 +26,19 @@ def two_nodes(line="solid arrow", target_shape="rectangle"):
 
 
 def test_every_reference_diagram_renders_to_png_and_svg_of_the_right_size():
-    for row in load_reference_pairs():
+    for i, row in enumerate(load_reference_pairs()):
         diagram = nodelist.parse(row["node_list"]).diagram
-        image = Image.open(io.BytesIO(render.png_bytes(diagram)))
-        assert image.size == (1000, 600)
+        assert render.render_png(diagram).size == (1000, 600)
+        if i % 25 == 0:
+            # PNG encoding costs ~10 ms a diagram; a spread sample proves the
+            # bytes decode without making this test slow.
+            image = Image.open(io.BytesIO(render.png_bytes(diagram)))
+            assert (image.format, image.size) == ("PNG", (1000, 600))
         root = ElementTree.fromstring(render.render_svg(diagram))
         assert (root.get("width"), root.get("height")) == ("1000", "600")
+        assert len(root.findall(".//{http://www.w3.org/2000/svg}g[@class='node']")) == len(
+            diagram.nodes
+        )
 
 
 def test_scale_gives_a_small_image():
@@ -115,3 +122,54 @@ def test_labels_are_drawn_inside_the_shape_and_escaped_in_svg():
     root = ElementTree.fromstring(render.render_svg(labelled))
     texts = "".join(root.itertext())
     assert "Dense <256> & co" in texts
+
+
+def test_an_arrow_reaches_an_ellipse_border_on_a_diagonal():
+    diagram = Diagram(
+        [
+            Node(0, 200, 100, "rectangle", 40, 40, "solid arrow", RED, GREEN, [1]),
+            Node(1, 600, 500, "circle", 200, 200, "solid arrow", BLUE, (0, 0, 0), []),
+        ]
+    )
+    image = render.render_png(diagram)
+    tip_x, tip_y = render.edge_shapes(diagram)[0].head[0]
+    # Walk back from the tip toward the source: edge colour right outside the
+    # ellipse, fill colour a little inside it. Had the arrow stopped at the
+    # box corner (500, 400), the pixels before the ellipse would be white.
+    ux, uy = (200 - 600) / 565.7, (100 - 500) / 565.7
+    outside = [image.getpixel((round(tip_x + ux * d), round(tip_y + uy * d))) for d in (3, 5, 7)]
+    inside = image.getpixel((round(tip_x - ux * 6), round(tip_y - uy * 6)))
+    assert outside.count(GREEN) >= 2
+    assert inside == BLUE
+
+
+def test_an_arrow_reaches_a_rounded_corner():
+    target = Node(1, 600, 300, "round rectangle", 100, 100, fill=BLUE)
+    source = Node(0, 300, 0, "rectangle", 20, 20, fill=RED, stroke=GREEN, targets=[1])
+    tip = render.edge_shapes(Diagram([source, target]))[0].head[0]
+    # The ray passes through the top-left corner region: the tip is on the
+    # corner's arc (centre (550 + r, 250 + r)), inside the square box corner.
+    r = 20
+    assert abs(((tip[0] - (550 + r)) ** 2 + (tip[1] - (250 + r)) ** 2) ** 0.5 - r) < 1e-6
+    assert tip[0] > 550 and tip[1] > 250
+
+
+def test_a_thumbnail_keeps_colours_and_edges():
+    image = render.render_png(two_nodes("solid line"), scale=0.128)
+    assert image.getpixel((round(200 * 0.128), round(300 * 0.128))) == RED
+    assert image.getpixel((round(600 * 0.128), round(300 * 0.128))) == BLUE
+    # The edge between the shapes stays visible (darker than the background).
+    row = [image.getpixel((x, round(300 * 0.128))) for x in range(32, 68)]
+    assert all(sum(p) < 3 * 255 - 60 for p in row)
+
+
+def test_a_long_label_is_shrunk_and_wrapped_to_fit():
+    from ranking.diagrams.labels import MAX_FONT_SIZE, fit_label, font
+
+    short = fit_label("Input", "rectangle", 200, 80)
+    long = fit_label("Convolution 3x3 with 64 filters and stride 2", "circle", 120, 90)
+    assert short.size == MAX_FONT_SIZE and short.lines == ("Input",)
+    assert long.size < MAX_FONT_SIZE and len(long.lines) > 1
+    assert all(font(long.size).getlength(line) <= 120 / 2**0.5 for line in long.lines)
+    assert len(long.lines) * long.line_height <= 90 / 2**0.5
+    assert fit_label("Anything", "rectangle", 8, 8) is None
