@@ -1,5 +1,8 @@
 """Geometry checks: overlaps (> 1 px both ways), off canvas, edge crossings."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ranking.diagrams import geometry
 from ranking.diagrams.data import load_reference_pairs
 from ranking.diagrams.model import Diagram, Node
@@ -77,3 +80,51 @@ def test_empty_and_single_node_diagrams_are_fine():
         "crossings": 0,
     }
     assert geometry.overlapping_pairs(Diagram([box(0, 500, 300)])) == []
+
+
+def _brute_force_crossings(d: Diagram) -> int:
+    """Count proper crossings pair by pair with orientation tests (the slow, obvious way)."""
+
+    def orient(a, b, c):
+        v = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+        return (v > 0) - (v < 0)
+
+    edges = [(s, t) for s, t in d.edges() if s.id != t.id]
+    count = 0
+    for i, (a, b) in enumerate(edges):
+        for c, e in edges[i + 1 :]:
+            if {a.id, b.id} & {c.id, e.id}:
+                continue
+            p1, p2, p3, p4 = (a.x, a.y), (b.x, b.y), (c.x, c.y), (e.x, e.y)
+            if (
+                orient(p1, p2, p3) * orient(p1, p2, p4) < 0
+                and orient(p3, p4, p1) * orient(p3, p4, p2) < 0
+            ):
+                count += 1
+    return count
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 1000), st.integers(0, 600), st.lists(st.integers(0, 11), max_size=4)
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_vectorised_crossings_match_a_brute_force_count(points):
+    d = Diagram([box(i, x, y, 10, 10, targets) for i, (x, y, targets) in enumerate(points)])
+    assert geometry.edge_crossings(d) == _brute_force_crossings(d)
+
+
+def test_crossings_are_counted_the_same_across_blocks(monkeypatch):
+    # A complete bipartite 12 x 12 drawing has many crossings; blocks of 7
+    # edges must add up to the single-block count.
+    top = [box(i, 40 + 80 * i, 100, 10, 10, range(12, 24)) for i in range(12)]
+    bottom = [box(12 + i, 40 + 80 * i, 500, 10, 10) for i in range(12)]
+    d = Diagram(top + bottom)
+    whole = geometry.edge_crossings(d)
+    monkeypatch.setattr(geometry, "CROSSING_BLOCK", 7)
+    assert geometry.edge_crossings(d) == whole == _brute_force_crossings(d) > 0

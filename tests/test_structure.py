@@ -4,6 +4,7 @@ import pytest
 
 from ranking.diagrams.data import load_reference_pairs
 from ranking.diagrams.model import Diagram, Node
+from ranking.diagrams.nodelist import parse
 from ranking.diagrams.structure import signatures, structural_score
 
 
@@ -20,9 +21,9 @@ def test_signatures_list_the_out_degrees_of_each_nodes_targets():
     assert sig["[]"] == 3
 
 
-def test_a_diagram_scores_one_against_itself():
-    for row in load_reference_pairs()[:100]:
-        assert structural_score(row["node_list"], row["node_list"], row["task"]) == 1.0
+def test_every_reference_node_list_scores_one_against_itself():
+    for row in load_reference_pairs():
+        assert structural_score(row["node_list"], row["node_list"], row["task"]) == 1.0, row["id"]
 
 
 def test_flowchart_score_is_the_signature_iou():
@@ -60,3 +61,18 @@ def test_an_output_without_parsable_nodes_scores_zero():
         )
         == 0.0
     )
+
+
+def test_a_diagram_and_its_text_score_the_same():
+    row = load_reference_pairs()[0]
+    diagram = parse(row["node_list"]).diagram
+    moved = graph(diagram.adjacency())  # same edges, every node at (0, 0)
+    assert structural_score(diagram, row["node_list"], row["task"]) == 1.0
+    assert structural_score(moved, row["node_list"], row["task"]) == 1.0  # positions do not count
+
+
+def test_a_wrong_structure_scores_below_one():
+    target = graph({0: [2, 3], 1: [2, 3], 2: [4], 3: [4], 4: []})
+    output = graph({0: [1], 1: [2], 2: [3], 3: [4], 4: []})
+    assert 0 <= structural_score(output, target, "dl_model") < 1
+    assert 0 <= structural_score(output, target, "flowchart") < 1

@@ -15,6 +15,8 @@ from .model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram
 
 # Boxes that merely touch (shared border, rounding) are not an overlap.
 OVERLAP_TOLERANCE = 1.0
+# Edges per block of the pairwise crossing test (block x m arrays).
+CROSSING_BLOCK = 256
 
 
 def boxes(diagram: Diagram) -> np.ndarray:
@@ -53,28 +55,45 @@ def edge_segments(diagram: Diagram) -> tuple[np.ndarray, list[tuple[int, int]]]:
 
 
 def edge_crossings(diagram: Diagram) -> int:
-    """Return how many pairs of edges properly cross (edges sharing an endpoint never count)."""
+    """Return how many pairs of edges properly cross (edges sharing an endpoint never count).
+
+    Edges are straight segments between node centres; touching at an end or
+    running along each other (collinear) is not a crossing.
+    """
     seg, ids = edge_segments(diagram)
-    m = len(seg)
-    if m < 2:
+    if len(seg) < 2:
         return 0
+    ends = np.array(ids)
+    # All pairs at once is an m x m problem; blocks of rows keep memory flat
+    # when a broken diagram has thousands of edges.
+    return sum(
+        _crossings_block(seg, ends, start, min(start + CROSSING_BLOCK, len(seg)))
+        for start in range(0, len(seg), CROSSING_BLOCK)
+    )
+
+
+def _crossings_block(seg: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> int:
+    """Return the proper crossings between edges lo..hi-1 and every later edge."""
     p, r = seg[:, :2], seg[:, 2:] - seg[:, :2]
-    # Solve p_i + t r_i = p_j + u r_j for every pair at once.
-    cross = r[:, None, 0] * r[None, :, 1] - r[:, None, 1] * r[None, :, 0]
-    qp = p[None, :, :] - p[:, None, :]
+    pa, ra = p[lo:hi], r[lo:hi]
+    # Solve pa_i + t ra_i = p_j + u r_j for every pair of the block at once.
+    cross = ra[:, None, 0] * r[None, :, 1] - ra[:, None, 1] * r[None, :, 0]
+    qp = p[None, :, :] - pa[:, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (qp[..., 0] * r[None, :, 1] - qp[..., 1] * r[None, :, 0]) / cross
-        u = (qp[..., 0] * r[:, None, 1] - qp[..., 1] * r[:, None, 0]) / cross
-    eps = 1e-9
+        u = (qp[..., 0] * ra[:, None, 1] - qp[..., 1] * ra[:, None, 0]) / cross
+    eps = 1e-9  # keeps touching ends and float noise from counting as crossings
     proper = (np.abs(cross) > eps) & (t > eps) & (t < 1 - eps) & (u > eps) & (u < 1 - eps)
-    ends = np.array(ids)
+    ea = ends[lo:hi]
     shares = (
-        (ends[:, None, 0] == ends[None, :, 0])
-        | (ends[:, None, 0] == ends[None, :, 1])
-        | (ends[:, None, 1] == ends[None, :, 0])
-        | (ends[:, None, 1] == ends[None, :, 1])
+        (ea[:, None, 0] == ends[None, :, 0])
+        | (ea[:, None, 0] == ends[None, :, 1])
+        | (ea[:, None, 1] == ends[None, :, 0])
+        | (ea[:, None, 1] == ends[None, :, 1])
     )
-    return int(np.triu(proper & ~shares, k=1).sum())
+    # Count each unordered pair once: only partners after the row's own edge.
+    later = np.arange(len(seg))[None, :] > np.arange(lo, hi)[:, None]
+    return int((proper & ~shares & later).sum())
 
 
 def geometry_report(diagram: Diagram) -> dict:
