@@ -187,7 +187,8 @@ def main() -> None:
     held_out = held_out_rows(args.limit)
     free = free_rows(args.limit)
     generator = llm.load_generator(adapter=args.adapter)
-    scorer = Scorer.load(ROOT / "models" / "readability", ROOT / "models" / "autoencoder")
+    models = ROOT / "models" / "scoring"
+    scorer = Scorer.load(models / "readability", models / "autoencoder")
     # One warm-up prompt so the first timing does not include lazy initialisation.
     generate_candidates("a 3-4-2 MLP", args.count, generator=generator, seed=0)
 
