@@ -136,3 +136,52 @@ def test_any_diagram_round_trips(node_list):
     parsed = nodelist.parse(text)
     assert parsed.ok, parsed.errors
     assert nodelist.dumps(parsed.diagram) == text
+
+
+float_nodes = st.builds(
+    Node,
+    id=st.integers(-(10**30), 10**30),
+    x=st.floats(-1e6, 1e6, allow_nan=False),
+    y=st.floats(-1e20, 1e20, allow_nan=False),
+    shape=st.sampled_from(SHAPES),
+    width=st.floats(1e-6, 1e18),
+    height=st.floats(1e-3, 5000),
+    line=st.sampled_from(LINE_STYLES),
+    fill=st.tuples(*[st.integers(0, 255)] * 3),
+    stroke=st.tuples(*[st.integers(0, 255)] * 3),
+    targets=st.lists(st.integers(-(10**25), 10**25), max_size=4),
+    label=st.one_of(st.none(), st.text(min_size=1, max_size=30).filter(str.strip)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(float_nodes, min_size=1, max_size=5))
+def test_floats_big_ids_and_any_label_round_trip_exactly(node_list):
+    diagram = Diagram(node_list)
+    text = nodelist.dumps(diagram)
+    parsed = nodelist.parse(text)
+    assert parsed.ok, parsed.errors
+    assert parsed.diagram == diagram
+
+
+@settings(max_examples=300, deadline=None)
+@given(float_nodes)
+def test_canonical_lines_read_the_same_as_the_tolerant_reader_reads_them(node):
+    # Canonical lines take a fast path; wrapping the record in one more pair
+    # of brackets sends the same record through the tolerant splitter.
+    line = nodelist.dump_node(node)
+    fast, tolerant = nodelist.parse(line), nodelist.parse("[" + line + "]")
+    assert fast.ok and tolerant.ok
+    assert fast.diagram == tolerant.diagram
+
+
+def test_values_the_canonical_form_allows_but_the_checks_refuse_are_reported():
+    bad = [
+        "[0, 1, 1, 'circle', 0, 5, 'solid arrow', (0, 0, 0), (0, 0, 0), []]",
+        "[0, 1, 1, 'circle', 5, 5, 'solid arrow', (0, 0, 256), (0, 0, 0), []]",
+        "[0, 1e999, 1, 'circle', 5, 5, 'solid arrow', (0, 0, 0), (0, 0, 0), []]",
+        "[0, 1, 1, 'circle', 5, 5, 'solid arrow', (0, 0, 0), (0, 0, 0), [" + "9" * 5000 + "]]",
+    ]
+    result = nodelist.parse("\n".join(bad))
+    assert result.diagram.nodes == []
+    assert [e.line_no for e in result.errors] == [1, 2, 3, 4]

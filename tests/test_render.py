@@ -3,11 +3,13 @@
 import io
 from xml.etree import ElementTree
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from ranking.diagrams import nodelist, render
 from ranking.diagrams.data import load_reference_pairs
-from ranking.diagrams.model import Diagram, Node
+from ranking.diagrams.model import LINE_STYLES, SHAPES, Diagram, Node
 
 WHITE = (255, 255, 255)
 RED = (220, 30, 30)
@@ -173,3 +175,37 @@ def test_a_long_label_is_shrunk_and_wrapped_to_fit():
     assert all(font(long.size).getlength(line) <= 120 / 2**0.5 for line in long.lines)
     assert len(long.lines) * long.line_height <= 90 / 2**0.5
     assert fit_label("Anything", "rectangle", 8, 8) is None
+
+
+extreme = st.one_of(
+    st.floats(-200, 1200), st.sampled_from([1e-300, 1e-3, 1e12, -1e12, 1e300, -1e300])
+)
+sizes = st.one_of(st.floats(0.01, 400), st.sampled_from([1e-300, 1e-3, 0.5, 1e12, 1e308]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            Node,
+            id=st.integers(0, 6),
+            x=extreme,
+            y=extreme,
+            shape=st.sampled_from(SHAPES),
+            width=sizes,
+            height=sizes,
+            line=st.sampled_from(LINE_STYLES),
+            fill=st.tuples(*[st.integers(0, 255)] * 3),
+            stroke=st.tuples(*[st.integers(0, 255)] * 3),
+            targets=st.lists(st.integers(0, 8), max_size=3),
+            label=st.one_of(st.none(), st.text(max_size=60)),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from([1.0, 0.3, 0.128]),
+)
+def test_any_parsable_diagram_renders_however_absurd_its_numbers(node_list, scale):
+    diagram = Diagram(node_list)
+    image = render.render_png(diagram, scale)
+    assert image.size == (round(1000 * scale), round(600 * scale))
+    ElementTree.fromstring(render.render_svg(diagram))

@@ -74,12 +74,13 @@ def edge_crossings(diagram: Diagram) -> int:
 
 def _crossings_block(seg: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> int:
     """Return the proper crossings between edges lo..hi-1 and every later edge."""
-    p, r = seg[:, :2], seg[:, 2:] - seg[:, :2]
-    pa, ra = p[lo:hi], r[lo:hi]
     # Solve pa_i + t ra_i = p_j + u r_j for every pair of the block at once.
-    cross = ra[:, None, 0] * r[None, :, 1] - ra[:, None, 1] * r[None, :, 0]
-    qp = p[None, :, :] - pa[:, None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Absurd coordinates overflow to inf/nan, which fail every test below.
+    with np.errstate(all="ignore"):
+        p, r = seg[:, :2], seg[:, 2:] - seg[:, :2]
+        pa, ra = p[lo:hi], r[lo:hi]
+        cross = ra[:, None, 0] * r[None, :, 1] - ra[:, None, 1] * r[None, :, 0]
+        qp = p[None, :, :] - pa[:, None, :]
         t = (qp[..., 0] * r[None, :, 1] - qp[..., 1] * r[None, :, 0]) / cross
         u = (qp[..., 0] * ra[:, None, 1] - qp[..., 1] * ra[:, None, 0]) / cross
     eps = 1e-9  # keeps touching ends and float noise from counting as crossings

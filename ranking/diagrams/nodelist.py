@@ -28,10 +28,24 @@ MAX_ERROR_TEXT = 200
 MAX_NESTING = 2
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
 _OPENERS = {"[": "]", "(": ")"}
 _CLOSERS = {"]", ")"}
 _QUOTES = {"'", '"'}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+# The exact form `dump_node` writes (and the reference data uses). Lines in
+# this form skip the character-by-character splitter, about 5x faster; their
+# fields still go through the same readers, so both paths agree.
+_NUM = r"(-?\d+(?:\.\d+)?(?:e[+-]\d+)?)"
+_BYTE = r"(\d{1,3})"
+_CANONICAL = re.compile(
+    rf"\[(-?\d+), {_NUM}, {_NUM}, '(rectangle|round rectangle|circle)', {_NUM}, {_NUM}, "
+    r"'(solid arrow|solid line|dashed line)', "
+    rf"\({_BYTE}, {_BYTE}, {_BYTE}\), \({_BYTE}, {_BYTE}, {_BYTE}\), "
+    r"\[((?:-?\d+(?:, -?\d+)*)?)\](?:, '((?:[^'\\]|\\.)*)')?\]",
+    re.DOTALL,
+)
 
 
 @dataclass
@@ -81,6 +95,10 @@ def parse(text: str) -> ParseResult:
     for line_no, raw_line in enumerate(text.split("\n"), start=1):
         line = raw_line.strip()
         if not line:
+            continue
+        node = _read_canonical(line)
+        if node is not None:
+            nodes.append(node)
             continue
         for record_text, problem in _split_records(line):
             if problem:
@@ -316,9 +334,56 @@ def _unescape(text: str) -> str:
 # --- reading one record -----------------------------------------------------
 
 
+def _read_canonical(line: str) -> Node | None:
+    """Return the node of a line in canonical form, or None to use the tolerant path.
+
+    The regex has fixed the syntax; only the value checks of the tolerant
+    readers are repeated here. Anything doubtful returns None so the tolerant
+    path reads it, or reports it with its usual message.
+    """
+    match = _CANONICAL.fullmatch(line)
+    if (
+        match is None
+        or len(line) > 2000
+        or any(len(g) > MAX_NUMBER_CHARS for g in match.groups()[:7])
+    ):
+        return None
+    g = match.groups()
+    x, y, width, height = float(g[1]), float(g[2]), float(g[4]), float(g[5])
+    if not all(math.isfinite(v) for v in (x, y, width, height)) or width <= 0 or height <= 0:
+        return None
+    targets = g[13].split(", ") if g[13] else []
+    if any(len(t) > MAX_NUMBER_CHARS for t in targets):
+        return None
+    fill = (int(g[7]), int(g[8]), int(g[9]))
+    stroke = (int(g[10]), int(g[11]), int(g[12]))
+    if max(fill + stroke) > 255:
+        return None
+    label = None
+    if g[14] is not None:
+        label = _read_label(_Token(_unescape(g[14]), quoted=True))
+    return Node(
+        id=int(g[0]),
+        x=x,
+        y=y,
+        shape=g[3],
+        width=width,
+        height=height,
+        line=g[6],
+        fill=fill,
+        stroke=stroke,
+        targets=[int(t) for t in targets],
+        label=label,
+    )
+
+
 def _read_node(record: str) -> Node:
     """Return the node described by one record body, or raise _RecordError."""
-    tokens = _split_fields(record)
+    return _node_from_tokens(_split_fields(record))
+
+
+def _node_from_tokens(tokens: list[_Token]) -> Node:
+    """Return the node made of a record's fields, or raise _RecordError."""
     if len(tokens) not in (10, 11):
         raise _RecordError(f"expected 10 or 11 fields, found {len(tokens)}")
     label = None
@@ -372,6 +437,9 @@ def _read_positive(token: _Token, what: str) -> float:
 
 def _read_int(token: _Token, what: str) -> int:
     """Return an integer field (written as 3, '3' or 3.0)."""
+    text = _scalar_text(token, what)
+    if len(text) <= MAX_NUMBER_CHARS and _INTEGER.fullmatch(text):
+        return int(text)  # exact, even past float precision
     value = _read_number(token, what)
     if not value.is_integer():
         raise _RecordError(f"{what} must be a whole number, got {_format_number(value)}")

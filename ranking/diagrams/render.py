@@ -162,13 +162,17 @@ class _Painter:
         style = {"fill": tuple(node.fill), "outline": tuple(node.stroke), "width": self.line_width}
         if node.shape == "circle":
             self.draw.ellipse(box, **style)
-        elif node.shape == "round rectangle":
+        elif node.shape == "round rectangle" and min(box[2] - box[0], box[3] - box[1]) > (
+            2 * self.line_width + 2
+        ):
+            # (Pillow's rounded_rectangle fails on boxes barely wider than
+            # their outline; at that size the rounding is invisible anyway.)
             radius = corner_radius(node.width, node.height) * min(self.sx, self.sy)
             radius = min(radius, (box[2] - box[0]) / 2, (box[3] - box[1]) / 2)
             self.draw.rounded_rectangle(box, radius=max(radius, 0), **style)
         else:
             self.draw.rectangle(box, **style)
-        if self.labels and node.label:
+        if self.labels and node.label and _near_canvas((node.x, node.y)):
             self._label(node)
 
     def _label(self, node: Node) -> None:

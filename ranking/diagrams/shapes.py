@@ -29,13 +29,19 @@ def border_point(node: Node, toward_x: float, toward_y: float) -> tuple[float, f
     if dx == 0 and dy == 0:
         return None
     t = _exit_distance(node.shape, node.width / 2, node.height / 2, dx, dy)
-    return (node.x + t * dx, node.y + t * dy)
+    point = (node.x + t * dx, node.y + t * dy)
+    # Absurd sizes or positions (1e300 from a broken model) overflow to
+    # inf/nan; such an edge has no drawable end.
+    if not (math.isfinite(point[0]) and math.isfinite(point[1])):
+        return None
+    return point
 
 
 def _exit_distance(shape: str, hw: float, hh: float, dx: float, dy: float) -> float:
     """Return t such that centre + t * (dx, dy) lies on the shape's outline."""
     if shape == "circle":
-        return 1.0 / math.sqrt((dx / hw) ** 2 + (dy / hh) ** 2)
+        reach = math.hypot(dx / hw, dy / hh)
+        return 1.0 / reach if reach > 0 else math.inf
     t = min(hw / abs(dx) if dx else math.inf, hh / abs(dy) if dy else math.inf)
     if shape != "round rectangle":
         return t
@@ -50,5 +56,7 @@ def _exit_distance(shape: str, hw: float, hh: float, dx: float, dy: float) -> fl
     a = ax * ax + ay * ay
     b = -2 * (ax * cx + ay * cy)
     c = cx * cx + cy * cy - r * r
-    disc = max(b * b - 4 * a * c, 0.0)
-    return (-b + math.sqrt(disc)) / (2 * a)
+    disc = b * b - 4 * a * c
+    if not math.isfinite(disc) or a == 0:
+        return t
+    return (-b + math.sqrt(max(disc, 0.0))) / (2 * a)
