@@ -61,3 +61,18 @@ def test_it_refuses_a_file_without_shapes(tmp_path):
     with pytest.raises(CommandError, match="no readable shape"):
         run(str(source), "--png", str(tmp_path / "o.png"))
     assert not (tmp_path / "o.png").exists()
+
+
+def test_it_reports_an_unwritable_output(tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text(GOOD)
+    with pytest.raises(CommandError, match="cannot write"):
+        run(str(source), "--png", str(tmp_path / "missing-dir" / "o.png"))
+
+
+def test_labels_from_the_file_reach_the_svg(tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text(GOOD.replace("[1]]", "[1], 'Input <32 x 32>']", 1))
+    run(str(source), "--svg", str(tmp_path / "o.svg"))
+    root = ElementTree.fromstring((tmp_path / "o.svg").read_text())
+    assert "Input <32 x 32>" in "".join(root.itertext())

@@ -1,3 +1,5 @@
+"""manage.py render_diagram IN.txt --png OUT.png --svg OUT.svg: draw a node-list file."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +9,9 @@ from ranking.diagrams import nodelist, render
 
 class Command(BaseCommand):
     help = "Render a node-list file to PNG and/or SVG (1000 x 600). Unreadable lines are skipped."
+    # Drawing a file needs no database or model weights, so the weight checks'
+    # warnings would only be noise here.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("input", help="node-list text file, one shape per line")
