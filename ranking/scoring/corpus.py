@@ -25,6 +25,24 @@ class StyledDiagram:
     style: dict[str, str]
     family: str
 
+    @property
+    def look(self) -> dict[str, str]:
+        """Return the style as seen: orientation resolved to "down"/"right", no labels.
+
+        "auto" orientation means down or right depending on the structure, and
+        labels are too small to see in a thumbnail, so neither is a visible choice.
+        """
+        look = {k: v for k, v in self.style.items() if k != "labels"}
+        look["orient"] = orientation(self.diagram)
+        return look
+
+
+def orientation(diagram: Diagram) -> str:
+    """Return "right" when the edges mostly run sideways, else "down"."""
+    dx = sum(abs(t.x - s.x) for s, t in diagram.edges())
+    dy = sum(abs(t.y - s.y) for s, t in diagram.edges())
+    return "right" if dx > dy else "down"
+
 
 def styled_diagrams(n: int, seed: int) -> list[StyledDiagram]:
     """Return `n` laid-out synthetic diagrams, each with a uniformly random style.

@@ -38,9 +38,7 @@ def predict(latents, rated_latents, ratings, k: int = DEFAULT_K) -> np.ndarray |
     if n == 0:
         return np.zeros(0)
     # |q - r|^2 = |q|^2 - 2 q.r + |r|^2: one matrix product instead of an (n, m, d) array.
-    dist = (
-        (queries**2).sum(1)[:, None] - 2.0 * queries @ rated.T + (rated**2).sum(1)[None, :]
-    )
+    dist = (queries**2).sum(1)[:, None] - 2.0 * queries @ rated.T + (rated**2).sum(1)[None, :]
     np.maximum(dist, 0.0, out=dist)  # rounding can make an exact match slightly negative
     k = min(k, m)
     if k < m:

@@ -110,7 +110,7 @@ class ReadabilityEnsemble:
     def standardise(self, features: np.ndarray) -> torch.Tensor:
         """Return raw geometry features (n, F) standardised as in training."""
         return torch.from_numpy(
-            ((np.asarray(features, dtype=np.float32) - self.feature_mean) / self.feature_std)
+            (np.asarray(features, dtype=np.float32) - self.feature_mean) / self.feature_std
         )
 
     @torch.inference_mode()

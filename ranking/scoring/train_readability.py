@@ -207,7 +207,7 @@ def train_fold(
             loss.backward()
             optimiser.step()
             schedule.step()
-            total += float(loss) * len(batch)
+            total += float(loss.detach()) * len(batch)
             bar.set_postfix(loss=f"{total / ((step + 1) * settings.batch_size):.3f}")
         predictions = _predict(net, x_all[valid], f_all[valid])
         is_g = pool.kind[valid] == "g"
