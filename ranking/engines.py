@@ -148,8 +148,9 @@ def user_facing_errors() -> tuple[type[BaseException], ...]:
     """Return the pipeline's exception types whose message explains the failure by itself."""
     from ranking.generation.basemodel import BaseModelError
     from ranking.generation.pipeline import GenerationError
+    from ranking.scoring.weights import ScorerWeightsError
 
-    return (BaseModelError, GenerationError)
+    return (BaseModelError, GenerationError, ScorerWeightsError)
 
 
 def encode(scorer, node_lists: list[str]) -> np.ndarray:
@@ -161,7 +162,13 @@ def encode(scorer, node_lists: list[str]) -> np.ndarray:
 
 def rank(scorer, diagrams, rated_latents, ratings, recommend: int, k: int) -> Ranked:
     """Score `diagrams` and rank them for a user with these (latent, rating) pairs."""
-    result = scorer.rank(diagrams, rated_latents, ratings, recommend=recommend, k=k)
+    if len(ratings):
+        rated = np.stack([np.asarray(v, dtype=np.float32).reshape(-1) for v in rated_latents])
+    else:
+        # A (0, d) matrix, not []: numpy cannot infer the width of an empty list.
+        rated = np.zeros((0, scorer.latent_dim), dtype=np.float32)
+    scores = np.asarray(ratings, dtype=np.float64).reshape(-1)
+    result = scorer.rank(list(diagrams), rated, scores, recommend=recommend, k=k)
     return Ranked(
         order=list(result.order),
         recommended=list(result.recommended),

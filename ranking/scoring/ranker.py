@@ -91,8 +91,11 @@ class Scorer:
             readability = np.zeros(0)
         latents = self.encoder.encode_arrays(pixels)
         ratings = np.asarray(ratings, dtype=float).reshape(-1)
-        rated = np.asarray(rated_latents, dtype=float).reshape(len(ratings), -1)
-        user_scores = knn.predict(latents, rated, ratings, k=k) if len(ratings) else None
+        user_scores = None
+        if len(ratings):
+            # reshape(0, -1) is ambiguous to numpy, so only shape a non-empty matrix.
+            rated = np.asarray(rated_latents, dtype=float).reshape(len(ratings), -1)
+            user_scores = knn.predict(latents, rated, ratings, k=k)
         final = readability if user_scores is None else readability + user_scores
         order = sorted(range(len(diagrams)), key=lambda i: (-final[i], i))
         top = set(order[: max(0, recommend)])
