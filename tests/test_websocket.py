@@ -128,3 +128,40 @@ async def test_it_answers_ping_and_reports_unknown_messages(alice, alice_client)
     await communicator.send_json_to({"type": "cancel"})
     assert (await communicator.receive_json_from())["type"] == "error"
     await communicator.disconnect()
+
+
+async def test_the_owner_follows_a_real_job_from_state_to_done(
+    alice, alice_client, settings, tmp_path
+):
+    from ranking import engines, runner
+    from ranking.models import LLMConfig, ScorerVersion
+    from ranking.seed import seed_defaults
+    from tests.tiny_scorer import register_tiny_scorer
+
+    settings.JOB_GENERATOR_FACTORY = "tests.fake_generator.build"
+    # A transactional test starts from flushed tables: register the models again.
+    await database_sync_to_async(seed_defaults)(LLMConfig, ScorerVersion)
+    await database_sync_to_async(register_tiny_scorer)(tmp_path)
+    engines.clear_cache()
+    job = await database_sync_to_async(make_job)(
+        alice, status=Job.Status.QUEUED, count=3, recommend=2
+    )
+    communicator = socket(job.pk, alice_client)
+    await communicator.connect()
+    assert (await communicator.receive_json_from())["status"] == "queued"
+
+    # The worker runs in another thread, as in the embedded runtime.
+    outcome = await database_sync_to_async(runner.run_job)(job.pk)
+    assert outcome == "done"
+    received = []
+    while not received or received[-1]["type"] != "done":
+        received.append(await communicator.receive_json_from(timeout=5))
+    kinds = [message["type"] for message in received]
+    assert "progress" in kinds
+    assert sorted(m["index"] for m in received if m["type"] == "candidate") == [0, 1, 2]
+    done = received[-1]
+    assert done["status"] == "done"
+    assert [d["rank"] for d in done["diagrams"]] == [1, 2, 3]
+    assert all(d["svg_url"] and d["node_list"] for d in done["diagrams"])
+    await communicator.disconnect()
+    engines.clear_cache()

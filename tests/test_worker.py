@@ -5,11 +5,13 @@ import threading
 import pytest
 from django.utils import timezone
 
-from ranking import events, runner
+from ranking import engines, events, runner
+from ranking.diagrams import nodelist
 from ranking.models import Job, LLMConfig, ScorerVersion
 from ranking.services import JobLimitExceeded, submit_job
 from ranking.worker import EmbeddedWorker
-from tests.jobdata import make_job
+from tests.jobdata import make_job, rate
+from tests.tiny_scorer import register_tiny_scorer
 
 PROMPT = "DL model with 4 inputs, 8 and 6 hidden nodes, and 2 outputs"
 
@@ -162,3 +164,118 @@ def test_the_embedded_worker_thread_runs_a_submitted_job(alice, settings):
     assert job.status == "failed"
     assert "No LLM configuration is active" in job.error
     assert not worker.running
+
+
+# ---------------------------------------------------------------- whole jobs
+
+
+@pytest.fixture
+def fake_llm(settings, tmp_path):
+    """Jobs generate with the small stand-in LLM and rank with the small fixed scorer.
+
+    Everything between them (plan parsing, layout, rendering, scoring code,
+    k-NN, storing) is the real pipeline.
+    """
+    settings.JOB_GENERATOR_FACTORY = "tests.fake_generator.build"
+    register_tiny_scorer(tmp_path / "scorer")
+    engines.clear_cache()
+    yield
+    engines.clear_cache()
+
+
+def run(user, prompt=PROMPT, count=4, recommend=2):
+    """Submit and run a job for `user`; return it with its diagrams best first."""
+    job = submit_job(user, prompt, count=count, recommend=recommend)
+    assert runner.run_job(job.pk) == "done", Job.objects.get(pk=job.pk).error
+    job.refresh_from_db()
+    return job, list(job.diagrams.order_by("rank"))
+
+
+def test_a_job_runs_to_done_with_ranked_stored_diagrams(alice, fake_llm, published):
+    job, diagrams = run(alice, count=4, recommend=2)
+    assert (job.status, job.stage, job.attempts, job.error) == ("done", "done", 1, "")
+    assert job.started_at <= job.finished_at
+    assert job.llm_config == LLMConfig.objects.active()
+    assert job.scorer == ScorerVersion.objects.active()
+    assert [d.rank for d in diagrams] == [1, 2, 3, 4]
+    assert [d.recommended for d in diagrams] == [True, True, False, False]
+    finals = [d.final_score for d in diagrams]
+    assert finals == sorted(finals, reverse=True)
+    for diagram in diagrams:
+        assert 0 <= diagram.readability <= 5
+        # Cold start: no ratings yet, so readability alone ranks.
+        assert diagram.user_score is None and diagram.final_score == diagram.readability
+        assert diagram.latent_vector.size > 0 and diagram.latent_scorer == job.scorer
+        assert nodelist.parse(diagram.node_list).ok
+    assert job.progress["personalised"] is False
+    assert len(job.progress["candidates"]) == 4
+    kinds = [event["type"] for job_id, event in published if job_id == job.pk]
+    assert kinds.count("candidate") == 4 and "progress" in kinds
+    assert kinds[-1] == "done"
+    done = published[-1][1]
+    assert [row["id"] for row in done["diagrams"]] == [d.pk for d in diagrams]
+
+
+def test_ratings_change_the_next_ranking_for_that_user_only(alice, bob, fake_llm, published):
+    _, alices = run(alice)
+    _, bobs = run(bob)
+    # Same prompt, same candidates, nobody rated anything: the same order.
+    assert [d.node_list for d in alices] == [d.node_list for d in bobs]
+
+    # Alice loves her last diagram and dislikes her first; Bob rates the opposite.
+    rate(alice, alices[-1], 5)
+    rate(alice, alices[0], 0)
+    rate(bob, bobs[-1], 0)
+    rate(bob, bobs[0], 5)
+
+    job, again = run(alice)
+    assert job.progress["personalised"] is True
+    liked = next(d for d in again if d.node_list == alices[-1].node_list)
+    disliked = next(d for d in again if d.node_list == alices[0].node_list)
+    assert liked.user_score == pytest.approx(5, abs=0.5)
+    assert disliked.user_score == pytest.approx(0, abs=0.5)
+    assert liked.rank < disliked.rank
+    assert [d.node_list for d in again] != [d.node_list for d in alices]
+
+    # Carol never rated: Alice's and Bob's ratings do not touch her ranking.
+    from django.contrib.auth.models import User
+
+    carol = User.objects.create_user("carol", password="x-long-password-1")
+    _, carols = run(carol)
+    assert [d.node_list for d in carols] == [d.node_list for d in alices]
+    assert all(d.user_score is None for d in carols)
+
+
+def test_a_newly_activated_llm_is_used_without_a_restart(alice, fake_llm, published):
+    run(alice)
+    newer = LLMConfig.objects.create(name="newer", adapter_path="generator")
+    newer.activate()
+    job, _ = run(alice)
+    assert job.llm_config == newer
+    assert engines.generator_for(newer).config == newer
+
+
+def test_unreadable_model_files_fail_the_job_with_the_reason(alice, settings, published):
+    settings.JOB_GENERATOR_FACTORY = "tests.fake_generator.broken"
+    engines.clear_cache()
+    job = submit_job(alice, PROMPT)
+    assert runner.run_job(job.pk) == "failed"
+    job.refresh_from_db()
+    assert "lacks adapter_config.json" in job.error
+    assert not job.diagrams.exists()
+    assert published[-1][1]["type"] == "error"
+
+
+@pytest.mark.slow
+def test_a_job_runs_end_to_end_with_the_real_llm(alice, settings, published):
+    from ranking.generation.basemodel import is_cached
+
+    if not is_cached() or not LLMConfig.objects.active().adapter_location().exists():
+        pytest.skip("the base model or the adapter is missing (scripts/setup.sh, models/)")
+    settings.JOB_GENERATOR_FACTORY = ""
+    engines.clear_cache()
+    job, diagrams = run(alice, PROMPT, count=3, recommend=2)
+    assert 1 <= len(diagrams) <= 3
+    assert sum(d.recommended for d in diagrams) == min(2, len(diagrams))
+    assert all(nodelist.parse(d.node_list).ok for d in diagrams)
+    assert job.progress["tokens_total"] > 0
