@@ -4,8 +4,9 @@ A job submitted through the API (token auth) is run by the Celery worker,
 its progress travels worker -> Redis channel layer -> daphne -> websocket,
 and killing the worker with SIGKILL mid-job ends in a re-queue on a fresh
 worker, not a lost job. The generator is the small one from
-tests/fake_generator.py (slowed down so there is a "mid-job" to kill in);
-scoring is the real scorer.
+tests/fake_generator.py (slowed down so there is a "mid-job" to kill in)
+and the scorer is the small fixed one from tests/tiny_scorer.py: this test
+is about the runtime; tests/test_worker.py runs the real models.
 """
 
 from __future__ import annotations
@@ -118,6 +119,14 @@ class Stack:
         token, session = self.manage("shell", "-c", script).split()[-2:]
         return token, session
 
+    def use_tiny_scorer(self) -> None:
+        """Register and activate the small fixed scorer (tests/tiny_scorer.py) in this database."""
+        script = (
+            "from tests.tiny_scorer import register_tiny_scorer\n"
+            f"register_tiny_scorer({str(self.tmp / 'scorer')!r})\n"
+        )
+        self.manage("shell", "-c", script)
+
     def start_web(self) -> None:
         web = self.start(
             "daphne",
@@ -158,6 +167,7 @@ def stack(tmp_path):
     try:
         stack.start_redis()
         stack.manage("migrate", "--noinput", "-v", "0")
+        stack.use_tiny_scorer()
         stack.start_web()
         yield stack
     finally:
