@@ -66,6 +66,12 @@ class EmbeddedWorker:
         self.ensure_started()
         self._wake.set()
 
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the worker thread to end (or `timeout` seconds)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the worker to stop after the current job and wait for it."""
         self._stopping.set()

@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from ranking import engines, events, runner
@@ -279,3 +280,13 @@ def test_a_job_runs_end_to_end_with_the_real_llm(alice, settings, published):
     assert sum(d.recommended for d in diagrams) == min(2, len(diagrams))
     assert all(nodelist.parse(d.node_list).ok for d in diagrams)
     assert job.progress["tokens_total"] > 0
+
+
+def test_run_jobs_once_drains_the_queue(alice, bob, fake_llm, published):
+    first = submit_job(alice, PROMPT, count=2, recommend=1)
+    second = submit_job(bob, PROMPT, count=2, recommend=1)
+    summary = call_command("run_jobs", "--once")
+    assert summary == "ran 2 job(s); took back 0 from dead workers"
+    for job in (first, second):
+        job.refresh_from_db()
+        assert job.status == "done" and job.diagrams.count() == 2
