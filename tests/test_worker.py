@@ -271,8 +271,14 @@ def test_unreadable_model_files_fail_the_job_with_the_reason(alice, settings, pu
 def test_a_job_runs_end_to_end_with_the_real_llm(alice, settings, published):
     from ranking.generation.basemodel import is_cached
 
-    if not is_cached() or not LLMConfig.objects.active().adapter_location().exists():
-        pytest.skip("the base model or the adapter is missing (scripts/setup.sh, models/)")
+    scorer = ScorerVersion.objects.active()
+    weights = [
+        LLMConfig.objects.active().adapter_location(),
+        scorer.readability_location(),
+        scorer.autoencoder_location(),
+    ]
+    if not is_cached() or not all(path.exists() for path in weights):
+        pytest.skip("the base model or shipped weights are missing (scripts/setup.sh, models/)")
     settings.JOB_GENERATOR_FACTORY = ""
     engines.clear_cache()
     job, diagrams = run(alice, PROMPT, count=3, recommend=2)
