@@ -27,7 +27,12 @@ MAX_SCORE = 5.0
 class ReadabilityNet(nn.Module):
     """A small CNN over the thumbnail whose head also reads the geometry features."""
 
-    def __init__(self, n_features: int, channels: tuple[int, ...] = (16, 32, 48, 64)):
+    def __init__(
+        self,
+        n_features: int,
+        channels: tuple[int, ...] = (16, 32, 48, 64),
+        feature_skip: bool = False,
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         previous = 3
@@ -45,11 +50,17 @@ class ReadabilityNet(nn.Module):
             nn.Dropout(0.2),
             nn.Linear(32, 1),
         )
+        # A linear path from the features straight to the output: with 140
+        # faulty examples a linear rule generalises best, and the CNN and the
+        # MLP then only learn corrections to it.
+        self.skip = nn.Linear(n_features, 1) if feature_skip else None
 
     def forward(self, pixels: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         """Return the readability (n,) in 0..5."""
         seen = self.convs(pixels).mean(dim=(2, 3))
         logit = self.head(torch.cat([seen, features], dim=1)).squeeze(1)
+        if self.skip is not None:
+            logit = logit + self.skip(features).squeeze(1)
         # A sigmoid keeps every prediction inside the rating scale.
         return MAX_SCORE * torch.sigmoid(logit)
 
@@ -74,6 +85,7 @@ class ReadabilityEnsemble:
             names = list(config["features"])
             files = list(config["folds"])
             channels = tuple(int(c) for c in config["channels"])
+            feature_skip = bool(config.get("feature_skip", False))
             mean = np.asarray(config["feature_mean"], dtype=np.float32)
             std = np.asarray(config["feature_std"], dtype=np.float32)
         except (KeyError, TypeError, ValueError) as exc:
@@ -89,7 +101,7 @@ class ReadabilityEnsemble:
             raise ScorerWeightsError(f"{KIND} config lists no fold models: {directory}")
         nets = []
         for name in files:
-            net = ReadabilityNet(len(names), channels)
+            net = ReadabilityNet(len(names), channels, feature_skip)
             weights.load_state(directory / name, net, KIND)
             nets.append(net)
         return cls(nets, mean, std, config)

@@ -62,6 +62,9 @@ class Settings:
     seed: int = 0
     threads: int = 1
     channels: tuple[int, ...] = (16, 32, 48, 64)
+    feature_skip: bool = False
+    loss: str = "mse"  # or "huber"
+    degraded_weight: float = 1.0
     extra: dict = field(default_factory=dict)
 
 
@@ -162,6 +165,7 @@ def train_fold(
     progress: bool,
 ) -> tuple[ReadabilityNet, np.ndarray, np.ndarray]:
     """Train one fold's network; return it, the validation indices and their predictions."""
+    started = time.monotonic()
     human = np.isin(pool.kind, ("b", "g"))
     train_g = (pool.kind == "g") & (pool.fold != fold)
     rule = fit_ridge(pool.features[train_g], pool.score[train_g])
@@ -170,13 +174,15 @@ def train_fold(
     usable = pool.fold != fold  # -1 (synthetic) is never a validation fold
     train = np.nonzero(usable)[0]
     weight = np.select(
-        [pool.kind[train] == "g", pool.kind[train] == "synth"], [G_WEIGHT, SYNTH_WEIGHT], 1.0
+        [pool.kind[train] == "g", pool.kind[train] == "synth", pool.kind[train] == "degraded"],
+        [G_WEIGHT, SYNTH_WEIGHT, settings.degraded_weight],
+        1.0,
     )
     valid = np.nonzero(human & (pool.fold == fold))[0]
 
     torch.manual_seed(settings.seed * 100 + fold)
     generator = torch.Generator().manual_seed(settings.seed * 100 + fold)
-    net = ReadabilityNet(len(FEATURE_NAMES), settings.channels)
+    net = ReadabilityNet(len(FEATURE_NAMES), settings.channels, settings.feature_skip)
     optimiser = torch.optim.AdamW(
         net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay
     )
@@ -202,7 +208,11 @@ def train_fold(
         for step in bar:
             batch = order[step * settings.batch_size : (step + 1) * settings.batch_size]
             predicted = net(_augment(x_all[batch], generator), f_all[batch])
-            loss = torch.nn.functional.mse_loss(predicted, y_all[batch])
+            if settings.loss == "huber":
+                # Huber with a small beta is close to L1, which MAE rewards.
+                loss = torch.nn.functional.smooth_l1_loss(predicted, y_all[batch], beta=0.5)
+            else:
+                loss = torch.nn.functional.mse_loss(predicted, y_all[batch])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -216,7 +226,8 @@ def train_fold(
             {
                 "fold": fold,
                 "epoch": epoch + 1,
-                "train_mse": total / len(train),
+                "seconds": round(time.monotonic() - started, 1),
+                "train_loss": total / len(train),
                 "valid_g": agreement(predictions[is_g], pool.score[valid][is_g]),
                 "valid_all": agreement(predictions, pool.score[valid]),
             }
@@ -272,9 +283,12 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
         "settings": {k: v for k, v in vars(settings).items() if k != "extra"},
         "train_items": int(len(pool.ids)),
     }
-    ReadabilityEnsemble(nets, mean, std, {"channels": list(settings.channels), "cv": summary}).save(
-        output
-    )
+    config = {
+        "channels": list(settings.channels),
+        "feature_skip": settings.feature_skip,
+        "cv": summary,
+    }
+    ReadabilityEnsemble(nets, mean, std, config).save(output)
     with open(output / "oof.jsonl", "w", encoding="utf-8") as handle:
         for i in human:
             record = {
