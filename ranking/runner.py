@@ -97,7 +97,7 @@ class ProgressReporter:
     def set_stage(self, stage: str, message: str = "") -> None:
         """Enter a new stage and tell everyone now."""
         with self._lock:
-            self.stage = stage
+            self.stage = str(stage)  # a plain string in events, not the Stage enum
             self.progress["message"] = message
         self._flush(force=True)
 
