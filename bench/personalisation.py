@@ -2,10 +2,16 @@
 
     .venv/bin/python bench/personalisation.py [--users 40] [--autoencoder DIR]
 
-Each simulated user has a hidden taste over visual style - a liked shape
-style, a disliked line style, a preferred orientation, liked and disliked
-palettes, a size preference, each with its own strength - and rates
-diagrams 0-5 from that taste plus noise (sd 0.5 before rounding). After
+Each simulated user has a hidden taste over visual style and rates
+diagrams 0-5 from that taste plus noise (sd 0.5 before rounding). Two
+kinds of taste:
+- "brief" (default), the four kinds the product brief names: a liked shape
+  style (e.g. circles), a disliked line style (e.g. dashed), a preferred
+  orientation (e.g. vertical) and muted versus vivid colours, each with its
+  own strength (uniform 0.5-1.5);
+- "rich": as above but two liked and two disliked palettes out of eight
+  instead of muted/vivid, plus a size preference - many more style cells
+  to learn from the same few ratings. After
 5, 10, 20 and 50 ratings of random diagrams, the k-NN (K=3, the product's
 rule) predicts the user's rating of 300 new diagrams; the score is the
 Spearman correlation between predicted and true (noise-free) taste,
@@ -41,10 +47,30 @@ RATING_COUNTS = (5, 10, 20, 50)
 TEST_SIZE = 300
 NOISE = 0.5
 PALETTES = STYLE_CHOICES["palette"]
+MUTED = {"muted", "grey", "pastel", "mono"}
 
 
-def simulated_taste(rng: random.Random):
-    """Return taste(look) -> utility for one simulated user."""
+def brief_taste(rng: random.Random):
+    """Return taste(look) -> utility: liked shape, disliked line, orientation, muted/vivid."""
+    shape = rng.choice(("circle", "box", "round"))
+    line = rng.choice(STYLE_CHOICES["line"])
+    orient = rng.choice(("down", "right"))
+    muted = rng.random() < 0.5
+    w = [rng.uniform(0.5, 1.5) for _ in range(4)]
+
+    def taste(look: dict) -> float:
+        return (
+            w[0] * (look["shape"] == shape)
+            - w[1] * (look["line"] == line)
+            + w[2] * (look["orient"] == orient)
+            + w[3] * ((look["palette"] in MUTED) == muted)
+        )
+
+    return taste
+
+
+def rich_taste(rng: random.Random):
+    """Return taste(look) -> utility for one simulated user with a many-sided taste."""
     shape = rng.choice(("circle", "box", "round"))
     line = rng.choice(STYLE_CHOICES["line"])
     orient = rng.choice(("down", "right"))
@@ -105,6 +131,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--diagrams", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--taste", choices=("brief", "rich"), default="brief")
     parser.add_argument("--autoencoder", default=str(DEFAULT_AUTOENCODER_DIR))
     args = parser.parse_args()
 
@@ -118,20 +145,21 @@ def main() -> None:
     )
     downscaled = small.mean(axis=(2, 4)).reshape(len(pixels), -1) / 255.0
     representations = {
-        "autoencoder latent (32)": encoder.encode_arrays(pixels),
+        "autoencoder latent (32)": encoder.encode([item.diagram for item in items]),
         "raw pixels 32x19 RGB": downscaled,
         "ceiling: style one-hot": one_hot(looks),
     }
     rng = random.Random(args.seed)
     utilities = []
     for _ in range(args.users):
-        taste = simulated_taste(rng)
+        taste = brief_taste(rng) if args.taste == "brief" else rich_taste(rng)
         utilities.append(np.array([taste(look) for look in looks]))
     results = evaluate(representations, utilities, args.users, args.seed)
 
     print(
         f"Personalisation - {date.today()}, {cpu_name()}, `.venv/bin/python "
-        f"bench/personalisation.py --users {args.users} --diagrams {args.diagrams}`: mean "
+        f"bench/personalisation.py --users {args.users} --diagrams {args.diagrams} "
+        f"--taste {args.taste}`: mean "
         f"Spearman (predicted vs true taste) on {TEST_SIZE} new diagrams, "
         f"{args.users} simulated users, k-NN K=3\n"
     )

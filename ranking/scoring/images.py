@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranking.diagrams.model import Diagram
+from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram
 from ranking.diagrams.render import render_png
 
 SCALE = 0.128
@@ -20,17 +20,22 @@ WIDTH = 128
 HEIGHT = 77
 
 
-def thumbnail(diagram: Diagram) -> np.ndarray:
-    """Return the diagram as a (77, 128, 3) uint8 RGB array."""
-    image = render_png(diagram, scale=SCALE, labels=False)
+def size(scale: float = SCALE) -> tuple[int, int]:
+    """Return (height, width) in pixels of a render at `scale`."""
+    return max(1, round(CANVAS_HEIGHT * scale)), max(1, round(CANVAS_WIDTH * scale))
+
+
+def thumbnail(diagram: Diagram, scale: float = SCALE) -> np.ndarray:
+    """Return the diagram as an (H, W, 3) uint8 RGB array; (77, 128, 3) by default."""
+    image = render_png(diagram, scale=scale, labels=False)
     return np.asarray(image, dtype=np.uint8)
 
 
-def thumbnails(diagrams: list[Diagram]) -> np.ndarray:
-    """Return an (n, 77, 128, 3) uint8 array of thumbnails."""
+def thumbnails(diagrams: list[Diagram], scale: float = SCALE) -> np.ndarray:
+    """Return an (n, H, W, 3) uint8 array of thumbnails."""
     if not diagrams:
-        return np.zeros((0, HEIGHT, WIDTH, 3), dtype=np.uint8)
-    return np.stack([thumbnail(d) for d in diagrams])
+        return np.zeros((0, *size(scale), 3), dtype=np.uint8)
+    return np.stack([thumbnail(d, scale) for d in diagrams])
 
 
 def to_tensor(pixels: np.ndarray):

@@ -82,14 +82,16 @@ class Scorer:
         Ties keep the input order.
         """
         diagrams = list(diagrams)
-        # Render once: both networks read the same thumbnail.
+        # Render once for the CNN (and the encoder, when it reads the same size).
         pixels = images.thumbnails(diagrams)
         if diagrams:
             features = np.stack([diagram_features(d) for d in diagrams])
             readability = self.readability_model.predict_arrays(pixels, features)
         else:
             readability = np.zeros(0)
-        latents = self.encoder.encode_arrays(pixels)
+        # The encoder may read a larger render than the CNN's thumbnail.
+        same = self.encoder.scale == images.SCALE
+        latents = self.encoder.encode_arrays(pixels if same else self.encoder.render(diagrams))
         ratings = np.asarray(ratings, dtype=float).reshape(-1)
         user_scores = None
         if len(ratings):

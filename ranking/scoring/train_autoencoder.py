@@ -5,10 +5,12 @@ styles (ranking.scoring.corpus). The loss is the reconstruction error, with
 ink pixels weighted up (a thumbnail is mostly white and the lines that show
 a dashed style are thin), plus a light auxiliary loss: one linear
 classifier per visible style choice (shape, line, palette, size,
-orientation) reads the latent. The classifiers are thrown away; they only
-make sure the latent keeps what distinguishes styles, which is what the
-per-user k-NN compares. 10% of the renders are held out to report how well
-the latent separates styles.
+orientation) reads the latent, and a scale-free metric loss asks squared
+latent distances within a batch to follow how many style choices differ
+(ranking.scoring.train_autoencoder.style_distance_loss). The classifiers
+are thrown away; together they make the latent's geometry - what the
+per-user k-NN compares - follow style, not only where shapes sit. 10% of
+the renders are held out to report how well the latent separates styles.
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ class Settings:
     batch_size: int = 64
     lr: float = 2e-3
     latent_dim: int = 32
-    style_weight: float = 0.5
+    style_weight: float = 1.0
+    pooled: bool = True
+    scale: float = images.SCALE
+    channels: tuple[int, ...] = (16, 32, 64, 64)
+    norm: bool = True
+    metric_weight: float = 1.0
     seed: int = 0
     threads: int = 1
 
@@ -63,6 +70,20 @@ def class_counts() -> dict[str, int]:
     }
 
 
+def style_distance_loss(latent: torch.Tensor, styles: torch.Tensor) -> torch.Tensor:
+    """Return how far latent distances are from style distances, within a batch (scale-free).
+
+    The style distance of two renders is how many style choices differ. The
+    k-NN ranks by squared L2 between latents, so this shapes exactly the
+    geometry it uses: diagrams of the same style close, different styles far.
+    """
+    distance = torch.cdist(latent, latent) ** 2
+    differ = (styles[:, None, :] != styles[None, :, :]).float().sum(-1)
+    off = ~torch.eye(len(latent), dtype=torch.bool)
+    d, t = distance[off], differ[off]
+    return ((d / (d.mean() + 1e-6) - t / (t.mean() + 1e-6)) ** 2).mean()
+
+
 def train(output: Path, settings: Settings, progress: bool = True) -> dict:
     """Train into `output` (config.json, weights, train_log.jsonl); return a summary."""
     output = Path(output)
@@ -75,7 +96,7 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
     corpus = styled_diagrams(settings.renders, settings.seed + 1000)
     pixels = np.stack(
         [
-            images.thumbnail(item.diagram)
+            images.thumbnail(item.diagram, settings.scale)
             for item in tqdm(corpus, desc="render", disable=not progress)
         ]
     )
@@ -85,7 +106,9 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
     held = order[: len(corpus) // 10]
     train_idx = torch.from_numpy(order[len(corpus) // 10 :])
 
-    model = Autoencoder(settings.latent_dim)
+    model = Autoencoder(
+        settings.latent_dim, settings.channels, settings.pooled, settings.scale, settings.norm
+    )
     heads = nn.ModuleDict({k: nn.Linear(settings.latent_dim, n) for k, n in class_counts().items()})
     parameters = list(model.parameters()) + list(heads.parameters())
     optimiser = torch.optim.AdamW(parameters, lr=settings.lr, weight_decay=1e-5)
@@ -103,6 +126,10 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
         aux = sum(
             nn.functional.cross_entropy(heads[k](latent), targets[k][batch]) for k in heads
         ) / len(heads)
+        if settings.metric_weight:
+            aux = aux + settings.metric_weight * style_distance_loss(
+                latent, torch.stack([targets[k][batch] for k in STYLE_KEYS], dim=1)
+            )
         return rec, aux, latent
 
     log_path = output / "train_log.jsonl"

@@ -65,6 +65,7 @@ class Settings:
     feature_skip: bool = False
     loss: str = "mse"  # or "huber"
     degraded_weight: float = 1.0
+    g_weight: float = G_WEIGHT
     extra: dict = field(default_factory=dict)
 
 
@@ -175,7 +176,7 @@ def train_fold(
     train = np.nonzero(usable)[0]
     weight = np.select(
         [pool.kind[train] == "g", pool.kind[train] == "synth", pool.kind[train] == "degraded"],
-        [G_WEIGHT, SYNTH_WEIGHT, settings.degraded_weight],
+        [settings.g_weight, SYNTH_WEIGHT, settings.degraded_weight],
         1.0,
     )
     valid = np.nonzero(human & (pool.fold == fold))[0]
