@@ -27,6 +27,7 @@ from torch import nn
 from ranking.diagrams.model import Diagram
 
 from . import images, weights
+from .threads import single_thread
 
 KIND = "autoencoder"
 DEFAULT_CHANNELS = (16, 32, 64, 64)
@@ -181,7 +182,8 @@ class LatentEncoder:
         """Return standardised latents (n, d) float32 of renders (n, H, W, 3) at `self.scale`."""
         if len(pixels) == 0:
             return np.zeros((0, self.latent_dim), dtype=np.float32)
-        raw = self.encoder(images.to_tensor(pixels)).numpy()
+        with single_thread():
+            raw = self.encoder(images.to_tensor(pixels)).numpy()
         return ((raw - self.mean) / self.std).astype(np.float32)
 
     def render(self, diagrams: list[Diagram]) -> np.ndarray:

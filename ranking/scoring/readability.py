@@ -19,6 +19,7 @@ from ranking.diagrams.model import Diagram
 
 from . import images, weights
 from .features import FEATURE_NAMES, diagram_features
+from .threads import single_thread
 
 KIND = "readability"
 MAX_SCORE = 5.0
@@ -132,7 +133,8 @@ class ReadabilityEnsemble:
             return np.zeros(0)
         x = images.to_tensor(pixels)
         f = self.standardise(features)
-        votes = torch.stack([net(x, f) for net in self.nets])
+        with single_thread():
+            votes = torch.stack([net(x, f) for net in self.nets])
         return votes.mean(0).clamp(0.0, MAX_SCORE).double().numpy()
 
     def predict(self, diagrams: list[Diagram]) -> np.ndarray:
