@@ -1,15 +1,14 @@
 """The layout engine: plans become diagrams that follow the reference conventions."""
 
-import json
 import statistics
-from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from ranking.diagrams import nodelist
-from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH, SHAPES, Diagram
+from ranking.diagrams import geometry, nodelist
+from ranking.diagrams.data import load_reference_pairs
+from ranking.diagrams.model import SHAPES, Diagram
+from ranking.diagrams.structure import structural_score as project_structural_score
 from ranking.generation.baseline_parser import (
     parse_flow_prompt,
     plan_from_reference,
@@ -19,71 +18,27 @@ from ranking.generation.layout import LayoutError, layout_plan, per_neuron
 from ranking.generation.plan import Plan, parse_plan
 from tests.plan_strategies import plans
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared/data/reference_pairs.jsonl"
 STYLE = "style: auto mixed arrow muted labels medium"
-
-try:  # the project's METRICS implementation, once it exists
-    from ranking.diagrams.structure import structural_score as _project_score
-except ImportError:  # pragma: no cover - until structure.py lands
-    _project_score = None
 
 
 def structural_score(output: Diagram, target: Diagram, dl_model: bool) -> float:
     """Return the METRICS.md structural score of output against target."""
-    if _project_score is not None:
-        return _project_score(output, target, dl_model)
-    return _metrics_score(output.adjacency(), target.adjacency(), dl_model)
-
-
-def _metrics_score(out: dict, tgt: dict, dl_model: bool) -> float:
-    # A direct transcription of METRICS.md, used until structure.py exists.
-    if not out:
-        return 0.0
-
-    def signatures(adj):
-        degree = {n: len(t) for n, t in adj.items()}
-        return Counter(str([degree[t] for t in ts if t in degree]) for ts in adj.values())
-
-    a, b = signatures(out), signatures(tgt)
-    keys = set(a) | set(b)
-    iou = sum(min(a[k], b[k]) for k in keys) / sum(max(a[k], b[k]) for k in keys)
-    if not dl_model:
-        return iou
-    o = [len(t) for t in out.values()]
-    d = [len(t) for t in tgt.values()]
-    om, os_, dm, ds = (
-        statistics.mean(o),
-        statistics.pstdev(o),
-        statistics.mean(d),
-        statistics.pstdev(d),
-    )
-    if os_ and ds:
-        z1, z2 = (om - dm) / ds, (dm - om) / os_
-        return (iou + max(3 - abs(z1 - z2), 0) / 3) / 2
-    return iou
+    return project_structural_score(output, target, "dl_model" if dl_model else "flowchart")
 
 
 def geometry_problems(diagram: Diagram) -> list[str]:
     """Return overlap / off-canvas findings by the METRICS.md definitions."""
-    problems = []
     nodes = diagram.nodes
-    for node in nodes:
-        left, top, right, bottom = node.box
-        if left < 0 or top < 0 or right > CANVAS_WIDTH or bottom > CANVAS_HEIGHT:
-            problems.append(f"node {node.id} off canvas")
-    for i, a in enumerate(nodes):
-        for b in nodes[i + 1 :]:
-            (l1, t1, r1, b1), (l2, t2, r2, b2) = a.box, b.box
-            if min(r1, r2) - max(l1, l2) > 1 and min(b1, b2) - max(t1, t2) > 1:
-                problems.append(f"nodes {a.id} and {b.id} overlap")
+    problems = [f"node {nodes[i].id} off canvas" for i in geometry.off_canvas_nodes(diagram)]
+    problems += [
+        f"nodes {nodes[i].id} and {nodes[j].id} overlap"
+        for i, j in geometry.overlapping_pairs(diagram)
+    ]
     return problems
 
 
 def reference_pairs(task: str) -> list[dict]:
-    if not REFERENCE.exists():
-        pytest.skip(f"reference data not found at {REFERENCE}")
-    rows = [json.loads(line) for line in REFERENCE.read_text().splitlines() if line.strip()]
-    return [row for row in rows if row["task"] == task]
+    return [row for row in load_reference_pairs() if row["task"] == task]
 
 
 def test_every_reference_network_plan_scores_one():
