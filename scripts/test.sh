@@ -9,4 +9,6 @@ echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "==> pytest"
+# Set-up ran above, so a missing model, cache or server is a failure, not a skip.
+export TESTS_REQUIRE_ALL=1
 exec .venv/bin/pytest "$@"

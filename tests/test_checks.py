@@ -11,6 +11,7 @@ import pytest
 from ranking import checks
 from ranking.models import ScorerVersion
 from ranking.seed import DEFAULT_LLM, DEFAULT_SCORER
+from tests.prerequisites import need
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,8 +102,7 @@ def deploy_check(tmp_path, **env):
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     from ranking.generation.basemodel import is_cached
 
-    if not is_cached():
-        pytest.skip("the base model is not cached here (scripts/setup.sh fetches it)")
+    need(is_cached(), "the base model is not cached here (scripts/setup.sh fetches it)")
     code, output = deploy_check(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
     assert code == 0, output
     assert "no issues" in output

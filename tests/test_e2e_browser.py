@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.prerequisites import need
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,8 +140,7 @@ def pipeline_missing() -> str:
 def app_url(tmp_path):
     """Serve the app with daphne on a free loopback port for one test."""
     reason = pipeline_missing()
-    if reason:
-        pytest.skip(reason)
+    need(not reason, reason)
     process, base, log = start_server(tmp_path)
     yield base
     stop_server(process, log)
@@ -148,8 +149,7 @@ def app_url(tmp_path):
 @pytest.fixture
 def browser():
     """Launch Debian's Chromium through Playwright (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: run scripts/system_packages.sh")
+    need(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/system_packages.sh")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

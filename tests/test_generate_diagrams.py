@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from ranking.models import LLMConfig, ScorerVersion
 from tests.jobdata import make_done_job, rate
+from tests.prerequisites import need
 
 
 def shipped_models_present() -> bool:
@@ -57,8 +58,7 @@ def test_it_reports_a_missing_input_file(tmp_path, db):
 
 @pytest.mark.slow
 def test_it_ranks_candidates_of_the_real_model_and_goes_on_after_a_bad_line(tmp_path, alice):
-    if not shipped_models_present():
-        pytest.skip("shipped adapter or scorer weights not in models/ yet")
+    need(shipped_models_present(), "shipped adapter or scorer weights missing from models/")
     # Alice rated one of her diagrams: her ratings personalise the ranking.
     _, diagrams = make_done_job(alice, n=2)
     rate(alice, diagrams[0], 5)

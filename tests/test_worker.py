@@ -12,6 +12,7 @@ from ranking.models import Job, LLMConfig, ScorerVersion
 from ranking.services import JobLimitExceeded, submit_job
 from ranking.worker import EmbeddedWorker
 from tests.jobdata import make_job, rate
+from tests.prerequisites import need
 from tests.tiny_scorer import register_tiny_scorer
 
 PROMPT = "DL model with 4 inputs, 8 and 6 hidden nodes, and 2 outputs"
@@ -277,8 +278,10 @@ def test_a_job_runs_end_to_end_with_the_real_llm(alice, settings, published):
         scorer.readability_location(),
         scorer.autoencoder_location(),
     ]
-    if not is_cached() or not all(path.exists() for path in weights):
-        pytest.skip("the base model or shipped weights are missing (scripts/setup.sh, models/)")
+    need(
+        is_cached() and all(path.exists() for path in weights),
+        "the base model or shipped weights are missing (scripts/setup.sh, models/)",
+    )
     settings.JOB_GENERATOR_FACTORY = ""
     engines.clear_cache()
     job, diagrams = run(alice, PROMPT, count=3, recommend=2)
