@@ -1,5 +1,4 @@
 import json
-import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -62,7 +61,7 @@ class Command(BaseCommand):
                         request = {**request, "error": f"{type(exc).__name__}: {exc}"}
                 if "error" in request:
                     failed += 1
-                    print(f"{request['id']}: {request['error']}", file=sys.stderr)
+                    self.stderr.write(f"{request['id']}: {request['error']}")
                 out.write(json.dumps(request) + "\n")
                 out.flush()
         return f"{len(requests)} prompts, {len(requests) - failed} ok, {failed} failed"
