@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ranking.generation.prompting import format_prompt
 
+BASE_MODEL_NAME = "HuggingFaceTB/SmolLM2-135M-Instruct"
 STATE_FILE = "trainer_state.pt"
 LOG_FILE = "training_log.jsonl"
 SUMMARY_FILE = "training_summary.json"
@@ -370,7 +371,12 @@ def save_adapter(peft_model, config: TrainConfig) -> Path:
 
     out = Path(config.output)
     out.mkdir(parents=True, exist_ok=True)
-    peft_model.peft_config["default"].save_pretrained(out)
+    peft_config = peft_model.peft_config["default"]
+    # Record the base model by name, not by this machine's cache path.
+    peft_config.base_model_name_or_path = (
+        BASE_MODEL_NAME if config.base_path is None else Path(config.base_path).name
+    )
+    peft_config.save_pretrained(out)
     dtype = getattr(torch, config.save_dtype)
     state = {
         k: v.detach().to(dtype).contiguous()
