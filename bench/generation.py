@@ -149,12 +149,13 @@ def run_baseline(rows: list[dict]) -> list[dict]:
     return records
 
 
-def markdown(rows: list[dict], count: int, adapter: str) -> str:
+def markdown(rows: list[dict], count: int, adapter: str, limit: int | None) -> str:
     """Return the results as a markdown section."""
     lines = [
         f"## Generation ({date.today().isoformat()}, {cpu_name()})",
         "",
-        f"`.venv/bin/python bench/generation.py --count {count} --write`; adapter `{adapter}`;"
+        f"`.venv/bin/python bench/generation.py --count {count}"
+        f"{f' --limit {limit}' if limit else ''} --write`; adapter `{adapter}`;"
         " top-ranked candidate per prompt; score = structural score (METRICS.md).",
         "",
         "| set | prompts | mean score | dl_model | flowchart | exact 1.0 | parsable |"
@@ -197,7 +198,7 @@ def main() -> None:
         summarise("free phrasing", run_model(free, args.count, generator, scorer, 1000)),
         summarise("baseline: template parser, held-out", run_baseline(held_out)),
     ]
-    text = markdown(table, args.count, Path(args.adapter).name)
+    text = markdown(table, args.count, Path(args.adapter).name, args.limit)
     print(text)
     if args.write:
         with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
