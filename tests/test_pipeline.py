@@ -4,15 +4,19 @@ Most tests use tiny Llama models taught one answer (fast, no downloads).
 The last one runs the real shipped adapter on the cached base model.
 """
 
+from pathlib import Path
+
 import pytest
 
 from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH
 from ranking.generation import llm
+from ranking.generation.basemodel import is_cached
 from ranking.generation.pipeline import GenerationError, generate_candidates
 from ranking.generation.plan import parse_plan
 from ranking.generation.prompting import format_prompt
 from tests.tinylm import build_tiny_model, teach
 
+REPO = Path(__file__).resolve().parents[1]
 PLAN = "net 2 3 1\nstyle: auto mixed arrow muted labels medium"
 NODE_LIST = "[0, 200, 150, 'rectangle', 80, 40, 'solid arrow', (255, 255, 255), (0, 0, 0), [1]]\n"
 NODE_LIST += "[1, 200, 350, 'circle', 60, 60, 'solid line', (192, 192, 224), (0, 0, 0), []]"
@@ -78,3 +82,51 @@ def test_a_node_list_generator_keeps_readable_distinct_diagrams(tmp_path):
     assert len({c.node_list for c in result.candidates}) == len(result.candidates)
     # Repeats of the same diagram are dropped with a reason, not shown twice.
     assert all(d.reason for d in result.dropped)
+
+
+def _setup_has_run() -> bool:
+    # scripts/setup.sh fetches the base model before it collects static files,
+    # so collected static files without a cache mean the cache went missing.
+    return (REPO / "staticfiles").exists()
+
+
+real_model = pytest.mark.skipif(
+    not is_cached() and not _setup_has_run(),
+    reason="base model cache missing and set-up not run: run scripts/setup.sh "
+    "(or `python manage.py fetch_base_model`)",
+)
+
+# The three example prompts of the product brief and the structure each asks for.
+REAL_PROMPTS = [
+    (
+        "DL model consist of 6 input size, 3, 4 nodes in intermediate layers, "
+        "and 2 output elements",
+        "net 6 3 4 2",
+    ),
+    (
+        "NN model consist of 32 * 32 input, 3 * 3 conv layer, and then conv layer (output is "
+        "28 x 28), and then 2 * 2 pooling layer, 3 x 3 convolutional layer, then 2x2 pooling "
+        "layer, 256, 64 and 16 nodes in each of the 3 hidden layers, and 1 output layer nodes",
+        "cnn 32 conv3 conv=28 pool2 conv3 pool2 256 64 16 1",
+    ),
+    (
+        "Langchain process that consists of first, outputs pytorch tensor and process it with "
+        "function, and code file that process numeric values, and outputs database",
+        "flow\n- > function > pytorch tensor\nnumeric values > code file > database",
+    ),
+]
+
+
+@pytest.mark.slow
+@real_model
+def test_the_shipped_adapter_writes_the_right_distinct_diagrams_end_to_end():
+    generator = llm.load_generator(adapter=llm.default_adapter_dir())
+    for prompt, structure in REAL_PROMPTS:
+        completions = generator.generate(prompt, 3, seed=0)
+        assert all(c.finished for c in completions), f"no EOS for {prompt!r}"
+        result = generate_candidates(prompt, 5, generator=generator, seed=0)
+        assert len(result.candidates) == 5
+        assert len({c.node_list for c in result.candidates}) == 5
+        for candidate in result.candidates:
+            assert parse_plan(candidate.plan).structure_text() == structure
+            assert _on_canvas(candidate.diagram)
