@@ -211,7 +211,6 @@ class Generator:
         self.eos_id = self.tokenizer.eos_token_id
         if self.eos_id is None:
             raise BaseModelError(f"the tokenizer in {base_dir} has no EOS token")
-        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._lock = threading.Lock()
         self.load_seconds = time.monotonic() - started
 
