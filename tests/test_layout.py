@@ -64,7 +64,7 @@ def test_every_reference_network_prompt_transcribes_to_a_plan_scoring_one():
 def test_reference_flowchart_transcriptions_score_high():
     # The reference prompts cannot tell everything (random same-kind
     # attachments, unmentioned data-to-data edges), so 1.0 is out of reach;
-    # 0.82 is what the flowgraph rules reach (docs/plan-language.md).
+    # 0.83 is what the flowgraph rules reach (docs/plan-language.md).
     scores = []
     for row in reference_pairs("flowchart"):
         steps = parse_flow_prompt(row["prompt"])
@@ -73,7 +73,7 @@ def test_reference_flowchart_transcriptions_score_high():
         target = nodelist.parse(row["node_list"]).diagram
         scores.append(structural_score(diagram, target, dl_model=False))
         assert geometry_problems(diagram) == []
-    assert statistics.mean(scores) >= 0.8
+    assert statistics.mean(scores) >= 0.83
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,11 +9,16 @@ Semantics (reverse-engineered from the 420 flowchart reference pairs):
 - A step without outputs ends the main chain; so does a side step. A step
   is a side step when the chain has ended, when it has no inputs (and is not
   the first), or when its first input's kind differs from the chain's last
-  output. A side step's first input, or else its first output, is an
-  existing node with the same phrase or kind; everything else in it is new.
+  output. A side step hangs off one existing node: its first input when a
+  node of that phrase or kind exists, else its first output; everything
+  else in it is new.
+- Side steps come in the order of the nodes they hang off (true of all 420
+  reference flowcharts), so each one looks for its node at or after the
+  previous side step's node, not from the start of the graph.
 - What the reference prompts cannot tell (which of several same-kind nodes a
-  side step meant; data-to-data edges they never mention) is lost: on the
-  420 reference flowcharts the best transcription scores about 0.82.
+  side step meant, where exactly the main chain ends, data-to-data edges
+  they never mention) is lost: on the 420 reference flowcharts the best
+  transcription scores about 0.83.
 """
 
 from __future__ import annotations
@@ -44,14 +49,14 @@ class _Builder:
         self.nodes.append(node)
         return node
 
-    def find(self, word: str) -> FlowNode | None:
-        """Return the earliest data node with this phrase or this phrase's kind.
+    def find(self, word: str, start: int = 0) -> FlowNode | None:
+        """Return the earliest data node from id `start` on with this phrase or its kind.
 
         The reference generator picked one of the same-kind nodes at random;
         the earliest scored best on the reference pairs.
         """
         key, kind = vocab.to_word(word), vocab.kind_of(word, False)
-        for node in self.nodes:
+        for node in self.nodes[start:]:
             if node.role == "data" and (
                 vocab.to_word(node.word) == key or (kind != "data" and node.kind == kind)
             ):
@@ -81,20 +86,25 @@ def expand_flow(steps: tuple[FlowStep, ...] | list[FlowStep]) -> list[FlowNode]:
     b = _Builder()
     chain_end: FlowNode | None = None  # the main chain's latest output
     chain_open = True
+    anchor = 0  # side steps hang off nodes from this id on (they come in order)
     for index, step in enumerate(steps):
         side = _is_side(step, index, chain_open, chain_end)
-        inputs: list[FlowNode] = []
-        for i, word in enumerate(step.inputs):
-            node = None
-            if i == 0:
-                node = b.find(word) if side else chain_end
-            inputs.append(node or b.new(word, "data"))
+        first_in = first_out = None
+        if side:
+            first_in, first_out = _side_anchor(b, step, anchor)
+            hook = first_in or first_out
+            anchor = hook.id if hook else anchor
+        elif step.inputs:
+            first_in = chain_end
+        inputs = [
+            (first_in if i == 0 else None) or b.new(word, "data")
+            for i, word in enumerate(step.inputs)
+        ]
         proc = b.new(step.proc, "proc") if step.proc else None
-        outputs: list[FlowNode] = []
-        for i, word in enumerate(step.outputs):
-            # A side step without inputs feeds an existing node ("LLM that outputs DB").
-            node = b.find(word) if i == 0 and side and not step.inputs else None
-            outputs.append(node or b.new(word, "data"))
+        outputs = [
+            (first_out if i == 0 else None) or b.new(word, "data")
+            for i, word in enumerate(step.outputs)
+        ]
         if proc is not None:
             for node in inputs:
                 b.link(node, proc)
@@ -109,6 +119,24 @@ def expand_flow(steps: tuple[FlowStep, ...] | list[FlowStep]) -> list[FlowNode]:
         else:
             chain_end = outputs[0]
     return b.nodes
+
+
+def _side_anchor(
+    b: _Builder, step: FlowStep, start: int
+) -> tuple[FlowNode | None, FlowNode | None]:
+    """Return the existing node a side step hangs off, as (first input, first output).
+
+    Its first input when the graph has a node of that phrase or kind, else its
+    first output ("inputs buffers, and outputs png file ..." with no buffer
+    yet feeds an existing picture); at most one of the two is set.
+    """
+    if step.inputs:
+        node = b.find(step.inputs[0], start)
+        if node is not None:
+            return node, None
+    if step.outputs:
+        return None, b.find(step.outputs[0], start)
+    return None, None
 
 
 def depths(nodes: list[FlowNode]) -> list[int]:
