@@ -472,7 +472,31 @@ def _extra(rng: random.Random, weights: tuple[int, ...]) -> list[str]:
     return [rng.choice(vocab.DATA_KINDS) for _ in range(count)]
 
 
-def _flow_steps(rng: random.Random) -> list[tuple[FlowStep, list[str], str | None, list[str]]]:
+# Words people put in front of a noun ("raw text", "cleaning script"); in a
+# free prompt the plan copies the whole phrase, modifier included.
+_DATA_MODIFIERS = ("raw", "clean", "input", "output", "final", "numeric", "training", "user")
+_PROC_MODIFIERS = ("cleaning", "preprocessing", "embedding", "custom", "trained", "small")
+
+
+def _free_word(rng: random.Random, phrase: str, free: bool, modifiers: tuple[str, ...]) -> str:
+    """Return the phrase, in free prompts sometimes with a modifier in front."""
+    if free and rng.random() < 0.15:
+        return f"{rng.choice(modifiers)} {phrase}"
+    return phrase
+
+
+def _article(rng: random.Random, phrase: str, free: bool) -> str:
+    """Return the phrase, in free prompts often with "a"/"an"/"the" (never in the plan)."""
+    if not free or rng.random() < 0.45:
+        return phrase
+    if rng.random() < 0.5:
+        return "the " + phrase
+    return ("an " if phrase[0].lower() in "aeiou" else "a ") + phrase
+
+
+def _flow_steps(
+    rng: random.Random, free: bool = False
+) -> list[tuple[FlowStep, list[str], str | None, list[str]]]:
     """Return steps with the prompt phrases behind each plan item.
 
     Mirrors the reference generator (see flowgraph.py): a main chain where
@@ -515,8 +539,10 @@ def _flow_steps(rng: random.Random) -> list[tuple[FlowStep, list[str], str | Non
             steps.append(([known], _proc_phrase(rng), [rng.choice(vocab.DATA_KINDS)]))
     result = []
     for in_kinds, proc, out_kinds in steps:
-        ins = [_data_phrase(rng, k) for k in in_kinds]
-        outs = [_data_phrase(rng, k) for k in out_kinds]
+        ins = [_free_word(rng, _data_phrase(rng, k), free, _DATA_MODIFIERS) for k in in_kinds]
+        outs = [_free_word(rng, _data_phrase(rng, k), free, _DATA_MODIFIERS) for k in out_kinds]
+        if proc is not None:
+            proc = _free_word(rng, proc, free, _PROC_MODIFIERS)
         step = FlowStep(tuple(ins), proc, tuple(outs))
         result.append((step, ins, proc, outs))
     return result
@@ -526,9 +552,11 @@ def _flow_line(
     rng: random.Random, ins: list[str], proc: str | None, outs: list[str], free: bool
 ) -> str:
     """Render one step in the reference templates or, if `free`, in free phrasings."""
-    a = _join(rng, ins) if ins else ""
-    b = _join(rng, outs) if outs else ""
+    a = _join(rng, [_article(rng, w, free) for w in ins]) if ins else ""
+    b = _join(rng, [_article(rng, w, free) for w in outs]) if outs else ""
     them = "them" if len(ins) + len(outs) > 1 else rng.choice(("it", "them"))
+    if free and proc is not None:
+        proc = _article(rng, proc, free)
     if proc is None:
         if free:
             return rng.choice(
@@ -539,6 +567,10 @@ def _flow_line(
                     f"{a} becomes {b}",
                     f"{a} -> {b}",
                     f"a {_proc_phrase(rng)} turns {a} into {b}",
+                    f"{a} is stored in {b}",
+                    f"{a} goes into {b}",
+                    f"save {a} to {b}",
+                    f"{a} is written to {b}",
                 )
             )
         return f"a {_proc_phrase(rng)} converts {a} into {b}"
@@ -553,6 +585,14 @@ def _flow_line(
                     f"run {proc} over {a}, giving {b}",
                     f"{proc} reads {a} and writes {b}",
                     f"{a} -> {proc} -> {b}",
+                    f"{proc} turns {a} into {b}",
+                    f"{proc} loads {a} and outputs {b}",
+                    f"{a} goes into {proc}, which outputs {b}",
+                    f"{a} is fed to {proc} to get {b}",
+                    f"{proc} takes {a} and returns {b}",
+                    f"pass {a} through {proc} to obtain {b}",
+                    f"{proc} converts {a} to {b}",
+                    f"with {proc}, {a} becomes {b}",
                 )
             )
         return rng.choice(
@@ -574,6 +614,9 @@ def _flow_line(
                     f"finally {proc} reads {a}",
                     f"send {a} to {proc}",
                     f"{a} -> {proc}",
+                    f"{proc} takes {a}",
+                    f"{a} is fed into {proc}",
+                    f"{proc} is applied to {a}",
                 )
             )
         return rng.choice(
@@ -593,6 +636,9 @@ def _flow_line(
                     f"{proc} generates {b}",
                     f"{b} comes from {proc}",
                     f"{proc} -> {b}",
+                    f"{proc} outputs {b}",
+                    f"{proc} creates {b}",
+                    f"start with {proc}, which produces {b}",
                 )
             )
         return rng.choice(
@@ -625,9 +671,12 @@ def _flow_prompt(rng: random.Random, lines: list[str], free: bool) -> str:
         head = rng.choice(("please draw a ", "I need a diagram of a ", "draw a ")) + head
     if rng.random() < 0.25:
         # Single-paragraph form: "first, ..., and then ..., and ...".
+        joiners = (", and then ", ", and ", ", then ")
+        if free:
+            joiners += ("; ", ". Then ", ". ", " and then ")
         joined = lines[0]
         for line in lines[1:]:
-            joined += rng.choice((", and then ", ", and ", ", then ")) + line
+            joined += rng.choice(joiners) + line
         first = rng.choice(("first, ", "", "first, "))
         return f"{head} {first}{joined}{rng.choice(('', '.'))}"
     bullets = ("- ", "* ") if not free else ("- ", "* ", "• ", "", "{n}. ", "Step {n}: ", "{n}) ")
@@ -639,9 +688,28 @@ def _flow_prompt(rng: random.Random, lines: list[str], free: bool) -> str:
     return f"{head} \n" + "\n".join(body) + end
 
 
+def _arrow_chain(steps) -> str | None:
+    """Return "A -> P -> B -> Q -> C" when the steps are one plain chain, else None."""
+    parts: list[str] = []
+    for i, (_, ins, proc, outs) in enumerate(steps):
+        if len(ins) != 1 or len(outs) != 1 or proc is None:
+            return None
+        if i and ins[0] != parts[-1]:
+            return None
+        parts += ([] if i else ins) + [proc, outs[0]]
+    return " -> ".join(parts)
+
+
 def _flow_example(rng: random.Random) -> Example:
-    steps = _flow_steps(rng)
-    free = rng.random() < 0.3
+    free = rng.random() < 0.35
+    steps = _flow_steps(rng, free)
+    chain = _arrow_chain(steps) if free and rng.random() < 0.5 else None
+    if chain:
+        # Arrow notation names each node once, so a later step's input is the
+        # very phrase of the previous output (plans copy phrases verbatim).
+        head = rng.choice(_FREE_FLOW_HEADS + ("data flow:", "pipeline:"))
+        plan = Plan("flow", steps=tuple(step for step, *_ in steps))
+        return _finish(rng, f"{head} {chain}", plan, "flowchart")
     lines = [_flow_line(rng, ins, proc, outs, free) for _, ins, proc, outs in steps]
     prompt = _flow_prompt(rng, lines, free)
     plan = Plan("flow", steps=tuple(step for step, *_ in steps))
