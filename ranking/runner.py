@@ -120,9 +120,12 @@ class ProgressReporter:
             self.progress["finished"] = max(
                 self.progress["finished"], len(self.progress["candidates"])
             )
+        # Stored before it is sent: a browser joining in between finds it in
+        # the `state` message. Stored once: the progress event after it only
+        # tells the new count, which the row already holds.
         self._persist()
         events.publish(self.job_id, {"type": "candidate", "stage": self.stage, **entry})
-        self._flush(force=True)
+        self._publish(time.monotonic())
 
     def note(self, **values) -> None:
         """Store extra facts in the progress (e.g. whether the ranking was personalised)."""
@@ -141,10 +144,13 @@ class ProgressReporter:
         if force or now - self._persisted >= self.PERSIST_EVERY:
             self._persist()
         if force or now - self._published >= self.PUBLISH_EVERY:
-            self._published = now
-            events.publish(
-                self.job_id, {"type": "progress", "stage": self.stage, "progress": self.snapshot()}
-            )
+            self._publish(now)
+
+    def _publish(self, now: float) -> None:
+        self._published = now
+        events.publish(
+            self.job_id, {"type": "progress", "stage": self.stage, "progress": self.snapshot()}
+        )
 
     def _persist(self) -> None:
         with self._lock:
@@ -164,7 +170,7 @@ def run_job(job_id: int, worker: str | None = None) -> str:
     message arrived after it finished). Never raises for a pipeline failure:
     the job is marked failed with the reason and an `error` event goes out.
     """
-    close_old_connections()
+    _recycle_connection()
     try:
         job = Job.objects.get(pk=job_id)
     except Job.DoesNotExist:
@@ -187,6 +193,17 @@ def run_job(job_id: int, worker: str | None = None) -> str:
         fail_job(job, reason)
         return Job.Status.FAILED
     finally:
+        _recycle_connection()
+
+
+def _recycle_connection() -> None:
+    """Close this thread's database connection if it is broken or past CONN_MAX_AGE.
+
+    Not inside a caller's transaction (a test case, or a command that wraps
+    jobs in one): Django closes a connection whose autocommit differs from
+    the settings, which on PostgreSQL would throw that transaction away.
+    """
+    if not connection.in_atomic_block:
         close_old_connections()
 
 

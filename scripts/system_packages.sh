@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests start on loopback: Redis (Celery broker
-# and channel layer) and Chromium (browser tests). Skips what is present.
+# and channel layer), PostgreSQL (the scale-out database; the tests run their
+# own throwaway cluster with the server programs under
+# /usr/lib/postgresql/<version>/bin) and Chromium (browser tests).
+# Skips what is present, so running it again changes nothing.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${need[*]}"

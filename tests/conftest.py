@@ -1,4 +1,4 @@
-"""Shared fixtures: named users as in healthchecks' BaseTestCase."""
+"""Shared fixtures: named users as in healthchecks' BaseTestCase, and a PostgreSQL server."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -50,3 +50,23 @@ def admin_client(admin_user):
 def _jobs_stay_queued(settings):
     """No background worker in tests: a test that wants a job run runs it itself."""
     settings.WORKER_MODE = "off"
+
+
+@pytest.fixture(scope="session")
+def postgresql_server():
+    """A throwaway PostgreSQL cluster on a free loopback port, for the whole session.
+
+    Started only when a test asks for it, stopped and deleted at the end.
+    Missing PostgreSQL skips the test by hand and fails it under scripts/test.sh.
+    """
+    from tests.pgserver import PostgresServer, find_bindir
+    from tests.prerequisites import need
+
+    bindir = find_bindir()
+    need(bindir is not None, "PostgreSQL is missing (scripts/system_packages.sh installs it)")
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

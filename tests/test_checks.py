@@ -74,8 +74,8 @@ def test_the_in_memory_channel_layer_without_debug_is_a_warning(settings):
     assert checks.check_runtime() == []
 
 
-def deploy_check(tmp_path, **env):
-    """Run `manage.py check --deploy` with production settings; return its output."""
+def deploy_check(tmp_path, *args, **env):
+    """Run `manage.py check --deploy [args]` with production settings; return (code, output)."""
     models_dir = tmp_path / "models"
     make_weights(models_dir)
     environment = {
@@ -88,7 +88,7 @@ def deploy_check(tmp_path, **env):
         **env,
     }
     done = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,

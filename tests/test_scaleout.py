@@ -1,9 +1,11 @@
-"""Scale-out end to end: redis-server, a Celery worker process, daphne, a websocket client.
+"""Scale-out end to end: PostgreSQL, redis-server, a Celery worker process, daphne, a websocket.
 
-A job submitted through the API (token auth) is run by the Celery worker,
+The production shape on loopback: every process shares one PostgreSQL
+database (a throwaway cluster, tests/pgserver.py) through DATABASE_URL. A
+job submitted through the API (token auth) is run by the Celery worker,
 its progress travels worker -> Redis channel layer -> daphne -> websocket,
-and killing the worker with SIGKILL mid-job ends in a re-queue on a fresh
-worker, not a lost job. The generator is the small one from
+a rating given through the API ranks the next job, and killing the worker
+with SIGKILL mid-job ends in a re-queue on a fresh worker, not a lost job. The generator is the small one from
 tests/fake_generator.py (slowed down so there is a "mid-job" to kill in)
 and the scorer is the small fixed one from tests/tiny_scorer.py: this test
 is about the runtime; tests/test_worker.py runs the real models.
@@ -60,7 +62,8 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> 
 class Stack:
     """The processes of one scale-out deployment, all on loopback, stopped at the end."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, database_url: str = ""):
+        """Processes share `database_url`, or SQLite in `tmp_path` when it is empty."""
         self.tmp = tmp_path
         self.redis_port = free_port()
         self.web_port = free_port()
@@ -70,6 +73,7 @@ class Stack:
             **os.environ,
             "WORKER_MODE": "celery",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "DATABASE_URL": database_url,
             "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
             "JOB_GENERATOR_FACTORY": "tests.fake_generator.build",
             "FAKE_GENERATOR_DELAY": "0.6",
@@ -162,8 +166,9 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path):
-    stack = Stack(tmp_path)
+def stack(tmp_path, postgresql_server):
+    # Separate processes sharing a SQLite file is not how this is deployed.
+    stack = Stack(tmp_path, postgresql_server.create_database("scaleout"))
     try:
         stack.start_redis()
         stack.manage("migrate", "--noinput", "-v", "0")
@@ -212,7 +217,7 @@ def follow(stack: Stack, session: str, job_id: int, until, seconds: float = 120)
                 return received
 
 
-def test_a_job_runs_on_a_celery_worker_and_survives_a_killed_worker(stack):
+def test_a_job_runs_on_a_celery_worker_and_survives_a_killed_worker(stack, postgresql_server):
     token, session = stack.create_user()
     worker = stack.start_worker()
     try:
@@ -230,6 +235,14 @@ def test_a_job_runs_on_a_celery_worker_and_survives_a_killed_worker(stack):
         assert (finished["status"], finished["attempts"]) == ("done", 1)
         assert [d["rank"] for d in finished["diagrams"]] == [1, 2, 3]
         assert sum(d["recommended"] for d in finished["diagrams"]) == 2
+        assert finished["personalised"] is False
+
+        # A rating given through the API is kept and ranks carol's next job.
+        last = finished["diagrams"][-1]
+        rating = api(stack, token, "PUT", f"/api/diagrams/{last['id']}/rating/", {"score": 5})
+        assert rating["score"] == 5
+        rated = api(stack, token, "GET", f"/api/jobs/{job['id']}/")
+        assert [d["rating"] for d in rated["diagrams"]] == [None, None, 5]
 
         # 2. Kill the worker mid-job: the job is re-queued and a new worker finishes it.
         job = api(
@@ -246,6 +259,20 @@ def test_a_job_runs_on_a_celery_worker_and_survives_a_killed_worker(stack):
         finished = api(stack, token, "GET", f"/api/jobs/{job['id']}/")
         assert (finished["status"], finished["attempts"]) == ("done", 2)
         assert len(finished["diagrams"]) == 5
+        assert finished["personalised"] is True
+        assert all(d["user_score"] is not None for d in finished["diagrams"])
+
+        # What the processes stored is in PostgreSQL.
+        rows = postgresql_server.execute(
+            "SELECT status, attempts, (SELECT count(*) FROM ranking_diagram d WHERE d.job_id = j.id)"
+            " FROM ranking_job j ORDER BY j.id",
+            database="scaleout",
+        )
+        assert rows == [("done", 1, 3), ("done", 2, 5)]
+        ratings = postgresql_server.execute(
+            "SELECT diagram_id, score FROM ranking_rating", database="scaleout"
+        )
+        assert ratings == [(last["id"], 5)]
     except BaseException:
         print(stack.logs())
         raise

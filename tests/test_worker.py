@@ -4,6 +4,8 @@ import threading
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ranking import engines, events, runner
@@ -216,6 +218,73 @@ def test_a_job_runs_to_done_with_ranked_stored_diagrams(alice, fake_llm, publish
     assert kinds[-1] == "done"
     done = published[-1][1]
     assert [row["id"] for row in done["diagrams"]] == [d.pk for d in diagrams]
+
+
+class FakeClock:
+    """The reporter's clock, moved by the test: throttling is asserted in counts, not timings."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(runner, "time", clock)
+    return clock
+
+
+def job_row_writes(queries) -> list[str]:
+    return [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "ranking_job"')
+    ]
+
+
+def test_token_progress_is_sent_4_times_a_second_and_stored_once_a_second(alice, published, clock):
+    job = running_job(alice)
+    reporter = runner.ProgressReporter(job)
+    reporter.set_stage("generating")
+    published.clear()
+    with CaptureQueriesContext(connection) as queries:
+        # 4 seconds of decoding, a token every 1/256 s (exact in binary floating point).
+        for step in range(1, 4 * 256 + 1):
+            clock.now += 1 / 256
+            reporter.tokens([step, step, step - 1])
+    assert len(job_row_writes(queries)) == 4
+    assert [event["type"] for _, event in published] == ["progress"] * 16
+    assert published[-1][1]["progress"]["tokens"] == [1024, 1024, 1023]
+    job.refresh_from_db()
+    assert job.progress["tokens"] == [1024, 1024, 1023]
+    assert job.progress["tokens_total"] == 3071
+
+
+def test_a_job_writes_its_row_per_stage_and_candidate_never_per_token(
+    alice, fake_llm, published, clock, monkeypatch
+):
+    token_reports = []
+    tokens = runner.ProgressReporter.tokens
+    monkeypatch.setattr(
+        runner.ProgressReporter,
+        "tokens",
+        lambda self, *args, **kwargs: token_reports.append(args) or tokens(self, *args, **kwargs),
+    )
+    job = submit_job(alice, PROMPT, count=5, recommend=2)
+    with CaptureQueriesContext(connection) as queries:
+        assert runner.run_job(job.pk) == "done"
+    progress = [event for _, event in published if event["type"] == "progress"]
+    stages = [event["stage"] for event in progress]
+    stage_changes = [s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1]]
+    assert stage_changes == ["loading_model", "generating", "laying_out", "scoring"]
+    assert len(token_reports) > 40  # the fake LLM reports every token, like the real one
+    # The clock never moves: tokens alone send and store nothing. The row is
+    # written by the claim, the registrations, each stage change, each
+    # candidate (once), the personalisation note and the finish.
+    assert len(job_row_writes(queries)) == 2 + len(stage_changes) + 5 + 1 + 1
+    # One progress event per stage change and one after each candidate.
+    assert len(progress) == len(stage_changes) + 5
 
 
 def test_ratings_change_the_next_ranking_for_that_user_only(alice, bob, fake_llm, published):
