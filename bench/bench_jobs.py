@@ -3,8 +3,9 @@
 Run by hand (not in CI): `.venv/bin/python bench/bench_jobs.py [--prompts 20] [--count 5]`.
 Serves the app with daphne on loopback (embedded runtime: in-process worker,
 SQLite, in-memory channel layer; `--celery` runs it on redis-server + one
-Celery worker instead), submits prompts one after another through
-`POST /api/jobs/` with a token and follows each over `/ws/jobs/<id>/`.
+Celery worker instead; `--postgres` uses a throwaway PostgreSQL cluster
+through DATABASE_URL instead of SQLite), submits prompts one after another
+through `POST /api/jobs/` with a token and follows each over `/ws/jobs/<id>/`.
 Prints median and p95 of submit-to-first-progress, submit-to-first-candidate
 and submit-to-done. The first job includes loading the model; it is
 reported separately and left out of the statistics.
@@ -63,14 +64,33 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=20)
     parser.add_argument("--count", type=int, default=5)
     parser.add_argument("--celery", action="store_true", help="redis-server + a Celery worker")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
     args = parser.parse_args()
     prompts = [
         json.loads(line)["prompt"]
         for line in (ROOT / "bench" / "free_prompts.jsonl").read_text().splitlines()
         if line.strip()
     ]
-    stack = Stack(Path(tempfile.mkdtemp(prefix="bench-jobs-")))
-    stack.env.pop("JOB_GENERATOR_FACTORY")  # the real LLM
+    postgres = None
+    if args.postgres:
+        from tests.pgserver import PostgresServer, find_bindir
+
+        postgres = PostgresServer(find_bindir())
+        postgres.start()
+    stack = Stack(
+        Path(tempfile.mkdtemp(prefix="bench-jobs-")),
+        postgres.create_database("bench") if postgres else "",
+    )
+    # The real LLM, and the runtime's own heartbeat and stale limits rather
+    # than the test stack's (1 s and 4 s, made for killing a worker mid-job).
+    for name in (
+        "JOB_GENERATOR_FACTORY",
+        "FAKE_GENERATOR_DELAY",
+        "JOB_HEARTBEAT_SECONDS",
+        "JOB_STALE_SECONDS",
+        "JOB_MAX_ATTEMPTS",
+    ):
+        stack.env.pop(name)
     stack.env.update(MAX_JOBS_IN_FLIGHT="100", LOG_LEVEL="WARNING")
     if not args.celery:
         stack.env.update(WORKER_MODE="thread", REDIS_URL="", WORKER_AUTOSTART="1")
@@ -92,7 +112,9 @@ def main() -> None:
             status = "ok" if result["ok"] else "FAILED"
             print(f"{i + 1:2d} {result['done']:6.2f} s {status}  {prompt[:60]}")
         ok = [r for r in rows if r["ok"]]
-        runtime = "celery" if args.celery else "embedded"
+        runtime = ("celery" if args.celery else "embedded") + (
+            ", PostgreSQL" if args.postgres else ", SQLite"
+        )
         print(f"\n{len(ok)}/{len(rows)} done; count={args.count}; runtime={runtime}")
         print("| measure | median s | p95 s |")
         for key, name in (
@@ -107,6 +129,8 @@ def main() -> None:
                 )
     finally:
         stack.stop()
+        if postgres:
+            postgres.stop()
 
 
 if __name__ == "__main__":

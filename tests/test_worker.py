@@ -326,6 +326,20 @@ def test_a_newly_activated_llm_is_used_without_a_restart(alice, fake_llm, publis
     assert engines.generator_for(newer).config == newer
 
 
+def test_the_models_are_loaded_once_for_many_jobs(alice, bob, fake_llm, published, monkeypatch):
+    from ranking.scoring.ranker import Scorer
+    from tests import fake_generator
+
+    generators, scorers = [], []
+    build, load = fake_generator.build, Scorer.load
+    monkeypatch.setattr(fake_generator, "build", lambda c: generators.append(c) or build(c))
+    monkeypatch.setattr(Scorer, "load", lambda *paths: scorers.append(paths) or load(*paths))
+    run(alice)
+    run(bob)
+    run(alice)
+    assert (len(generators), len(scorers)) == (1, 1)
+
+
 def test_unreadable_model_files_fail_the_job_with_the_reason(alice, settings, published):
     settings.JOB_GENERATOR_FACTORY = "tests.fake_generator.broken"
     engines.clear_cache()
