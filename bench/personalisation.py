@@ -1,6 +1,6 @@
 """Benchmark personalisation with simulated users (run by hand, not in CI).
 
-    .venv/bin/python bench/personalisation.py [--users 40] [--autoencoder DIR]
+    .venv/bin/python bench/personalisation.py [--users 40] [--k 3,10] [--autoencoder DIR]
 
 Each simulated user has a hidden taste over visual style and rates
 diagrams 0-5 from that taste plus noise (sd 0.5 before rounding). Two
@@ -12,8 +12,9 @@ kinds of taste:
 - "rich": as above but two liked and two disliked palettes out of eight
   instead of muted/vivid, plus a size preference - many more style cells
   to learn from the same few ratings. After
-5, 10, 20 and 50 ratings of random diagrams, the k-NN (K=3, the product's
-rule) predicts the user's rating of 300 new diagrams; the score is the
+5, 10, 20 and 50 ratings of random diagrams, the k-NN (the product's rule,
+once per K in --k: the reference K=3 and the shipped default) predicts the
+user's rating of 300 new diagrams; the score is the
 Spearman correlation between predicted and true (noise-free) taste,
 averaged over users. Representations compared: the autoencoder's latents,
 raw downscaled pixels (32 x 19 RGB, the same thumbnails shrunk 4x) and
@@ -105,11 +106,15 @@ def one_hot(looks: list[dict]) -> np.ndarray:
     return np.array([[float(look[k] == v) for k in keys for v in values[k]] for look in looks])
 
 
-def evaluate(representations: dict, utilities, users: int, seed: int) -> dict:
-    """Return {name: {n ratings: mean Spearman}} over simulated users."""
+def evaluate(representations: dict, utilities, users: int, seed: int, ks=(3,)) -> dict:
+    """Return {row name: {n ratings: mean Spearman}} over simulated users, one row per K.
+
+    Every K sees the same users, ratings and test diagrams.
+    """
     data = np.random.default_rng(seed)
     n = len(next(iter(representations.values())))
-    results = {name: {c: [] for c in RATING_COUNTS} for name in [*representations, "random"]}
+    rows = [(name, k) for name in representations for k in ks]
+    results = {row: {c: [] for c in RATING_COUNTS} for row in [*rows, ("random", None)]}
     for user in range(users):
         utility = utilities[user]
         order = data.permutation(n)
@@ -117,13 +122,17 @@ def evaluate(representations: dict, utilities, users: int, seed: int) -> dict:
         ratings_all = to_ratings(utility, data)
         for count in RATING_COUNTS:
             rated = data.choice(pool, count, replace=False)
-            for name, matrix in representations.items():
-                predicted = knn.predict(matrix[test], matrix[rated], ratings_all[rated], k=3)
+            for name, k in rows:
+                matrix = representations[name]
+                predicted = knn.predict(matrix[test], matrix[rated], ratings_all[rated], k=k)
                 rho = spearmanr(predicted, utility[test])[0]
-                results[name][count].append(0.0 if np.isnan(rho) else rho)
+                results[name, k][count].append(0.0 if np.isnan(rho) else rho)
             guess = data.uniform(0, 5, len(test))
-            results["random"][count].append(spearmanr(guess, utility[test])[0])
-    return {name: {c: float(np.mean(v)) for c, v in by.items()} for name, by in results.items()}
+            results["random", None][count].append(spearmanr(guess, utility[test])[0])
+    return {
+        name if k is None else f"{name}, K={k}": {c: float(np.mean(v)) for c, v in by.items()}
+        for (name, k), by in results.items()
+    }
 
 
 def main() -> None:
@@ -133,7 +142,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--taste", choices=("brief", "rich"), default="brief")
     parser.add_argument("--autoencoder", default=str(DEFAULT_AUTOENCODER_DIR))
+    parser.add_argument(
+        "--k",
+        default=f"3,{knn.DEFAULT_K}",
+        help="comma-separated K values, one row each (default: the reference 3 and the default)",
+    )
     args = parser.parse_args()
+    ks = sorted({int(k) for k in args.k.split(",")})
 
     items = styled_diagrams(args.diagrams, seed=90_000 + args.seed)
     looks = [item.look for item in items]
@@ -145,7 +160,9 @@ def main() -> None:
     )
     downscaled = small.mean(axis=(2, 4)).reshape(len(pixels), -1) / 255.0
     representations = {
-        "autoencoder latent (32)": encoder.encode([item.diagram for item in items]),
+        f"autoencoder latent ({encoder.latent_dim})": encoder.encode(
+            [item.diagram for item in items]
+        ),
         "raw pixels 32x19 RGB": downscaled,
         "ceiling: style one-hot": one_hot(looks),
     }
@@ -154,14 +171,14 @@ def main() -> None:
     for _ in range(args.users):
         taste = brief_taste(rng) if args.taste == "brief" else rich_taste(rng)
         utilities.append(np.array([taste(look) for look in looks]))
-    results = evaluate(representations, utilities, args.users, args.seed)
+    results = evaluate(representations, utilities, args.users, args.seed, ks)
 
     print(
         f"Personalisation - {date.today()}, {cpu_name()}, `.venv/bin/python "
         f"bench/personalisation.py --users {args.users} --diagrams {args.diagrams} "
-        f"--taste {args.taste}`: mean "
+        f"--taste {args.taste} --seed {args.seed} --k {','.join(map(str, ks))}`: mean "
         f"Spearman (predicted vs true taste) on {TEST_SIZE} new diagrams, "
-        f"{args.users} simulated users, k-NN K=3\n"
+        f"{args.users} simulated users, k-NN K in {ks}\n"
     )
     header = " | ".join(f"{c} ratings" for c in RATING_COUNTS)
     print(f"| representation | {header} |\n|---|{'---:|' * len(RATING_COUNTS)}")

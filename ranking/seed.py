@@ -17,7 +17,7 @@ DEFAULT_SCORER = {
     "name": "default-scorer",
     "readability_path": "scoring/readability",
     "autoencoder_path": "scoring/autoencoder",
-    "knn_k": 3,
+    "knn_k": 20,  # ranking.scoring.knn.DEFAULT_K (the reference rule's K=3 is worse there)
 }
 
 

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from ranking.diagrams import nodelist
 from ranking.scoring.ranker import DEFAULT_READABILITY_DIR
 from ranking.scoring.readability import ReadabilityEnsemble
 from ranking.scoring.weights import ScorerWeightsError
@@ -49,6 +50,17 @@ def test_it_is_the_mean_of_its_networks(ensemble):
         for net in ensemble.nets
     ]
     assert ensemble.predict(diagrams) == pytest.approx(np.mean(single, axis=0), abs=1e-5)
+
+
+def test_a_blank_diagram_scores_zero(ensemble):
+    # A node list that did not parse draws nothing: unreadable, whatever a
+    # network makes of an empty canvas.
+    blank = nodelist.parse("not a node list").diagram
+    assert blank.nodes == []
+    diagrams, _ = rated_diagrams("b", 1)
+    scores = ensemble.predict([blank, *diagrams])
+    assert scores[0] == 0.0
+    assert scores[1] > 0.0
 
 
 def test_no_diagrams_give_no_scores(ensemble):

@@ -44,6 +44,9 @@ FEATURE_NAMES = (
     "hidden_area_mean",
     "mostly_hidden_share",
     "edge_length_hidden",
+    "overlap_canvas_share",
+    "widest_share",
+    "median_area_share",
 )
 N_FEATURES = len(FEATURE_NAMES)
 
@@ -88,6 +91,9 @@ def diagram_features(diagram: Diagram) -> np.ndarray:
     f["overlap_pairs_per_node"] = min(hit.sum() / 2 / n, 5.0)
     f["overlapping_node_share"] = hit.any(axis=1).mean()
     f["overlap_area_share"] = min(inter.sum() / 2 / area.sum(), 5.0)
+    # The same overlap against the canvas: the worst-rated diagrams are a few huge
+    # boxes piled on each other, where the share of the shapes' own area is modest.
+    f["overlap_canvas_share"] = np.log1p(100.0 * inter.sum() / 2 / CANVAS_AREA)
     smaller = np.minimum(area[:, None], area[None, :])
     f["max_containment"] = float((inter / smaller).max()) if n > 1 else 0.0
     near = (dx > -CROWDED_GAP) & (dy > -CROWDED_GAP) & ~hit
@@ -127,6 +133,8 @@ def diagram_features(diagram: Diagram) -> np.ndarray:
     f["log_min_side"] = np.log1p(max(float(np.minimum(w, h).min()), 0.0)) / 3
     aspect = np.maximum(w, h) / np.maximum(np.minimum(w, h), 1.0)
     f["thin_shape_share"] = (aspect > 4).mean()
+    f["widest_share"] = min(float(w.max()) / CANVAS_WIDTH, 5.0)
+    f["median_area_share"] = min(100.0 * float(np.median(w * h)) / CANVAS_AREA, 5.0)
 
     hidden, edge_hidden = _occlusion(b, segments, ends, [node.id for node in nodes])
     f["hidden_area_mean"] = hidden.mean()

@@ -24,11 +24,22 @@ def agreement(predicted, truth) -> dict:
     }
 
 
-def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float = 10.0):
-    """Return predict(x) of a ridge regression fitted on standardised x (closed form)."""
+def ridge_coefficients(x: np.ndarray, y: np.ndarray, alpha: float = 10.0):
+    """Return (weights (F,), intercept) of a ridge regression on standardised x, in x's units.
+
+    The penalty applies to the standardised coefficients, so every feature is
+    shrunk alike whatever its scale (closed form).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
     mean, std = x.mean(0), x.std(0) + 1e-6
     z = (x - mean) / std
     a = z.T @ z + alpha * np.eye(z.shape[1])
-    coef = np.linalg.solve(a, z.T @ (y - y.mean()))
-    intercept = y.mean()
-    return lambda new: ((np.asarray(new) - mean) / std) @ coef + intercept
+    coef = np.linalg.solve(a, z.T @ (y - y.mean())) / std
+    return coef, float(y.mean() - mean @ coef)
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float = 10.0):
+    """Return predict(x) of a ridge regression fitted on standardised x (closed form)."""
+    coef, intercept = ridge_coefficients(x, y, alpha)
+    return lambda new: np.asarray(new) @ coef + intercept

@@ -4,7 +4,9 @@ Each network looks at the 128 x 77 thumbnail and, in its head, at the
 hand-crafted geometry features (ranking.scoring.features): the thumbnail
 shows clutter, density and style; the features give the exact overlap,
 off-canvas and crossing facts a thumbnail blurs. The scorer takes only a
-diagram: both inputs are computed from it.
+diagram: both inputs are computed from it. The shipped networks are "gate"
+networks: a frozen linear rule on the features grades a flawed diagram and
+the CNN decides how flawless it is (ReadabilityNet.forward).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from .threads import single_thread
 
 KIND = "readability"
 MAX_SCORE = 5.0
+# "sigmoid": 5 * sigmoid(head); "residual": a frozen linear rule on the features
+# plus the network's correction; "gate": the network decides how flawless the
+# diagram is and the frozen rule grades the flaws (see ReadabilityNet.forward).
+OUTPUTS = ("sigmoid", "residual", "gate")
 
 
 class ReadabilityNet(nn.Module):
@@ -33,8 +39,12 @@ class ReadabilityNet(nn.Module):
         n_features: int,
         channels: tuple[int, ...] = (16, 32, 48, 64),
         feature_skip: bool = False,
+        output: str = "sigmoid",
     ):
         super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+        self.output = output
         layers: list[nn.Module] = []
         previous = 3
         for width in channels:
@@ -54,16 +64,42 @@ class ReadabilityNet(nn.Module):
         # A linear path from the features straight to the output: with 140
         # faulty examples a linear rule generalises best, and the CNN and the
         # MLP then only learn corrections to it.
-        self.skip = nn.Linear(n_features, 1) if feature_skip else None
+        uses_rule = output in ("residual", "gate")
+        self.skip = nn.Linear(n_features, 1) if feature_skip or uses_rule else None
 
     def forward(self, pixels: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        """Return the readability (n,) in 0..5."""
+        """Return the readability (n,); in 0..5 except while training a residual net."""
         seen = self.convs(pixels).mean(dim=(2, 3))
         logit = self.head(torch.cat([seen, features], dim=1)).squeeze(1)
+        if self.output == "residual":
+            # The skip is a linear rule on the features (fitted in closed form on the
+            # fold's human ratings and frozen); the CNN and the MLP add a correction.
+            # Unclamped while training so the loss keeps its gradient at the ends.
+            score = self.skip(features).squeeze(1) + logit
+            return score if self.training else score.clamp(0.0, MAX_SCORE)
+        if self.output == "gate":
+            # rule + open * (5 - rule): a diagram the CNN finds flawless (open -> 1)
+            # scores 5 whatever the rule says; a flawed one (open -> 0) gets the
+            # rule's grade. With 140 rated flawed diagrams, a linear rule ranks them
+            # better than any correction the CNN learns from them (docs/benchmarks.md),
+            # while flawless vs flawed has thousands of examples.
+            rule = self.skip(features).squeeze(1).clamp(0.0, MAX_SCORE)
+            return rule + torch.sigmoid(logit) * (MAX_SCORE - rule)
         if self.skip is not None:
             logit = logit + self.skip(features).squeeze(1)
         # A sigmoid keeps every prediction inside the rating scale.
         return MAX_SCORE * torch.sigmoid(logit)
+
+
+def nothing_to_read(features: np.ndarray) -> np.ndarray:
+    """Return a mask (n,) of diagrams without a single shape (raw features, log_nodes = 0).
+
+    They score 0 whatever the networks say: a blank canvas (a node list that did
+    not parse) is unreadable, and no rated example teaches a CNN that - the
+    image is as empty as a tidy diagram's background, and one such g-item
+    (rated 0) got a flawless gate.
+    """
+    return np.asarray(features)[:, FEATURE_NAMES.index("log_nodes")] <= 0
 
 
 class ReadabilityEnsemble:
@@ -87,6 +123,7 @@ class ReadabilityEnsemble:
             files = list(config["folds"])
             channels = tuple(int(c) for c in config["channels"])
             feature_skip = bool(config.get("feature_skip", False))
+            output = str(config.get("output", "sigmoid"))
             mean = np.asarray(config["feature_mean"], dtype=np.float32)
             std = np.asarray(config["feature_std"], dtype=np.float32)
         except (KeyError, TypeError, ValueError) as exc:
@@ -98,11 +135,13 @@ class ReadabilityEnsemble:
                 f"{KIND} config was trained on other geometry features: "
                 f"{directory / weights.CONFIG}; retrain with manage.py train_readability"
             )
+        if output not in OUTPUTS:
+            raise ScorerWeightsError(f"{KIND} config has an unknown output {output!r}: {directory}")
         if not files:
             raise ScorerWeightsError(f"{KIND} config lists no fold models: {directory}")
         nets = []
         for name in files:
-            net = ReadabilityNet(len(names), channels, feature_skip)
+            net = ReadabilityNet(len(names), channels, feature_skip, output)
             weights.load_state(directory / name, net, KIND)
             nets.append(net)
         return cls(nets, mean, std, config)
@@ -135,7 +174,8 @@ class ReadabilityEnsemble:
         f = self.standardise(features)
         with single_thread():
             votes = torch.stack([net(x, f) for net in self.nets])
-        return votes.mean(0).clamp(0.0, MAX_SCORE).double().numpy()
+        scores = votes.mean(0).clamp(0.0, MAX_SCORE).double().numpy()
+        return np.where(nothing_to_read(features), 0.0, scores)
 
     def predict(self, diagrams: list[Diagram]) -> np.ndarray:
         """Return the readability (n,) in 0..5 of each diagram."""

@@ -13,9 +13,16 @@ Per fold the training set is
   because the reference set never used it;
 - degradations (ranking.scoring.degrade) of those clean diagrams and of the
   fold's b-items, labelled by a ridge rule from geometry features to score
-  fitted on the fold's g-items (5 when the damage made no fault).
+  fitted on the fold's g-items (at most 4: a damaged diagram is never a reference).
 Images are flipped left-right and upside down at random (the old system's
 rotation/flip augmentation; a 90-degree turn would change the aspect).
+
+Each fold network (output "gate", the default) carries that same ridge rule,
+frozen, as its linear feature path, and learns only a gate: how flawless the
+diagram looks (then it scores 5) versus how much the rule's grade should
+stand. The 140 LLM-drawn ratings are too few and too noisy for a CNN to
+grade flaws better than a linear rule (docs/benchmarks.md lists the tries),
+but flawless-versus-flawed has thousands of examples.
 """
 
 from __future__ import annotations
@@ -38,14 +45,15 @@ from . import images
 from .corpus import styled_diagrams
 from .degrade import degrade
 from .features import FEATURE_NAMES, diagram_features
-from .metrics import agreement, fit_ridge
-from .readability import MAX_SCORE, ReadabilityEnsemble, ReadabilityNet
+from .metrics import agreement, fit_ridge, ridge_coefficients
+from .readability import MAX_SCORE, ReadabilityEnsemble, ReadabilityNet, nothing_to_read
 
 # How much more often a g-item is drawn than a b-item: 140 of 840 labels,
 # and the only ones that rank faulty diagrams against each other.
 G_WEIGHT = 4.0
 SYNTH_WEIGHT = 0.5
 DEGRADED_MAX = 4.0  # the rule labels faulty diagrams 0..4, like the human g-scores
+GATE_START = -3.0  # sigmoid(-3) = 0.05: a new gate is nearly shut
 
 
 @dataclass
@@ -63,8 +71,14 @@ class Settings:
     threads: int = 1
     channels: tuple[int, ...] = (16, 32, 48, 64)
     feature_skip: bool = False
-    loss: str = "mse"  # or "huber"
+    # "gate": the fold's ridge rule on the features (frozen) grades a diagram and
+    # the CNN + MLP decide how flawless it is (5 when flawless); "residual": the
+    # rule plus a CNN + MLP correction; "sigmoid": 5 * sigmoid(net), the first model.
+    output: str = "gate"
+    # Huber with a small beta is close to L1, whose optimum (a median) is what MAE rewards.
+    loss: str = "huber"  # or "mse"
     degraded_weight: float = 1.0
+    unharmed_degradations_flawless: bool = False  # see degraded_labels
     g_weight: float = G_WEIGHT
     extra: dict = field(default_factory=dict)
 
@@ -128,8 +142,14 @@ def build_pool(settings: Settings, progress: bool = True) -> Pool:
     )
 
 
-def degraded_labels(pool: Pool, rule) -> np.ndarray:
-    """Return labels for the degraded items: the rule's score, or 5 if no fault was made."""
+def degraded_labels(pool: Pool, rule, flawless_if_unharmed: bool = True) -> np.ndarray:
+    """Return labels for the degraded items: the rule's score, or 5 if no fault was made.
+
+    With `flawless_if_unharmed` False every degradation gets the rule's score
+    (at most DEGRADED_MAX): a layout scattered by jitter without any overlap
+    still looks like the LLM-drawn diagrams people rated 1-3, not like a
+    reference, and labelling it 5 taught the network the opposite.
+    """
     index = np.nonzero(pool.kind == "degraded")[0]
     f = pool.features[index]
     src = pool.features[pool.source[index]]
@@ -140,6 +160,8 @@ def degraded_labels(pool: Pool, rule) -> np.ndarray:
         | (f[:, col["crossings_per_edge"]] > src[:, col["crossings_per_edge"]] + 1e-6)
         | (f[:, col["edges_through_shapes"]] > src[:, col["edges_through_shapes"]] + 1e-6)
     )
+    if not flawless_if_unharmed:
+        faults[:] = True
     labels = np.full(len(index), MAX_SCORE)
     labels[faults] = np.clip(rule(f[faults]), 0.0, DEGRADED_MAX)
     return labels
@@ -171,7 +193,9 @@ def train_fold(
     train_g = (pool.kind == "g") & (pool.fold != fold)
     rule = fit_ridge(pool.features[train_g], pool.score[train_g])
     targets = pool.score.copy()
-    targets[pool.kind == "degraded"] = degraded_labels(pool, rule)
+    targets[pool.kind == "degraded"] = degraded_labels(
+        pool, rule, settings.unharmed_degradations_flawless
+    )
     usable = pool.fold != fold  # -1 (synthetic) is never a validation fold
     train = np.nonzero(usable)[0]
     weight = np.select(
@@ -183,9 +207,15 @@ def train_fold(
 
     torch.manual_seed(settings.seed * 100 + fold)
     generator = torch.Generator().manual_seed(settings.seed * 100 + fold)
-    net = ReadabilityNet(len(FEATURE_NAMES), settings.channels, settings.feature_skip)
+    net = ReadabilityNet(
+        len(FEATURE_NAMES), settings.channels, settings.feature_skip, settings.output
+    )
+    if settings.output in ("residual", "gate"):
+        _start_from_rule(net, pool.features[train_g], pool.score[train_g], mean, std)
     optimiser = torch.optim.AdamW(
-        net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay
+        [p for p in net.parameters() if p.requires_grad],
+        lr=settings.lr,
+        weight_decay=settings.weight_decay,
     )
     steps_per_epoch = math.ceil(len(train) / settings.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -220,7 +250,7 @@ def train_fold(
             schedule.step()
             total += float(loss.detach()) * len(batch)
             bar.set_postfix(loss=f"{total / ((step + 1) * settings.batch_size):.3f}")
-        predictions = _predict(net, x_all[valid], f_all[valid])
+        predictions = _predict(net, x_all[valid], f_all[valid], pool.features[valid])
         is_g = pool.kind[valid] == "g"
         # Logged to watch training only: nothing is selected on the validation fold.
         log(
@@ -233,13 +263,33 @@ def train_fold(
                 "valid_all": agreement(predictions, pool.score[valid]),
             }
         )
-    return net, valid, _predict(net, x_all[valid], f_all[valid])
+    return net, valid, _predict(net, x_all[valid], f_all[valid], pool.features[valid])
+
+
+def _start_from_rule(net: ReadabilityNet, x, y, mean: np.ndarray, std: np.ndarray) -> None:
+    """Set the net's skip to the ridge rule fitted on (x, y) and freeze it; start at the rule.
+
+    The rule reads raw features, the net standardised ones ((x - mean) / std),
+    so the coefficients are converted. The MLP's output layer starts at zero
+    weights (a residual net then predicts exactly the rule) and, for a gate,
+    at a bias of GATE_START (the gate starts nearly shut: again about the rule),
+    so training only adds what the thumbnail and the features explain beyond it.
+    """
+    coef, intercept = ridge_coefficients(x, y)
+    with torch.no_grad():
+        net.skip.weight.copy_(torch.from_numpy((coef * std).astype(np.float32))[None])
+        net.skip.bias.fill_(float(intercept + mean @ coef))
+        net.head[-1].weight.zero_()
+        net.head[-1].bias.fill_(GATE_START if net.output == "gate" else 0.0)
+    net.skip.requires_grad_(False)
 
 
 @torch.inference_mode()
-def _predict(net: ReadabilityNet, x: torch.Tensor, f: torch.Tensor) -> np.ndarray:
+def _predict(net: ReadabilityNet, x: torch.Tensor, f: torch.Tensor, raw: np.ndarray) -> np.ndarray:
+    """Return one net's scores as the ensemble would give them (blank diagrams 0)."""
     net.eval()
-    return torch.cat([net(x[i : i + 256], f[i : i + 256]) for i in range(0, len(x), 256)]).numpy()
+    scores = torch.cat([net(x[i : i + 256], f[i : i + 256]) for i in range(0, len(x), 256)])
+    return np.where(nothing_to_read(raw), 0.0, scores.numpy())
 
 
 def train(output: Path, settings: Settings, progress: bool = True) -> dict:
@@ -287,6 +337,7 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
     config = {
         "channels": list(settings.channels),
         "feature_skip": settings.feature_skip,
+        "output": settings.output,
         "cv": summary,
     }
     ReadabilityEnsemble(nets, mean, std, config).save(output)
