@@ -65,3 +65,15 @@ def test_predictions_stay_within_the_range_of_the_ratings():
     predicted = knn.predict(rng.normal(size=(50, 32)), rng.normal(size=(200, 32)), ratings, k=3)
     assert predicted.shape == (50,)
     assert predicted.min() >= 0 and predicted.max() <= 5
+
+
+def test_the_default_k_is_twenty_and_the_reference_k_three_stays_available():
+    # 21 rated diagrams on a line at squared distances 1, 4, ..., 441 from the
+    # query: the default ignores only the farthest; K=3 keeps the three nearest.
+    rated = np.arange(1.0, 22.0)[:, None]
+    ratings = np.r_[np.full(20, 2.0), 5.0]
+    assert knn.DEFAULT_K == 20
+    assert knn.predict([[0.0]], rated, ratings) == pytest.approx([2.0])
+    predicted = knn.predict([[0.0]], rated, np.r_[4.0, 1.0, 1.0, np.zeros(18)], k=knn.REFERENCE_K)
+    w = 1 / np.array([1.0, 4.0, 9.0]) ** 2
+    assert predicted == pytest.approx([(4 * w[0] + w[1] + w[2]) / w.sum()])
