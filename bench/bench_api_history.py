@@ -1,4 +1,4 @@
-"""Measure REST API latency with 10,000 diagrams in one user's history.
+"""Measure REST API and page latency with 10,000 diagrams in one user's history.
 
 Run by hand: `.venv/bin/python bench/bench_api_history.py [--diagrams 10000] [--repeat 30]`.
 Uses a throw-away SQLite database; prints median and p95 per endpoint.
@@ -84,6 +84,11 @@ def main() -> None:
         f"GET /api/jobs/<id>/ ({per_job} diagrams)": f"/api/jobs/{jobs[-1].pk}/",
         "GET /api/diagrams/<id>/svg/": f"/api/diagrams/{last}/svg/",
         "GET /api/diagrams/<id>/png/": f"/api/diagrams/{last}/png/",
+        "page /history/": "/history/",
+        "page /history/?page=80": "/history/?page=80",
+        "page /history/?rated=unrated&min_score=2": "/history/?rated=unrated&min_score=2",
+        "page /jobs/<id>/": f"/jobs/{jobs[-1].pk}/",
+        "page /diagrams/<id>/": f"/diagrams/{last}/",
     }
     print(f"| endpoint | median ms | p95 ms |  ({args.repeat} requests each)")
     for name, url in endpoints.items():

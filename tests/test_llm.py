@@ -36,15 +36,20 @@ def plan_model(tmp_path_factory):
     return base
 
 
-def test_a_node_list_model_with_an_adapter_writes_node_lists_until_eos(node_list_model):
-    base, adapter = node_list_model
-    generator = llm.load_generator(
+def node_list_generator(base, adapter):
+    """Return the CPU node-list generator for this base and adapter (150 new tokens at most)."""
+    return llm.load_generator(
         base=base,
         adapter=adapter,
         output_format="node_list",
         generation_settings={"max_new_tokens": 150},
         device="cpu",
     )
+
+
+def test_a_node_list_model_with_an_adapter_writes_node_lists_until_eos(node_list_model):
+    base, adapter = node_list_model
+    generator = node_list_generator(base, adapter)
     completions = generator.generate("two shapes", 3, seed=0)
     assert len(completions) == 3
     # Row 0 is greedy: exactly what the model was taught, ended by EOS.
@@ -52,6 +57,28 @@ def test_a_node_list_model_with_an_adapter_writes_node_lists_until_eos(node_list
     assert completions[0].finished
     assert completions[0].temperature == 0.0
     assert all(c.temperature > 0 for c in completions[1:])
+
+
+def test_it_stops_on_the_end_token_the_adapters_training_recorded(tmp_path):
+    # The shipped adapter ends plans with <|im_start|>, its training run's EOS
+    # (models/generator/README.md); here a tiny model ends its answer with <pad>.
+    base = build_tiny_model(tmp_path / "base", seed=3)
+    teach(base, format_prompt("two shapes"), NODE_LIST, steps=200, end_token="<pad>")
+    adapter = save_noop_adapter(base, tmp_path / "adapter")
+    assert llm.adapter_stop_tokens(adapter) == []
+    (adapter / "training_summary.json").write_text('{"eos_token": "<pad>"}')
+    assert llm.adapter_stop_tokens(adapter) == ["<pad>"]
+    generator = node_list_generator(base, adapter)
+    greedy = generator.generate("two shapes", 1, seed=0)[0]
+    assert greedy.finished
+    assert greedy.text == NODE_LIST
+
+
+def test_a_summary_naming_no_known_token_adds_no_stop(tmp_path):
+    (tmp_path / "training_summary.json").write_text('{"steps": 3}')
+    assert llm.adapter_stop_tokens(tmp_path) == []
+    (tmp_path / "training_summary.json").write_text("not json")
+    assert llm.adapter_stop_tokens(tmp_path) == []
 
 
 def test_it_loads_a_configuration_once_per_process(node_list_model):

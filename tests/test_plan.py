@@ -48,6 +48,13 @@ def test_it_parses_a_cnn_with_every_layer_form():
     assert plan.layers[6] == Layer("pool", None, "avg")
 
 
+def test_a_dense_word_before_the_cnn_dense_sizes_is_dropped():
+    # "... then a dense layer of 64 and 10 outputs" is often copied that way.
+    plan = parse_plan("cnn 28 conv3 pool2 conv3 dense 64 10\n" + STYLE)
+    assert plan == parse_plan("cnn 28 conv3 pool2 conv3 64 10\n" + STYLE)
+    assert plan.to_text().splitlines()[0] == "cnn 28 conv3 pool2 conv3 64 10"
+
+
 def test_it_parses_flow_steps_with_copied_phrases():
     text = "flow\nDB > CNN model > png file\npng file > - > DB\n- > LLM > table, text\n" + STYLE
     plan = parse_plan(text)
@@ -122,6 +129,8 @@ def test_random_style_draws_only_allowed_values():
         "cnn 32\n" + STYLE,
         "cnn 32 conv3 64 pool2 1\n" + STYLE,  # pool after dense
         "cnn 32 deconv 1\n" + STYLE,
+        "cnn 32 conv3 dense pool2 1\n" + STYLE,  # pool after the dense marker
+        "cnn 32 conv3 64 dense 1\n" + STYLE,  # the marker only before the sizes
         "flow\n" + STYLE,
         "flow\nDB > LLM\n" + STYLE,  # one '>'
         "flow\nDB > LLM, NN > text\n" + STYLE,  # two processors

@@ -65,15 +65,21 @@ def build_tiny_model(path: Path, seed: int = 0, vocab_size: int = 400) -> Path:
     return path
 
 
-def teach(path: Path, prompt_text: str, answer: str, steps: int = 150) -> None:
-    """Overfit the model in `path` so that `answer` + EOS follows `prompt_text`; save it back."""
+def teach(
+    path: Path, prompt_text: str, answer: str, steps: int = 150, end_token: str | None = None
+) -> None:
+    """Overfit the model in `path` so that `answer` + EOS follows `prompt_text`; save it back.
+
+    `end_token` names another special token to end the answer with instead of EOS.
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     prompt_ids = tokenizer(prompt_text, add_special_tokens=False).input_ids
-    answer_ids = tokenizer(answer, add_special_tokens=False).input_ids + [tokenizer.eos_token_id]
+    end_id = tokenizer.convert_tokens_to_ids(end_token) if end_token else tokenizer.eos_token_id
+    answer_ids = tokenizer(answer, add_special_tokens=False).input_ids + [end_id]
     ids = torch.tensor([prompt_ids + answer_ids])
     labels = ids.clone()
     labels[0, : len(prompt_ids)] = -100

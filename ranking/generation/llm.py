@@ -19,6 +19,7 @@ KV cache shrinks with them), and progress is reported token by token.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -164,6 +165,22 @@ def check_adapter_dir(path: Path) -> None:
     check_safetensors(weights, hint="retrain or restore the adapter")
 
 
+def adapter_stop_tokens(path: Path) -> list[str]:
+    """Return the end-of-plan token the adapter was trained with, if its summary names one.
+
+    The training summary records the tokenizer's EOS of the run; a GGUF
+    tokenizer converted by another transformers version can name a different
+    special token (see models/generator/README.md), and decoding must stop on
+    the one the adapter learned.
+    """
+    summary = path / "training_summary.json"
+    try:
+        token = json.loads(summary.read_text()).get("eos_token")
+    except (OSError, ValueError):
+        return []
+    return [token] if isinstance(token, str) and token else []
+
+
 class Generator:
     """A loaded model (base + merged adapter) that decodes `count` candidates per prompt."""
 
@@ -196,10 +213,12 @@ class Generator:
             model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=self.dtype)
         except Exception as exc:  # transformers raises many types for bad files
             raise BaseModelError(f"cannot load the base model from {base_dir}: {exc}") from exc
+        stop_tokens: list[str] = []
         if config.adapter:
             from peft import PeftModel
 
             adapter_dir = Path(config.adapter)
+            stop_tokens = adapter_stop_tokens(adapter_dir)
             check_adapter_dir(adapter_dir)
             try:
                 model = PeftModel.from_pretrained(model, adapter_dir)
@@ -211,6 +230,10 @@ class Generator:
         self.eos_id = self.tokenizer.eos_token_id
         if self.eos_id is None:
             raise BaseModelError(f"the tokenizer in {base_dir} has no EOS token")
+        # Any of these ends a sequence: the tokenizer's EOS and the one the
+        # adapter was trained to write, if its training run named another.
+        vocab = self.tokenizer.get_vocab()
+        self.stop_ids = {self.eos_id} | {vocab[token] for token in stop_tokens if token in vocab}
         self._lock = threading.Lock()
         self.load_seconds = time.monotonic() - started
 
@@ -296,7 +319,7 @@ class Generator:
             token = self._choose(logits, torch.tensor([structure_temperature]), rng)[0]
             structure.append(int(token))
             report({"stage": "generating", "tokens": [len(structure)] * count, "finished": 0})
-            if int(token) == self.eos_id:
+            if int(token) in self.stop_ids:
                 ended = True
                 break
             logits = self._step(cache, token.view(1).to(self.device))
@@ -350,7 +373,7 @@ class Generator:
             for pos, row in enumerate(active):
                 token = int(chosen[pos])
                 generated[row] += 1
-                if token == self.eos_id:
+                if token in self.stop_ids:
                     finished[row] = True
                 else:
                     tokens[row].append(token)

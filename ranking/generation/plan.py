@@ -224,6 +224,10 @@ def _parse_net(words: list[str]) -> tuple[tuple[Layer, ...], str]:
             if word.isdigit():
                 seen_dense = True
                 layers.append(Layer("dense", _parse_int(word, "layer size")))
+            elif word == "dense" and not seen_dense:
+                # Models copy "a dense layer of 64" as "dense 64": the sizes
+                # that follow are the dense layers, so the word adds nothing.
+                seen_dense = True
             elif seen_dense and (conv or pool):
                 raise PlanError(f"{word!r} after the dense layers")
             elif conv:

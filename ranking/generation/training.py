@@ -482,6 +482,8 @@ def train(
         "final_loss": last_loss,
         "eval": last_eval,
         "training_pairs": len(kept),
+        # The token each plan ends with; the generator stops on it (llm.adapter_stop_tokens).
+        "eos_token": tokenizer.eos_token,
         "data_commit": _git_commit(),
         "seconds_this_run": round(time.monotonic() - started, 1),
         "config": asdict(config),
