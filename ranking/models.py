@@ -18,6 +18,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from ranking.scoring import knn
+
 MAX_COUNT = 10
 MAX_SCORE = 5
 
@@ -127,7 +129,7 @@ class ScorerVersion(Activatable):
         max_length=500, help_text="Autoencoder weights, relative to models/ unless absolute."
     )
     knn_k = models.PositiveSmallIntegerField(
-        default=3,
+        default=knn.DEFAULT_K,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text="How many of the user's rated diagrams predict a new one's rating.",
     )
