@@ -9,7 +9,9 @@ Rows:
   per prompt for `count` candidates end to end (generate + lay out + render
   + score + rank);
 - freely phrased prompts (bench/free_prompts.jsonl, hand-written with the
-  structure they ask for);
+  structure they ask for), and bench/free_prompts_late.jsonl, written after
+  the 2026-11-23 adapter was trained (a blind set: neither its phrasings nor
+  its mistakes shaped the training data);
 - baseline: the hand-written reference-template parser
   (ranking/generation/baseline_parser.py) on the same split - never used
   by the product.
@@ -40,6 +42,7 @@ from ranking.generation.plan import Plan, parse_plan  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
 HELD_OUT = range(500, 700)
+DEFAULT_SETS = "held-out,free,late"
 
 
 def cpu_name() -> str:
@@ -58,10 +61,10 @@ def held_out_rows(limit: int | None) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
-def free_rows(limit: int | None) -> list[dict]:
+def free_rows(limit: int | None, name: str = "free_prompts.jsonl") -> list[dict]:
     """Return the hand-written free prompts with target node lists from their expected plans."""
     rows = []
-    for line in (ROOT / "bench" / "free_prompts.jsonl").read_text().splitlines():
+    for line in (ROOT / "bench" / name).read_text().splitlines():
         row = json.loads(line)
         plan = parse_plan(row["plan"] + "\nstyle: auto mixed arrow muted labels medium")
         row["node_list"] = nodelist.dumps(layout_plan(plan))
@@ -149,13 +152,14 @@ def run_baseline(rows: list[dict]) -> list[dict]:
     return records
 
 
-def markdown(rows: list[dict], count: int, adapter: str, limit: int | None) -> str:
+def markdown(rows: list[dict], count: int, adapter: str, limit: int | None, sets: str) -> str:
     """Return the results as a markdown section."""
     lines = [
         f"## Generation ({date.today().isoformat()}, {cpu_name()})",
         "",
         f"`.venv/bin/python bench/generation.py --count {count}"
-        f"{f' --limit {limit}' if limit else ''} --write`; adapter `{adapter}`;"
+        f"{f' --limit {limit}' if limit else ''}"
+        f"{f' --sets {sets}' if sets != DEFAULT_SETS else ''} --write`; adapter `{adapter}`;"
         " top-ranked candidate per prompt; score = structural score (METRICS.md).",
         "",
         "| set | prompts | mean score | dl_model | flowchart | exact 1.0 | parsable |"
@@ -183,22 +187,36 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--adapter", default=str(llm.default_adapter_dir()))
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
+    parser.add_argument(
+        "--sets", default=DEFAULT_SETS, help="comma-separated: held-out, free, late"
+    )
     args = parser.parse_args()
+    sets = set(args.sets.split(","))
 
-    held_out = held_out_rows(args.limit)
-    free = free_rows(args.limit)
+    held_out = held_out_rows(args.limit) if "held-out" in sets else []
+    free = free_rows(args.limit) if "free" in sets else []
+    late = free_rows(args.limit, "free_prompts_late.jsonl") if "late" in sets else []
     generator = llm.load_generator(adapter=args.adapter)
     models = ROOT / "models" / "scoring"
     scorer = Scorer.load(models / "readability", models / "autoencoder")
     # One warm-up prompt so the first timing does not include lazy initialisation.
     generate_candidates("a 3-4-2 MLP", args.count, generator=generator, seed=0)
 
-    table = [
-        summarise("held-out r500-r699", run_model(held_out, args.count, generator, scorer, 1)),
-        summarise("free phrasing", run_model(free, args.count, generator, scorer, 1000)),
-        summarise("baseline: template parser, held-out", run_baseline(held_out)),
-    ]
-    text = markdown(table, args.count, Path(args.adapter).name, args.limit)
+    table = []
+    if held_out:
+        table.append(
+            summarise("held-out r500-r699", run_model(held_out, args.count, generator, scorer, 1))
+        )
+    if free:
+        table.append(
+            summarise("free phrasing", run_model(free, args.count, generator, scorer, 1000))
+        )
+    if late:
+        records = run_model(late, args.count, generator, scorer, 2000)
+        table.append(summarise("free phrasing, blind (written after training)", records))
+    if held_out:
+        table.append(summarise("baseline: template parser, held-out", run_baseline(held_out)))
+    text = markdown(table, args.count, Path(args.adapter).name, args.limit, args.sets)
     print(text)
     if args.write:
         with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
