@@ -15,10 +15,11 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.loopback import free_port
 
 SUPERUSER = "diagramsite"
 
@@ -31,12 +32,6 @@ def find_bindir() -> Path | None:
         return Path(newest).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PostgresServer:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.loopback import free_port
 from tests.prerequisites import need
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,13 +39,6 @@ CHROMIUM_ARGS = [
 # Loading the base model and the first generation take a while on a 2-core CPU.
 JOB_TIMEOUT_MS = 300_000
 PASSWORD = "a-long-test-password-42"
-
-
-def free_port() -> int:
-    """Return a loopback TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_env(tmp_path: Path) -> dict[str, str]:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.loopback import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PROMPT = (
@@ -38,12 +40,6 @@ if shutil.which("redis-server") is None:
     if os.environ.get("CI") or os.environ.get("TESTS_REQUIRE_ALL") == "1":
         raise RuntimeError("redis-server is required: run scripts/system_packages.sh")
     pytest.skip("redis-server is missing (scripts/system_packages.sh)", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
