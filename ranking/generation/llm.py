@@ -218,8 +218,8 @@ class Generator:
             from peft import PeftModel
 
             adapter_dir = Path(config.adapter)
-            stop_tokens = adapter_stop_tokens(adapter_dir)
             check_adapter_dir(adapter_dir)
+            stop_tokens = adapter_stop_tokens(adapter_dir)
             try:
                 model = PeftModel.from_pretrained(model, adapter_dir)
             except Exception as exc:
