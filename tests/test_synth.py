@@ -9,7 +9,7 @@ from ranking.generation.plan import STYLE_CHOICES, parse_plan
 from ranking.generation.synth import Example, generate_examples, number_words
 
 NUMBER_WORD = re.compile(
-    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty)\b"
+    r"\b(single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty)\b"
 )
 
 

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from safetensors.torch import load_file
@@ -97,3 +98,29 @@ def test_it_refuses_a_corrupt_base_model_with_a_clear_error(tiny_base, tmp_path)
     weights.write_bytes(weights.read_bytes()[:-100])
     with pytest.raises(CommandError, match="corrupt"):
         _train(broken, tmp_path / "out", tmp_path / "ckpt", "--steps", "1")
+
+
+def test_a_run_can_start_from_a_trained_adapter_and_keeps_its_shape_and_end_token(
+    tiny_base, tmp_path
+):
+    first = tmp_path / "first"
+    _train(tiny_base, first, tmp_path / "ckpt-1", "--steps", "2")
+    summary_path = first / "training_summary.json"
+    summary = json.loads(summary_path.read_text())
+    # As if the adapter had been trained where the tokenizer's EOS was another token.
+    summary["eos_token"] = "<pad>"
+    summary_path.write_text(json.dumps(summary))
+
+    second = tmp_path / "second"
+    # lr 0: the continued adapter must come out exactly as it went in.
+    _train(
+        tiny_base, second, tmp_path / "ckpt-2", "--steps", "1", "--lr", "0",
+        "--rank", "8", "--init-adapter", str(first),
+    )  # fmt: skip
+    before = load_file(first / "adapter_model.safetensors")
+    after = load_file(second / "adapter_model.safetensors")
+    assert before.keys() == after.keys()
+    for key, tensor in before.items():
+        assert tensor.shape == after[key].shape, key  # rank 4 kept, not the --rank 8 given
+        assert torch.equal(tensor, after[key]), key
+    assert json.loads((second / "training_summary.json").read_text())["eos_token"] == "<pad>"

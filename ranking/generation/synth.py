@@ -293,6 +293,80 @@ def _dense_free_prompt(rng: random.Random, sizes: list[int], wordy: bool) -> str
     return opener + body + rng.choice(("", "?", ".", " please", ", thanks!"))
 
 
+def _dense_hidden_words(rng: random.Random, hidden: list[int], n) -> str:
+    """Return the hidden layers in everyday words ("two hidden layers with 5 nodes each")."""
+    unit = rng.choice(("nodes", "neurons", "units", ""))
+    if len(hidden) > 1 and len(set(hidden)) == 1:
+        k, m = n(len(hidden)), n(hidden[0])
+        return rng.choice(
+            (
+                f"{k} hidden layers with {m} {unit or 'nodes'} each",
+                f"{k} hidden layers of {m} each",
+                f"{k} layers of {m} {unit or 'units'} each",
+                f"{k} hidden layers of size {m}",
+                f"{k} hidden layers, {m} {unit or 'neurons'} in each",
+            )
+        )
+    listed = [n(v) for v in hidden]
+    if len(hidden) == 1:
+        return rng.choice(
+            (
+                f"one hidden layer with {listed[0]} {unit or 'neurons'}",
+                f"{listed[0]} hidden {unit or 'neurons'}",
+                f"a hidden layer of {listed[0]}",
+                f"{listed[0]} hidden",
+                f"a single hidden layer of {listed[0]} {unit}".rstrip(),
+            )
+        )
+    form = rng.random()
+    if form < 0.25:
+        return f"a hidden layer of {listed[0]}, then " + ", then ".join(listed[1:])
+    if form < 0.45:
+        return ", ".join(f"{v} hidden" for v in listed)
+    if form < 0.65:
+        return f"layers of {_join(rng, listed, spaces=True)} {unit}".rstrip()
+    if form < 0.8:
+        return f"hidden sizes {rng.choice(('/', ', ', '-')).join(listed)}"
+    return f"hidden layers of {_join(rng, listed, spaces=True)} {unit}".rstrip()
+
+
+def _dense_role_prompt(rng: random.Random, sizes: list[int], wordy: bool) -> str:
+    """Return a prompt that names inputs, hidden layers and outputs in a user's words."""
+    n = lambda v: _num(rng, v, wordy)  # noqa: E731
+    inp = rng.choice(
+        (
+            "{} inputs", "{} in", "{} input features", "{} features in", "{} input neurons",
+            "an input layer of {}", "input size {}", "{} input nodes", "{} features",
+        )
+    ).format(n(sizes[0]))  # fmt: skip
+    outs = [
+        "{} out", "{} outputs", "{} classes out", "{} output classes", "{} classes",
+        "{} output neurons", "an output layer of {}", "{} output nodes", "{} output units",
+    ]  # fmt: skip
+    if sizes[-1] == 1:
+        outs += ["a single output", "one output", "a single output neuron"]
+    elif sizes[-1] <= 20:
+        outs += ["a softmax over {} classes", "a {}-way softmax"]
+    out = rng.choice(outs).format(n(sizes[-1]))
+    parts = [inp]
+    if sizes[1:-1]:
+        parts.append(_dense_hidden_words(rng, sizes[1:-1], n))
+    parts.append(out)
+    sep = rng.choice((", ", ", then ", " -> ", "; "))
+    body = sep.join(parts[:-1]) + rng.choice((sep, " and ", ", and ")) + parts[-1]
+    name = rng.choice(
+        ("network", "MLP", "neural net", "classifier", "perceptron", "model", "dense network")
+    )
+    opener = rng.choice(
+        (
+            f"{name}: ", f"a {name} with ", f"sketch a {name}: ", f"{name} diagram please - ",
+            f"I'd like a picture of a {name} that has ", f"tiny {name}: ", f"draw a {name}, ",
+            "", f"can you draw a {name} with ", f"{name} taking ",
+        )
+    )  # fmt: skip
+    return opener + body + rng.choice(("", ".", "?", " please", "!"))
+
+
 def _granularity(rng: random.Random, sizes: list[int]) -> tuple[str, str]:
     """Return (plan flag, prompt phrase) for an explicit per-neuron/per-layer request."""
     if rng.random() > 0.08:
@@ -310,10 +384,13 @@ def _granularity(rng: random.Random, sizes: list[int]) -> tuple[str, str]:
 def _dense_example(rng: random.Random) -> Example:
     sizes = _dense_sizes(rng)
     wordy = rng.random() < 0.15
-    if rng.random() < 0.5:
+    roll = rng.random()
+    if roll < 0.4:
         prompt = _dense_reference_prompt(rng, sizes, wordy)
-    else:
+    elif roll < 0.7:
         prompt = _dense_free_prompt(rng, sizes, wordy)
+    else:
+        prompt = _dense_role_prompt(rng, sizes, wordy)
     flag, phrase = _granularity(rng, sizes)
     prompt += phrase
     plan = Plan("net", layers=tuple(Layer("dense", v) for v in sizes), granularity=flag)
@@ -436,9 +513,60 @@ def _cnn_prompt(rng: random.Random, layers: list[Layer]) -> str:
     return f"{name} {conn} {inp}, {body}{tail}"
 
 
+def _free_conv_phrase(rng: random.Random, layer: Layer) -> str:
+    """Return a conv or pooling layer the way a user might write it ("2x2 max-pool")."""
+    k = layer.size
+    if layer.kind == "conv":
+        if layer.detail == "out":
+            return _conv_phrase(rng, layer, False)
+        if k is None:
+            return rng.choice(("a convolution", "a conv layer", "conv", "another convolution"))
+        return rng.choice(
+            (
+                "a {k}x{k} convolution", "{k}x{k} conv", "conv {k}x{k}", "a {k}x{k} conv layer",
+                "a convolution with {k}x{k} kernels", "{k}x{k} filters", "a {k} by {k} convolution",
+            )
+        ).format(k=k)  # fmt: skip
+    name = {"max": ("max pooling", "max-pool", "maxpool"), "avg": ("average pooling", "avg pool")}
+    word = rng.choice(name.get(layer.detail, ("pooling", "a pooling layer")))
+    if k is None:
+        return word
+    return rng.choice(("{w} {k}x{k}", "{k}x{k} {w}", "{w} ({k}x{k})")).format(w=word, k=k)
+
+
+def _cnn_free_prompt(rng: random.Random, layers: list[Layer]) -> str:
+    """Return a CNN prompt in free phrasing: "convnet on 48x48 pictures with a 5x5 conv..."."""
+    side = layers[0].size
+    dense = [layer.size for layer in layers if layer.kind == "dense"]
+    body = [_free_conv_phrase(rng, layer) for layer in layers[1:] if layer.kind != "dense"]
+    for size in dense[:-1]:
+        body.append(
+            rng.choice(
+                ("{} hidden units", "a dense layer of {}", "a fully connected layer of {}",
+                 "fc {}", "dense {}", "{} units")
+            ).format(size)
+        )  # fmt: skip
+    out = dense[-1]
+    outs = ["{} outputs", "{} output classes", "{} classes", "{} output units"]
+    outs += ["a single output"] if out == 1 else ["a {}-way softmax", "{} classes out"]
+    body.append(rng.choice(outs).format(out))
+    name = rng.choice(("convnet", "CNN", "conv net", "image classifier", "small CNN"))
+    inp = rng.choice(
+        ("on {s}x{s} pictures", "for {s}x{s} images", "taking {s} by {s} images",
+         "with {s}x{s} input", "for {s} x {s} inputs", "on {s}px images")
+    ).format(s=side)  # fmt: skip
+    sep = rng.choice((", ", ", then ", " -> "))
+    text = sep.join(body[:-1]) + rng.choice((sep, ", then ", " and ")) + body[-1]
+    opener = rng.choice(("", "draw a ", "sketch a ", "I need a diagram of a ", "a "))
+    return f"{opener}{name} {inp}{rng.choice((' with ', ': ', ', '))}{text}"
+
+
 def _cnn_example(rng: random.Random) -> Example:
     layers = _cnn_layers(rng)
-    prompt = _cnn_prompt(rng, layers)
+    if rng.random() < 0.3:
+        prompt = _cnn_free_prompt(rng, layers)
+    else:
+        prompt = _cnn_prompt(rng, layers)
     plan = Plan("cnn", layers=tuple(layers))
     return _finish(rng, prompt, plan, "dl_model")
 
@@ -453,13 +581,38 @@ _FLOW_HEADS = (
 _FLOW_VERBS = ("includes,", "contains,", "consists of", "has these steps:", "does the following:")
 
 
-def _data_phrase(rng: random.Random, kind: str) -> str:
+# Nouns users type that the reference prompts never use; free prompts draw on
+# them so the model learns to copy any phrase, not just the reference vocabulary.
+_FREE_DATA = (
+    "user questions", "web pages", "log files", "audio clips", "video frames", "sensor readings",
+    "click logs", "customer records", "emails", "reviews", "product catalog", "predictions",
+    "summary", "answer", "bounding boxes", "feature matrix", "lookup table", "sales table",
+    "metrics", "model weights", "checkpoints", "query", "search results", "training set",
+    "test set", "raw data", "parquet files", "spreadsheet", "transcripts", "captions", "masks",
+    "time series", "forecast", "anomaly scores", "clusters", "chat history", "passages",
+    "chunks", "vectors", "invoices", "tweets", "medical scans", "readings",
+)  # fmt: skip
+_FREE_PROC = (
+    "scraper", "crawler", "data loader", "retriever", "reranker", "speech recognizer",
+    "object detector", "BERT encoder", "sentiment classifier", "ETL job", "spark job",
+    "evaluation script", "training loop", "chunker", "embedding model", "summarizer",
+    "OCR engine", "feature extractor", "REST API", "web app", "lambda function",
+    "vision transformer", "autoencoder", "k-means", "linear regression", "decision tree",
+    "U-Net", "scheduler", "parser", "validator",
+)  # fmt: skip
+
+
+def _data_phrase(rng: random.Random, kind: str, free: bool = False) -> str:
+    if free and rng.random() < 0.25:
+        return rng.choice(_FREE_DATA)
     if rng.random() < 0.1:
         return rng.choice(vocab.EXTRA_DATA_PHRASES[kind])
     return rng.choice(vocab.DATA_PHRASES[kind])
 
 
-def _proc_phrase(rng: random.Random) -> str:
+def _proc_phrase(rng: random.Random, free: bool = False) -> str:
+    if free and rng.random() < 0.25:
+        return rng.choice(_FREE_PROC)
     kind = rng.choice(vocab.PROC_KINDS)
     if rng.random() < 0.1:
         return rng.choice(vocab.EXTRA_PROC_PHRASES[kind])
@@ -505,12 +658,12 @@ def _flow_steps(
     follow the reference prompts' frequencies.
     """
     data_kinds: list[str] = []  # kinds of data nodes so far (for side lines)
-    steps = []
+    steps: list[tuple[list[str], str | None, list[str]]] = []
     n_main = rng.choices(range(1, 10), weights=(1, 3, 6, 8, 8, 6, 4, 2, 1))[0]
     prev_kind: str | None = None
     for i in range(n_main):
         last = i == n_main - 1
-        proc: str | None = _proc_phrase(rng)
+        proc: str | None = _proc_phrase(rng, free)
         in_kinds: list[str] = []
         if i > 0 or rng.random() > 0.3:  # else the chain starts at the processor
             first = prev_kind or rng.choice(vocab.DATA_KINDS)
@@ -526,21 +679,27 @@ def _flow_steps(
         prev_kind = out_kinds[0] if out_kinds else None
         if not out_kinds:
             break
+    n_chain = len(steps)
     for _ in range(rng.choices(range(6), weights=(4, 4, 3, 2, 1, 1))[0]):
         roll = rng.random()
         known = rng.choice(data_kinds) if data_kinds else rng.choice(vocab.DATA_KINDS)
         if roll < 0.4:  # "inputs X and process it with P"
-            steps.append(([known] + _extra(rng, (85, 12, 3)), _proc_phrase(rng), []))
+            steps.append(([known] + _extra(rng, (85, 12, 3)), _proc_phrase(rng, free), []))
         elif roll < 0.75:  # "LLM that outputs X"
-            steps.append(([], _proc_phrase(rng), [known] + _extra(rng, (85, 11, 4))))
+            steps.append(([], _proc_phrase(rng, free), [known] + _extra(rng, (85, 11, 4))))
         elif roll < 0.9:  # "a PCA converts X into Y"
             steps.append(([known], None, [rng.choice(vocab.DATA_KINDS)]))
         else:  # a side branch with its own input and output
-            steps.append(([known], _proc_phrase(rng), [rng.choice(vocab.DATA_KINDS)]))
-    result = []
-    for in_kinds, proc, out_kinds in steps:
-        ins = [_free_word(rng, _data_phrase(rng, k), free, _DATA_MODIFIERS) for k in in_kinds]
-        outs = [_free_word(rng, _data_phrase(rng, k), free, _DATA_MODIFIERS) for k in out_kinds]
+            steps.append(([known], _proc_phrase(rng, free), [rng.choice(vocab.DATA_KINDS)]))
+    result: list[tuple[FlowStep, list[str], str | None, list[str]]] = []
+    for i, (in_kinds, proc, out_kinds) in enumerate(steps):
+        phrase = lambda k: _free_word(rng, _data_phrase(rng, k, free), free, _DATA_MODIFIERS)  # noqa: E731
+        ins = [phrase(k) for k in in_kinds]
+        outs = [phrase(k) for k in out_kinds]
+        if free and 0 < i < n_chain and ins and result[-1][3] and rng.random() < 0.5:
+            # People name the chained data again with the same words ("... into
+            # tokens; an LLM reads the tokens"), or with a pronoun (see _flow_line).
+            ins[0] = result[-1][3][0]
         if proc is not None:
             proc = _free_word(rng, proc, free, _PROC_MODIFIERS)
         step = FlowStep(tuple(ins), proc, tuple(outs))
@@ -548,12 +707,65 @@ def _flow_steps(
     return result
 
 
+_PASSIVE = ("embedded", "encoded", "split", "parsed", "converted", "mapped")
+
+
+def _pronoun_line(rng: random.Random, ins: list[str], proc: str | None, b: str) -> str:
+    """Render a step whose first input is the previous step's output, named by a pronoun."""
+    it = rng.choice(("it", "them", "these", "the result", "that"))
+    rest = [_article(rng, w, True) for w in ins[1:]]
+    a = it if not rest else f"{it} and {_join(rng, rest)}"
+    if proc is None:
+        return rng.choice(
+            (
+                f"which {rng.choice(('is', 'are'))} written to {b}",
+                f"which {rng.choice(('is', 'are'))} saved as {b}",
+                f"then {a} is converted into {b}",
+                f"and {a} is stored in {b}",
+                f"then turn {a} into {b}",
+            )
+        )
+    proc = _article(rng, proc, True)
+    if not b:
+        return rng.choice(
+            (
+                f"which {rng.choice(('is', 'are'))} fed into {proc}",
+                f"then {proc} consumes {a}",
+                f"finally {a} goes into {proc}",
+                f"and {proc} uses {a}",
+                f"then send {a} to {proc}",
+            )
+        )
+    forms = [
+        f"then {proc} turns {a} into {b}",
+        f"{proc} then takes {a} and produces {b}",
+        f"and {proc} reads {a} and writes {b}",
+        f"then {rng.choice(('turn', 'convert', 'transform', 'map'))} {a} into {b} with {proc}",
+        f"then {rng.choice(('plot', 'render', 'save', 'export', 'show'))} {a} as {b} with {proc}",
+        f"{a} {rng.choice(('is', 'are'))} then passed to {proc}, which outputs {b}",
+    ]
+    if not rest:
+        forms.append(f"which {proc} turns into {b}")
+    return rng.choice(forms)
+
+
 def _flow_line(
-    rng: random.Random, ins: list[str], proc: str | None, outs: list[str], free: bool
+    rng: random.Random,
+    ins: list[str],
+    proc: str | None,
+    outs: list[str],
+    free: bool,
+    pronoun: bool = False,
 ) -> str:
-    """Render one step in the reference templates or, if `free`, in free phrasings."""
+    """Render one step in the reference templates or, if `free`, in free phrasings.
+
+    `pronoun`: the step continues the previous one (same first input phrase)
+    and a free prompt may refer to that input as "it" / "them".
+    """
     a = _join(rng, [_article(rng, w, free) for w in ins]) if ins else ""
     b = _join(rng, [_article(rng, w, free) for w in outs]) if outs else ""
+    if free and pronoun:
+        return _pronoun_line(rng, ins, proc, b)
     them = "them" if len(ins) + len(outs) > 1 else rng.choice(("it", "them"))
     if free and proc is not None:
         proc = _article(rng, proc, free)
@@ -593,6 +805,12 @@ def _flow_line(
                     f"pass {a} through {proc} to obtain {b}",
                     f"{proc} converts {a} to {b}",
                     f"with {proc}, {a} becomes {b}",
+                    f"{proc} taking {a} and producing {b}",
+                    f"{a} {rng.choice(('is', 'are'))} turned into {b} by {proc}",
+                    f"{rng.choice(('get', 'load', 'fetch', 'pull'))} {b} from {a} with {proc}",
+                    f"{a} {rng.choice(('is', 'are'))} transformed by {proc} into {b}",
+                    f"{proc}, which reads {a} and outputs {b}",
+                    f"{a} {rng.choice(('is', 'are'))} {rng.choice(_PASSIVE)} by {proc} into {b}",
                 )
             )
         return rng.choice(
@@ -701,7 +919,7 @@ def _arrow_chain(steps) -> str | None:
 
 
 def _flow_example(rng: random.Random) -> Example:
-    free = rng.random() < 0.35
+    free = rng.random() < 0.45
     steps = _flow_steps(rng, free)
     chain = _arrow_chain(steps) if free and rng.random() < 0.5 else None
     if chain:
@@ -710,7 +928,12 @@ def _flow_example(rng: random.Random) -> Example:
         head = rng.choice(_FREE_FLOW_HEADS + ("data flow:", "pipeline:"))
         plan = Plan("flow", steps=tuple(step for step, *_ in steps))
         return _finish(rng, f"{head} {chain}", plan, "flowchart")
-    lines = [_flow_line(rng, ins, proc, outs, free) for _, ins, proc, outs in steps]
+    lines = []
+    for i, (_, ins, proc, outs) in enumerate(steps):
+        # Only a line that names the previous output again may say "it" instead.
+        continues = i > 0 and bool(ins) and ins[0] in steps[i - 1][3][:1]
+        pronoun = continues and rng.random() < 0.5
+        lines.append(_flow_line(rng, ins, proc, outs, free, pronoun))
     prompt = _flow_prompt(rng, lines, free)
     plan = Plan("flow", steps=tuple(step for step, *_ in steps))
     return _finish(rng, prompt, plan, "flowchart")

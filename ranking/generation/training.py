@@ -58,6 +58,8 @@ class TrainConfig:
     save_dtype: str = "float16"  # the committed adapter is stored at half size
     autocast: str = "auto"  # "auto": bf16 autocast where the CPU has AMX/AVX512-BF16, or CUDA
     time_limit_minutes: float | None = None  # stop early (checkpoint + adapter) past this
+    # Continue from a trained adapter (its LoRA shape and end-of-plan token) instead of zeros.
+    init_adapter: str | None = None
     stop_at: int | None = None  # stop after this step (checkpointed), as if interrupted
 
 
@@ -197,9 +199,16 @@ def load_base_for_training(base_path: str | None):
 
 
 def add_lora(model, config: TrainConfig):
-    """Return the model wrapped with a fresh LoRA adapter as configured."""
-    from peft import LoraConfig, get_peft_model
+    """Return the model wrapped with a trainable LoRA adapter.
 
+    A fresh one as configured, or with `init_adapter` that adapter's weights
+    and shape (rank, alpha, targets), so a short run can teach a trained
+    adapter new phrasings without starting over.
+    """
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    if config.init_adapter:
+        return PeftModel.from_pretrained(model, config.init_adapter, is_trainable=True)
     lora = LoraConfig(
         r=config.rank,
         lora_alpha=config.alpha,
@@ -405,6 +414,9 @@ def train(
     started = time.monotonic()
 
     model, tokenizer = load_base_for_training(config.base_path)
+    if config.init_adapter:
+        # Keep ending plans the way the adapter learned to (tokenizers differ by version).
+        tokenizer.eos_token = recorded_eos_token(config.init_adapter) or tokenizer.eos_token
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
     bf16 = use_bf16(config)
@@ -490,6 +502,14 @@ def train(
     }
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def recorded_eos_token(adapter_dir: str | Path) -> str | None:
+    """Return the end-of-plan token an adapter's training summary records, if any."""
+    path = Path(adapter_dir) / SUMMARY_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text()).get("eos_token")
 
 
 def _truncate_log(path: Path, keep_through: int) -> None:

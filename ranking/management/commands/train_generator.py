@@ -37,6 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--time-limit", type=float, default=None, help="minutes; then stop")
         parser.add_argument("--stop-at", type=int, default=None, help="stop after this step")
         parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+        parser.add_argument(
+            "--init-adapter",
+            default=None,
+            help="start from this trained adapter (its rank and end token) instead of zeros",
+        )
 
     def handle(self, *args, **opts):
         from tqdm import tqdm
@@ -61,6 +66,7 @@ class Command(BaseCommand):
             autocast=opts["autocast"],
             time_limit_minutes=opts["time_limit"],
             stop_at=opts["stop_at"],
+            init_adapter=opts["init_adapter"],
         )
         quiet = opts.get("verbosity", 1) == 0
         bar = tqdm(total=config.steps, desc="train_generator", disable=quiet, file=self.stderr)
