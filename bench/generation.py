@@ -8,10 +8,13 @@ Rows:
   reference node list, parse rate, overlaps, off-canvas diagrams, seconds
   per prompt for `count` candidates end to end (generate + lay out + render
   + score + rank);
-- freely phrased prompts (bench/free_prompts.jsonl, hand-written with the
-  structure they ask for), and bench/free_prompts_late.jsonl, written after
-  the 2026-11-23 adapter was trained (a blind set: neither its phrasings nor
-  its mistakes shaped the training data);
+- freely phrased prompts, hand-written with the structure they ask for
+  (FREE_SETS): bench/free_prompts.jsonl; bench/free_prompts_late.jsonl,
+  written after the first GPU-trained adapter (blind for it; its misses then
+  shaped the synthetic phrasings of the next training run); and
+  bench/free_prompts_blind2.jsonl, written by someone who did not see the
+  training data or its generator, before the adapter it measures was
+  trained;
 - baseline: the hand-written reference-template parser
   (ranking/generation/baseline_parser.py) on the same split - never used
   by the product.
@@ -42,7 +45,13 @@ from ranking.generation.plan import Plan, parse_plan  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
 HELD_OUT = range(500, 700)
-DEFAULT_SETS = "held-out,free,late"
+# name -> (file, table row); the seeds differ per set so no two sets share samples.
+FREE_SETS = {
+    "free": ("free_prompts.jsonl", "free phrasing", 1000),
+    "late": ("free_prompts_late.jsonl", "free phrasing, late set", 2000),
+    "blind2": ("free_prompts_blind2.jsonl", "free phrasing, blind set 2", 3000),
+}
+DEFAULT_SETS = "held-out,free,late,blind2"
 
 
 def cpu_name() -> str:
@@ -61,7 +70,7 @@ def held_out_rows(limit: int | None) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
-def free_rows(limit: int | None, name: str = "free_prompts.jsonl") -> list[dict]:
+def free_rows(limit: int | None, name: str) -> list[dict]:
     """Return the hand-written free prompts with target node lists from their expected plans."""
     rows = []
     for line in (ROOT / "bench" / name).read_text().splitlines():
@@ -188,14 +197,18 @@ def main() -> None:
     parser.add_argument("--adapter", default=str(llm.default_adapter_dir()))
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
     parser.add_argument(
-        "--sets", default=DEFAULT_SETS, help="comma-separated: held-out, free, late"
+        "--sets",
+        default=DEFAULT_SETS,
+        help=f"comma-separated, from: held-out, {', '.join(FREE_SETS)}",
     )
     args = parser.parse_args()
-    sets = set(args.sets.split(","))
+    sets = args.sets.split(",")
+    unknown = set(sets) - {"held-out", *FREE_SETS}
+    if unknown:
+        parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
 
     held_out = held_out_rows(args.limit) if "held-out" in sets else []
-    free = free_rows(args.limit) if "free" in sets else []
-    late = free_rows(args.limit, "free_prompts_late.jsonl") if "late" in sets else []
+    free = {name: free_rows(args.limit, FREE_SETS[name][0]) for name in sets if name in FREE_SETS}
     generator = llm.load_generator(adapter=args.adapter)
     models = ROOT / "models" / "scoring"
     scorer = Scorer.load(models / "readability", models / "autoencoder")
@@ -207,13 +220,9 @@ def main() -> None:
         table.append(
             summarise("held-out r500-r699", run_model(held_out, args.count, generator, scorer, 1))
         )
-    if free:
-        table.append(
-            summarise("free phrasing", run_model(free, args.count, generator, scorer, 1000))
-        )
-    if late:
-        records = run_model(late, args.count, generator, scorer, 2000)
-        table.append(summarise("free phrasing, blind (written after training)", records))
+    for name, rows in free.items():
+        _, title, seed = FREE_SETS[name]
+        table.append(summarise(title, run_model(rows, args.count, generator, scorer, seed)))
     if held_out:
         table.append(summarise("baseline: template parser, held-out", run_baseline(held_out)))
     text = markdown(table, args.count, Path(args.adapter).name, args.limit, args.sets)
