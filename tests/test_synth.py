@@ -1,8 +1,10 @@
 """The synthetic (prompt, plan) generator for fine-tuning."""
 
+import random
 import re
 from collections import Counter
 
+from ranking.generation import synth
 from ranking.generation.baseline_parser import parse_flow_prompt
 from ranking.generation.layout import LayoutError, layout_plan
 from ranking.generation.plan import STYLE_CHOICES, parse_plan
@@ -94,3 +96,16 @@ def test_style_requests_in_the_prompt_are_honoured():
 def test_unrequested_styles_vary():
     styles = Counter(parse_plan(e.plan).style["palette"] for e in generate_examples(800, seed=9))
     assert set(styles) == set(STYLE_CHOICES["palette"])
+
+
+def test_a_pronoun_stands_only_for_the_previous_output():
+    # "then an LLM turns it into a summary": the plan still names the input,
+    # which the previous line named as its output.
+    for seed in range(40):
+        rng = random.Random(seed)
+        line = synth._flow_line(rng, ["tokens"], "LLM", ["summary"], free=True, pronoun=True)
+        assert "tokens" not in line and "LLM" in line and "summary" in line, line
+        line = synth._flow_line(rng, ["tokens"], "LLM", ["summary"], free=True)
+        assert "tokens" in line, line
+    prompts = [e.prompt for e in generate_examples(800, seed=11) if e.family == "flowchart"]
+    assert any(" it " in p or " them " in p or "which" in p for p in prompts)
