@@ -12,9 +12,10 @@ Rows:
   (FREE_SETS): bench/free_prompts.jsonl; bench/free_prompts_late.jsonl,
   written after the first GPU-trained adapter (blind for it; its misses then
   shaped the synthetic phrasings of the next training run); and
-  bench/free_prompts_blind2.jsonl, written by someone who did not see the
-  training data or its generator, before the adapter it measures was
-  trained;
+  bench/free_prompts_blind2.jsonl and bench/free_prompts_blind3.jsonl,
+  written by someone who did not see the training data or its generator
+  (blind2 before the 2026-11-23 CPU continuation run was trained, blind3
+  while it trained, kept for a later run);
 - baseline: the hand-written reference-template parser
   (ranking/generation/baseline_parser.py) on the same split - never used
   by the product.
@@ -50,6 +51,7 @@ FREE_SETS = {
     "free": ("free_prompts.jsonl", "free phrasing", 1000),
     "late": ("free_prompts_late.jsonl", "free phrasing, late set", 2000),
     "blind2": ("free_prompts_blind2.jsonl", "free phrasing, blind set 2", 3000),
+    "blind3": ("free_prompts_blind3.jsonl", "free phrasing, blind set 3", 4000),
 }
 DEFAULT_SETS = "held-out,free,late,blind2"
 
