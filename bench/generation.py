@@ -53,7 +53,7 @@ FREE_SETS = {
     "blind2": ("free_prompts_blind2.jsonl", "free phrasing, blind set 2", 3000),
     "blind3": ("free_prompts_blind3.jsonl", "free phrasing, blind set 3", 4000),
 }
-DEFAULT_SETS = "held-out,free,late,blind2"
+DEFAULT_SETS = "held-out,free,late,blind2,blind3"
 
 
 def cpu_name() -> str:
