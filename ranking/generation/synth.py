@@ -203,6 +203,11 @@ def _dense_sizes(rng: random.Random) -> list[int]:
         pool = (1, 2, 3, 4, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256, 512, 784, 1024)
         sizes = [rng.choice(pool) for _ in range(depth)]
         sizes[-1] = rng.choice((1, 1, 2, 3, 10))
+    if depth >= 4 and rng.random() < 0.2:
+        # "three hidden layers of 10 each": equal hidden layers, 2 to 8 of them
+        # (random sizes almost never repeat more than twice, and the 2026-11-23
+        # adapter wrote two copies whatever the count said).
+        sizes[1:-1] = [sizes[1]] * (depth - 2)
     return sizes
 
 

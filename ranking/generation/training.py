@@ -412,6 +412,7 @@ def train(
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     started = time.monotonic()
+    data_commit = _git_commit()  # now, before anyone commits during a long run
 
     model, tokenizer = load_base_for_training(config.base_path)
     if config.init_adapter:
@@ -496,7 +497,7 @@ def train(
         "training_pairs": len(kept),
         # The token each plan ends with; the generator stops on it (llm.adapter_stop_tokens).
         "eos_token": tokenizer.eos_token,
-        "data_commit": _git_commit(),
+        "data_commit": data_commit,
         "seconds_this_run": round(time.monotonic() - started, 1),
         "config": asdict(config),
     }
