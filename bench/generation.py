@@ -163,15 +163,26 @@ def run_baseline(rows: list[dict]) -> list[dict]:
     return records
 
 
-def markdown(rows: list[dict], count: int, adapter: str, limit: int | None, sets: str) -> str:
+def command_line(args: argparse.Namespace) -> str:
+    """Return the command that reproduces this run (non-default options only)."""
+    parts = [".venv/bin/python bench/generation.py", f"--count {args.count}"]
+    if args.limit:
+        parts.append(f"--limit {args.limit}")
+    if args.sets != DEFAULT_SETS:
+        parts.append(f"--sets {args.sets}")
+    if Path(args.adapter).resolve() != llm.default_adapter_dir().resolve():
+        parts.append(f"--adapter {args.adapter}")
+    if args.write:
+        parts.append("--write")
+    return " ".join(parts)
+
+
+def markdown(rows: list[dict], command: str) -> str:
     """Return the results as a markdown section."""
     lines = [
         f"## Generation ({date.today().isoformat()}, {cpu_name()})",
         "",
-        f"`.venv/bin/python bench/generation.py --count {count}"
-        f"{f' --limit {limit}' if limit else ''}"
-        f"{f' --sets {sets}' if sets != DEFAULT_SETS else ''} --write`; adapter `{adapter}`;"
-        " top-ranked candidate per prompt; score = structural score (METRICS.md).",
+        f"`{command}`; top-ranked candidate per prompt; score = structural score (METRICS.md).",
         "",
         "| set | prompts | mean score | dl_model | flowchart | exact 1.0 | parsable |"
         " overlapping | off canvas | failed | median s | p95 s |",
@@ -227,7 +238,7 @@ def main() -> None:
         table.append(summarise(title, run_model(rows, args.count, generator, scorer, seed)))
     if held_out:
         table.append(summarise("baseline: template parser, held-out", run_baseline(held_out)))
-    text = markdown(table, args.count, Path(args.adapter).name, args.limit, args.sets)
+    text = markdown(table, command_line(args))
     print(text)
     if args.write:
         with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
