@@ -536,7 +536,8 @@ def _free_conv_phrase(rng: random.Random, layer: Layer) -> str:
     word = rng.choice(name.get(layer.detail, ("pooling", "a pooling layer")))
     if k is None:
         return word
-    return rng.choice(("{w} {k}x{k}", "{k}x{k} {w}", "{w} ({k}x{k})")).format(w=word, k=k)
+    form = rng.choice(("{w} {k}x{k}", "{k}x{k} {b}", "{w} ({k}x{k})"))
+    return form.format(w=word, b=word.removeprefix("a "), k=k)
 
 
 def _cnn_free_prompt(rng: random.Random, layers: list[Layer]) -> str:
@@ -566,9 +567,44 @@ def _cnn_free_prompt(rng: random.Random, layers: list[Layer]) -> str:
     return f"{opener}{name} {inp}{rng.choice((' with ', ': ', ', '))}{text}"
 
 
+def _cnn_block_example(rng: random.Random) -> tuple[str, list[Layer]]:
+    """Return a prompt that states a conv block once and how often it repeats, and its layers.
+
+    "three blocks, each a 3x3 conv followed by a 2x2 max-pool" or "... then
+    the same block once more": the plan spells every repetition out.
+    """
+    side = rng.choice((32, 64, 96, 128, 224))
+    kernel = rng.choice((3, 3, 5))
+    convs = rng.choice((1, 1, 2))
+    pool = Layer("pool", 2, rng.choice(("max", "max", "avg", "")))
+    block = [Layer("conv", kernel)] * convs + [pool]
+    times = rng.choice((2, 2, 3, 4))
+    words = rng.choice((f"a {kernel}x{kernel} conv", f"a {kernel}x{kernel} convolution"))
+    if convs == 2:
+        words = rng.choice((f"two {kernel}x{kernel} convs", f"two {kernel}x{kernel} conv layers"))
+    words += " followed by " + _free_conv_phrase(rng, pool)
+    dense = [rng.choice((64, 128, 256, 512))] * rng.choice((0, 1)) + [rng.choice((2, 5, 10))]
+    tail = ", then " + " and ".join(
+        [f"a dense layer of {d}" for d in dense[:-1]] + [f"{dense[-1]} classes"]
+    )
+    if rng.random() < 0.5:
+        count = number_words(times)
+        prompt = f"CNN on {side}x{side} images: {count} blocks, each {words}{tail}"
+    else:
+        again = {2: "the same block once more", 3: "the same block twice more"}.get(
+            times, f"{number_words(times - 1)} more of the same block"
+        )
+        prompt = f"convnet for {side}x{side} inputs: {words}, then {again}{tail}"
+    layers = [Layer("input", side)] + block * times + [Layer("dense", d) for d in dense]
+    return prompt, layers
+
+
 def _cnn_example(rng: random.Random) -> Example:
     layers = _cnn_layers(rng)
-    if rng.random() < 0.3:
+    roll = rng.random()
+    if roll < 0.08:
+        prompt, layers = _cnn_block_example(rng)
+    elif roll < 0.35:
         prompt = _cnn_free_prompt(rng, layers)
     else:
         prompt = _cnn_prompt(rng, layers)
@@ -911,7 +947,7 @@ def _flow_prompt(rng: random.Random, lines: list[str], free: bool) -> str:
     return f"{head} \n" + "\n".join(body) + end
 
 
-def _arrow_chain(steps) -> str | None:
+def _arrow_chain(rng: random.Random, steps) -> str | None:
     """Return "A -> P -> B -> Q -> C" when the steps are one plain chain, else None."""
     parts: list[str] = []
     for i, (_, ins, proc, outs) in enumerate(steps):
@@ -920,13 +956,27 @@ def _arrow_chain(steps) -> str | None:
         if i and ins[0] != parts[-1]:
             return None
         parts += ([] if i else ins) + [proc, outs[0]]
-    return " -> ".join(parts)
+    return rng.choice((" -> ", " -> ", " → ", " => ", " --> ")).join(parts)
+
+
+def _simple_chain(rng: random.Random) -> list[tuple[FlowStep, list[str], str, list[str]]]:
+    """Return 2-5 steps of one plain chain (each output feeds the next processor)."""
+    data = _data_phrase(rng, rng.choice(vocab.DATA_KINDS), True)
+    steps = []
+    for _ in range(rng.choice((2, 2, 3, 3, 4, 5))):
+        proc = _proc_phrase(rng, True)
+        out = _data_phrase(rng, rng.choice(vocab.DATA_KINDS), True)
+        steps.append((FlowStep((data,), proc, (out,)), [data], proc, [out]))
+        data = out
+    return steps
 
 
 def _flow_example(rng: random.Random) -> Example:
     free = rng.random() < 0.45
-    steps = _flow_steps(rng, free)
-    chain = _arrow_chain(steps) if free and rng.random() < 0.5 else None
+    # Long arrow chains ("a -> p -> b -> q -> c") are rare among random
+    # steps, and the stage-2 adapter dropped their later inputs.
+    steps = _simple_chain(rng) if free and rng.random() < 0.2 else _flow_steps(rng, free)
+    chain = _arrow_chain(rng, steps) if free and rng.random() < 0.7 else None
     if chain:
         # Arrow notation names each node once, so a later step's input is the
         # very phrase of the previous output (plans copy phrases verbatim).
