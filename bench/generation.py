@@ -14,8 +14,8 @@ Rows:
   shaped the synthetic phrasings of the next training run); and
   bench/free_prompts_blind2.jsonl and bench/free_prompts_blind3.jsonl,
   written by someone who did not see the training data or its generator
-  (blind2 before the 2026-11-23 CPU continuation run was trained, blind3
-  while it trained, kept for a later run);
+  (blind2 before the stage-2 CPU continuation was trained, blind3 while
+  it trained; blind4 when stage 3 started, before any of its steps);
 - baseline: the hand-written reference-template parser
   (ranking/generation/baseline_parser.py) on the same split - never used
   by the product.
@@ -52,8 +52,9 @@ FREE_SETS = {
     "late": ("free_prompts_late.jsonl", "free phrasing, late set", 2000),
     "blind2": ("free_prompts_blind2.jsonl", "free phrasing, blind set 2", 3000),
     "blind3": ("free_prompts_blind3.jsonl", "free phrasing, blind set 3", 4000),
+    "blind4": ("free_prompts_blind4.jsonl", "free phrasing, blind set 4", 5000),
 }
-DEFAULT_SETS = "held-out,free,late,blind2,blind3"
+DEFAULT_SETS = "held-out,free,late,blind2,blind3,blind4"
 
 
 def cpu_name() -> str:
