@@ -12,7 +12,7 @@ Rows:
   (FREE_SETS): bench/free_prompts.jsonl; bench/free_prompts_late.jsonl,
   written after the first GPU-trained adapter (blind for it; its misses then
   shaped the synthetic phrasings of the next training run); and
-  bench/free_prompts_blind2.jsonl and bench/free_prompts_blind3.jsonl,
+  bench/free_prompts_blind2.jsonl, _blind3.jsonl and _blind4.jsonl, each
   written by someone who did not see the training data or its generator
   (blind2 before the stage-2 CPU continuation was trained, blind3 while
   it trained; blind4 when stage 3 started, before any of its steps);
@@ -54,7 +54,7 @@ FREE_SETS = {
     "blind3": ("free_prompts_blind3.jsonl", "free phrasing, blind set 3", 4000),
     "blind4": ("free_prompts_blind4.jsonl", "free phrasing, blind set 4", 5000),
 }
-DEFAULT_SETS = "held-out,free,late,blind2,blind3,blind4"
+DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 
 
 def cpu_name() -> str:

@@ -732,9 +732,12 @@ def _flow_steps(
             steps.append(([known], None, [rng.choice(vocab.DATA_KINDS)]))
         else:  # a side branch with its own input and output
             steps.append(([known], _proc_phrase(rng, free), [rng.choice(vocab.DATA_KINDS)]))
+
+    def phrase(kind: str) -> str:
+        return _free_word(rng, _data_phrase(rng, kind, free), free, _DATA_MODIFIERS)
+
     result: list[tuple[FlowStep, list[str], str | None, list[str]]] = []
     for i, (in_kinds, proc, out_kinds) in enumerate(steps):
-        phrase = lambda k: _free_word(rng, _data_phrase(rng, k, free), free, _DATA_MODIFIERS)  # noqa: E731
         ins = [phrase(k) for k in in_kinds]
         outs = [phrase(k) for k in out_kinds]
         if free and 0 < i < n_chain and ins and result[-1][3] and rng.random() < 0.5:

@@ -417,7 +417,11 @@ def train(
     model, tokenizer = load_base_for_training(config.base_path)
     if config.init_adapter:
         # Keep ending plans the way the adapter learned to (tokenizers differ by version).
-        tokenizer.eos_token = recorded_eos_token(config.init_adapter) or tokenizer.eos_token
+        # The generator reads the same recorded token (llm.adapter_stop_tokens).
+        from ranking.generation.llm import adapter_stop_tokens
+
+        recorded = adapter_stop_tokens(Path(config.init_adapter))
+        tokenizer.eos_token = recorded[0] if recorded else tokenizer.eos_token
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
     bf16 = use_bf16(config)
@@ -503,14 +507,6 @@ def train(
     }
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
-
-
-def recorded_eos_token(adapter_dir: str | Path) -> str | None:
-    """Return the end-of-plan token an adapter's training summary records, if any."""
-    path = Path(adapter_dir) / SUMMARY_FILE
-    if not path.exists():
-        return None
-    return json.loads(path.read_text()).get("eos_token")
 
 
 def _truncate_log(path: Path, keep_through: int) -> None:
