@@ -2,7 +2,8 @@
 
 Run by hand: `.venv/bin/python bench/flowchart_ceiling.py`. Reads the 420
 flowchart reference pairs (their `shape_types` hold the full graph) and prints
-- the structural score of a perfect transcription (baseline_parser +
+- the structural score of a perfect transcription (baseline_parser's
+  reference plan, names resolved by reference_flow, drawn by
   flowgraph.expand_flow) against the reference graphs, per split;
 - the score of each reference graph with its never-mentioned side data nodes
   dropped (how little those cost);
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ranking.diagrams.data import load_reference_pairs  # noqa: E402
 from ranking.diagrams.structure import iou, signatures  # noqa: E402
-from ranking.generation.baseline_parser import parse_flow_prompt  # noqa: E402
+from ranking.generation.baseline_parser import reference_plan  # noqa: E402
 from ranking.generation.flowgraph import expand_flow  # noqa: E402
 
 PROCESSORS = {"model", "func", "process"}
@@ -43,7 +44,8 @@ def main() -> None:
     for row in rows:
         nodes, adjacency, k = graph(row)
         target = signatures(adjacency)
-        steps = parse_flow_prompt(row["prompt"])
+        # The plan a perfect model writes: the transcription with its names resolved.
+        steps = reference_plan(row).steps
         ours = {n.id: n.targets for n in expand_flow(steps)}
         score = iou(signatures(ours), target)
         split["all"].append(score)

@@ -13,6 +13,7 @@ import re
 
 from ranking.generation import vocab
 from ranking.generation.plan import FlowStep, Layer, Plan
+from ranking.generation.reference_flow import resolve_steps
 
 _DATA = sorted(
     {p for ps in vocab.DATA_PHRASES.values() for p in ps}
@@ -193,11 +194,14 @@ def reference_plan(row: dict) -> Plan | None:
 
     Network pairs: the prompt's transcription, kept only when its layer
     kinds and dense sizes agree with the pair's `shape_types`/`shape_sizes`.
-    Flowchart pairs: the prompt's transcription (its steps).
+    Flowchart pairs: the prompt's transcription (its steps), each item
+    renamed to the node the reference generator connected
+    (`reference_flow.resolve_steps`), so the plan draws the reference graph
+    under the product's explicit semantics.
     """
     if row["task"] == "flowchart":
         steps = parse_flow_prompt(row["prompt"])
-        return Plan("flow", steps=tuple(steps)) if steps else None
+        return Plan("flow", steps=resolve_steps(steps)) if steps else None
     plan = parse_dl_prompt(row["prompt"])
     if plan is None:
         return None

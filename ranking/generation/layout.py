@@ -8,9 +8,8 @@ canvas. A plan whose cells would be too small to draw raises LayoutError.
 from __future__ import annotations
 
 from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
-from ranking.generation.flowgraph import FlowNode, depths, expand_flow
+from ranking.generation.flowgraph import FlowNode, depths, expand_flow, label
 from ranking.generation.plan import FLOW, Layer, Plan
-from ranking.generation.vocab import label_of
 
 MARGIN = 12
 # A shape fills at most this share of its cell, so neighbours keep a gap.
@@ -298,7 +297,7 @@ def _layout_flow(plan: Plan) -> list[Node]:
                 "id": nid,
                 "targets": graph[nid].targets,
                 "role": _flow_role(graph[nid]),
-                "label": label_of(graph[nid].word),
+                "label": label(graph[nid].word),
                 "square": True,
             }
             for nid in column

@@ -1,6 +1,12 @@
-"""Expand flowchart plan steps into a graph, the way the reference generator did.
+"""The reference generator's flowchart semantics, to write its prompts' plans by name.
 
-Semantics (reverse-engineered from the 420 flowchart reference pairs):
+The product reads plans explicitly (`flowgraph`: a node is its name). The
+reference pairs were drawn under implicit rules that a plan of names cannot
+express directly, so their plans are written in resolved form: each step
+names the node the reference generator connected (`resolve_steps`). The
+model learns to write those names for reference-template prompts.
+
+Implicit semantics (reverse-engineered from the 420 flowchart reference pairs):
 - The first steps form a main chain: a step's first input is the previous
   step's first output (the prompt names it again, often with a synonym);
   further inputs are new side nodes feeding the processor.
@@ -23,21 +29,9 @@ Semantics (reverse-engineered from the 420 flowchart reference pairs):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ranking.generation import vocab
+from ranking.generation.flowgraph import FlowNode, name_key
 from ranking.generation.plan import FlowStep
-
-
-@dataclass
-class FlowNode:
-    """One flowchart node: its plan word, kind, role and outgoing edges."""
-
-    id: int
-    word: str
-    kind: str
-    role: str  # "data" or "proc"
-    targets: list[int] = field(default_factory=list)
 
 
 class _Builder:
@@ -81,9 +75,40 @@ def _is_side(step: FlowStep, index: int, chain_open: bool, chain_end: FlowNode |
     return kind != "data" and kind != chain_end.kind
 
 
-def expand_flow(steps: tuple[FlowStep, ...] | list[FlowStep]) -> list[FlowNode]:
-    """Return the nodes (ids 0..n-1, edges in `targets`) that the steps describe."""
+def expand_reference_flow(steps: tuple[FlowStep, ...] | list[FlowStep]) -> list[FlowNode]:
+    """Return the nodes (ids 0..n-1, edges in `targets`) the reference generator drew."""
+    return _expand(steps)[0]
+
+
+def resolve_steps(steps: tuple[FlowStep, ...] | list[FlowStep]) -> tuple[FlowStep, ...]:
+    """Return the steps with every item renamed to the node it stands for under these rules.
+
+    A node's name is its first mention; a later, different node that the
+    prompt calls by the same name gets a number ("CNN model #2"), as the
+    reference generator drew a new node for every processor line. Under
+    explicit semantics the result draws exactly the reference graph.
+    """
+    nodes, placed = _expand(steps)
+    names: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for node in nodes:
+        key = name_key(node.word)
+        seen[key] = seen.get(key, 0) + 1
+        names[node.id] = node.word if seen[key] == 1 else f"{node.word} #{seen[key]}"
+    return tuple(
+        FlowStep(
+            tuple(names[n.id] for n in inputs),
+            names[proc.id] if proc is not None else None,
+            tuple(names[n.id] for n in outputs),
+        )
+        for inputs, proc, outputs in placed
+    )
+
+
+def _expand(steps):
+    """Return (nodes, per step the (inputs, processor, outputs) nodes it used)."""
     b = _Builder()
+    placed = []
     chain_end: FlowNode | None = None  # the main chain's latest output
     chain_open = True
     anchor = 0  # side steps hang off nodes from this id on (they come in order)
@@ -105,6 +130,7 @@ def expand_flow(steps: tuple[FlowStep, ...] | list[FlowStep]) -> list[FlowNode]:
             (first_out if i == 0 else None) or b.new(word, "data")
             for i, word in enumerate(step.outputs)
         ]
+        placed.append((inputs, proc, outputs))
         if proc is not None:
             for node in inputs:
                 b.link(node, proc)
@@ -118,7 +144,7 @@ def expand_flow(steps: tuple[FlowStep, ...] | list[FlowStep]) -> list[FlowNode]:
             chain_open, chain_end = False, None
         else:
             chain_end = outputs[0]
-    return b.nodes
+    return b.nodes, placed
 
 
 def _side_anchor(
@@ -137,26 +163,3 @@ def _side_anchor(
     if step.outputs:
         return None, b.find(step.outputs[0], start)
     return None, None
-
-
-def depths(nodes: list[FlowNode]) -> list[int]:
-    """Return each node's depth: the longest path to it from a source."""
-    depth = [0] * len(nodes)
-    # Kahn's order; the expansion never makes cycles, but a cycle must not hang.
-    indegree = [0] * len(nodes)
-    for node in nodes:
-        for t in node.targets:
-            indegree[t] += 1
-    queue = [n.id for n in nodes if indegree[n.id] == 0]
-    seen = 0
-    while queue:
-        current = queue.pop(0)
-        seen += 1
-        for t in nodes[current].targets:
-            depth[t] = max(depth[t], depth[current] + 1)
-            indegree[t] -= 1
-            if indegree[t] == 0:
-                queue.append(t)
-    if seen != len(nodes):
-        raise ValueError("flow graph has a cycle")
-    return depth

@@ -86,8 +86,3 @@ def kind_of(word: str, as_processor: bool) -> str:
     if kind is None:
         return "process" if as_processor else "data"
     return kind
-
-
-def label_of(word: str) -> str:
-    """Return a display label for a plan phrase (the phrase as the prompt wrote it)."""
-    return word

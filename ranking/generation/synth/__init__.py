@@ -1,0 +1,38 @@
+"""Synthetic (prompt, plan) pairs for fine-tuning the plan-writing LLM.
+
+One module per family, phrasings kept as data in each:
+- `networks`: dense nets and CNNs in reference and free phrasings;
+- `templates`: flowcharts in the reference generator's templates;
+- `processes`: ML/data processes in free English with an open vocabulary
+  (`names`), plans naming each thing as the user did.
+Prompts may ask for a style ("dashed lines", "horizontal"); the plan's style
+line honours that and is random otherwise, so sampling the style gives
+variety.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ranking.generation.synth.common import Example, number_words
+from ranking.generation.synth.networks import cnn_example, dense_example
+from ranking.generation.synth.processes import process_example
+from ranking.generation.synth.templates import template_example
+
+__all__ = ["Example", "FAMILY_WEIGHTS", "generate_examples", "number_words"]
+
+# Share of each family in the data. Processes carry most of it: free English
+# is what users write; the others continue what the shipped adapter knows.
+FAMILY_WEIGHTS = {
+    dense_example: 16,
+    cnn_example: 12,
+    template_example: 20,
+    process_example: 52,
+}
+
+
+def generate_examples(n: int, seed: int) -> list[Example]:
+    """Return `n` synthetic examples, the same list for the same seed."""
+    rng = random.Random(seed)
+    makers, weights = list(FAMILY_WEIGHTS), list(FAMILY_WEIGHTS.values())
+    return [rng.choices(makers, weights=weights)[0](rng) for _ in range(n)]

@@ -1,0 +1,376 @@
+"""ML and data processes in free English, with plans that name each thing as the user did.
+
+A process is a chain of steps (data -> processor -> data ...), sometimes
+with a store the first data comes from ("logs from Kafka"), a second input
+joined in ("enriched with merchant data from Postgres"), a branch that
+reads an intermediate result, a consumer at the end ("which a Looker
+dashboard reads"), or only actions ("Chunk → Embed → Store"). The plan
+writes every thing by the name it was first given, exactly as the prompt
+spells it: pronouns, "the table" and "those embeddings" become that name.
+Phrasings are data below, each list picked uniformly; the weights of the
+frames are explicit.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from ranking.generation.plan import FlowStep, Plan
+from ranking.generation.synth.common import Example, finish, typo
+from ranking.generation.synth.names import action_name, data_name, proc_name, store_name
+
+# How the whole process is written, with weights.
+FRAMES = {"arrows": 3, "bullets": 3, "prose": 4}
+MAX_NAME = 40  # plan.ITEM_RE
+ARROWS = (" -> ", " → ", " => ", " --> ", " -> ", " → ")
+
+HEADS = (
+    "", "", "", "Draw this pipeline:", "Can you sketch our {what}?", "pls diagram this:",
+    "Our {what}:", "Here is our {what}.", "Diagram of the {what}:",
+    "I need a flowchart of our {what}.", "can you draw my {what}", "Flowchart:", "Pipeline:",
+    "{What}:", "Please draw how our {what} works.",
+    "hey, could you draw this {what}?", "## {What}", "Architecture of the {what}:",
+    "Draw a diagram for my homework: the {what} is as follows.", "Quick sketch of the {what} pls:",
+)  # fmt: skip
+WHATS = (
+    "pipeline", "nightly job", "ETL pipeline", "RAG pipeline", "training pipeline", "ML pipeline",
+    "data flow", "fraud pipeline", "recommendation system", "MLOps setup", "workflow",
+    "speech pipeline", "search stack", "ingestion job", "batch scoring job", "serving path",
+)  # fmt: skip
+
+# Step sentences by the parts a step has. {a} inputs, {p} processor, {b} outputs;
+# {is} agrees with the inputs ("is"/"are").
+FULL = (
+    "{p} turns {a} into {b}", "{a} {is} parsed by {p} into {b}", "{p} reads {a} and writes {b}",
+    "{a} {goes} into {p}, which outputs {b}", "{p} takes {a} and produces {b}",
+    "use {p} to turn {a} into {b}", "{a} {is} converted by {p} into {b}",
+    "{b} {is_b} produced from {a} by {p}", "{p} ({a} in, {b} out)", "{p}: {a} in, {b} out",
+    "feed {a} to {p} to get {b}", "{p} consumes {a} and emits {b}", "run {p} on {a} to get {b}",
+    "{a} {is} fed into {p} to produce {b}", "{p} transforms {a} into {b}",
+    "{a} {is} transformed by {p} into {b}", "{p} maps {a} to {b}", "{p} computes {b} from {a}",
+    "{a} {is} processed by {p}, giving {b}", "{p} loads {a} and outputs {b}",
+    "{a} {is} embedded by {p} into {b}", "{p} converts {a} to {b}", "{a} -> {p} -> {b}",
+    "{p} writes {b} from {a}", "with {p}, {a} {becomes} {b}", "{p} extracts {b} from {a}",
+    "{a} {is} sent to {p}, which returns {b}", "{p} scores {a} and writes {b}",
+)  # fmt: skip
+MERGE = (
+    "{a1} and {a2} are joined by {p} into {b}", "{p} combines {a1} with {a2} into {b}",
+    "{p} enriches {a1} with {a2} and writes {b}", "{a1} {is1} enriched by {p} with {a2} into {b}",
+    "{p} merges {a1} and {a2} into {b}", "{p} joins {a1} with {a2} to produce {b}",
+    "{p} reads {a1} and {a2} and outputs {b}", "{a1} and {a2} go into {p}, which outputs {b}",
+)  # fmt: skip
+SINK = (
+    "{p} reads {a}", "{a} {is} loaded into {p}", "{a} {is} sent to {p}", "{p} consumes {a}",
+    "finally {a} {goes} to {p}", "{a} {is} shown in {p}", "{p} visualises {a}",
+    "{a} {is} served by {p}", "{p} is trained on {a}", "{a} {is} indexed by {p}",
+)  # fmt: skip
+SOURCE = (
+    "{p} produces {b}", "{p} generates {b}", "{b} {is_b} produced by {p}", "{p} emits {b}",
+    "{b} {comes} from {p}", "start with {p}, which writes {b}", "{p} exports {b}",
+)  # fmt: skip
+CONVERT = (
+    "{a} {is} converted into {b}", "{a} {becomes} {b}", "{a} {is} stored in {b}",
+    "{a} {is} written to {b}", "save {a} to {b}", "{a} {is} loaded into {b}",
+    "turn {a} into {b}", "{a} {is} turned into {b}", "{a} {goes} to {b}", "{a} -> {b}",
+    "{a} {is} uploaded to {b}", "{a} {is} copied into {b}",
+)  # fmt: skip
+# A step whose input is the previous step's output, said as a relative clause.
+WHICH_FULL = ("which {p} turns into {b}", "which {p} reads to produce {b}",
+              "which {is} then fed to {p} to get {b}", "which {p} transforms into {b}")  # fmt: skip
+WHICH_SINK = ("which {p} reads", "which {is} loaded into {p}", "which {p} consumes",
+              "which {is} shown in {p}", "which {is} indexed by {p}")  # fmt: skip
+WHICH_CONVERT = ("which {is} stored in {b}", "which {is} written to {b}",
+                 "which {is} then converted into {b}", "which {is} saved to {b}")  # fmt: skip
+PRONOUNS = {False: ("it", "the result", "the output", "that"), True: ("them", "these", "those")}
+ORIGINS = ("{x} from {s}", "{x} in {s}", "{x} stored in {s}", "{x} pulled from {s}")
+THEN = ("then ", "next, ", "after that, ", "", "", "")
+JOINERS = (". Then ", "; ", ", then ", ". ", ". Next, ", ", and ", ". After that, ")
+
+
+@dataclass
+class Thing:
+    """A node: its name as written and the words used for it after the first mention."""
+
+    name: str
+    plural: bool = False
+    origin: str | None = None  # a store it comes from ("logs from Kafka")
+    mentioned: bool = False
+
+
+@dataclass
+class Step:
+    inputs: list[Thing] = field(default_factory=list)
+    proc: Thing | None = None
+    outputs: list[Thing] = field(default_factory=list)
+
+
+def _thing(rng: random.Random, make) -> Thing:
+    """Return a new thing named by `make(rng)`, short enough for a plan item."""
+    name = make(rng)
+    while len(name) > MAX_NAME:
+        name = make(rng)
+    if rng.random() < 0.03:
+        name = typo(rng, name)  # a misspelt name is still the user's name
+    last = name.split()[-1]
+    return Thing(name, plural=last.endswith("s") and not last.endswith("ss"))
+
+
+def _chain(rng: random.Random) -> list[Step]:
+    """Return a process: a main chain with optional origin, merges, branches and sink."""
+    n = rng.choices((1, 2, 3, 4, 5, 6), weights=(2, 6, 8, 6, 3, 1))[0]
+    data = _thing(rng, data_name)
+    if rng.random() < 0.3:
+        data.origin = store_name(rng)
+    steps: list[Step] = []
+    produced: list[Thing] = [data]
+    for i in range(n):
+        roll = rng.random()
+        if roll < 0.12 and i > 0:
+            # "... stored in a feature store": data to data, no processor
+            out = _thing(rng, store_name if rng.random() < 0.6 else data_name)
+            steps.append(Step([data], None, [out]))
+        else:
+            inputs = [data]
+            if rng.random() < 0.15:
+                extra = _thing(rng, data_name)
+                if rng.random() < 0.5:
+                    extra.origin = store_name(rng)
+                inputs.append(extra)
+            out = _thing(rng, data_name)
+            steps.append(Step(inputs, _thing(rng, proc_name), [out]))
+        data = out
+        produced.append(out)
+    if rng.random() < 0.3:  # "which a Looker dashboard reads"
+        steps.append(Step([data], _thing(rng, proc_name), []))
+    if rng.random() < 0.25 and len(produced) > 1:  # a branch off an earlier result
+        source = rng.choice(produced[:-1])
+        outs = [_thing(rng, data_name)] if rng.random() < 0.6 else []
+        steps.append(Step([source], _thing(rng, proc_name), outs))
+    return steps
+
+
+def _actions(rng: random.Random) -> list[str]:
+    """Return 3-7 distinct action names ("Chunk", "Embed", "Store in Vector DB")."""
+    names: list[str] = []
+    while len(names) < rng.randint(3, 7):
+        name = action_name(rng)
+        if name.lower() not in {n.lower() for n in names}:
+            names.append(name)
+    return names
+
+
+def _plan_lines(steps: list[Step]) -> list[FlowStep]:
+    lines = []
+    for step in steps:
+        for thing in step.inputs:
+            if thing.origin:
+                lines.append(FlowStep((thing.origin,), None, (thing.name,)))
+                thing.origin = None  # drawn once
+        lines.append(
+            FlowStep(
+                tuple(t.name for t in step.inputs),
+                step.proc.name if step.proc else None,
+                tuple(t.name for t in step.outputs),
+            )
+        )
+    return lines
+
+
+def _article(rng: random.Random, name: str) -> str:
+    roll = rng.random()
+    if roll < 0.55:
+        return name
+    if roll < 0.85:
+        return "the " + name
+    return ("an " if name[0].lower() in "aeiou" else "a ") + name
+
+
+def _mention(rng: random.Random, thing: Thing, others: list[Thing]) -> str:
+    """Return how the text names a thing: in full the first time, maybe shorter later."""
+    if not thing.mentioned:
+        thing.mentioned = True
+        text = _article(rng, thing.name) if not thing.plural else thing.name
+        if thing.origin:
+            text = rng.choice(ORIGINS).format(x=text, s=_article(rng, thing.origin))
+        return text
+    words = thing.name.split()
+    head = words[-1]
+    unique = all(o is thing or o.name.split()[-1].lower() != head.lower() for o in others)
+    if len(words) > 1 and unique and rng.random() < 0.35:
+        # "the table" for "Parquet table"; the plan keeps the full name.
+        return rng.choice(("those ", "these ", "the ")) + head if thing.plural else "the " + head
+    return ("the " if rng.random() < 0.5 else "") + thing.name
+
+
+def _verb(thing_list: list[Thing], singular: str, plural: str) -> str:
+    many = len(thing_list) > 1 or (thing_list and thing_list[0].plural)
+    return plural if many else singular
+
+
+def _fill(form: str, a: str, p: str, b: str, ins: list[Thing], outs: list[Thing]) -> str:
+    return form.format(
+        a=a,
+        p=p,
+        b=b,
+        **{
+            "is": _verb(ins, "is", "are"),
+            "is_b": _verb(outs, "is", "are"),
+            "goes": _verb(ins, "goes", "go"),
+            "becomes": _verb(ins, "becomes", "become"),
+            "comes": _verb(outs, "comes", "come"),
+        },
+    )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _sentence(rng: random.Random, step: Step, things: list[Thing], pronoun: str | None) -> str:
+    """Render one step; `pronoun` replaces its first input's name when given."""
+    ins = [_mention(rng, t, things) for t in step.inputs]
+    if pronoun:
+        ins[0] = pronoun
+    p = _mention(rng, step.proc, things) if step.proc else ""
+    b = _and([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
+    if step.proc is None:
+        return _fill(rng.choice(CONVERT), _and(ins), p, b, step.inputs, step.outputs)
+    if len(ins) == 2 and step.outputs:
+        form = rng.choice(MERGE)
+        return form.format(a1=ins[0], a2=ins[1], p=p, b=b, is1=_verb(step.inputs[:1], "is", "are"))
+    if not ins:
+        return _fill(rng.choice(SOURCE), "", p, b, step.inputs, step.outputs)
+    if not step.outputs:
+        return _fill(rng.choice(SINK), _and(ins), p, "", step.inputs, step.outputs)
+    return _fill(rng.choice(FULL), _and(ins), p, b, step.inputs, step.outputs)
+
+
+def _which(rng: random.Random, step: Step, things: list[Thing]) -> str:
+    p = _mention(rng, step.proc, things) if step.proc else ""
+    b = _and([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
+    forms = WHICH_CONVERT if step.proc is None else (WHICH_FULL if step.outputs else WHICH_SINK)
+    return _fill(rng.choice(forms), "", p, b, step.inputs, step.outputs)
+
+
+def _continues(steps: list[Step], i: int) -> bool:
+    """True when step i's only input is step i-1's only output (a pronoun can name it)."""
+    if i == 0 or len(steps[i].inputs) != 1 or len(steps[i - 1].outputs) != 1:
+        return False
+    return steps[i].inputs[0] is steps[i - 1].outputs[0] and not steps[i].inputs[0].origin
+
+
+def _pronoun(rng: random.Random, step: Step) -> str:
+    return rng.choice(PRONOUNS[step.inputs[0].plural])
+
+
+def _head(rng: random.Random) -> str:
+    what = rng.choice(WHATS)
+    return rng.choice(HEADS).format(what=what, What=what[0].upper() + what[1:])
+
+
+def _arrow_text(rng: random.Random, steps: list[Step]) -> str | None:
+    """Return "A -> P -> B -> Q -> C" when the process is one plain chain, else None."""
+    parts: list[str] = []
+    for i, step in enumerate(steps):
+        if len(step.inputs) != 1 or len(step.outputs) != 1 or step.proc is None:
+            return None
+        if step.inputs[0].origin or (i and step.inputs[0] is not steps[i - 1].outputs[0]):
+            return None
+        parts += ([] if i else [step.inputs[0].name]) + [step.proc.name, step.outputs[0].name]
+    return rng.choice(ARROWS).join(parts)
+
+
+def _prose(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
+    text = ""
+    for i, step in enumerate(steps):
+        cont = _continues(steps, i)
+        if cont and rng.random() < 0.25:
+            text += ", " + _which(rng, step, things)
+            continue
+        pronoun = _pronoun(rng, step) if cont and rng.random() < 0.35 else None
+        sentence = _sentence(rng, step, things, pronoun)
+        if i == 0:
+            start = rng.choice(("First, ", "first ", "", "", "So ")) if len(steps) > 1 else ""
+            text = start + sentence
+        else:
+            last = i == len(steps) - 1
+            joiner = rng.choice(JOINERS)
+            if joiner.endswith(", ") and joiner != ", ":
+                lead = ""  # ". Next, " already says it
+            elif last and rng.random() < 0.4:
+                lead = "finally "
+            else:
+                lead = rng.choice(THEN)
+            text += joiner + lead + sentence
+    return _capital(text) + rng.choice((".", ".", ""))
+
+
+def _bullets(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
+    bullet = rng.choice(("- ", "* ", "• ", "{n}. ", "{n}) ", "Step {n}: ", ""))
+    lines = []
+    for n, step in enumerate(steps, 1):
+        pronoun = _pronoun(rng, step) if _continues(steps, n - 1) and rng.random() < 0.2 else None
+        lines.append(bullet.format(n=n) + _capital(_sentence(rng, step, things, pronoun)))
+    return "\n".join(lines)
+
+
+# Sentence starts that are our words, not a name (a name keeps the user's case).
+_OWN_WORDS = {"use", "feed", "run", "turn", "save", "finally", "first", "with", "start", "then",
+              "next,", "after", "and", "so", "which", "it", "them", "that", "the"}  # fmt: skip
+
+
+def _capital(text: str) -> str:
+    word = text.split(" ", 1)[0]
+    return text[:1].upper() + text[1:] if word in _OWN_WORDS else text
+
+
+def _action_example(rng: random.Random) -> tuple[str, list[FlowStep]]:
+    """README-style chains of actions ("Documents → Chunk → Embed → Store")."""
+    names = _actions(rng)
+    if rng.random() < 0.5:
+        names.insert(0, _thing(rng, data_name).name)
+    if rng.random() < 0.3:
+        names.append(_thing(rng, data_name).name)
+    roll = rng.random()
+    if roll < 0.55:
+        body = rng.choice(ARROWS).join(names)
+    elif roll < 0.8:
+        bullet = rng.choice(("- ", "{n}. ", "* ", "{n}) "))
+        body = "\n".join(bullet.format(n=n) + name for n, name in enumerate(names, 1))
+    else:
+        body = ", then ".join(names[:-1]) + rng.choice((", and finally ", " and then ")) + names[-1]
+    # A plain chain: "A > B > C", "C > D > E", ... draws exactly A -> B -> C -> D -> E.
+    lines = [
+        FlowStep((names[i],), names[i + 1], (names[i + 2],)) for i in range(0, len(names) - 2, 2)
+    ]
+    if len(names) % 2 == 0:
+        lines.append(FlowStep((names[-2],), None, (names[-1],)))
+    return body, lines
+
+
+def process_example(rng: random.Random) -> Example:
+    head = _head(rng)
+    if rng.random() < 0.15:
+        body, lines = _action_example(rng)
+    else:
+        steps = _chain(rng)
+        things = [t for s in steps for t in (*s.inputs, *([s.proc] if s.proc else []), *s.outputs)]
+        frame = rng.choices(list(FRAMES), weights=list(FRAMES.values()))[0]
+        arrows = _arrow_text(rng, steps) if frame == "arrows" else None
+        if arrows:
+            body = arrows
+        elif frame == "bullets" or (frame == "arrows" and rng.random() < 0.5):
+            body = _bullets(rng, steps, things)
+        else:
+            body = _prose(rng, steps, things)
+        lines = _plan_lines(steps)
+    sep = "\n" if "\n" in body or rng.random() < 0.3 else " "
+    prompt = f"{head}{sep}{body}".strip() if head else body
+    plan = Plan("flow", steps=tuple(lines))
+    example = finish(rng, prompt, plan, "flowchart", typos=False)
+    if rng.random() < 0.12:
+        # All lower case: the names in the plan are still exactly what was typed.
+        structure, style = example.plan.rsplit("\n", 1)
+        example = Example(example.prompt.lower(), structure.lower() + "\n" + style, example.family)
+    return example
