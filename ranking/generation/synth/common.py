@@ -10,11 +10,12 @@ from ranking.generation.plan import STYLE_CHOICES, Plan, random_style
 
 @dataclass(frozen=True)
 class Example:
-    """One training pair: a prompt, the plan text and its task family."""
+    """One training pair: a prompt, the plan text, its task family and the module that made it."""
 
     prompt: str
     plan: str
     family: str  # "dl_model" or "flowchart"
+    source: str = ""  # "networks", "templates" or "processes"
 
 
 # ---------------------------------------------------------------- numbers
@@ -131,7 +132,9 @@ def _add_request(rng: random.Random, prompt: str, suffix: str) -> str:
     return prompt.rstrip(". ") + suffix
 
 
-def finish(rng: random.Random, prompt: str, plan: Plan, family: str, typos: bool = True) -> Example:
+def finish(
+    rng: random.Random, prompt: str, plan: Plan, family: str, source: str, typos: bool = True
+) -> Example:
     """Return the example with a style line, maybe a style request and a typo in the prompt.
 
     `typos=False` for prompts whose plan copies names: a typo there is made in
@@ -142,7 +145,7 @@ def finish(rng: random.Random, prompt: str, plan: Plan, family: str, typos: bool
         prompt = _add_request(rng, prompt, suffix)
     if typos and rng.random() < 0.04:
         prompt = typo(rng, prompt)
-    return Example(prompt=prompt, plan=plan.with_style(style).to_text(), family=family)
+    return Example(prompt, plan.with_style(style).to_text(), family, source)
 
 
 def typo(rng: random.Random, text: str) -> str:

@@ -105,6 +105,15 @@ def _dense_free_prompt(rng: random.Random, sizes: list[int], wordy: bool) -> str
                 "predicting {} values",
             )
         ).format(n(sizes[0]), n(len(hidden)), n(hidden[0]), n(sizes[-1]))
+    if hidden and kind > 0.85:
+        # The hidden layers first, inputs and outputs after ("... between 4 inputs and 2 outputs").
+        return rng.choice(
+            (
+                "{h} between {i} inputs and {o} outputs",
+                "an MLP with {h} between an input layer of {i} and an output layer of {o}",
+                "{h}, fed by {i} input features, with {o} outputs",
+            )
+        ).format(h=_dense_hidden_words(rng, hidden, n), i=n(sizes[0]), o=n(sizes[-1]))
     opener = rng.choice(
         (
             "hey, could you draw me ", "please draw ", "I need a diagram of ", "can you sketch ",
@@ -223,7 +232,7 @@ def dense_example(rng: random.Random) -> Example:
     flag, phrase = _granularity(rng, sizes)
     prompt += phrase
     plan = Plan("net", layers=tuple(Layer("dense", v) for v in sizes), granularity=flag)
-    return finish(rng, prompt, plan, "dl_model")
+    return finish(rng, prompt, plan, "dl_model", "networks")
 
 
 # ---------------------------------------------------------------- CNNs
@@ -433,4 +442,4 @@ def cnn_example(rng: random.Random) -> Example:
     else:
         prompt = _cnn_prompt(rng, layers)
     plan = Plan("cnn", layers=tuple(layers))
-    return finish(rng, prompt, plan, "dl_model")
+    return finish(rng, prompt, plan, "dl_model", "networks")

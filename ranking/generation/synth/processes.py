@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from ranking.generation.flowgraph import name_key
 from ranking.generation.plan import FlowStep, Plan
 from ranking.generation.synth.common import Example, finish, typo
 from ranking.generation.synth.names import action_name, data_name, proc_name, store_name
@@ -82,7 +83,8 @@ WHICH_SINK = ("which {p} reads", "which {is} loaded into {p}", "which {p} consum
               "which {is} shown in {p}", "which {is} indexed by {p}")  # fmt: skip
 WHICH_CONVERT = ("which {is} stored in {b}", "which {is} written to {b}",
                  "which {is} then converted into {b}", "which {is} saved to {b}")  # fmt: skip
-PRONOUNS = {False: ("it", "the result", "the output", "that"), True: ("them", "these", "those")}
+# Pronouns that read right as subject and as object.
+PRONOUNS = {False: ("it", "the result", "the output", "that"), True: ("these", "those")}
 ORIGINS = ("{x} from {s}", "{x} in {s}", "{x} stored in {s}", "{x} pulled from {s}")
 THEN = ("then ", "next, ", "after that, ", "", "", "")
 JOINERS = (". Then ", "; ", ", then ", ". ", ". Next, ", ", and ", ". After that, ")
@@ -103,58 +105,95 @@ class Step:
     inputs: list[Thing] = field(default_factory=list)
     proc: Thing | None = None
     outputs: list[Thing] = field(default_factory=list)
+    # "transactions are enriched by a Flink job": the output ("enriched
+    # transactions") is named only by the next step.
+    derived: str = ""
 
 
-def _thing(rng: random.Random, make) -> Thing:
-    """Return a new thing named by `make(rng)`, short enough for a plan item."""
+# Participle -> verb, for outputs named after what a step did to its input.
+DERIVED = {
+    "enriched": "enriches", "cleaned": "cleans", "parsed": "parses", "scored": "scores",
+    "filtered": "filters", "deduplicated": "deduplicates", "normalized": "normalizes",
+    "tokenized": "tokenizes", "labelled": "labels", "aggregated": "aggregates",
+    "validated": "validates", "transcribed": "transcribes", "resized": "resizes",
+}  # fmt: skip
+DERIVED_FORMS = ("{a} {is} {done} by {p}", "{p} {does} {a}", "{a} {is} {done} by {p} first",
+                 "{a} {is} {done} using {p}")  # fmt: skip
+DERIVED_MERGE = ("{a1} {is1} {done} by {p} with {a2}", "{p} {does} {a1} with {a2}")
+
+
+def _thing(rng: random.Random, make, used: set[str] | None = None) -> Thing:
+    """Return a new thing named by `make(rng)`, short enough for a plan item.
+
+    `used` holds the names and last words of the things so far: a new name
+    must not be one of them, or "the table" would not say which table.
+    """
     name = make(rng)
-    while len(name) > MAX_NAME:
+    taken = used if used is not None else set()
+    while len(name) > MAX_NAME or _words(name) & taken:
         name = make(rng)
     if rng.random() < 0.03:
         name = typo(rng, name)  # a misspelt name is still the user's name
+    taken |= _words(name)
     last = name.split()[-1]
     return Thing(name, plural=last.endswith("s") and not last.endswith("ss"))
+
+
+def _words(name: str) -> set[str]:
+    """Return the keys a name can be referred to by: the whole name and its last word."""
+    return {name_key(name), name_key(name.split()[-1])}
 
 
 def _chain(rng: random.Random) -> list[Step]:
     """Return a process: a main chain with optional origin, merges, branches and sink."""
     n = rng.choices((1, 2, 3, 4, 5, 6), weights=(2, 6, 8, 6, 3, 1))[0]
-    data = _thing(rng, data_name)
+    used: set[str] = set()
+    data = _thing(rng, data_name, used)
     if rng.random() < 0.3:
-        data.origin = store_name(rng)
+        data.origin = _thing(rng, store_name, used).name
     steps: list[Step] = []
     produced: list[Thing] = [data]
     for i in range(n):
         roll = rng.random()
         if roll < 0.12 and i > 0:
             # "... stored in a feature store": data to data, no processor
-            out = _thing(rng, store_name if rng.random() < 0.6 else data_name)
+            out = _thing(rng, store_name if rng.random() < 0.6 else data_name, used)
             steps.append(Step([data], None, [out]))
         else:
             inputs = [data]
             if rng.random() < 0.15:
-                extra = _thing(rng, data_name)
+                extra = _thing(rng, data_name, used)
                 if rng.random() < 0.5:
-                    extra.origin = store_name(rng)
+                    extra.origin = _thing(rng, store_name, used).name
                 inputs.append(extra)
-            out = _thing(rng, data_name)
-            steps.append(Step(inputs, _thing(rng, proc_name), [out]))
+            derived = rng.choice(list(DERIVED)) if i < n - 1 and rng.random() < 0.15 else ""
+            if derived:
+                out = Thing(f"{derived} {data.name.split()[-1]}", plural=data.plural)
+            else:
+                out = _thing(rng, data_name, used)
+            steps.append(Step(inputs, _thing(rng, proc_name, used), [out], derived))
         data = out
         produced.append(out)
+    procs = [s.proc for s in steps if s.proc]
     if rng.random() < 0.3:  # "which a Looker dashboard reads"
-        steps.append(Step([data], _thing(rng, proc_name), []))
+        # Sometimes back to an earlier processor: "alerts go back to the training job".
+        reuse = procs and rng.random() < 0.15
+        steps.append(Step([data], rng.choice(procs) if reuse else _thing(rng, proc_name, used), []))
     if rng.random() < 0.25 and len(produced) > 1:  # a branch off an earlier result
         source = rng.choice(produced[:-1])
-        outs = [_thing(rng, data_name)] if rng.random() < 0.6 else []
-        steps.append(Step([source], _thing(rng, proc_name), outs))
+        outs = [_thing(rng, data_name, used)] if rng.random() < 0.6 else []
+        reuse = procs and rng.random() < 0.2  # the same tool used twice is one node
+        proc = rng.choice(procs) if reuse else _thing(rng, proc_name, used)
+        steps.append(Step([source], proc, outs))
     return steps
 
 
 def _actions(rng: random.Random) -> list[str]:
     """Return 3-7 distinct action names ("Chunk", "Embed", "Store in Vector DB")."""
     names: list[str] = []
-    while len(names) < rng.randint(3, 7):
-        name = action_name(rng)
+    count = rng.randint(3, 7)
+    while len(names) < count:
+        name = action_name(rng) if rng.random() < 0.7 else _thing(rng, proc_name).name
         if name.lower() not in {n.lower() for n in names}:
             names.append(name)
     return names
@@ -236,6 +275,15 @@ def _sentence(rng: random.Random, step: Step, things: list[Thing], pronoun: str 
     b = _and([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
     if step.proc is None:
         return _fill(rng.choice(CONVERT), _and(ins), p, b, step.inputs, step.outputs)
+    if step.derived:
+        step.outputs[0].mentioned = False  # the next step names it
+        done, does = step.derived, DERIVED[step.derived]
+        if len(ins) == 2:
+            form = rng.choice(DERIVED_MERGE)
+            is1 = _verb(step.inputs[:1], "is", "are")
+            return form.format(a1=ins[0], a2=ins[1], p=p, done=done, does=does, is1=is1)
+        is_ = _verb(step.inputs, "is", "are")
+        return rng.choice(DERIVED_FORMS).format(a=ins[0], p=p, done=done, does=does, **{"is": is_})
     if len(ins) == 2 and step.outputs:
         form = rng.choice(MERGE)
         return form.format(a1=ins[0], a2=ins[1], p=p, b=b, is1=_verb(step.inputs[:1], "is", "are"))
@@ -257,6 +305,8 @@ def _continues(steps: list[Step], i: int) -> bool:
     """True when step i's only input is step i-1's only output (a pronoun can name it)."""
     if i == 0 or len(steps[i].inputs) != 1 or len(steps[i - 1].outputs) != 1:
         return False
+    if steps[i - 1].derived:
+        return False  # its output has not been named yet
     return steps[i].inputs[0] is steps[i - 1].outputs[0] and not steps[i].inputs[0].origin
 
 
@@ -338,8 +388,12 @@ def _action_example(rng: random.Random) -> tuple[str, list[FlowStep]]:
     elif roll < 0.8:
         bullet = rng.choice(("- ", "{n}. ", "* ", "{n}) "))
         body = "\n".join(bullet.format(n=n) + name for n, name in enumerate(names, 1))
-    else:
+    elif roll < 0.9:
         body = ", then ".join(names[:-1]) + rng.choice((", and finally ", " and then ")) + names[-1]
+    else:
+        body = rng.choice(("a pipeline chaining ", "", "chain ")) + _and(
+            [_article(rng, n) for n in names]
+        ).replace(" and ", rng.choice((" and ", " followed by ")))
     # A plain chain: "A > B > C", "C > D > E", ... draws exactly A -> B -> C -> D -> E.
     lines = [
         FlowStep((names[i],), names[i + 1], (names[i + 2],)) for i in range(0, len(names) - 2, 2)
@@ -368,9 +422,11 @@ def process_example(rng: random.Random) -> Example:
     sep = "\n" if "\n" in body or rng.random() < 0.3 else " "
     prompt = f"{head}{sep}{body}".strip() if head else body
     plan = Plan("flow", steps=tuple(lines))
-    example = finish(rng, prompt, plan, "flowchart", typos=False)
+    example = finish(rng, prompt, plan, "flowchart", "processes", typos=False)
     if rng.random() < 0.12:
         # All lower case: the names in the plan are still exactly what was typed.
         structure, style = example.plan.rsplit("\n", 1)
-        example = Example(example.prompt.lower(), structure.lower() + "\n" + style, example.family)
+        example = Example(
+            example.prompt.lower(), structure.lower() + "\n" + style, example.family, example.source
+        )
     return example

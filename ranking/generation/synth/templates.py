@@ -153,4 +153,4 @@ def template_example(rng: random.Random) -> Example:
     steps = template_steps(rng)
     prompt = render_prompt(rng, [render_line(rng, step) for step in steps])
     plan = Plan("flow", steps=resolve_steps(steps))
-    return finish(rng, prompt, plan, "flowchart")
+    return finish(rng, prompt, plan, "flowchart", "templates")
