@@ -16,10 +16,18 @@ Rows:
   written by someone who did not see the training data or its generator
   (blind2 before the stage-2 CPU continuation was trained, blind3 while
   it trained; blind4 when stage 3 started, before any of its steps);
+  bench/process_blind5.jsonl and _blind6.jsonl, processes written blind
+  the same way; for the flowchart rows of these sets also the label recall
+  and labelled-edge F1 of METRICS.md ("Names and edges"): the target's
+  names are the expected plan's, so they say whether the diagram draws the
+  user's names and connects the right ones;
 - baseline: the hand-written reference-template parser
   (ranking/generation/baseline_parser.py) on the same split - never used
   by the product.
 `--write` appends the table to docs/benchmarks.md with date and machine.
+Seconds to first candidate: from the start of generate_candidates to its
+first `candidate_finished` progress event (what a user waits before the
+first picture appears).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ranking.diagrams import geometry, nodelist  # noqa: E402
+from ranking.diagrams import geometry, labelled, nodelist  # noqa: E402
 from ranking.diagrams.data import load_reference_pairs  # noqa: E402
 from ranking.diagrams.structure import structural_score  # noqa: E402
 from ranking.generation import baseline_parser, llm  # noqa: E402
@@ -53,6 +61,8 @@ FREE_SETS = {
     "blind2": ("free_prompts_blind2.jsonl", "free phrasing, blind set 2", 3000),
     "blind3": ("free_prompts_blind3.jsonl", "free phrasing, blind set 3", 4000),
     "blind4": ("free_prompts_blind4.jsonl", "free phrasing, blind set 4", 5000),
+    "blind5": ("process_blind5.jsonl", "processes, blind set 5", 6000),
+    "blind6": ("process_blind6.jsonl", "processes, blind set 6", 7000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 
@@ -80,6 +90,8 @@ def free_rows(limit: int | None, name: str) -> list[dict]:
         row = json.loads(line)
         plan = parse_plan(row["plan"] + "\nstyle: auto mixed arrow muted labels medium")
         row["node_list"] = nodelist.dumps(layout_plan(plan))
+        # The plan's flow items are the user's names: score labels and labelled edges too.
+        row["named"] = row["task"] == "flowchart"
         rows.append(row)
     return rows[:limit] if limit else rows
 
@@ -89,6 +101,8 @@ def summarise(name: str, records: list[dict]) -> dict:
     n = len(records)
     scores = [r["score"] for r in records]
     seconds = [r["seconds"] for r in records if r["seconds"] is not None]
+    first = [r["first_s"] for r in records if r.get("first_s") is not None]
+    named = [r for r in records if "label_recall" in r]
     by_task = {}
     for task in ("dl_model", "flowchart"):
         task_scores = [r["score"] for r in records if r["task"] == task]
@@ -106,12 +120,32 @@ def summarise(name: str, records: list[dict]) -> dict:
         "failed": sum(r["failed"] for r in records),
         "median_s": statistics.median(seconds) if seconds else None,
         "p95_s": sorted(seconds)[int(0.95 * (len(seconds) - 1))] if seconds else None,
+        "first_s": statistics.median(first) if first else None,
+        "named": len(named),
+        "label_recall": statistics.mean(r["label_recall"] for r in named) if named else None,
+        "edge_f1": statistics.mean(r["edge_f1"] for r in named) if named else None,
+        "graphs_exact": sum(r["edge_f1"] == 1.0 for r in named),
     }
 
 
-def measure(row: dict, node_list: str | None, seconds: float | None) -> dict:
-    """Return the per-prompt record of one top-ranked output."""
-    record = {"id": row["id"], "task": row["task"], "seconds": seconds, "failed": node_list is None}
+def measure(
+    row: dict, node_list: str | None, seconds: float | None, first_s: float | None = None
+) -> dict:
+    """Return the per-prompt record of one top-ranked output.
+
+    Rows with named targets (`row["named"]`: flowcharts of the free sets)
+    also get label recall and labelled-edge F1, 0 when the prompt failed.
+    """
+    record = {
+        "id": row["id"],
+        "task": row["task"],
+        "seconds": seconds,
+        "first_s": first_s,
+        "failed": node_list is None,
+    }
+    if row.get("named"):
+        record["label_recall"] = labelled.label_recall(node_list, row["node_list"])
+        record["edge_f1"] = labelled.edge_f1(node_list, row["node_list"])
     if node_list is None:
         return {**record, "score": 0.0, "parsable": False, "overlaps": 0, "off_canvas": 0}
     parsed = nodelist.parse(node_list)
@@ -130,17 +164,31 @@ def run_model(rows: list[dict], count: int, generator, scorer, seed: int) -> lis
     records = []
     for i, row in enumerate(rows):
         started = time.monotonic()
+        first: list[float] = []
+
+        def on_progress(event: dict, first=first, started=started) -> None:
+            # Each candidate is reported when ready; the first is what a user waits for.
+            if event.get("candidate") is not None and not first:
+                first.append(time.monotonic() - started)
+
         try:
-            result = generate_candidates(row["prompt"], count, generator=generator, seed=seed + i)
+            result = generate_candidates(
+                row["prompt"], count, generator=generator, seed=seed + i, on_progress=on_progress
+            )
         except GenerationError:
             records.append(measure(row, None, time.monotonic() - started))
             continue
         ranked = scorer.rank([c.diagram for c in result.candidates], [], [], recommend=1, k=3)
         top = result.candidates[list(ranked.order)[0]]
         seconds = time.monotonic() - started
-        records.append(measure(row, top.node_list, seconds))
+        records.append(measure(row, top.node_list, seconds, first[0] if first else None))
+        names = ""
+        if "edge_f1" in records[-1]:
+            names = (
+                f", labels {records[-1]['label_recall']:.2f}, edges {records[-1]['edge_f1']:.2f}"
+            )
         print(
-            f"{row['id']}: score {records[-1]['score']:.2f} in {seconds:.1f}s",
+            f"{row['id']}: score {records[-1]['score']:.2f}{names} in {seconds:.1f}s",
             file=sys.stderr,
             flush=True,
         )
@@ -178,27 +226,35 @@ def command_line(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
+def _number(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def markdown(rows: list[dict], command: str) -> str:
     """Return the results as a markdown section."""
     lines = [
         f"## Generation ({date.today().isoformat()}, {cpu_name()})",
         "",
-        f"`{command}`; top-ranked candidate per prompt; score = structural score (METRICS.md).",
+        f"`{command}`; top-ranked candidate per prompt; score = structural score (METRICS.md); "
+        "label recall, edge F1 and graphs exact (labelled-edge F1 = 1) over the flowchart "
+        "prompts of the free sets (METRICS.md, names and edges); first s = median seconds "
+        "to the first finished candidate.",
         "",
-        "| set | prompts | mean score | dl_model | flowchart | exact 1.0 | parsable |"
-        " overlapping | off canvas | failed | median s | p95 s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| set | prompts | mean score | dl_model | flowchart | exact 1.0 | label recall |"
+        " edge F1 | graphs exact | parsable | overlapping | off canvas | failed |"
+        " median s | p95 s | first s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        med = "-" if r["median_s"] is None else f"{r['median_s']:.2f}"
-        p95 = "-" if r["p95_s"] is None else f"{r['p95_s']:.2f}"
-        dl = r["by_task"].get("dl_model")
-        fl = r["by_task"].get("flowchart")
+        graphs = f"{r['graphs_exact']}/{r['named']}" if r["named"] else "-"
         lines.append(
             f"| {r['name']} | {r['prompts']} | {r['mean_score']:.3f} | "
-            f"{'-' if dl is None else f'{dl:.3f}'} | {'-' if fl is None else f'{fl:.3f}'} | "
-            f"{r['exact']} | {r['parsable']} | {r['overlapping']} | {r['off_canvas']} | "
-            f"{r['failed']} | {med} | {p95} |"
+            f"{_number(r['by_task'].get('dl_model'), 3)} | "
+            f"{_number(r['by_task'].get('flowchart'), 3)} | {r['exact']} | "
+            f"{_number(r['label_recall'], 3)} | {_number(r['edge_f1'], 3)} | {graphs} | "
+            f"{r['parsable']} | {r['overlapping']} | {r['off_canvas']} | {r['failed']} | "
+            f"{_number(r['median_s'], 2)} | {_number(r['p95_s'], 2)} | "
+            f"{_number(r['first_s'], 2)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -220,6 +276,11 @@ def main() -> None:
     unknown = set(sets) - {"held-out", *FREE_SETS}
     if unknown:
         parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
+    missing = [
+        n for n in sets if n in FREE_SETS and not (ROOT / "bench" / FREE_SETS[n][0]).exists()
+    ]
+    if missing:
+        parser.error(f"set(s) not written yet: {', '.join(missing)} (leave them out with --sets)")
 
     held_out = held_out_rows(args.limit) if "held-out" in sets else []
     free = {name: free_rows(args.limit, FREE_SETS[name][0]) for name in sets if name in FREE_SETS}

@@ -4,7 +4,8 @@
 
 One sampled candidate per prompt (seed 0), for reading a benchmark's misses;
 without IDS every prompt of the sets is shown, with "ok" where the plans
-agree line for line.
+agree line for line. Flowchart rows also show the candidate's label recall
+and labelled-edge F1 against the expected plan's names (METRICS.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generation import FREE_SETS, free_rows  # noqa: E402
+from ranking.diagrams import labelled  # noqa: E402
 from ranking.generation import llm  # noqa: E402
 from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
 
@@ -37,13 +39,20 @@ def main() -> None:
         for row in free_rows(None, FREE_SETS[name][0]):
             if args.ids and row["id"] not in args.ids:
                 continue
+            node_list = None
             try:
                 result = generate_candidates(row["prompt"], 1, generator=generator, seed=0)
                 got = structure(result.candidates[0].plan)
+                node_list = result.candidates[0].node_list
             except GenerationError as error:
                 got = f"failed: {error}"
             want = structure(row["plan"])
-            print(f"{row['id']} {'ok' if got == want else 'MISS'}: {row['prompt']}")
+            names = ""
+            if row["named"]:
+                recall = labelled.label_recall(node_list, row["node_list"])
+                f1 = labelled.edge_f1(node_list, row["node_list"])
+                names = f" [labels {recall:.2f}, edges F1 {f1:.2f}]"
+            print(f"{row['id']} {'ok' if got == want else 'MISS'}{names}: {row['prompt']}")
             if got != want:
                 print(f"    want: {want}\n    got:  {got}")
 
