@@ -28,6 +28,9 @@ class Candidate:
     diagram: object  # ranking.diagrams.model.Diagram
     node_list: str
     plan: str = ""
+    # 0: the model's best reading of the prompt; 1+: an alternative reading
+    # (pipeline candidates without the attribute are all the best reading).
+    structure_rank: int = 0
 
 
 @dataclass
@@ -117,6 +120,7 @@ def generate(prompt: str, count: int, generator, reporter) -> list[Candidate]:
             candidate.node_list,
             plan=getattr(candidate, "plan", "") or "",
             svg=render.render_svg(candidate.diagram),
+            structure_rank=_structure_rank(candidate),
         )
 
     def on_progress(update: dict) -> None:
@@ -139,9 +143,15 @@ def generate(prompt: str, count: int, generator, reporter) -> list[Candidate]:
                 diagram=candidate.diagram,
                 node_list=candidate.node_list,
                 plan=getattr(candidate, "plan", "") or "",
+                structure_rank=_structure_rank(candidate),
             )
         )
     return candidates
+
+
+def _structure_rank(candidate) -> int:
+    """Return which reading of the prompt a pipeline candidate is (0 when it does not say)."""
+    return int(getattr(candidate, "structure_rank", 0) or 0)
 
 
 def user_facing_errors() -> tuple[type[BaseException], ...]:

@@ -24,6 +24,12 @@ MAX_COUNT = 10
 MAX_SCORE = 5
 
 
+def plan_structure(plan: str | None) -> str:
+    """Return a plan's structure lines: what the model understood, without its style line."""
+    lines = (plan or "").strip().splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("style:")).strip()
+
+
 def resolve_model_path(value: str) -> Path:
     """Return a registered weight path as an absolute Path (relative ones live under MODELS_DIR)."""
     path = Path(value)
@@ -353,6 +359,10 @@ class Diagram(models.Model):
     recommended = models.BooleanField(default=False)
     node_list = models.TextField()
     plan = models.TextField(blank=True)
+    structure_rank = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Which reading of the prompt its plan is: 0 the model's best, 1+ alternatives.",
+    )
     readability = models.FloatField()
     user_score = models.FloatField(
         null=True, blank=True, help_text="Predicted rating; empty before the user rated anything."
@@ -384,6 +394,11 @@ class Diagram(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/diagrams/{self.pk}/"
+
+    @property
+    def plan_structure(self) -> str:
+        """Return the plan without its style line ("" for a node-list generator's diagram)."""
+        return plan_structure(self.plan)
 
     @staticmethod
     def pack_latent(vector) -> bytes:

@@ -112,9 +112,17 @@ class ProgressReporter:
                 self.progress["finished"] = int(finished)
         self._flush(force=False)
 
-    def candidate(self, index: int, node_list: str, plan: str = "", svg: str = "") -> None:
+    def candidate(
+        self, index: int, node_list: str, plan: str = "", svg: str = "", structure_rank: int = 0
+    ) -> None:
         """Record a finished candidate and send it so the page can show it at once."""
-        entry = {"index": index, "node_list": node_list, "plan": plan, "svg": svg}
+        entry = {
+            "index": index,
+            "node_list": node_list,
+            "plan": plan,
+            "structure_rank": structure_rank,
+            "svg": svg,
+        }
         with self._lock:
             self.progress["candidates"].append(entry)
             self.progress["finished"] = max(
@@ -266,6 +274,7 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
                 recommended=bool(ranked.recommended[index]),
                 node_list=candidate.node_list,
                 plan=candidate.plan,
+                structure_rank=candidate.structure_rank,
                 readability=float(ranked.readability[index]),
                 user_score=None if ranked.user_scores is None else float(ranked.user_scores[index]),
                 final_score=float(ranked.final[index]),

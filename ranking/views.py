@@ -20,7 +20,7 @@ from ranking.diagrams.nodelist import parse
 from ranking.diagrams.render import render_svg
 from ranking.examples import EXAMPLES
 from ranking.forms import HistoryFilterForm, JobForm, RatingForm
-from ranking.models import Diagram, Job, Rating
+from ranking.models import Diagram, Job, Rating, plan_structure
 from ranking.presenters import STAGES, group_by_job, progress_summary, with_my_rating
 
 HISTORY_PAGE_SIZE = 24
@@ -119,7 +119,12 @@ def _candidates(job: Job) -> list[dict]:
         return []
     rows = job.progress.get("candidates") or []
     return [
-        {"index": i, "number": i + 1}
+        {
+            "index": i,
+            "number": i + 1,
+            "plan": plan_structure(str(row.get("plan") or "")),
+            "structure_rank": row.get("structure_rank") or 0,
+        }
         for i, row in enumerate(rows)
         if isinstance(row, dict) and row.get("node_list")
     ]

@@ -75,6 +75,24 @@ def test_the_owner_reads_one_diagram_and_others_get_404(alice, alice_client, bob
     assert alice_client.get(f"{URL}{diagram.pk + 1000}/").status_code == 404
 
 
+def test_a_diagram_carries_its_plan_and_structure_rank_read_only(alice, alice_client, bob_client):
+    job = make_job(alice)
+    plan = "flow\nreviews > <b>model</b> > report\nstyle: auto mixed arrow muted labels medium"
+    diagram = make_diagram(job, plan=plan, structure_rank=1)
+    body = alice_client.get(f"{URL}{diagram.pk}/").json()
+    assert (body["plan"], body["structure_rank"]) == (plan, 1)
+    assert alice_client.get(URL).json()["results"][0]["plan"] == plan
+    assert make_diagram(job, rank=2).plan == ""
+    response = alice_client.patch(
+        f"{URL}{diagram.pk}/", {"plan": "net 1 1"}, content_type="application/json"
+    )
+    assert response.status_code == 405
+    diagram.refresh_from_db()
+    assert diagram.plan == plan
+    assert bob_client.get(f"{URL}{diagram.pk}/").status_code == 404
+    assert plan not in bob_client.get(URL).content.decode()
+
+
 def test_svg_download_renders_the_stored_node_list(alice, alice_client):
     _, (diagram, *_) = make_done_job(alice)
     response = alice_client.get(f"{URL}{diagram.pk}/svg/")

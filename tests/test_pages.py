@@ -39,6 +39,10 @@ def make_job(user, status=Job.Status.DONE, count=5, recommend=3, prompt="DL mode
     return job
 
 
+# A plan as stored with a diagram; its names are the user's words, markup included.
+PLAN = "flow\nreviews > <b>Bold</b> & co > report\nstyle: auto mixed arrow muted labels medium"
+
+
 def card_ids(html: str) -> list[int]:
     """Return the diagram ids of the cards in page order."""
     return [int(i) for i in re.findall(r'id="diagram-(\d+)"', html)]
@@ -154,6 +158,29 @@ def test_a_running_job_shows_its_progress_and_finished_candidates(alice_client, 
     assert response.context["progress"]["percent"] == 82  # halfway through laying out (75..88)
 
 
+def test_a_running_job_shows_each_candidates_plan_escaped(alice_client, alice):
+    job = make_job(alice, status=Job.Status.RUNNING, count=2, recommend=1)
+    job.progress = {
+        "candidates": [
+            {"index": 0, "node_list": NODE_LIST, "plan": PLAN},
+            {"index": 1, "node_list": NODE_LIST, "plan": PLAN, "structure_rank": 1},
+        ]
+    }
+    job.save()
+    html = alice_client.get(f"/jobs/{job.pk}/").content.decode()
+    shown = '<pre class="plan-text">flow\nreviews &gt; &lt;b&gt;Bold&lt;/b&gt; &amp; co &gt; report</pre>'
+    assert html.count(shown) == 2
+    assert "<b>Bold</b>" not in html
+    assert "style: auto" not in html
+    live = html.split('<template id="candidate-template">')[0]
+    assert live.count('<span class="badge alternative">Alternative reading</span>') == 1
+    assert live.count('<span class="badge alternative" hidden>') == 1
+    # job.js fills the template's hidden plan block for candidates that arrive live.
+    template = html.split('<template id="candidate-template">')[1].split("</template>")[0]
+    assert '<details class="plan" hidden>' in template
+    assert '<pre class="plan-text"></pre>' in template
+
+
 def test_a_candidate_preview_is_an_svg_for_its_owner_only(alice_client, bob_client, alice):
     job = make_job(alice, status=Job.Status.RUNNING)
     job.progress = {"candidates": [{"index": 0, "node_list": NODE_LIST}]}
@@ -180,6 +207,34 @@ def test_a_done_job_shows_recommended_diagrams_first_with_scores(alice_client, a
     assert "Readability" in html and "Final score" in html
     assert f"/api/diagrams/{by_rank[0]}/png/" in html
     assert "Generate again" in html
+
+
+def test_a_done_job_shows_each_diagrams_plan_without_its_style_line(alice_client, alice):
+    job = make_job(alice, count=3, recommend=1)
+    job.diagrams.filter(rank=1).update(plan=PLAN)
+    job.diagrams.filter(rank=2).update(plan=PLAN, structure_rank=1)
+    html = alice_client.get(f"/jobs/{job.pk}/").content.decode()
+    results = html.split('<div id="results-slot">')[1]
+    assert results.count("<summary>Plan</summary>") == 2  # rank 3 has no plan: no empty block
+    assert "reviews &gt; &lt;b&gt;Bold&lt;/b&gt; &amp; co &gt; report" in html
+    assert "<b>Bold</b>" not in html
+    assert "style: auto" not in html
+    assert results.count("Alternative reading</span>") == 1
+    fragment = alice_client.get(f"/jobs/{job.pk}/results/").content.decode()
+    assert fragment.count("<summary>Plan</summary>") == 2
+
+
+def test_history_and_the_diagram_page_show_the_plan(alice_client, alice, bob_client):
+    job = make_job(alice, count=1, recommend=1)
+    diagram = job.diagrams.get()
+    Diagram.objects.filter(pk=diagram.pk).update(plan=PLAN, structure_rank=1)
+    for path in ("/history/", f"/diagrams/{diagram.pk}/"):
+        html = alice_client.get(path).content.decode()
+        assert "reviews &gt; &lt;b&gt;Bold&lt;/b&gt; &amp; co &gt; report" in html, path
+        assert "<b>Bold</b>" not in html and "style: auto" not in html, path
+        assert "Alternative reading</span>" in html, path
+    assert bob_client.get(f"/diagrams/{diagram.pk}/").status_code == 404
+    assert "Bold" not in bob_client.get("/history/").content.decode()
 
 
 def test_a_personalised_ranking_shows_the_predicted_rating(alice_client, alice):

@@ -158,10 +158,16 @@ async def test_the_owner_follows_a_real_job_from_state_to_done(
         received.append(await communicator.receive_json_from(timeout=5))
     kinds = [message["type"] for message in received]
     assert "progress" in kinds
-    assert sorted(m["index"] for m in received if m["type"] == "candidate") == [0, 1, 2]
+    live = [m for m in received if m["type"] == "candidate"]
+    assert sorted(m["index"] for m in live) == [0, 1, 2]
+    # Each card shows what the model understood: the plan travels with the candidate.
+    assert all(m["plan"].startswith("net ") and "\nstyle: " in m["plan"] for m in live)
+    assert all(m["structure_rank"] == 0 for m in live)
     done = received[-1]
     assert done["status"] == "done"
     assert [d["rank"] for d in done["diagrams"]] == [1, 2, 3]
     assert all(d["svg_url"] and d["node_list"] for d in done["diagrams"])
+    assert {d["plan"] for d in done["diagrams"]} == {m["plan"] for m in live}
+    assert all(d["structure_rank"] == 0 for d in done["diagrams"])
     await communicator.disconnect()
     engines.clear_cache()

@@ -220,6 +220,36 @@ def test_a_job_runs_to_done_with_ranked_stored_diagrams(alice, fake_llm, publish
     assert [row["id"] for row in done["diagrams"]] == [d.pk for d in diagrams]
 
 
+def test_each_candidates_plan_and_reading_are_sent_and_stored(
+    alice, fake_llm, published, monkeypatch
+):
+    from ranking.generation import pipeline
+    from tests import fake_generator
+
+    real = pipeline.generate_candidates
+
+    def odd_ones_alternative(prompt, count, *, on_progress, **options):
+        # The pipeline marks a candidate drawn from its second reading of the prompt.
+        def mark(event):
+            if event.get("candidate") is not None:
+                event["candidate"].structure_rank = event["candidate_finished"] % 2
+            on_progress(event)
+
+        return real(prompt, count, on_progress=mark, **options)
+
+    monkeypatch.setattr(pipeline, "generate_candidates", odd_ones_alternative)
+    job, diagrams = run(alice, count=4, recommend=2)
+    live = [event for _, event in published if event["type"] == "candidate"]
+    assert [(e["index"], e["structure_rank"]) for e in live] == [(0, 0), (1, 1), (2, 0), (3, 1)]
+    structure = fake_generator.FakeGenerator().structure(PROMPT)
+    assert all(e["plan"].startswith(f"{structure}\nstyle: ") for e in live)
+    stored = {c["index"]: c["structure_rank"] for c in job.progress["candidates"]}
+    assert stored == {0: 0, 1: 1, 2: 0, 3: 1}
+    by_plan = {e["plan"]: e["structure_rank"] for e in live}
+    assert {d.plan: d.structure_rank for d in diagrams} == by_plan
+    assert all(d.plan_structure == structure for d in diagrams)
+
+
 class FakeClock:
     """The reporter's clock, moved by the test: throttling is asserted in counts, not timings."""
 

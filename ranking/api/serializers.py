@@ -66,6 +66,7 @@ class DiagramSerializer(serializers.ModelSerializer):
             "page_url",
             "node_list",
             "plan",
+            "structure_rank",
             "created_at",
         ]
         read_only_fields = fields

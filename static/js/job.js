@@ -98,7 +98,15 @@
     return root.dataset.candidateUrl.replace(/\/0\/svg\/$/, "/" + index + "/svg/");
   }
 
-  function addCandidate(index, svg) {
+  /** The plan's structure lines, as ranking.models.plan_structure gives them: no style line. */
+  function planStructure(plan) {
+    if (typeof plan !== "string") return "";
+    return plan.trim().split("\n").filter(function (line) {
+      return !line.trim().startsWith("style:");
+    }).join("\n").trim();
+  }
+
+  function addCandidate(index, svg, plan, structureRank) {
     if (!el.template || el.live.querySelector('[data-candidate="' + index + '"]')) return;
     const card = el.template.content.firstElementChild.cloneNode(true);
     card.dataset.candidate = String(index);
@@ -106,6 +114,15 @@
     const img = card.querySelector("img");
     img.src = candidateSource(index, svg);
     img.alt = "Candidate " + (index + 1) + " (preview)";
+    // What the model understood; textContent, never innerHTML: the plan copies the user's words.
+    const structure = planStructure(plan);
+    const details = card.querySelector(".plan");
+    if (details && structure) {
+      details.querySelector(".plan-text").textContent = structure;
+      details.hidden = false;
+    }
+    const alternative = card.querySelector(".badge.alternative");
+    if (alternative) alternative.hidden = !(Number(structureRank) > 0);
     // Keep candidates in order even when they arrive out of order.
     const later = Array.prototype.find.call(el.live.children, function (c) { return Number(c.dataset.candidate) > index; });
     el.live.insertBefore(card, later || null);
@@ -124,7 +141,7 @@
         state.finished = 0;
       }
       p.candidates.forEach(function (c, i) {
-        if (c) addCandidate(typeof c.index === "number" ? c.index : i, c.svg);
+        if (c) addCandidate(typeof c.index === "number" ? c.index : i, c.svg, c.plan, c.structure_rank);
       });
     }
     if (typeof p.finished === "number") state.finished = p.finished;
@@ -186,7 +203,7 @@
       case "candidate":
         if (typeof message.stage === "string" && SPAN[message.stage]) state.stage = message.stage;
         if (typeof message.index === "number") {
-          addCandidate(message.index, message.svg);
+          addCandidate(message.index, message.svg, message.plan, message.structure_rank);
           state.finished = Math.max(state.finished, el.live.children.length);
         }
         render();
