@@ -14,6 +14,7 @@ import re
 from ranking.generation import vocab
 from ranking.generation.plan import FlowStep, Layer, Plan
 from ranking.generation.reference_flow import resolve_steps
+from ranking.generation.reference_templates import all_forms
 
 _DATA = sorted(
     {p for ps in vocab.DATA_PHRASES.values() for p in ps}
@@ -32,21 +33,31 @@ _LIST = rf"{_ITEM}(?:(?:,? and |, ){_ITEM})*"
 _P = "(?:" + "|".join(re.escape(p) for p in _PROC) + ")"
 _THEM = "(?:them|it)"
 
-# (regex, which groups are inputs/proc/outputs); named groups i, p, o.
-_TEMPLATES = [
-    rf"a (?:{_P}) converts (?P<i>{_LIST}) into (?P<o>{_LIST})",
-    rf"inputs (?P<i>{_LIST}),? and outputs (?P<o>{_LIST}) and process {_THEM} with (?P<p>{_P})",
-    rf"inputs (?P<i>{_LIST}) and process {_THEM} with (?P<p>{_P})",
-    rf"outputs (?P<o>{_LIST}) and process {_THEM} with (?P<p>{_P})",
-    rf"(?P<p>{_P}) that,? inputs (?P<i>{_LIST}),? and outputs (?P<o>{_LIST})",
-    rf"(?P<p>{_P}) that,? (?:process|handle) (?P<i>{_LIST}),? and outputs (?P<o>{_LIST})",
-    rf"(?P<p>{_P}) that,? with (?P<i>{_LIST}) as input,? and (?P<o>{_LIST}) as output",
-    rf"(?P<p>{_P}) that,? with (?P<i>{_LIST}) as input",
-    rf"(?P<p>{_P}) that,? with (?P<o>{_LIST}) as output",
-    rf"(?P<p>{_P}) that,? outputs (?P<o>{_LIST})",
-    rf"(?P<p>{_P}) that,? (?:process|handle) (?P<i>{_LIST})",
-    rf"(?P<p>{_P}) that,? inputs (?P<i>{_LIST})",
-]
+
+
+def _form_regex(form: str) -> str:
+    """Return the regex of a reference step form, tolerant of the commas the data drops."""
+    slots = {
+        "{a}": rf"(?P<i>{_LIST})",
+        "{b}": rf"(?P<o>{_LIST})",
+        "{p}": rf"(?P<p>{_P})",
+        "{c}": rf"(?:{_P})",
+        "{them}": _THEM,
+    }
+    out = []
+    for part in re.split(r"(\{\w+\})", form):
+        if part in slots:
+            out.append(slots[part])
+            continue
+        # "that, with" and "that with", "X, and" and "X and" are the same form.
+        pieces = part.replace(", ", "\0").replace("that ", "that\0").split("\0")
+        literal = ",? ".join(re.escape(piece).replace("\\ ", " ") for piece in pieces)
+        out.append(literal.replace("them", _THEM))
+    return "".join(out)
+
+
+# One regex per form of the shared table; named groups i, p, o.
+_TEMPLATES = [_form_regex(form) for form in all_forms()]
 _COMPILED = [re.compile(t) for t in _TEMPLATES]
 _SEP = re.compile(r",? (?:and then|and|then) |, ")
 _ITEM_RE = re.compile(_ITEM)

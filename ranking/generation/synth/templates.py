@@ -16,6 +16,7 @@ import random
 from ranking.generation import vocab
 from ranking.generation.plan import FlowStep, Plan
 from ranking.generation.reference_flow import resolve_steps
+from ranking.generation.reference_templates import HEAD_VERBS, STEP_FORMS
 from ranking.generation.synth.common import Example, finish, join
 
 HEADS = (
@@ -23,34 +24,6 @@ HEADS = (
     "data pre-processing algorithm", "Langchain process", "LLM process", "pipeline", "workflow",
     "ML pipeline", "data pipeline",
 )  # fmt: skip
-VERBS = ("includes,", "contains,", "consists of", "has these steps:", "does the following:")
-
-# Step forms, by which parts the step has: (inputs, processor, outputs).
-# {a} inputs, {b} outputs, {p} processor, {them} "them"/"it", {c} a converter.
-LINE_FORMS: dict[tuple[bool, bool, bool], tuple[str, ...]] = {
-    (True, True, True): (
-        "inputs {a}, and outputs {b} and process them with {p}",
-        "inputs {a}, and outputs {b} and process them with {p}",
-        "{p} that inputs {a}, and outputs {b}",
-        "{p} that process {a}, and outputs {b}",
-        "{p} that handle {a}, and outputs {b}",
-        "{p} that, with {a} as input, and {b} as output",
-    ),
-    (True, True, False): (
-        "inputs {a} and process {them} with {p}",
-        "inputs {a} and process {them} with {p}",
-        "{p} that, with {a} as input",
-        "{p} that process {a}",
-        "{p} that handle {a}",
-    ),
-    (False, True, True): (
-        "outputs {b} and process {them} with {p}",
-        "{p} that with {b} as output",
-        "{p} that outputs {b}",
-    ),
-    (True, False, True): ("a {c} converts {a} into {b}",),
-}
-
 
 def data_phrase(rng: random.Random, kind: str) -> str:
     if rng.random() < 0.1:
@@ -123,7 +96,7 @@ def template_steps(rng: random.Random) -> list[FlowStep]:
 def render_line(rng: random.Random, step: FlowStep) -> str:
     """Return one step in a reference template."""
     them = "them" if len(step.inputs) + len(step.outputs) > 1 else rng.choice(("it", "them"))
-    form = rng.choice(LINE_FORMS[bool(step.inputs), step.proc is not None, bool(step.outputs)])
+    form = rng.choice(STEP_FORMS[bool(step.inputs), step.proc is not None, bool(step.outputs)])
     return form.format(
         a=join(rng, list(step.inputs)) if step.inputs else "",
         b=join(rng, list(step.outputs)) if step.outputs else "",
@@ -134,7 +107,7 @@ def render_line(rng: random.Random, step: FlowStep) -> str:
 
 
 def render_prompt(rng: random.Random, lines: list[str]) -> str:
-    head = f"{rng.choice(HEADS)} that {rng.choice(VERBS)}"
+    head = f"{rng.choice(HEADS)} that {rng.choice(HEAD_VERBS)}"
     if rng.random() < 0.1:
         head = rng.choice(("please draw a ", "I need a diagram of a ", "draw a ")) + head
     if rng.random() < 0.25:
