@@ -127,6 +127,9 @@ def test_the_shipped_adapter_writes_the_right_distinct_diagrams_end_to_end():
         result = generate_candidates(prompt, 5, generator=generator, seed=0)
         assert len(result.candidates) == 5
         assert len({c.node_list for c in result.candidates}) == 5
+        assert result.candidates[0].structure_rank == 0
         for candidate in result.candidates:
-            assert parse_plan(candidate.plan).structure_text() == structure
+            # An alternative reading (rank 1), when the model offers one, may differ.
+            if candidate.structure_rank == 0:
+                assert parse_plan(candidate.plan).structure_text() == structure
             assert _on_canvas(candidate.diagram)

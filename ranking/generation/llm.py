@@ -7,7 +7,11 @@ Two output formats share one interface:
   `style:` begins, then the KV cache is copied to `count` rows and only the
   style line is sampled per row (row 0 greedy, so the model's own best
   choice is always among the candidates). Structure costs one sequence's
-  tokens, not `count` times that.
+  tokens, not `count` times that. The structure is decoded under
+  constrain.py's grammar (every flowchart item is a span of the prompt), and
+  where the model's own probabilities leave a second structure close to the
+  best, that one is decoded too (from the closest branch point) and gets
+  part of the rows: the user sees both readings.
 - "node_list" (any other local Hugging Face causal LM whose output is the
   interchange format directly): the prompt is prefilled once and `count`
   rows are sampled from there until EOS.
@@ -19,15 +23,17 @@ KV cache shrinks with them), and progress is reported token by token.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ranking.generation import constrain
 from ranking.generation.basemodel import (
     BaseModelError,
     cached_model_dir,
@@ -35,6 +41,7 @@ from ranking.generation.basemodel import (
     check_safetensors,
     default_cache_dir,
 )
+from ranking.generation.plan import PlanError, parse_plan
 from ranking.generation.prompting import PROMPT_TEMPLATE, normalise_prompt
 
 OUTPUT_FORMATS = ("plan", "node_list")
@@ -54,10 +61,22 @@ DEFAULT_SETTINGS = {
     # Prompt tokens kept (from the start) before the prompt is cut.
     "max_prompt_tokens": 768,
     "threads": None,
+    # plan only: decode the structure under the plan grammar, items copied from the prompt.
+    "constrained": True,
+    # plan only: how many structures to offer (1: the best only; 2: the best
+    # and, when close enough, the model's second reading).
+    "structures": 2,
+    # An alternative structure is kept when its log-probability is at most this
+    # many nats below the best's (2 nats: at least e^-2 = 0.14 times as likely).
+    "alternative_margin": 2.0,
 }
 
 # Tokens kept from the end of an over-long prompt (the template's "Plan:" cue).
 PROMPT_TAIL_TOKENS = 8
+# Branch points tried for an alternative structure, closest first: a branch
+# can rejoin the best structure (another tokenisation of the same text), and
+# each try decodes the rest of a structure (~30 ms a token on a CPU).
+ALTERNATIVE_TRIES = 2
 STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
 
 ProgressCallback = Callable[[dict], None]
@@ -65,12 +84,42 @@ ProgressCallback = Callable[[dict], None]
 
 @dataclass
 class Completion:
-    """One decoded candidate: its text, tokens generated for it, and whether it ended cleanly."""
+    """One decoded candidate: its text, tokens generated for it, and whether it ended cleanly.
+
+    Plan generators also say which structure the candidate belongs to
+    (`structure_rank` 0 = the model's best reading, 1 = the alternative), the
+    structure's log-probability under the model, and why a structure ended
+    without a style line (`reason`, "" otherwise).
+    """
 
     text: str
     tokens: int
     finished: bool
     temperature: float = 0.0
+    structure_rank: int = 0
+    structure_logprob: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class _Structure:
+    """A decoded structure: its tokens, text, model log-probabilities and KV cache."""
+
+    tokens: list[int]
+    text: str
+    cache: object
+    logits: object  # next-token logits after the structure (1 x vocabulary)
+    reached_style: bool
+    ended: bool = False
+    logprobs: list[float] = field(default_factory=list)
+    states: list = field(default_factory=list)  # checker state before each token
+    runner_ups: list = field(default_factory=list)  # Choice.runner_up per token
+    reason: str = ""
+    checker: object = None  # constrain.StructureChecker; None when unconstrained
+
+    @property
+    def logprob(self) -> float:
+        return sum(self.logprobs)
 
 
 @dataclass(frozen=True)
@@ -235,6 +284,7 @@ class Generator:
         vocab = self.tokenizer.get_vocab()
         self.stop_ids = {self.eos_id} | {vocab[token] for token in stop_tokens if token in vocab}
         self._lock = threading.Lock()
+        self._token_table = None  # built on the first constrained decode
         self.load_seconds = time.monotonic() - started
 
     # ------------------------------------------------------------ public
@@ -264,7 +314,9 @@ class Generator:
             prompt_ids = self.encode_prompt(prompt)
             cache, logits = self._prefill(prompt_ids)
             if self.output_format == "plan":
-                return self._generate_plan(cache, logits, count, rng, report, structure_temperature)
+                return self._generate_plan(
+                    prompt, cache, logits, count, rng, report, structure_temperature
+                )
             temps = self._row_temperatures(count)
             cache, logits = _expand(cache, logits, count)
             texts, counts, finished = self._sample_rows(
@@ -308,16 +360,78 @@ class Generator:
         out = self.model(input_ids=tokens[:, None], past_key_values=cache, use_cache=True)
         return out.logits[:, -1, :].float()
 
-    def _generate_plan(self, cache, logits, count, rng, report, structure_temperature):
+    def _generate_plan(self, prompt, cache, logits, count, rng, report, structure_temperature):
+        # Phase 1: one sequence, greedy (or sampled on a retry), up to "style:".
+        if self.options["constrained"]:
+            best = self._constrained_structure(
+                prompt, cache, logits, count, rng, report, structure_temperature
+            )
+        else:
+            best = self._free_structure(cache, logits, count, rng, report, structure_temperature)
+        if not best.reached_style:
+            # No style line: every candidate is this same (invalid) text; the
+            # pipeline rejects it with a reason and may retry.
+            for i in range(count):
+                report({"candidate_finished": i})
+            return [
+                Completion(
+                    best.text,
+                    len(best.tokens),
+                    best.ended,
+                    structure_temperature,
+                    0,
+                    best.logprob,
+                    best.reason,
+                )
+                for _ in range(count)
+            ]
+        structures = [best]
+        if count > 1 and structure_temperature <= 0 and int(self.options["structures"]) > 1:
+            alternative = self._alternative_structure(best, count, report)
+            if alternative is not None:
+                structures.append(alternative)
+        # Rows alternate between the structures, the best first (5 rows, 2
+        # structures: rows 0, 2, 4 best, rows 1, 3 the alternative).
+        rows = [list(range(rank, count, len(structures))) for rank in range(len(structures))]
+        results: list[Completion | None] = [None] * count
+        progress = _RowProgress(report, [len(s.tokens) for s in structures], rows, count)
+        for rank, structure in enumerate(structures):
+            # Phase 2: copy the cache to this structure's rows, sample only the style line.
+            temps = self._row_temperatures(len(rows[rank]))
+            cache, logits = _expand(structure.cache, structure.logits, len(temps))
+            texts, counts, finished = self._sample_rows(
+                cache,
+                logits,
+                temps,
+                rng,
+                progress.for_structure(rank),
+                self.options["max_style_tokens"],
+                len(structure.tokens),
+                True,
+            )
+            for i, row in enumerate(rows[rank]):
+                results[row] = Completion(
+                    structure.text + texts[i],
+                    counts[i],
+                    finished[i],
+                    temps[i],
+                    rank,
+                    structure.logprob,
+                )
+        return results
+
+    def _free_structure(self, cache, logits, count, rng, report, structure_temperature):
+        """Decode the structure without constraint (the `constrained: false` setting)."""
         import torch
 
-        # Phase 1: one sequence, greedy (or sampled on a retry), up to "style:".
         structure: list[int] = []
+        logprobs: list[float] = []
         limit = self.options["max_new_tokens"]
         reached_style = ended = False
         while len(structure) < limit:
             token = self._choose(logits, torch.tensor([structure_temperature]), rng)[0]
             structure.append(int(token))
+            logprobs.append(float(torch.log_softmax(logits[0].float().cpu(), -1)[int(token)]))
             report({"stage": "generating", "tokens": [len(structure)] * count, "finished": 0})
             if int(token) in self.stop_ids:
                 ended = True
@@ -326,32 +440,111 @@ class Generator:
             if STYLE_START.search(self.tokenizer.decode(structure, skip_special_tokens=True)):
                 reached_style = True
                 break
-        prefix = self.tokenizer.decode(structure, skip_special_tokens=True)
-        if not reached_style:
-            # No style line: every candidate is this same (invalid) text; the
-            # pipeline rejects it with a reason and may retry.
-            for i in range(count):
-                report({"candidate_finished": i})
-            return [
-                Completion(prefix, len(structure), ended, structure_temperature)
-                for _ in range(count)
-            ]
-        # Phase 2: copy the cache to `count` rows and sample only the style line.
-        temps = self._row_temperatures(count)
-        cache, logits = _expand(cache, logits, count)
-        texts, counts, finished = self._sample_rows(
-            cache,
-            logits,
-            temps,
-            rng,
-            report,
-            self.options["max_style_tokens"],
-            len(structure),
-            True,
+        text = self.tokenizer.decode(structure, skip_special_tokens=True)
+        return _Structure(structure, text, cache, logits, reached_style, ended, logprobs)
+
+    def _constrained_structure(
+        self, prompt, cache, logits, count, rng, report, structure_temperature
+    ):
+        """Decode the structure under the plan grammar with items copied from `prompt`."""
+        if self._token_table is None:
+            self._token_table = constrain.token_table(self.tokenizer)
+        checker = constrain.StructureChecker(constrain.SpanSet(constrain.prompt_spans(prompt)))
+        structure = _Structure(
+            [], "", cache, logits, False, states=[constrain.State()], checker=checker
         )
-        return [
-            Completion(prefix + texts[i], counts[i], finished[i], temps[i]) for i in range(count)
-        ]
+        self._continue_structure(structure, count, rng, report, structure_temperature)
+        return structure
+
+    def _continue_structure(self, structure, count, rng, report, temperature, reported=0):
+        """Extend `structure` token by token under its checker until `style:` (in place)."""
+        import torch
+
+        limit = self.options["max_new_tokens"]
+        runner_up = temperature <= 0 and int(self.options["structures"]) > 1
+        state = structure.states[-1]
+        while not state.done:
+            if len(structure.tokens) >= limit:
+                structure.reason = f"no style line within {limit} tokens"
+                break
+            choice = constrain.choose_token(
+                structure.logits[0],
+                state,
+                structure.checker,
+                self._token_table,
+                temperature=temperature,
+                top_p=float(self.options["top_p"]),
+                rng=rng,
+                runner_up=runner_up,
+            )
+            if choice is None:
+                structure.reason = structure.checker.failure(state)
+                break
+            state = choice.state
+            structure.tokens.append(choice.token)
+            structure.text += choice.text
+            structure.logprobs.append(choice.logprob)
+            structure.runner_ups.append(choice.runner_up)
+            structure.states.append(state)
+            decoded = reported + len(structure.tokens)
+            report({"stage": "generating", "tokens": [decoded] * count, "finished": 0})
+            token = torch.tensor([choice.token], device=self.device)
+            structure.logits = self._step(structure.cache, token)
+        structure.reached_style = state.done
+
+    def _alternative_structure(self, best, count, report):
+        """Return the model's second reading of the structure, or None if none is close.
+
+        Branches where the best and the runner-up allowed token are closest
+        in log-probability, forces the runner-up there and continues
+        greedily; kept when it parses to another structure and its
+        log-probability is within `alternative_margin` of the best's.
+        """
+        import torch
+
+        if best.checker is None:
+            return None  # unconstrained: no runner-ups recorded
+        margin = float(self.options["alternative_margin"])
+        try:
+            best_plan = _structure_plan(best.text)
+        except PlanError:
+            return None
+        gaps = sorted(
+            (best.logprobs[i] - runner[1], i)
+            for i, runner in enumerate(best.runner_ups)
+            if runner is not None and best.logprobs[i] - runner[1] <= margin
+        )
+        for _, position in gaps[:ALTERNATIVE_TRIES]:
+            token, logprob, state = best.runner_ups[position]
+            # The best's cache cut back to the branch point: a copy is ~10 MB
+            # and milliseconds, a fresh prefill of prompt + prefix ~0.2 s.
+            cache = copy.deepcopy(best.cache)
+            cache.crop(-(len(best.tokens) - position))  # a negative crop drops that many
+            strings = self._token_table.strings
+            alternative = _Structure(
+                best.tokens[:position] + [token],
+                "".join(strings[t] for t in best.tokens[:position]) + strings[token],
+                cache,
+                None,
+                False,
+                logprobs=best.logprobs[:position] + [logprob],
+                states=best.states[: position + 1] + [state],
+                runner_ups=best.runner_ups[:position] + [None],
+                checker=best.checker,
+            )
+            alternative.logits = self._step(cache, torch.tensor([token], device=self.device))
+            self._continue_structure(
+                alternative, count, None, report, 0.0, reported=len(best.tokens) - position
+            )
+            if not alternative.reached_style or best.logprob - alternative.logprob > margin:
+                continue
+            try:
+                plan = _structure_plan(alternative.text)
+            except PlanError:
+                continue
+            if plan.structure_text() != best_plan.structure_text():
+                return alternative
+        return None
 
     def _sample_rows(self, cache, logits, temps, rng, report, limit, offset, stop_at_newline):
         """Decode every row until EOS (or a newline, for a style line) or `limit` tokens.
@@ -429,6 +622,48 @@ class Generator:
             probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
         sampled = torch.multinomial(probs, 1, generator=rng)[:, 0]
         return torch.where(temps <= 0, greedy, sampled)
+
+
+def _structure_plan(text: str):
+    """Return the Plan of a structure text that ends in `style:` (default style)."""
+    match = STYLE_START.search(text)
+    return parse_plan(text[: match.start()] + "\nstyle:")
+
+
+class _RowProgress:
+    """Reports the style phases of several structures as one set of `count` rows."""
+
+    def __init__(self, report, structure_tokens: list[int], rows: list[list[int]], count: int):
+        self.report = report
+        self.rows = rows
+        self.tokens = [0] * count
+        for rank, indices in enumerate(rows):
+            for row in indices:
+                self.tokens[row] = structure_tokens[rank]
+        self.finished: set[int] = set()
+
+    def for_structure(self, rank: int):
+        rows = self.rows[rank]
+
+        def report(event: dict) -> None:
+            if "candidate_finished" in event:
+                row = rows[event["candidate_finished"]]
+                self.finished.add(row)
+                self.report({"candidate_finished": row})
+            elif "tokens" in event:
+                for i, tokens in enumerate(event["tokens"]):
+                    self.tokens[rows[i]] = tokens
+                self.report(
+                    {
+                        "stage": "generating",
+                        "tokens": list(self.tokens),
+                        "finished": len(self.finished),
+                    }
+                )
+            else:
+                self.report(event)
+
+        return report
 
 
 def _expand(cache, logits, count: int):

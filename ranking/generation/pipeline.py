@@ -9,6 +9,11 @@ sampled again (with temperature) up to `max_attempts` times; if some are
 valid but fewer than `count`, the valid structure is drawn in further
 nearby styles. For a node-list generator, unreadable or duplicate outputs are
 dropped and the missing ones sampled again.
+
+A plan generator may offer two readings of the prompt (llm.Completion's
+`structure_rank`: 0 the model's best, 1 a close alternative); candidates then
+alternate between the valid structures, best first, and each candidate
+records its structure's rank so the page can say "alternative reading".
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ class Candidate:
     `origin` says where its style came from: "model" (sampled by the LLM),
     "restyled" (the LLM's style duplicated another candidate and was
     replaced) or "filled" (an extra style for the LLM's structure after
-    other completions were rejected).
+    other completions were rejected). `structure_rank` is 0 for the model's
+    best reading of the prompt and 1 for its alternative reading.
     """
 
     plan: str
@@ -50,6 +56,7 @@ class Candidate:
     node_list: str
     style: dict | None = None
     origin: str = "model"
+    structure_rank: int = 0
 
 
 @dataclass
@@ -114,7 +121,7 @@ def generate_candidates(
         result.tokens += sum(c.tokens for c in completions)
         report({"stage": "laying_out"})
         for completion in completions:
-            builder.add(completion.text)
+            builder.add(completion)
     builder.fill()
     result.seconds = time.monotonic() - started
     if not result.candidates:
@@ -156,6 +163,7 @@ class _PlanBuilder(_Builder):
     def __init__(self, *args):
         super().__init__(*args)
         self.plans: list[Plan] = []
+        self.ranks: dict[int, Plan] = {}  # structure rank -> its first valid plan
 
     def should_sample(self) -> bool:
         # Once one structure is valid, more candidates come from restyling it.
@@ -164,13 +172,17 @@ class _PlanBuilder(_Builder):
     def sample_options(self, attempt: int) -> dict:
         return {"structure_temperature": RETRY_STRUCTURE_TEMPERATURE if attempt else 0.0}
 
-    def add(self, text: str) -> None:
+    def add(self, completion) -> None:
         if len(self.result.candidates) >= self.count:
             return
+        text = completion.text
+        # Generators without structure ranks (node-list fakes, older ones) give one structure.
+        rank = getattr(completion, "structure_rank", 0)
         try:
             plan = parse_plan(text)
         except PlanError as exc:
-            self.drop(text, f"invalid plan: {exc}")
+            why = getattr(completion, "reason", "")
+            self.drop(text, f"invalid plan: {exc}" + (f" ({why})" if why else ""))
             return
         try:
             diagram = layout_plan(plan)
@@ -178,17 +190,22 @@ class _PlanBuilder(_Builder):
             self.drop(text, f"layout failed: {exc}")
             return
         self.plans.append(plan)
+        self.ranks.setdefault(rank, plan)
         node_list = nodelist.dumps(diagram)
         if node_list in self.seen:
-            self._restyle(plan, origin="restyled")
+            self._restyle(plan, origin="restyled", rank=rank)
         else:
-            self.accept(Candidate(plan.to_text(), diagram, node_list, dict(plan.style)))
+            style = dict(plan.style)
+            self.accept(Candidate(plan.to_text(), diagram, node_list, style, "model", rank))
 
     def fill(self) -> None:
-        for plan in self.plans[:1] * (self.count - len(self.result.candidates)):
-            self._restyle(plan, origin="filled")
+        # Extra styles alternate between the valid structures, the best first.
+        ranks = sorted(self.ranks)
+        for i in range(self.count - len(self.result.candidates) if ranks else 0):
+            rank = ranks[i % len(ranks)]
+            self._restyle(self.ranks[rank], origin="filled", rank=rank)
 
-    def _restyle(self, plan: Plan, origin: str) -> None:
+    def _restyle(self, plan: Plan, origin: str, rank: int = 0) -> None:
         """Accept `plan` in a nearby style that looks unlike every candidate so far."""
         for style in self._style_variants(plan.style):
             styled = plan.with_style(style)
@@ -198,7 +215,9 @@ class _PlanBuilder(_Builder):
                 continue
             node_list = nodelist.dumps(diagram)
             if node_list not in self.seen:
-                self.accept(Candidate(styled.to_text(), diagram, node_list, styled.style, origin))
+                self.accept(
+                    Candidate(styled.to_text(), diagram, node_list, styled.style, origin, rank)
+                )
                 return
         self.drop(plan.to_text(), "no distinct style left for this structure")
 
@@ -224,9 +243,10 @@ class _PlanBuilder(_Builder):
 
 
 class _NodeListBuilder(_Builder):
-    def add(self, text: str) -> None:
+    def add(self, completion) -> None:
         if len(self.result.candidates) >= self.count:
             return
+        text = completion.text
         parsed = nodelist.parse(text)
         if not parsed.diagram.nodes:
             first = parsed.errors[0] if parsed.errors else "empty output"

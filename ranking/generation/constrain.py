@@ -1,0 +1,480 @@
+"""Grammar- and copy-constrained decoding of a plan's structure lines.
+
+The structure part of a plan (everything before `style:`) is decoded so that
+every prefix of it is a prefix of a valid plan, and every flowchart item
+(node name) is a span of the user's prompt: text the user wrote, never a
+phrase the model made up. The style line is not constrained.
+
+The checker works on text, not tokens: a `State` holds only the line being
+written (earlier lines are fixed once they end), so checking one candidate
+token re-reads at most one line (~60 characters). `choose_token` walks the
+candidates in descending logit order and takes the first whose decoded text
+keeps the structure valid; with a trained model that is almost always the
+first or second, so a step costs microseconds beside the model's tens of
+milliseconds.
+
+The grammar is the canonical text of plan.py, slightly stricter than
+`parse_plan` (single spaces, no blank lines, no leading zeros), which is what
+the model was trained on:
+
+    flow                        | net 6 3 4 2 [neurons|layers]
+    IN, IN > PROC > OUT         | cnn 32 conv3 pool2 [dense] 64 10 [flag]
+    ...
+    style:
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from ranking.generation.plan import (
+    GRANULARITY_FLAGS,
+    ITEM_RE,
+    MAX_FLOW_LINES,
+    MAX_LAYERS,
+    MAX_UNITS,
+)
+from ranking.generation.prompting import normalise_prompt
+
+STYLE = "style:"
+# Words of the prompt: maximal runs of the characters a plan item may hold.
+WORD_RE = re.compile(r"[A-Za-z0-9._+#'/&()-]+")
+# Longest span offered as one item; ITEM_RE caps an item at 40 characters.
+MAX_SPAN_WORDS = 8
+MAX_SPAN_CHARS = 40
+# The number of a repeated name ("CNN model #2"): flowgraph reads 1-2 digits.
+NUMBER = re.compile(r"[1-9]\d?")
+# Sentence punctuation glued to a word ("labels." "'spam'") is not part of a name.
+TRAILING_JUNK = ".'-_/&("
+# Characters a structure can contain at all; a token with any other character
+# (or any non-ASCII byte) can never appear before `style:`.
+STRUCTURE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+STRUCTURE_CHARS |= frozenset("._+#'/&()- ,>=:\n")
+# Complete cnn layer words; sizes without leading zeros (conv0 draws nothing).
+CONV_WORD = re.compile(r"conv(?:=?[1-9]\d{0,3})?")
+POOL_WORD = re.compile(r"(?:max|avg)?pool(?:[1-9]\d?)?")
+# A cnn word still being written: a keyword prefix, or keyword + some digits.
+CNN_PARTIAL = re.compile(r"conv=?[1-9]\d{0,3}|(?:max|avg)?pool[1-9]\d?")
+CNN_KEYWORDS = ("conv=", "maxpool", "avgpool", "pool", "dense")
+# Candidates examined per step before widening: a trained model's choice is
+# almost always in the first few; a random one needs the whole vocabulary.
+WINDOWS = (16, 256, None)
+# Sampling (structure_temperature > 0) draws from at most this many allowed
+# tokens (HF's default top_k) among the best SAMPLE_WINDOW: tokens further
+# down carry negligible mass, and walking all 49k per step would cost ~0.1 s.
+SAMPLE_TOP_K = 50
+SAMPLE_WINDOW = 256
+
+
+# ---------------------------------------------------------------- prompt spans
+
+
+def _clean_word(raw: str) -> str:
+    """Return `raw` without leading non-alphanumerics and trailing sentence punctuation."""
+    word = raw.lstrip("._+#'/&()-")
+    while word and (
+        word[-1] in TRAILING_JUNK or (word[-1] == ")" and word.count("(") < word.count(")"))
+    ):
+        word = word[:-1]
+    return word
+
+
+def prompt_spans(prompt: str) -> list[str]:
+    """Return the sorted phrases a flowchart item may be: contiguous word runs of the prompt.
+
+    Words are split at any character a plan item cannot hold (so a span never
+    crosses "," ";" ":" ">" "->" or a newline) and a span continues only over
+    a single plain space, and not past a word that lost punctuation at that
+    end ("labels. Then" is two sentences). Each span also comes with its
+    first letter's case flipped: a sentence-initial "Emails" may be "emails".
+    """
+    text = normalise_prompt(prompt)
+    words = []  # (clean word, may join the previous word)
+    previous_end = -2
+    previous_clean_end = False
+    for match in WORD_RE.finditer(text):
+        raw = match.group()
+        word = _clean_word(raw)
+        joins = (
+            match.start() == previous_end + 1
+            and text[previous_end] == " "
+            and previous_clean_end
+            and raw[0] == word[:1]
+        )
+        previous_end = match.end()
+        previous_clean_end = bool(word) and raw.endswith(word)
+        if word:
+            words.append((word, joins))
+        else:
+            previous_clean_end = False
+    spans: set[str] = set()
+    for start in range(len(words)):
+        span = words[start][0]
+        for end in range(start, min(start + MAX_SPAN_WORDS, len(words))):
+            if end > start:
+                if not words[end][1]:
+                    break
+                span = f"{span} {words[end][0]}"
+            if len(span) > MAX_SPAN_CHARS:
+                break
+            if ITEM_RE.match(span):
+                spans.add(span)
+                flipped = span[0].swapcase() + span[1:]
+                if ITEM_RE.match(flipped):
+                    spans.add(flipped)
+    return sorted(spans)
+
+
+class SpanSet:
+    """The allowed items of one prompt, with prefix lookup by bisection.
+
+    An item is a span, or a span numbered " #N" (flowgraph: "CNN model #2" is
+    a second node the prompt also calls "CNN model").
+    """
+
+    def __init__(self, spans):
+        self.sorted = sorted(set(spans))
+        self.members = frozenset(self.sorted)
+
+    def __contains__(self, item: str) -> bool:
+        if item in self.members:
+            return True
+        head, mark, number = item.rpartition(" #")
+        return bool(mark) and head in self.members and _numbered(item, number, complete=True)
+
+    def __bool__(self) -> bool:
+        return bool(self.sorted)
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Return whether some allowed item starts with `prefix`."""
+        i = bisect_left(self.sorted, prefix)
+        if i < len(self.sorted) and self.sorted[i].startswith(prefix):
+            return True
+        if prefix.endswith(" ") and prefix[:-1] in self.members:
+            return len(prefix) + 2 <= MAX_SPAN_CHARS  # room for "#2"
+        head, mark, number = prefix.rpartition(" #")
+        return bool(mark) and head in self.members and _numbered(prefix, number, complete=False)
+
+
+def _numbered(item: str, number: str, complete: bool) -> bool:
+    # "#1" is the name itself (flowgraph's default), so numbers run 2..99.
+    if len(item) + (0 if number else 1) > MAX_SPAN_CHARS:
+        return False
+    if not number:
+        return not complete
+    return bool(NUMBER.fullmatch(number)) and (not complete or int(number) >= 2)
+
+
+# ---------------------------------------------------------------- the checker
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a structure decode stands: the family ("" before the first line ends),
+    flow steps written, the line in progress, and whether `style:` was reached."""
+
+    family: str = ""
+    steps: int = 0
+    line: str = ""
+    done: bool = False
+
+
+class StructureChecker:
+    """Decides whether text keeps a plan structure valid, for one prompt's spans."""
+
+    def __init__(self, spans: SpanSet):
+        self.spans = spans
+
+    def advance(self, state: State, piece: str) -> State | None:
+        """Return the state after appending `piece`, or None if no valid plan starts so."""
+        if state.done or not piece:
+            return None
+        *complete, partial = (state.line + piece).split("\n")
+        family, steps = state.family, state.steps
+        for line in complete:
+            if self._style_allowed(family, steps) and line.startswith(STYLE):
+                return State(family, steps, line, True)
+            if not family:
+                family = self._finish_first_line(line)
+                if not family:
+                    return None
+            elif family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(line, True):
+                steps += 1
+            else:
+                return None
+        if self._style_allowed(family, steps):
+            if partial.startswith(STYLE):
+                return State(family, steps, partial, True)
+            if STYLE.startswith(partial):
+                return State(family, steps, partial)
+        if not family:
+            ok = self._first_line(partial)
+        else:
+            ok = family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(partial, False)
+        return State(family, steps, partial) if ok else None
+
+    def failure(self, state: State) -> str:
+        """Return a reason naming where the structure could not go on."""
+        return f"no token continues a valid plan after line {state.line!r}"
+
+    @staticmethod
+    def _style_allowed(family: str, steps: int) -> bool:
+        return family in ("net", "cnn") or (family == "flow" and steps > 0)
+
+    # -- first line: `flow` or a network
+
+    def _first_line(self, line: str) -> bool:
+        words = line.split(" ")
+        if len(words) == 1:
+            head = words[0]
+            return ("flow".startswith(head) and bool(self.spans)) or any(
+                family.startswith(head) for family in ("net", "cnn")
+            )
+        if words[0] not in ("net", "cnn"):
+            return False
+        state = _fold_net(words[0], words[1:-1])
+        return state is not None and _net_word_prefix(state, words[-1])
+
+    def _finish_first_line(self, line: str) -> str:
+        if line == "flow":
+            return "flow" if self.spans else ""
+        words = line.split(" ")
+        if words[0] not in ("net", "cnn"):
+            return ""
+        state = _fold_net(words[0], words[1:])
+        return words[0] if state is not None and _net_complete(state) else ""
+
+    # -- flow lines: `IN, IN > PROC > OUT, OUT`
+
+    def _flow_line(self, line: str, complete: bool) -> bool:
+        if complete:
+            parts = line.split(" > ")
+            return len(parts) == 3 and self._flow_parts(parts, complete=True)
+        if line.endswith((">", ",")):
+            line += " "  # the only way on from " >" or "," is their space
+        if self._flow_parts(line.split(" > "), complete=False):
+            return True
+        # A trailing space either continues an item ("png " of "png file") or
+        # opens the next " > ".
+        return (
+            line.endswith(" ")
+            and not line.endswith(("> ", ", "))
+            and self._flow_parts(f"{line[:-1]} > ".split(" > "), complete=False)
+        )
+
+    def _flow_parts(self, parts: list[str], complete: bool) -> bool:
+        if len(parts) > 3:
+            return False
+        # One line needs a processor or both ends: "- > - > X" and "X > - > -" are invalid.
+        if len(parts) >= 2 and parts[1] == "-" and (parts[0] == "-" or parts[2:] == ["-"]):
+            return False
+        last = len(parts) - 1
+        for role, part in enumerate(parts):
+            partial = role == last and not complete
+            if part == "-" or (partial and not part):
+                continue
+            items = part.split(", ")
+            if role == 1 and len(items) > 1:
+                return False  # one processor per line
+            if any(item not in self.spans for item in items[:-1]):
+                return False
+            tail = items[-1]
+            if not (self.spans.has_prefix(tail) if partial else tail in self.spans):
+                return False
+        return True
+
+
+def _is_size(word: str) -> bool:
+    return word.isdigit() and word[0] != "0" and len(word) <= 6 and int(word) <= MAX_UNITS
+
+
+# A network line's state after its complete words: (family, layers, after
+# the dense layers began, granularity flag written).
+NetState = tuple[str, int, bool, bool]
+
+
+def _net_word(state: NetState, word: str) -> NetState | None:
+    family, layers, dense, flagged = state
+    if flagged:
+        return None  # the flag ends the line
+    if word in GRANULARITY_FLAGS:
+        return (family, layers, dense, True) if _net_complete(state) else None
+    if layers >= MAX_LAYERS:
+        return None
+    if _is_size(word):
+        # In a cnn the first number is the image side, every later one a dense layer.
+        return (family, layers + 1, dense or (family == "cnn" and layers > 0), False)
+    if family != "cnn" or layers == 0 or dense:
+        return None
+    if word == "dense":
+        return (family, layers, True, False)
+    if CONV_WORD.fullmatch(word) or POOL_WORD.fullmatch(word):
+        return (family, layers + 1, False, False)
+    return None
+
+
+def _fold_net(family: str, words: list[str]) -> NetState | None:
+    state: NetState | None = (family, 0, False, False)
+    for word in words:
+        state = _net_word(state, word)
+        if state is None:
+            return None
+    return state
+
+
+def _net_complete(state: NetState) -> bool:
+    # net: input and output at least; cnn: the image and one layer after it.
+    return state[1] >= 2
+
+
+def _net_word_prefix(state: NetState, prefix: str) -> bool:
+    """Return whether some complete word starting with `prefix` may follow `state`."""
+    family, layers, dense, flagged = state
+    if flagged:
+        return False
+    if _net_complete(state) and any(flag.startswith(prefix) for flag in GRANULARITY_FLAGS):
+        return True
+    if layers >= MAX_LAYERS:
+        return False
+    if not prefix or _is_size(prefix):
+        return True
+    if family != "cnn" or layers == 0 or dense:
+        return False
+    return bool(CNN_PARTIAL.fullmatch(prefix)) or any(k.startswith(prefix) for k in CNN_KEYWORDS)
+
+
+# ---------------------------------------------------------------- token choice
+
+
+class TokenTable:
+    """Each token's decoded text, or None where it can never appear in a structure.
+
+    Built once per tokenizer (about 0.1 s for SmolLM2's 49k tokens): special
+    tokens, tokens with a non-ASCII byte and tokens with a character no
+    structure holds are None, so the per-step walk rejects them at once.
+    """
+
+    def __init__(self, tokenizer):
+        special = set(tokenizer.all_special_ids)
+        self.strings: list[str | None] = []
+        for token_id in range(len(tokenizer)):
+            text = None if token_id in special else tokenizer.decode([token_id])
+            if text and set(text) <= STRUCTURE_CHARS:
+                self.strings.append(text)
+            else:
+                self.strings.append(None)
+
+
+_tables: dict[int, tuple[object, TokenTable]] = {}
+
+
+def token_table(tokenizer) -> TokenTable:
+    """Return the cached TokenTable of `tokenizer`."""
+    cached = _tables.get(id(tokenizer))
+    if cached is None or cached[0] is not tokenizer:
+        cached = (tokenizer, TokenTable(tokenizer))
+        _tables[id(tokenizer)] = cached
+    return cached[1]
+
+
+@dataclass
+class Choice:
+    """A chosen token: id, its text, the state after it and its model log-probability.
+
+    `runner_up` is the best other allowed token that changes more than
+    whitespace, as (token id, log-probability, state after it), if one was
+    asked for and lies in the first window.
+    """
+
+    token: int
+    text: str
+    state: State
+    logprob: float
+    runner_up: tuple[int, float, State] | None = None
+
+
+def _whitespace_variant(a: str, b: str) -> bool:
+    # "\n" is structure (it ends a line); spaces alone are not.
+    return a.replace(" ", "") == b.replace(" ", "")
+
+
+def _descending(logits):
+    """Yield token ids in descending logit order, sorting more of the vocabulary only as needed."""
+    import torch
+
+    vocab = logits.shape[-1]
+    start = 0
+    for window in WINDOWS:
+        size = vocab if window is None else min(window, vocab)
+        yield from torch.topk(logits, size).indices.tolist()[start:]
+        if size == vocab:
+            return
+        start = size
+
+
+def choose_token(
+    logits,
+    state: State,
+    checker: StructureChecker,
+    table: TokenTable,
+    *,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    rng=None,
+    runner_up: bool = False,
+) -> Choice | None:
+    """Return the model's best (or a sampled) token that keeps the structure valid, or None.
+
+    `logits` is one row (vocabulary,) of raw next-token logits. Greedy takes
+    the first allowed token in descending logit order; sampling draws among
+    the allowed tokens of the first SAMPLE_WINDOW (or the first allowed one
+    beyond), at most SAMPLE_TOP_K of them, renormalised, at `temperature`
+    with top-p. Log-probabilities are under the unmasked model.
+    """
+    import torch
+
+    logits = logits.detach().float().cpu()
+    log_norm = float(torch.logsumexp(logits, dim=-1))
+    strings = table.strings
+    allowed: list[tuple[int, State]] = []
+    for rank, token_id in enumerate(_descending(logits), start=1):
+        text = strings[token_id] if token_id < len(strings) else None
+        after = None if text is None else checker.advance(state, text)
+        if after is not None and not (
+            temperature <= 0 and allowed and _whitespace_variant(strings[allowed[0][0]], text)
+        ):
+            allowed.append((token_id, after))
+        # Stop before the walk sorts a wider window it does not need.
+        if not allowed:
+            continue
+        if temperature > 0:
+            if len(allowed) >= SAMPLE_TOP_K or rank >= SAMPLE_WINDOW:
+                break
+        elif not runner_up or len(allowed) > 1 or rank >= WINDOWS[0]:
+            # A runner-up below the first window is far behind the best:
+            # never a close alternative.
+            break
+    if not allowed:
+        return None
+    if temperature <= 0:
+        token_id, after = allowed[0]
+        second = None
+        if len(allowed) > 1:
+            other, other_state = allowed[1]
+            second = (other, float(logits[other]) - log_norm, other_state)
+        return Choice(
+            token_id, strings[token_id], after, float(logits[token_id]) - log_norm, second
+        )
+    ids = torch.tensor([token_id for token_id, _ in allowed])
+    probs = torch.softmax(logits[ids] / max(temperature, 1e-4), dim=-1)
+    if top_p < 1.0:
+        # Keep the smallest prefix whose mass reaches top_p (always the top token).
+        sorted_probs, order = probs.sort(descending=True)
+        cut = sorted_probs.cumsum(dim=-1) - sorted_probs >= top_p
+        sorted_probs[cut] = 0.0
+        probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
+    pick = int(torch.multinomial(probs, 1, generator=rng)[0])
+    token_id, after = allowed[pick]
+    return Choice(token_id, strings[token_id], after, float(logits[token_id]) - log_norm)
