@@ -251,6 +251,10 @@ def test_random_logits_decode_to_valid_plans_named_by_the_prompt(tokenizer, prom
     assert_names_written_by_user(text, prompt)
 
 
+def test_token_texts_add_up_to_the_decoded_text(tokenizer):
+    assert constrain.token_table(tokenizer).exact
+
+
 def test_choose_token_says_none_when_nothing_is_allowed(tokenizer):
     table = constrain.token_table(tokenizer)
     state = feed(checker_for(SPAM), "net 6 3 neurons")
@@ -358,6 +362,7 @@ def test_a_dead_end_ends_the_structure_with_a_reason(tiny_base):
         text if generator.tokenizer.convert_ids_to_tokens(i) in pieces else None
         for i, text in enumerate(table.strings)
     ]
+    narrow.exact = True
     generator._token_table = narrow
     completion = generator.generate(SPAM, 1, seed=0)[0]
     assert completion.text == "flow"

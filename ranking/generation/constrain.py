@@ -25,6 +25,7 @@ the model was trained on:
 
 from __future__ import annotations
 
+import copy
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -354,6 +355,9 @@ class TokenTable:
     Built once per tokenizer (about 0.1 s for SmolLM2's 49k tokens): special
     tokens, tokens with a non-ASCII byte and tokens with a character no
     structure holds are None, so the per-step walk rejects them at once.
+    `exact` says whether token texts concatenate to the decoded text (true of
+    byte-level BPE like SmolLM2's; a SentencePiece tokenizer drops a token's
+    leading space when decoding it alone, and the checker would misread).
     """
 
     def __init__(self, tokenizer):
@@ -365,6 +369,17 @@ class TokenTable:
                 self.strings.append(text)
             else:
                 self.strings.append(None)
+        probe = "flow\nraw logs, S3 #2 > - > TF-IDF vectors\nnet 6 3 layers\nstyle:"
+        ids = tokenizer(probe, add_special_tokens=False).input_ids
+        self.exact = "".join(self.strings[i] or "\0" for i in ids) == probe
+
+    def without(self, token_ids) -> TokenTable:
+        """Return this table with `token_ids` (a generator's stop tokens) never allowed."""
+        if all(self.strings[i] is None for i in token_ids if i < len(self.strings)):
+            return self
+        table = copy.copy(self)
+        table.strings = [None if i in token_ids else s for i, s in enumerate(self.strings)]
+        return table
 
 
 _tables: dict[int, tuple[object, TokenTable]] = {}

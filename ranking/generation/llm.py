@@ -362,7 +362,10 @@ class Generator:
 
     def _generate_plan(self, prompt, cache, logits, count, rng, report, structure_temperature):
         # Phase 1: one sequence, greedy (or sampled on a retry), up to "style:".
-        if self.options["constrained"]:
+        # A tokenizer whose token texts do not add up (SentencePiece) decodes unconstrained.
+        if self.options["constrained"] and self._token_table is None:
+            self._token_table = constrain.token_table(self.tokenizer).without(self.stop_ids)
+        if self.options["constrained"] and self._token_table.exact:
             best = self._constrained_structure(
                 prompt, cache, logits, count, rng, report, structure_temperature
             )
@@ -447,8 +450,6 @@ class Generator:
         self, prompt, cache, logits, count, rng, report, structure_temperature
     ):
         """Decode the structure under the plan grammar with items copied from `prompt`."""
-        if self._token_table is None:
-            self._token_table = constrain.token_table(self.tokenizer)
         checker = constrain.StructureChecker(constrain.SpanSet(constrain.prompt_spans(prompt)))
         structure = _Structure(
             [], "", cache, logits, False, states=[constrain.State()], checker=checker
