@@ -129,14 +129,15 @@ def llguidance_worker(payload_path: str) -> None:
 
 
 def cpu_name() -> str:
-    """Return the CPU model name and core count of this machine."""
+    """Return the machine: host name, CPU model name and core count."""
     import os
     import platform
 
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
-            return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    return platform.processor() or "unknown CPU"
+            cpu = f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+            return f"host {platform.node()}, {cpu}"
+    return f"host {platform.node()}, {platform.processor() or 'unknown CPU'}"
 
 
 def measure_processor(generator, prompts: list[str]) -> tuple[dict, list[dict]]:
@@ -250,13 +251,16 @@ def end_to_end(prompts: list[str], repeats: int, scorer) -> dict:
             adapter=llm.default_adapter_dir(), generation_settings=settings
         )
         generate_candidates("a 3-4-2 MLP", 5, generator=generator, seed=0)  # warm-up
-        seconds, readings = [], []
+        seconds, readings, per_prompt = [], [], []
         for i, prompt in enumerate(prompts):
+            runs = []
             for _ in range(repeats):
                 started = time.perf_counter()
                 result = generate_candidates(prompt, 5, generator=generator, seed=i)
                 scorer.rank([c.diagram for c in result.candidates], [], [], recommend=3, k=3)
-                seconds.append(time.perf_counter() - started)
+                runs.append(time.perf_counter() - started)
+            seconds += runs
+            per_prompt.append(statistics.median(runs))
             by_rank = {}
             for candidate in result.candidates:
                 structure = parse_plan(candidate.plan).structure_text()
@@ -267,6 +271,7 @@ def end_to_end(prompts: list[str], repeats: int, scorer) -> dict:
             "p95_s": sorted(seconds)[int(0.95 * (len(seconds) - 1))],
             "max_s": max(seconds),
             "readings": readings,
+            "per_prompt": per_prompt,
         }
     return results
 
@@ -319,6 +324,24 @@ def markdown(figures, library, e2e, prompts, command) -> str:
         )
     alternatives = e2e.get("constrained + alternative", {}).get("readings", [])
     if alternatives:
+        # What offering the alternative cost on the prompts that got one.
+        added = [
+            with_alt - without
+            for with_alt, without, readings in zip(
+                e2e["constrained + alternative"]["per_prompt"],
+                e2e["constrained"]["per_prompt"],
+                alternatives,
+                strict=True,
+            )
+            if len(readings) > 1
+        ]
+        if added:
+            lines += [
+                "",
+                f"An alternative structure was offered for {len(added)} of {len(prompts)} "
+                f"prompts; there it added {statistics.median(added):.2f} s (median; max "
+                f"{max(added):.2f} s) to count=5 end to end.",
+            ]
         lines += ["", "Structures shown with alternatives on (rank 0 / rank 1):", ""]
         for prompt, readings in zip(prompts, alternatives, strict=False):
             shown = " / ".join(

@@ -418,12 +418,18 @@ class _Scripted(torch.nn.Module):
         return out
 
 
-def scripted_generator(base, gap: float, **settings) -> llm.Generator:
+def scripted_generator(
+    base, gap: float, alternative: str = "net 2 4 1", **settings
+) -> llm.Generator:
     generator = llm.Generator(
         llm.GeneratorConfig.build(base=base, generation_settings=settings, device="cpu")
     )
     generator.model = _Scripted(
-        generator.model, generator.tokenizer, "net 2 3 1\nstyle:", "net 2 4 1\nstyle:", gap
+        generator.model,
+        generator.tokenizer,
+        "net 2 3 1\nstyle:",
+        alternative + "\nstyle:",
+        gap,
     )
     return generator
 
@@ -467,3 +473,14 @@ def test_one_structure_when_the_setting_asks_for_one(tiny_base):
     completions = generator.generate("a net", 5, seed=0)
     assert {c.structure_rank for c in completions} == {0}
     assert all(c.text.startswith("net 2 3 1\n") for c in completions)
+
+
+def test_an_alternative_that_cannot_be_drawn_is_dropped_with_its_reason(tiny_base):
+    # 2 + 300 + 300 circles: more shapes than the layout engine draws.
+    generator = scripted_generator(tiny_base, gap=0.5, alternative="net 2 300 300 neurons")
+    completions = generator.generate("a net", 5, seed=0)
+    assert [c.structure_rank for c in completions] == [0, 1, 0, 1, 0]
+    result = generate_candidates("a net", 5, generator=generator, seed=0)
+    assert len(result.candidates) == 5
+    assert {c.structure_rank for c in result.candidates} == {0}
+    assert [d.reason.split(":")[0] for d in result.dropped] == ["layout failed"] * 2
