@@ -11,7 +11,7 @@ import pytest
 from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH
 from ranking.generation import llm
 from ranking.generation.basemodel import is_cached
-from ranking.generation.pipeline import GenerationError, generate_candidates
+from ranking.generation.pipeline import GenerationError, generate_candidates, keep_names
 from ranking.generation.plan import parse_plan
 from ranking.generation.prompting import format_prompt
 from tests.tinylm import build_tiny_model, teach
@@ -58,6 +58,28 @@ def test_it_reports_stages_and_each_candidate_as_it_is_ready(plan_generator):
     assert stages.index("generating") < stages.index("laying_out")
     ready = [e for e in events if e.get("candidate") is not None]
     assert [e["candidate_finished"] for e in ready] == [0, 1, 2]
+
+
+FLOW_NO_LABELS = "flow\nemails > SVM > labels\nstyle: auto mixed arrow grey nolabels medium"
+
+
+def test_a_flowchart_shows_the_users_names_unless_the_prompt_asks_for_none(tmp_path):
+    base = build_tiny_model(tmp_path, seed=2)
+    teach(base, format_prompt("emails to SVM to labels"), FLOW_NO_LABELS, steps=200)
+    generator = llm.load_generator(base=base, output_format="plan", device="cpu")
+    result = generate_candidates("emails to SVM to labels", 3, generator=generator, seed=0)
+    assert {parse_plan(c.plan).style["labels"] for c in result.candidates} == {"labels"}
+    assert {n.label for n in result.candidates[0].diagram.nodes} == {"emails", "SVM", "labels"}
+
+
+def test_names_are_hidden_only_when_the_prompt_says_so():
+    plan = parse_plan(FLOW_NO_LABELS)
+    for prompt in ("emails to SVM, without labels", "unlabelled boxes please", "no text"):
+        assert keep_names(plan, prompt).style["labels"] == "nolabels", prompt
+    for prompt in ("emails to SVM", "label every box", "spam labels"):
+        assert keep_names(plan, prompt).style["labels"] == "labels", prompt
+    network = parse_plan("net 2 3 1\nstyle: auto mixed arrow grey nolabels medium")
+    assert keep_names(network, "a small net") == network  # a style choice, not names
 
 
 def test_a_model_that_writes_no_valid_plan_fails_with_the_reasons(tmp_path):
@@ -110,9 +132,11 @@ REAL_PROMPTS = [
         "cnn 32 conv3 conv=28 pool2 conv3 pool2 256 64 16 1",
     ),
     (
+        # A reference template: the chain joins "numeric values" to the tensor
+        # before it, and the plan writes that node's name (docs/plan-language.md).
         "Langchain process that consists of first, outputs pytorch tensor and process it with "
         "function, and code file that process numeric values, and outputs database",
-        "flow\n- > function > pytorch tensor\nnumeric values > code file > database",
+        "flow\n- > function > pytorch tensor\npytorch tensor > code file > database",
     ),
 ]
 

@@ -34,7 +34,6 @@ _P = "(?:" + "|".join(re.escape(p) for p in _PROC) + ")"
 _THEM = "(?:them|it)"
 
 
-
 def _form_regex(form: str) -> str:
     """Return the regex of a reference step form, tolerant of the commas the data drops."""
     slots = {

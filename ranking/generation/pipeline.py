@@ -19,13 +19,21 @@ records its structure's rank so the page can say "alternative reading".
 from __future__ import annotations
 
 import random
+import re
 import time
 from dataclasses import dataclass, field
 
 from ranking.diagrams import nodelist
 from ranking.diagrams.model import Diagram
 from ranking.generation.layout import LayoutError, layout_plan
-from ranking.generation.plan import STYLE_CHOICES, Plan, PlanError, parse_plan, random_style
+from ranking.generation.plan import (
+    FLOW,
+    STYLE_CHOICES,
+    Plan,
+    PlanError,
+    parse_plan,
+    random_style,
+)
 
 # A retry samples the structure instead of decoding it greedily; warm enough
 # to leave a bad greedy path, cool enough to stay on-topic.
@@ -34,6 +42,22 @@ RETRY_STRUCTURE_TEMPERATURE = 0.7
 RESTYLE_TRIES = 30
 # Style keys a duplicate may change first; the prompt rarely pins these.
 RESTYLE_KEYS = ("palette", "shape", "size")
+
+
+# A flowchart's labels are the user's own names; the style line is sampled and
+# could hide them all, so they are drawn unless the prompt asks for none.
+NO_LABELS = re.compile(
+    r"\b(?:no|without|hide|hidden|omit)\s+(?:\w+\s+)?(?:labels?|text|names?)\b"
+    r"|\bunlabell?ed\b|\bnolabels\b",
+    re.IGNORECASE,
+)
+
+
+def keep_names(plan: Plan, prompt: str) -> Plan:
+    """Return a flowchart plan with labels shown, unless the prompt asks for none."""
+    if plan.family != FLOW or plan.style["labels"] == "labels" or NO_LABELS.search(prompt):
+        return plan
+    return plan.with_style({**plan.style, "labels": "labels"})
 
 
 class GenerationError(RuntimeError):
@@ -179,7 +203,7 @@ class _PlanBuilder(_Builder):
         # Generators without structure ranks (node-list fakes, older ones) give one structure.
         rank = getattr(completion, "structure_rank", 0)
         try:
-            plan = parse_plan(text)
+            plan = keep_names(parse_plan(text), self.result.prompt)
         except PlanError as exc:
             why = getattr(completion, "reason", "")
             self.drop(text, f"invalid plan: {exc}" + (f" ({why})" if why else ""))
@@ -208,7 +232,7 @@ class _PlanBuilder(_Builder):
     def _restyle(self, plan: Plan, origin: str, rank: int = 0) -> None:
         """Accept `plan` in a nearby style that looks unlike every candidate so far."""
         for style in self._style_variants(plan.style):
-            styled = plan.with_style(style)
+            styled = keep_names(plan.with_style(style), self.result.prompt)
             try:
                 diagram = layout_plan(styled)
             except LayoutError:

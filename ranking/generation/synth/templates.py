@@ -25,6 +25,7 @@ HEADS = (
     "ML pipeline", "data pipeline",
 )  # fmt: skip
 
+
 def data_phrase(rng: random.Random, kind: str) -> str:
     if rng.random() < 0.1:
         return rng.choice(vocab.EXTRA_DATA_PHRASES[kind])
