@@ -51,6 +51,7 @@ from ranking.generation import baseline_parser, llm  # noqa: E402
 from ranking.generation.layout import LayoutError, layout_plan  # noqa: E402
 from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
 from ranking.generation.plan import Plan, parse_plan  # noqa: E402
+from ranking.generation.reference_flow import resolve_steps  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
 HELD_OUT = range(500, 700)
@@ -200,8 +201,9 @@ def run_baseline(rows: list[dict]) -> list[dict]:
     records = []
     for row in rows:
         if row["task"] == "flowchart":
+            # The transcription with its names resolved, as a model must write it.
             steps = baseline_parser.parse_flow_prompt(row["prompt"])
-            plan = Plan("flow", steps=tuple(steps)) if steps else None
+            plan = Plan("flow", steps=resolve_steps(steps)) if steps else None
         else:
             plan = baseline_parser.parse_dl_prompt(row["prompt"])
         try:

@@ -8,16 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from ranking.diagrams.labelled import labelled_graph
 from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH
 from ranking.generation import llm
 from ranking.generation.basemodel import is_cached
+from ranking.generation.layout import layout_plan
 from ranking.generation.pipeline import GenerationError, generate_candidates, keep_names
 from ranking.generation.plan import parse_plan
 from ranking.generation.prompting import format_prompt
 from tests.tinylm import build_tiny_model, teach
 
 REPO = Path(__file__).resolve().parents[1]
-PLAN = "net 2 3 1\nstyle: auto mixed arrow muted labels medium"
+STYLE = "style: auto mixed arrow muted labels medium"
+PLAN = f"net 2 3 1\n{STYLE}"
 NODE_LIST = "[0, 200, 150, 'rectangle', 80, 40, 'solid arrow', (255, 255, 255), (0, 0, 0), [1]]\n"
 NODE_LIST += "[1, 200, 350, 'circle', 60, 60, 'solid line', (192, 192, 224), (0, 0, 0), []]"
 
@@ -157,3 +160,56 @@ def test_the_shipped_adapter_writes_the_right_distinct_diagrams_end_to_end():
             if candidate.structure_rank == 0:
                 assert parse_plan(candidate.plan).structure_text() == structure
             assert _on_canvas(candidate.diagram)
+
+
+# Realistic process descriptions (the free-English issue's own examples, not a
+# benchmark set) and the exact named graph each asks for.
+REAL_PROCESSES = [
+    (
+        "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC spam filter -> spam labels",
+        "emails > TF-IDF vectorizer > sparse vectors\n"
+        "sparse vectors > LinearSVC spam filter > spam labels",
+    ),
+    (
+        "Documents → Chunk → Embed → Store in Vector DB",
+        "Documents > Chunk > Embed\nEmbed > - > Store in Vector DB",
+    ),
+    (
+        "1. audio clips are converted into mel spectrograms\n"
+        "2. a Conformer encoder turns the mel spectrograms into acoustic features\n"
+        "3. a CTC decoder turns the acoustic features into transcripts",
+        "audio clips > - > mel spectrograms\n"
+        "mel spectrograms > Conformer encoder > acoustic features\n"
+        "acoustic features > CTC decoder > transcripts",
+    ),
+    (
+        "Our nightly job: JSON logs in S3 are parsed by a Glue crawler into a Parquet table; "
+        "dbt models transform the Parquet table into a daily metrics mart, which a Looker "
+        "dashboard reads.",
+        "S3 > - > JSON logs\nJSON logs > Glue crawler > Parquet table\n"
+        "Parquet table > dbt models > daily metrics mart\n"
+        "daily metrics mart > Looker dashboard > -",
+    ),
+    (
+        "Customer reviews are embedded by a BERT encoder into review embeddings, "
+        "which a k-means model groups into topic clusters.",
+        "Customer reviews > BERT encoder > review embeddings\n"
+        "review embeddings > k-means model > topic clusters",
+    ),
+]
+
+
+@pytest.mark.slow
+@real_model
+def test_the_shipped_adapter_draws_free_english_processes_with_the_users_names():
+    generator = llm.load_generator(adapter=llm.default_adapter_dir())
+    for prompt, lines in REAL_PROCESSES:
+        expected = layout_plan(parse_plan(f"flow\n{lines}\n{STYLE}"))
+        result = generate_candidates(prompt, 3, generator=generator, seed=0)
+        best = result.candidates[0]
+        assert best.structure_rank == 0
+        # The same named graph: every label the user's, every edge as described.
+        assert labelled_graph(best.diagram) == labelled_graph(expected), (prompt, best.plan)
+        for candidate in result.candidates:
+            for node in candidate.diagram.nodes:
+                assert node.label in prompt, (prompt, node.label)
