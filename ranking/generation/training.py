@@ -519,7 +519,7 @@ def _truncate_log(path: Path, keep_through: int) -> None:
 
 
 def _git_commit() -> str:
-    """Return the repository's HEAD commit (records which synth.py made the data), or ""."""
+    """Return the repository's HEAD commit (records which synth/ made the data), or ""."""
     import subprocess
 
     try:

@@ -144,11 +144,13 @@ def data_name(rng: random.Random) -> str:
 
 
 def store_name(rng: random.Random) -> str:
+    """Return a store's name ("Kafka topic", "S3 bucket", "Hermes DB")."""
     if rng.random() < 0.15:
         return f"{made_up(rng)} {rng.choice(('DB', 'store', 'bucket', 'table', 'topic'))}"
     return rng.choice(STORES)
 
 
 def action_name(rng: random.Random) -> str:
+    """Return a step named by what it does ("Chunk", "embed"), as READMEs chain them."""
     action = rng.choice(ACTIONS)
     return action.lower() if rng.random() < 0.4 else action
