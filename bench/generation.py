@@ -50,8 +50,7 @@ from ranking.diagrams.structure import structural_score  # noqa: E402
 from ranking.generation import baseline_parser, llm  # noqa: E402
 from ranking.generation.layout import LayoutError, layout_plan  # noqa: E402
 from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
-from ranking.generation.plan import Plan, parse_plan  # noqa: E402
-from ranking.generation.reference_flow import resolve_steps  # noqa: E402
+from ranking.generation.plan import parse_plan  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
 HELD_OUT = range(500, 700)
@@ -202,8 +201,7 @@ def run_baseline(rows: list[dict]) -> list[dict]:
     for row in rows:
         if row["task"] == "flowchart":
             # The transcription with its names resolved, as a model must write it.
-            steps = baseline_parser.parse_flow_prompt(row["prompt"])
-            plan = Plan("flow", steps=resolve_steps(steps)) if steps else None
+            plan = baseline_parser.reference_plan(row)
         else:
             plan = baseline_parser.parse_dl_prompt(row["prompt"])
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ranking.diagrams.model import Diagram
 from ranking.generation.layout import LayoutError, layout_plan
 from ranking.generation.plan import PlanError, parse_plan, random_style
-from ranking.generation.synth.common import Example
+from ranking.generation.synth import generate_examples
 from ranking.generation.synth.networks import cnn_example, dense_example
 from ranking.generation.synth.templates import template_example
 
@@ -22,13 +22,6 @@ from ranking.generation.synth.templates import template_example
 # apart from the LLM's training mix (synth.FAMILY_WEIGHTS) so that retuning
 # the generator's data does not move the scorers' data.
 CORPUS_WEIGHTS = {dense_example: 22, cnn_example: 20, template_example: 58}
-
-
-def corpus_examples(n: int, seed: int) -> list[Example]:
-    """Return `n` synthetic structures in the corpus mix, the same list for the same seed."""
-    rng = random.Random(seed)
-    makers, weights = list(CORPUS_WEIGHTS), list(CORPUS_WEIGHTS.values())
-    return [rng.choices(makers, weights=weights)[0](rng) for _ in range(n)]
 
 
 @dataclass
@@ -69,7 +62,9 @@ def styled_diagrams(n: int, seed: int) -> list[StyledDiagram]:
     batch = 0
     while len(out) < n:
         # Fresh examples per round keep the structures varied as well as the styles.
-        for example in corpus_examples(max(n - len(out), 16), seed * 1000 + batch):
+        for example in generate_examples(
+            max(n - len(out), 16), seed * 1000 + batch, CORPUS_WEIGHTS
+        ):
             style = random_style(rng)
             try:
                 plan = parse_plan(example.plan).with_style(style)

@@ -31,8 +31,12 @@ FAMILY_WEIGHTS = {
 }
 
 
-def generate_examples(n: int, seed: int) -> list[Example]:
-    """Return `n` synthetic examples, the same list for the same seed."""
+def generate_examples(n: int, seed: int, family_weights: dict | None = None) -> list[Example]:
+    """Return `n` synthetic examples, the same list for the same seed.
+
+    `family_weights` ({maker: weight}, default FAMILY_WEIGHTS) sets the mix.
+    """
     rng = random.Random(seed)
-    makers, weights = list(FAMILY_WEIGHTS), list(FAMILY_WEIGHTS.values())
+    mix = family_weights or FAMILY_WEIGHTS
+    makers, weights = list(mix), list(mix.values())
     return [rng.choices(makers, weights=weights)[0](rng) for _ in range(n)]
