@@ -375,6 +375,10 @@ class Diagram(models.Model):
     latent_scorer = models.ForeignKey(
         ScorerVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The diagram this one was edited from (a revision); null for a generated candidate.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = DiagramQuerySet.as_manager()
@@ -457,3 +461,55 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated diagram {self.diagram_id}: {self.score}"
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Return the corrections `user` made."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+
+class Correction(models.Model):
+    """A user's edit of a diagram's plan: the training signal the model learns from.
+
+    Kept apart from the saved revision so the pair (what the model wrote, what
+    the user wanted) survives whatever happens to the diagrams later.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="corrections"
+    )
+    diagram = models.ForeignKey(
+        Diagram,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        help_text="The revision the user saved.",
+    )
+    source_diagram = models.ForeignKey(
+        Diagram,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The diagram edited: a candidate or an earlier revision.",
+    )
+    prompt = models.TextField()
+    model_plan = models.TextField(
+        blank=True, help_text="The plan the model wrote (the first diagram of the lineage)."
+    )
+    saved_plan = models.TextField()
+    structure_changed = models.BooleanField(
+        help_text="Its structure differs from the model's plan (not only style)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        kind = "structure" if self.structure_changed else "style"
+        return f"Correction {self.pk} by {self.user} ({kind}) -> diagram {self.diagram_id}"
