@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "ranking",
+    "ranking.learning",
 ]
 
 MIDDLEWARE = [
