@@ -1,0 +1,405 @@
+"""Preference tuning of the plan-writing LoRA adapter: ORPO (default) or DPO, resumable.
+
+Written here rather than with `trl`: the two losses are a few lines each,
+and the adapter's trainer (ranking.generation.training) already has what a
+run needs around them - the base model, prompt encoding exactly as
+generation sees it, checkpoints, the learning-rate schedule - so `trl`'s
+trainer stack (datasets, its own collators and callbacks, a pinned
+transformers range) would cost more than it saves on a 2-core CPU.
+
+- ORPO (Hong et al. 2024): the likelihood of the chosen plan (mean token
+  NLL, so corrections are supervised examples) plus `lam` times
+  -log sigmoid(log odds(chosen) - log odds(rejected)), odds from the mean
+  token log-probability. One model in memory, no reference pass.
+- DPO (Rafailov et al. 2023): -log sigmoid(beta * ((pi_c - ref_c) - (pi_r - ref_r)))
+  over summed log-probabilities; the reference is the starting adapter,
+  scored once before training (one model in memory too). Corrections add
+  the chosen plan's NLL, as ORPO does for every pair.
+
+Each pair carries a weight (readability pairs count less); a step's loss is
+the weighted mean over its pairs. Chosen and rejected plans of a step go
+through the model as one batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ranking.generation import training
+from ranking.generation.prompting import normalise_prompt
+
+METHODS = ("orpo", "dpo")
+LOG_FILE = "preference_log.jsonl"
+SUMMARY_FILE = "training_summary.json"
+
+
+@dataclass
+class PreferenceConfig:
+    """Everything a preference run depends on (saved with each checkpoint)."""
+
+    method: str = "orpo"
+    output: str = "var/learning/adapter"
+    checkpoint_dir: str = "var/learning/checkpoint"
+    base_path: str | None = None  # None: the cached SmolLM2 base model
+    init_adapter: str | None = None  # the active LLM's adapter; None: a fresh LoRA
+    steps: int = 100
+    batch_pairs: int = 4  # 8 sequences a step: chosen and rejected of 4 pairs
+    lr: float = 2e-4
+    warmup_steps: int = 5
+    orpo_lambda: float = 0.5
+    dpo_beta: float = 0.1
+    seed: int = 1
+    max_length: int = 384
+    threads: int = 1
+    checkpoint_every: int = 10
+    save_dtype: str = "float32"  # preference updates are small; fp16 would round some away
+    # A fresh LoRA's shape (ignored when starting from an adapter).
+    rank: int = 16
+    alpha: int = 32
+    target_modules: str | list[str] = "all-linear"
+    time_limit_minutes: float | None = None
+    stop_at: int | None = None  # stop after this step (checkpointed), as if interrupted
+
+
+@dataclass
+class Encoded:
+    """A pair as token ids: (ids, prompt length) for chosen and rejected, and its weight."""
+
+    chosen: tuple[list[int], int]
+    rejected: tuple[list[int], int]
+    weight: float
+    supervised: bool  # add the chosen plan's NLL under DPO (corrections)
+
+
+# ---------------------------------------------------------------- data
+
+
+def split_held_out(pairs: Sequence, fraction: float = 0.2) -> tuple[list, list]:
+    """Return (train, held_out): whole prompts held out, chosen by a hash of the prompt.
+
+    A prompt is either trained on or held out, never both, so held-out
+    accuracy measures generalisation to new prompts. With fewer than two
+    prompts nothing is held out.
+    """
+    prompts = sorted({normalise_prompt(p.prompt) for p in pairs}, key=_digest)
+    if len(prompts) < 2 or fraction <= 0:
+        return list(pairs), []
+    held = set(prompts[: max(1, round(fraction * len(prompts)))])
+    train = [p for p in pairs if normalise_prompt(p.prompt) not in held]
+    return train, [p for p in pairs if normalise_prompt(p.prompt) in held]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def encode_pairs(tokenizer, pairs: Sequence, max_length: int) -> list[Encoded]:
+    """Return the pairs that fit `max_length` as token ids (prompts encoded as generation does)."""
+    encoded = []
+    for pair in pairs:
+        chosen = training.encode_pair(
+            tokenizer, training.Pair(pair.prompt, pair.chosen), max_length
+        )
+        rejected = training.encode_pair(
+            tokenizer, training.Pair(pair.prompt, pair.rejected), max_length
+        )
+        if chosen is None or rejected is None:
+            continue
+        encoded.append(Encoded(chosen, rejected, float(pair.weight), pair.source == "correction"))
+    return encoded
+
+
+# ---------------------------------------------------------------- losses
+
+
+def sequence_logps(peft_model, encoded: Sequence[tuple[list[int], int]], pad_id: int):
+    """Return (summed log-probability of each plan + EOS, its token count) as tensors.
+
+    Like `training.plan_loss`, only positions that predict a plan token go
+    through the vocabulary projection.
+    """
+    import torch
+
+    input_ids, attention, labels = training.collate(encoded, pad_id)
+    device = next(peft_model.parameters()).device
+    input_ids, attention, labels = input_ids.to(device), attention.to(device), labels.to(device)
+    causal = peft_model.get_base_model()
+    hidden = causal.model(input_ids=input_ids, attention_mask=attention).last_hidden_state
+    targets = labels[:, 1:]
+    keep = targets != -100
+    logits = causal.lm_head(hidden[:, :-1][keep]).float()
+    token_logps = torch.log_softmax(logits, dim=-1).gather(1, targets[keep].unsqueeze(1))[:, 0]
+    rows = keep.nonzero()[:, 0]
+    sums = torch.zeros(len(encoded), device=device).index_add(0, rows, token_logps)
+    counts = keep.sum(dim=1).float()
+    return sums, counts
+
+
+def orpo_loss(chosen_sum, chosen_len, rejected_sum, rejected_len, weights, lam: float):
+    """Return (loss, parts): weighted mean of NLL(chosen) + lam * odds-ratio loss.
+
+    log odds(y) = log p - log(1 - p) with p the mean token probability;
+    log(1 - p) is computed as log(-expm1(log p)), exact near p = 1.
+    """
+    import torch.nn.functional as F
+
+    chosen_mean = chosen_sum / chosen_len
+    rejected_mean = rejected_sum / rejected_len
+    log_odds = (chosen_mean - _log1m_exp(chosen_mean)) - (rejected_mean - _log1m_exp(rejected_mean))
+    ratio = -F.logsigmoid(log_odds)
+    nll = -chosen_mean
+    per_pair = nll + lam * ratio
+    loss = (per_pair * weights).sum() / weights.sum()
+    return loss, {"nll": _mean(nll), "odds_ratio": _mean(ratio), "log_odds": _mean(log_odds)}
+
+
+def dpo_loss(chosen_sum, rejected_sum, ref_chosen, ref_rejected, weights, beta, sft_nll=None):
+    """Return (loss, parts): weighted mean DPO loss, plus the NLL of supervised pairs if given."""
+    import torch.nn.functional as F
+
+    margin = beta * ((chosen_sum - ref_chosen) - (rejected_sum - ref_rejected))
+    per_pair = -F.logsigmoid(margin)
+    parts = {"dpo": _mean(per_pair), "margin": _mean(margin)}
+    if sft_nll is not None:
+        per_pair = per_pair + sft_nll
+        parts["nll"] = _mean(sft_nll)
+    return (per_pair * weights).sum() / weights.sum(), parts
+
+
+def _log1m_exp(x):
+    """Return log(1 - exp(x)) for x < 0, clamped so p = 1 cannot give log 0."""
+    import torch
+
+    return torch.log(-torch.expm1(x.clamp(max=-1e-6)))
+
+
+def _mean(tensor) -> float:
+    return round(float(tensor.detach().mean()), 5)
+
+
+def pair_logps(peft_model, batch: Sequence[Encoded], pad_id: int):
+    """Return (chosen sums, chosen lengths, rejected sums, rejected lengths) for a batch."""
+    sums, counts = sequence_logps(
+        peft_model, [e.chosen for e in batch] + [e.rejected for e in batch], pad_id
+    )
+    n = len(batch)
+    return sums[:n], counts[:n], sums[n:], counts[n:]
+
+
+def batch_loss(method, peft_model, batch, pad_id, config, reference=None):
+    """Return (loss, parts) of one batch of encoded pairs under `method`."""
+    import torch
+
+    chosen, chosen_len, rejected, rejected_len = pair_logps(peft_model, batch, pad_id)
+    weights = torch.tensor([e.weight for e in batch], device=chosen.device)
+    if method == "orpo":
+        return orpo_loss(chosen, chosen_len, rejected, rejected_len, weights, config.orpo_lambda)
+    ref_chosen, ref_rejected = (torch.tensor(values, device=chosen.device) for values in reference)
+    supervised = torch.tensor([e.supervised for e in batch], device=chosen.device)
+    sft = None
+    if bool(supervised.any()):
+        sft = torch.where(supervised, -chosen / chosen_len, torch.zeros_like(chosen))
+    return dpo_loss(chosen, rejected, ref_chosen, ref_rejected, weights, config.dpo_beta, sft)
+
+
+def reference_logps(peft_model, encoded: Sequence[Encoded], pad_id: int, batch_pairs: int = 8):
+    """Return ([chosen], [rejected]) summed log-probabilities under the model as it is now."""
+    import torch
+
+    chosen: list[float] = []
+    rejected: list[float] = []
+    with torch.inference_mode():
+        for start in range(0, len(encoded), batch_pairs):
+            c, _, r, _ = pair_logps(peft_model, encoded[start : start + batch_pairs], pad_id)
+            chosen += c.tolist()
+            rejected += r.tolist()
+    return chosen, rejected
+
+
+def preference_accuracy(peft_model, encoded: Sequence[Encoded], pad_id: int) -> dict:
+    """Return how often the chosen plan is likelier than the rejected one, and the mean margin."""
+    if not encoded:
+        return {"pairs": 0, "accuracy": None, "mean_margin": None}
+    was_training = peft_model.training
+    peft_model.eval()
+    chosen, rejected = reference_logps(peft_model, encoded, pad_id)
+    if was_training:
+        peft_model.train()
+    margins = [c - r for c, r in zip(chosen, rejected, strict=True)]
+    return {
+        "pairs": len(encoded),
+        "accuracy": round(sum(m > 0 for m in margins) / len(margins), 4),
+        "mean_margin": round(sum(margins) / len(margins), 4),
+    }
+
+
+# ---------------------------------------------------------------- the loop
+
+
+def schedule(n_pairs: int, batch_pairs: int, steps: int, seed: int) -> list[list[int]]:
+    """Return `steps` batches of pair indices: shuffled epochs, the same for the same seed."""
+    rng = random.Random(seed)
+    batches: list[list[int]] = []
+    size = max(1, min(batch_pairs, n_pairs))
+    while len(batches) < steps:
+        order = list(range(n_pairs))
+        rng.shuffle(order)
+        batches += [order[i : i + size] for i in range(0, n_pairs - size + 1, size)]
+    return batches[:steps]
+
+
+def load_model(config: PreferenceConfig):
+    """Return (peft model ready to train, tokenizer) starting from the configured adapter."""
+    model, tokenizer = training.load_base_for_training(config.base_path)
+    if config.init_adapter:
+        # End plans with the token the adapter learned (see training.train).
+        from ranking.generation.llm import adapter_stop_tokens
+
+        recorded = adapter_stop_tokens(Path(config.init_adapter))
+        tokenizer.eos_token = recorded[0] if recorded else tokenizer.eos_token
+    peft_model = training.add_lora(model, config)
+    return peft_model, tokenizer
+
+
+def train(
+    config: PreferenceConfig,
+    pairs: Sequence,
+    held_out: Sequence = (),
+    *,
+    resume: bool = False,
+    progress: Callable[[training.StepRecord], None] | None = None,
+    log: Callable[[str], None] = print,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict:
+    """Tune the adapter on preference pairs (resuming from the checkpoint if asked); summarise.
+
+    The summary holds the loss curve and the held-out preference accuracy
+    before and after. The adapter goes to `config.output` with a
+    training_summary.json naming its end-of-plan token, as the generator expects.
+    """
+    import torch
+
+    if config.method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    started = time.monotonic()
+    peft_model, tokenizer = load_model(config)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    peft_model.to(device)
+    pad_id = tokenizer.pad_token_id
+    train_set = encode_pairs(tokenizer, pairs, config.max_length)
+    eval_set = encode_pairs(tokenizer, held_out, config.max_length)
+    if not train_set:
+        raise ValueError("no preference pair fits the model's length limit; nothing to train on")
+    log(f"{len(train_set)} training pairs, {len(eval_set)} held out ({config.method})")
+    before = preference_accuracy(peft_model, eval_set, pad_id)
+    train_before = preference_accuracy(peft_model, train_set, pad_id)
+    reference = reference_logps(peft_model, train_set, pad_id) if config.method == "dpo" else None
+
+    peft_model.train()
+    trainable = [p for p in peft_model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=0.0)
+    start_step = training.load_checkpoint(peft_model, optimizer, config) if resume else 0
+    if start_step:
+        log(f"resuming at step {start_step}")
+    batches = schedule(len(train_set), config.batch_pairs, config.steps, config.seed)
+    out = Path(config.output)
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / LOG_FILE
+    training._truncate_log(log_path, start_step)
+    limit = config.time_limit_minutes * 60 if config.time_limit_minutes else None
+    done = start_step
+    for step in range(start_step, config.steps):
+        t0 = time.monotonic()
+        for group in optimizer.param_groups:
+            group["lr"] = training.lr_at(step, config)
+        batch = [train_set[i] for i in batches[step]]
+        ref = None
+        if reference is not None:
+            ref = (
+                [reference[0][i] for i in batches[step]],
+                [reference[1][i] for i in batches[step]],
+            )
+        loss, parts = batch_loss(config.method, peft_model, batch, pad_id, config, ref)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        done = step + 1
+        record = training.StepRecord(
+            step=done,
+            loss=round(loss.item(), 5),
+            lr=optimizer.param_groups[0]["lr"],
+            tokens=sum(len(e.chosen[0]) + len(e.rejected[0]) for e in batch),
+            seconds=round(time.monotonic() - t0, 3),
+            extra=parts,
+        )
+        with log_path.open("a") as handle:
+            handle.write(json.dumps(asdict(record)) + "\n")
+        if progress is not None:
+            progress(record)
+        interrupted = (limit is not None and time.monotonic() - started > limit) or (
+            config.stop_at is not None and done >= config.stop_at
+        )
+        interrupted = interrupted or (should_stop is not None and should_stop())
+        if done % config.checkpoint_every == 0 or done == config.steps or interrupted:
+            training.save_checkpoint(peft_model, optimizer, done, config)
+        if interrupted:
+            log(f"stopping after step {done} (continue with --resume)")
+            break
+
+    after = preference_accuracy(peft_model, eval_set, pad_id)
+    train_after = preference_accuracy(peft_model, train_set, pad_id)
+    training.save_adapter(peft_model, config)
+    curve = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    summary = {
+        "method": config.method,
+        "steps": done,
+        "planned_steps": config.steps,
+        "finished": done >= config.steps,
+        "resumed_from": start_step,
+        "training_pairs": len(train_set),
+        "held_out_pairs": len(eval_set),
+        "loss_curve": [[r["step"], r["loss"]] for r in curve],
+        "preference_accuracy": {"before": before, "after": after},
+        "train_preference_accuracy": {"before": train_before, "after": train_after},
+        "eos_token": tokenizer.eos_token,
+        "seconds_this_run": round(time.monotonic() - started, 1),
+        "seconds_per_step": _seconds_per_step(curve),
+        "config": asdict(config),
+    }
+    (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _seconds_per_step(curve: list[dict]) -> float | None:
+    seconds = [r["seconds"] for r in curve]
+    return round(sum(seconds) / len(seconds), 3) if seconds else None
+
+
+@dataclass
+class Progress:
+    """Steps done and an ETA from the mean step time so far (for bars and the staff page)."""
+
+    total: int
+    done: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+    def update(self, record: training.StepRecord) -> dict:
+        self.done = record.step
+        self.seconds.append(record.seconds)
+        mean = sum(self.seconds) / len(self.seconds)
+        return {
+            "step": self.done,
+            "steps": self.total,
+            "loss": record.loss,
+            "eta_seconds": round(mean * max(0, self.total - self.done)),
+        }
