@@ -19,8 +19,10 @@ the model was trained on:
 
     flow                        | net 6 3 4 2 [neurons|layers]
     IN, IN > PROC > OUT         | cnn 32 conv3 pool2 [dense] 64 10 [flag]
-    ...
-    style:
+    ...                         | layers
+    style:                      | conv2d 32 3x3 relu   (layerplan.LINE_RE)
+                                | ...
+                                | style:
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
+import regex
+
+from ranking.generation.layerplan import LAYERS, LINE_RE, MAX_LAYER_LINES
 from ranking.generation.plan import (
     GRANULARITY_FLAGS,
     ITEM_RE,
@@ -59,6 +64,9 @@ POOL_WORD = re.compile(r"(?:max|avg)?pool(?:[1-9]\d?)?")
 # A cnn word still being written: a keyword prefix, or keyword + some digits.
 CNN_PARTIAL = re.compile(r"conv=?[1-9]\d{0,3}|(?:max|avg)?pool[1-9]\d?")
 CNN_KEYWORDS = ("conv=", "maxpool", "avgpool", "pool", "dense")
+# The layer-line grammar with partial matching: a line being written is
+# valid while some complete layer line starts with it.
+LAYER_LINE = regex.compile(LINE_RE.pattern)
 # Candidates examined per step before widening: a trained model's choice is
 # almost always in the first few; a random one needs the whole vocabulary.
 WINDOWS = (16, 256, None)
@@ -203,6 +211,8 @@ class StructureChecker:
                     return None
             elif family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(line, True):
                 steps += 1
+            elif family == LAYERS and steps < MAX_LAYER_LINES and _layer_line(line, steps, True):
+                steps += 1
             else:
                 return None
         if self._style_allowed(family, steps):
@@ -212,6 +222,8 @@ class StructureChecker:
                 return State(family, steps, partial)
         if not family:
             ok = self._first_line(partial)
+        elif family == LAYERS:
+            ok = steps < MAX_LAYER_LINES and _layer_line(partial, steps, False)
         else:
             ok = family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(partial, False)
         return State(family, steps, partial) if ok else None
@@ -222,7 +234,7 @@ class StructureChecker:
 
     @staticmethod
     def _style_allowed(family: str, steps: int) -> bool:
-        return family in ("net", "cnn") or (family == "flow" and steps > 0)
+        return family in ("net", "cnn") or (family in ("flow", LAYERS) and steps > 0)
 
     # -- first line: `flow` or a network
 
@@ -231,7 +243,7 @@ class StructureChecker:
         if len(words) == 1:
             head = words[0]
             return ("flow".startswith(head) and bool(self.spans)) or any(
-                family.startswith(head) for family in ("net", "cnn")
+                family.startswith(head) for family in ("net", "cnn", LAYERS)
             )
         if words[0] not in ("net", "cnn"):
             return False
@@ -241,6 +253,8 @@ class StructureChecker:
     def _finish_first_line(self, line: str) -> str:
         if line == "flow":
             return "flow" if self.spans else ""
+        if line == LAYERS:
+            return LAYERS
         words = line.split(" ")
         if words[0] not in ("net", "cnn"):
             return ""
@@ -285,6 +299,20 @@ class StructureChecker:
             if not (self.spans.has_prefix(tail) if partial else tail in self.spans):
                 return False
         return True
+
+
+def _layer_line(line: str, written: int, complete: bool) -> bool:
+    """Return whether `line` is (complete) or starts (partial) a layer line.
+
+    `written` layer lines come before it: an `add K` needs K + 1 of them.
+    """
+    if not complete:
+        return bool(LAYER_LINE.fullmatch(line, partial=True)) and not (
+            line.startswith("add ") and len(line) > 4 and int(line[4]) >= written
+        )
+    return bool(LINE_RE.fullmatch(line)) and not (
+        line.startswith("add ") and int(line[4:]) >= written
+    )
 
 
 def _is_size(word: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
 from ranking.generation.flowgraph import FlowNode, depths, expand_flow, label
+from ranking.generation.layerplan import LAYERS, skip_source
 from ranking.generation.plan import FLOW, Layer, Plan
 
 MARGIN = 12
@@ -20,6 +21,12 @@ MAX_NODES = 120
 MAX_NEURON_WEIGHTS = 45
 # Reference convention: more than 8 layers go left to right.
 MAX_VERTICAL_LAYERS = 8
+# Layer plans carry long labels ("Conv2D 32, 3x3, relu"): a stack of wide
+# boxes reads best, so they go top to bottom up to this many lines.
+MAX_VERTICAL_LAYER_LINES = 16
+# A residual block steps aside by this share of the cross span, so the
+# straight skip edge passes beside its layers instead of through them.
+SKIP_SHIFT = 0.28
 
 LINES = {"arrow": "solid arrow", "line": "solid line", "dashed": "dashed line"}
 
@@ -84,6 +91,8 @@ def per_neuron(plan: Plan) -> bool:
 
 def _horizontal(plan: Plan, n_layers: int) -> bool:
     orient = plan.style["orient"]
+    if orient == "auto" and plan.family == LAYERS:
+        return n_layers > MAX_VERTICAL_LAYER_LINES
     if orient == "auto":
         return plan.family == FLOW or n_layers > MAX_VERTICAL_LAYERS
     return orient == "right"
@@ -134,7 +143,7 @@ def _place_grid(
         main = MARGIN + cell_main * (g + 0.5)
         offset = (span_cross - cell_cross * len(group)) / 2
         for k, item in enumerate(group):
-            cross = MARGIN + offset + cell_cross * (k + 0.5)
+            cross = MARGIN + offset + cell_cross * (k + 0.5) + item.get("shift", 0.0) * span_cross
             shape = _shape_for(plan, item["role"])
             size_main = cell_main * fill
             size_cross = cell_cross * fill
@@ -144,6 +153,9 @@ def _place_grid(
             else:
                 size_main = min(size_main, 70 if not horizontal else 120)
                 size_cross = min(size_cross * item.get("weight", 1.0), 260 if horizontal else 400)
+                if item.get("shift") is not None:
+                    # Room on both sides for a block that steps aside.
+                    size_cross = min(size_cross, span_cross * (0.5 - SKIP_SHIFT) * 2 * 0.9)
             if min(size_main, size_cross) < MIN_SHAPE:
                 raise LayoutError("too many shapes to draw readably on the canvas")
             x, y = (main, cross) if horizontal else (cross, main)
@@ -232,6 +244,36 @@ def _layout_net(plan: Plan) -> list[Node]:
     return _place_grid(groups, horizontal, plan)
 
 
+def _layout_layers(plan: Plan) -> list[Node]:
+    """One shape per layer line in a chain; skip edges go straight past shifted blocks."""
+    specs = plan.specs
+    last = len(specs) - 1
+    skipped: set[int] = set()
+    extra_targets: dict[int, list[int]] = {}
+    for i in range(len(specs)):
+        source = skip_source(specs, i)
+        if source is not None:
+            skipped.update(range(source + 1, i))
+            extra_targets.setdefault(source, []).append(i)
+    has_skip = bool(extra_targets)
+    groups = []
+    for i, spec in enumerate(specs):
+        role = spec.role
+        if role == "hidden" and i == last:
+            role = "output"
+        item = {
+            "id": i,
+            "targets": ([i + 1] if i < last else []) + extra_targets.get(i, []),
+            "role": role,
+            "label": spec.label(),
+            "weight": 0.8,
+        }
+        if has_skip:
+            item["shift"] = SKIP_SHIFT if i in skipped else 0.0
+        groups.append([item])
+    return _place_grid(groups, _horizontal(plan, len(specs)), plan)
+
+
 def _flow_role(node: FlowNode) -> str:
     if node.role == "data":
         return "data"
@@ -311,6 +353,8 @@ def layout_plan(plan: Plan) -> Diagram:
     """Return the diagram for a plan; raise LayoutError if it cannot be drawn."""
     if plan.family == FLOW:
         nodes = _layout_flow(plan)
+    elif plan.family == LAYERS:
+        nodes = _layout_layers(plan)
     else:
         nodes = _layout_net(plan)
     return Diagram(nodes=nodes)

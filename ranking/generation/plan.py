@@ -16,6 +16,14 @@ visual choices:
     text > PCA > -
     style: auto mixed arrow grey labels medium
 
+    layers
+    input 28x28x1
+    conv2d 32 3x3 relu
+    maxpool 2x2
+    flatten
+    dense 10 softmax
+    style: auto mixed arrow muted labels medium
+
 See docs/plan-language.md for the full grammar. The style line is
 independent of the structure so a generator can decode the structure once
 and sample only the style line per candidate.
@@ -26,6 +34,8 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field, replace
+
+from ranking.generation.layerplan import LAYERS, LayerSpec, parse_layer_lines
 
 NET_FAMILIES = ("net", "cnn")
 FLOW = "flow"
@@ -160,13 +170,16 @@ def parse_style(line: str) -> dict[str, str]:
 class Plan:
     """A parsed plan: the family, its structure and the style choices.
 
-    family "net" (dense network), "cnn" (conv/pool stack then dense layers)
-    or "flow" (flowchart steps). `granularity` is "", "neurons" or "layers".
+    family "net" (dense network), "cnn" (conv/pool stack then dense layers),
+    "flow" (flowchart steps) or "layers" (any sequential network, one
+    `LayerSpec` per line; see layerplan.py). `granularity` is "", "neurons"
+    or "layers".
     """
 
     family: str
     layers: tuple[Layer, ...] = ()
     steps: tuple[FlowStep, ...] = ()
+    specs: tuple[LayerSpec, ...] = ()
     granularity: str = ""
     style: dict[str, str] = field(default_factory=default_style, compare=True, hash=False)
 
@@ -174,6 +187,8 @@ class Plan:
         """Return the structure lines (everything but the style line)."""
         if self.family == FLOW:
             return "\n".join([FLOW] + [step.to_text() for step in self.steps])
+        if self.family == LAYERS:
+            return "\n".join([LAYERS] + [spec.to_text() for spec in self.specs])
         words = [self.family] + [layer.to_token() for layer in self.layers]
         if self.granularity:
             words.append(self.granularity)
@@ -300,9 +315,17 @@ def parse_plan(text: str) -> Plan:
         if len(steps) > MAX_FLOW_LINES:
             raise PlanError(f"too many flow steps ({len(steps)} > {MAX_FLOW_LINES})")
         return Plan(FLOW, steps=steps, style=style)
+    if head[0] == LAYERS:
+        if len(head) != 1:
+            raise PlanError("'layers' stands alone on its line")
+        try:
+            specs = parse_layer_lines(body[1:])
+        except ValueError as error:
+            raise PlanError(str(error)) from error
+        return Plan(LAYERS, specs=specs, style=style)
     if head[0] in NET_FAMILIES:
         if len(body) != 1:
             raise PlanError("a network plan is one structure line")
         layers, granularity = _parse_net(head)
         return Plan(head[0], layers=layers, granularity=granularity, style=style)
-    raise PlanError(f"unknown plan family {head[0]!r} (net, cnn or flow)")
+    raise PlanError(f"unknown plan family {head[0]!r} (net, cnn, flow or layers)")

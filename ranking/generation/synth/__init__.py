@@ -4,7 +4,9 @@ One module per family, phrasings kept as data in each:
 - `networks`: dense nets and CNNs in reference and free phrasings;
 - `templates`: flowcharts in the reference generator's templates;
 - `processes`: ML/data processes in free English with an open vocabulary
-  (`names`), plans naming each thing as the user did.
+  (`names`), plans naming each thing as the user did;
+- `layers`: any sequential network, pasted as Keras / PyTorch code or in
+  words, as a layer plan.
 Prompts may ask for a style ("dashed lines", "horizontal"); the plan's style
 line honours that and is random otherwise, so sampling the style gives
 variety.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import random
 
 from ranking.generation.synth.common import Example, number_words
+from ranking.generation.synth.layers import layers_example
 from ranking.generation.synth.networks import cnn_example, dense_example
 from ranking.generation.synth.processes import process_example
 from ranking.generation.synth.templates import template_example
@@ -22,12 +25,14 @@ from ranking.generation.synth.templates import template_example
 __all__ = ["Example", "FAMILY_WEIGHTS", "generate_examples", "number_words"]
 
 # Share of each family in the data. Processes carry most of it: free English
-# is what users write; the others continue what the shipped adapter knows.
+# is what users write. Layer plans are new in stage 5; templates grew back
+# because held-out templated prompts regressed under stage 4's mix.
 FAMILY_WEIGHTS = {
-    dense_example: 16,
-    cnn_example: 12,
-    template_example: 20,
-    process_example: 52,
+    dense_example: 10,
+    cnn_example: 8,
+    template_example: 24,
+    process_example: 38,
+    layers_example: 20,
 }
 
 

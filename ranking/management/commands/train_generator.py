@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--eval-every", type=int, default=d.eval_every, help="0: no eval")
         parser.add_argument("--eval-size", type=int, default=d.eval_size)
         parser.add_argument("--threads", type=int, default=d.threads)
+        parser.add_argument(
+            "--max-length", type=int, default=d.max_length, help="longest pair in tokens"
+        )
         parser.add_argument("--base", default=None, help="base model dir (default: cached SmolLM2)")
         parser.add_argument("--reference", default=REFERENCE, help="reference_pairs.jsonl")
         parser.add_argument("--autocast", choices=["auto", "bf16", "off"], default=d.autocast)
@@ -59,6 +62,7 @@ class Command(BaseCommand):
             examples=opts["examples"],
             seed=opts["seed"],
             threads=opts["threads"],
+            max_length=opts["max_length"],
             checkpoint_every=opts["checkpoint_every"],
             eval_every=opts["eval_every"],
             eval_size=opts["eval_size"],
