@@ -1,6 +1,7 @@
 """JSON shapes of jobs, diagrams and ratings, shared by the REST API and the websocket."""
 
 from django.conf import settings
+from django.urls import reverse
 from rest_framework import serializers
 
 from ranking.models import MAX_COUNT, MAX_SCORE, Diagram, Job
@@ -46,6 +47,9 @@ class DiagramSerializer(serializers.ModelSerializer):
     png_url = serializers.CharField(read_only=True)
     nodelist_url = serializers.CharField(read_only=True)
     page_url = serializers.CharField(source="get_absolute_url", read_only=True)
+    mermaid_url = serializers.SerializerMethodField()
+    drawio_url = serializers.SerializerMethodField()
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
     rating = serializers.SerializerMethodField()
 
     class Meta:
@@ -63,13 +67,22 @@ class DiagramSerializer(serializers.ModelSerializer):
             "svg_url",
             "png_url",
             "nodelist_url",
+            "mermaid_url",
+            "drawio_url",
             "page_url",
+            "parent",
             "node_list",
             "plan",
             "structure_rank",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_mermaid_url(self, diagram) -> str:
+        return reverse("ranking-api-diagram-mermaid", args=[diagram.pk])
+
+    def get_drawio_url(self, diagram) -> str:
+        return reverse("ranking-api-diagram-drawio", args=[diagram.pk])
 
     def get_rating(self, diagram) -> int | None:
         """Return the owner's 0-5 rating, or None when not rated."""

@@ -39,6 +39,22 @@ urlpatterns = [
         name="ranking-api-diagram-nodelist",
     ),
     path(
+        "diagrams/<int:pk>/mermaid/",
+        api(views.DiagramDownload, kind="mermaid"),
+        name="ranking-api-diagram-mermaid",
+    ),
+    path(
+        "diagrams/<int:pk>/drawio/",
+        api(views.DiagramDownload, kind="drawio"),
+        name="ranking-api-diagram-drawio",
+    ),
+    path(
+        "diagrams/<int:pk>/revisions/",
+        api(views.DiagramRevisions),
+        name="ranking-api-diagram-revisions",
+    ),
+    path("preview/", api(views.PlanPreview), name="ranking-api-preview"),
+    path(
         "schema/",
         api(SpectacularAPIView, permission_classes=[AllowAny]),
         name="ranking-api-schema",

@@ -6,6 +6,7 @@ diagram is a 404 on every path. Views stay thin: rules live in
 """
 
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -14,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ranking import services
+from ranking import revisions, services
 from ranking.access import get_diagram_for_user, get_job_for_user
 from ranking.api.serializers import (
     DiagramSerializer,
@@ -23,8 +24,9 @@ from ranking.api.serializers import (
     JobSerializer,
     RatingSerializer,
 )
-from ranking.diagrams import nodelist, render
+from ranking.diagrams import export_drawio, export_mermaid, nodelist, render
 from ranking.models import Diagram, Job, Rating
+from ranking.plan_check import PlanInvalid, check_plan
 
 
 class OwnDataMixin:
@@ -169,34 +171,102 @@ class DiagramRating(OwnDataMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def export_body(diagram: Diagram, kind: str) -> bytes:
+    """Return a stored diagram in one of the download formats."""
+    if kind == "nodelist":
+        return diagram.node_list.encode()
+    drawn = nodelist.parse(diagram.node_list).diagram
+    if kind == "svg":
+        return render.render_svg(drawn).encode()
+    if kind == "png":
+        return render.png_bytes(drawn)
+    if kind == "mermaid":
+        title = f"DiagramSite diagram {diagram.pk}: {diagram.job.prompt[:100]}"
+        return export_mermaid.to_mermaid(drawn, title=title).encode()
+    return export_drawio.to_drawio(drawn, name=f"DiagramSite diagram {diagram.pk}").encode()
+
+
 class DiagramDownload(OwnDataMixin, APIView):
-    """A diagram as SVG, PNG or node-list text; `?download=1` saves it as a file."""
+    """A diagram as SVG, PNG, node list, Mermaid or draw.io; `?download=1` saves it as a file.
+
+    draw.io XML is always a download (a browser shows XML as a tree, not a diagram).
+    """
 
     kind = "svg"
     kinds = {
         "svg": ("image/svg+xml", "svg"),
         "png": ("image/png", "png"),
         "nodelist": ("text/plain; charset=utf-8", "txt"),
+        "mermaid": ("text/plain; charset=utf-8", "mmd"),
+        "drawio": ("application/xml", "drawio"),
     }
 
     @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, pk):
         diagram = get_diagram_for_user(request.user, pk)
         content_type, extension = self.kinds[self.kind]
-        if self.kind == "nodelist":
-            body = diagram.node_list.encode()
-        else:
-            drawn = nodelist.parse(diagram.node_list).diagram
-            body = (
-                render.render_svg(drawn).encode() if self.kind == "svg" else render.png_bytes(drawn)
-            )
+        body = export_body(diagram, self.kind)
         response = HttpResponse(body, content_type=content_type)
-        disposition = (
-            "attachment" if _flag(request.query_params.get("download"), "download") else "inline"
-        )
+        download = _flag(request.query_params.get("download"), "download")
+        disposition = "attachment" if download or self.kind == "drawio" else "inline"
         response["Content-Disposition"] = (
             f'{disposition}; filename="diagram-{diagram.pk}.{extension}"'
         )
         # A stored diagram never changes; let the browser keep it (but only for this user).
         response["Cache-Control"] = "private, max-age=86400"
         return response
+
+
+def _plan_errors(exc: PlanInvalid) -> Response:
+    return Response({"plan": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _plan_of(request):
+    return request.data.get("plan") if hasattr(request.data, "get") else None
+
+
+class PlanPreview(OwnDataMixin, APIView):
+    """Lay out and draw a plan without storing anything (the editor's live preview)."""
+
+    @extend_schema(
+        request={
+            "application/json": {"type": "object", "properties": {"plan": {"type": "string"}}}
+        },
+        responses={
+            200: OpenApiResponse(description='{"node_list": "...", "svg": "<svg ..."}'),
+            400: OpenApiResponse(description='{"plan": [{"line": 3, "message": "..."}]}'),
+        },
+    )
+    def post(self, request):
+        try:
+            checked = check_plan(_plan_of(request))
+        except PlanInvalid as exc:
+            return _plan_errors(exc)
+        return Response({"node_list": checked.node_list, "svg": checked.svg()})
+
+
+class DiagramRevisions(OwnDataMixin, APIView):
+    """POST a corrected plan of one of the user's diagrams: a new, scored diagram (its revision)."""
+
+    @extend_schema(
+        request={
+            "application/json": {"type": "object", "properties": {"plan": {"type": "string"}}}
+        },
+        responses={
+            201: DiagramSerializer,
+            400: OpenApiResponse(description='{"plan": [{"line": 3, "message": "..."}]}'),
+            404: OpenApiResponse(description="Not one of the user's diagrams"),
+            503: OpenApiResponse(description="No scorer is active"),
+        },
+    )
+    def post(self, request, pk):
+        source = get_diagram_for_user(request.user, pk)
+        try:
+            revision = revisions.create_revision(request.user, source, _plan_of(request))
+        except PlanInvalid as exc:
+            return _plan_errors(exc)
+        except revisions.NoScorer as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        body = DiagramSerializer(revision).data
+        location = reverse("ranking-api-diagram-detail", args=[revision.pk])
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
