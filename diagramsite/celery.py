@@ -18,7 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diagramsite.settings")
 
 app = Celery("diagramsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["ranking"])
+app.autodiscover_tasks(["ranking", "ranking.learning"])
 
 log = logging.getLogger(__name__)
 _reaper_stop = threading.Event()

@@ -1,0 +1,80 @@
+"""Management command: tune the active LLM's adapter on preference pairs into a new version."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ranking.learning import runs
+from ranking.learning.models import Kind, TrainingRun
+from ranking.learning.preference import METHODS
+
+
+class Command(BaseCommand):
+    help = (
+        "ORPO (default) or DPO on the active LLM's LoRA adapter, from the database's preference "
+        "pairs (or --data FILE from build_preferences); evaluates it against the active version "
+        "and registers a new, inactive LLM configuration NAME with its adapter under "
+        "var/learning/llm/NAME/. Checkpointed: run it again with the same name to resume."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--method", choices=METHODS, default="orpo")
+        parser.add_argument("--steps", type=int, required=True)
+        parser.add_argument("--name", required=True, help="name of the new LLM configuration")
+        parser.add_argument("--data", default=None, help="pairs JSONL (default: the database)")
+        parser.add_argument(
+            "--eval-limit",
+            type=int,
+            default=runs.DEFAULT_EVAL_LIMIT,
+            help="prompts per evaluation set (0: preference accuracy only)",
+        )
+        parser.add_argument("--readability", action="store_true", help="add readability pairs")
+        parser.add_argument("--batch-pairs", type=int, default=4)
+        parser.add_argument("--lr", type=float, default=None)
+        parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **opts):
+        from tqdm import tqdm
+
+        options = {
+            "data": opts["data"],
+            "eval_limit": opts["eval_limit"],
+            "readability": opts["readability"],
+            "batch_pairs": opts["batch_pairs"],
+            "threads": opts["threads"],
+        }
+        if opts["lr"] is not None:
+            options["lr"] = opts["lr"]
+        try:
+            run = runs.create_run(
+                None,
+                Kind.LLM,
+                opts["name"],
+                method=opts["method"],
+                steps=opts["steps"],
+                options=options,
+            )
+        except runs.RunRefused as exc:
+            raise CommandError(str(exc)) from exc
+        bar = tqdm(total=opts["steps"], disable=opts["no_progress"], unit="step")
+
+        def on_progress(progress):
+            if progress.get("stage") == "training" and "step" in progress:
+                bar.n = progress["step"]
+                bar.set_postfix(loss=progress.get("loss"), refresh=False)
+                bar.refresh()
+            elif progress.get("message"):
+                bar.set_description(f"{progress.get('stage')}: {progress['message']}")
+
+        run = runs.execute_run(run.pk, on_progress=on_progress)
+        bar.close()
+        if run.status != TrainingRun.Status.DONE:
+            raise CommandError(f"training failed: {run.error}")
+        accuracy = run.report["preference_accuracy"]
+        evaluation = run.report["evaluation"]
+        regressions = evaluation.get("regressions") or []
+        return (
+            f"registered {run.name} (inactive) with {run.llm_config.adapter_path}; held-out "
+            f"preference accuracy {accuracy['before']['accuracy']} -> "
+            f"{accuracy['after']['accuracy']}"
+            + (f"; structure regressions: {'; '.join(regressions)}" if regressions else "")
+        )
