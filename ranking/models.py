@@ -262,15 +262,21 @@ class Job(models.Model):
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
-    def _update(self, only_if_status: list[str] | None = None, **fields) -> bool:
+    def _update(
+        self, only_if_status: list[str] | None = None, attempt: int | None = None, **fields
+    ) -> bool:
         """Write `fields` (only while the status is one of `only_if_status`); return success.
 
         A conditional UPDATE is the claim: two workers racing for one row cannot
-        both succeed, on SQLite or PostgreSQL.
+        both succeed, on SQLite or PostgreSQL. `attempt` fences a worker to its
+        own run: after the reaper took the job back (and maybe another worker
+        claimed it, counting a new attempt) the old worker's writes match no row.
         """
         rows = Job.objects.filter(pk=self.pk)
         if only_if_status is not None:
             rows = rows.filter(status__in=only_if_status)
+        if attempt is not None:
+            rows = rows.filter(attempts=attempt)
         changed = rows.update(**fields) == 1
         if changed:
             self.refresh_from_db()
@@ -291,19 +297,26 @@ class Job(models.Model):
             error="",
         )
 
-    def mark_done(self) -> bool:
-        """Finish a running job successfully."""
+    def mark_done(self, attempt: int | None = None) -> bool:
+        """Finish a running job successfully (only run `attempt` of it, when given)."""
         return self._update(
             only_if_status=[self.Status.RUNNING],
+            attempt=attempt,
             status=self.Status.DONE,
             stage=self.Stage.DONE,
             finished_at=timezone.now(),
         )
 
-    def mark_failed(self, reason: str) -> bool:
-        """Finish a queued or running job with a reason the user and staff can read."""
+    def mark_failed(self, reason: str, attempt: int | None = None) -> bool:
+        """Finish a job with a reason the user and staff can read.
+
+        Without `attempt` (staff, the reaper) a queued or running job; with it
+        (a worker) only that run of the job, while it is still running.
+        """
+        statuses = [self.Status.RUNNING] if attempt else [self.Status.QUEUED, self.Status.RUNNING]
         return self._update(
-            only_if_status=[self.Status.QUEUED, self.Status.RUNNING],
+            only_if_status=statuses,
+            attempt=attempt,
             status=self.Status.FAILED,
             stage=self.Stage.FAILED,
             error=reason[:5000],
@@ -314,22 +327,25 @@ class Job(models.Model):
         """Put a running job back in the queue after its worker vanished."""
         progress = dict(self.progress or {})
         progress.update({"requeued": reason, "tokens": [], "finished": 0, "candidates": []})
+        # Fenced to the run the reaper saw: a job claimed again meanwhile stays with its worker.
         return self._update(
             only_if_status=[self.Status.RUNNING],
+            attempt=self.attempts,
             status=self.Status.QUEUED,
             stage=self.Stage.QUEUED,
             progress=progress,
             heartbeat_at=None,
         )
 
-    def beat(self) -> bool:
-        """Record that the worker running this job is alive."""
-        return (
-            Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
-                heartbeat_at=timezone.now()
-            )
-            == 1
-        )
+    def beat(self, attempt: int | None = None) -> bool:
+        """Record that the worker running this job (run `attempt` of it, when given) is alive.
+
+        Fenced: an old worker's heartbeat must not hide the death of the new one.
+        """
+        rows = Job.objects.filter(pk=self.pk, status=self.Status.RUNNING)
+        if attempt is not None:
+            rows = rows.filter(attempts=attempt)
+        return rows.update(heartbeat_at=timezone.now()) == 1
 
 
 class DiagramQuerySet(models.QuerySet):

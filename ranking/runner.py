@@ -30,6 +30,10 @@ class JobError(Exception):
     """A failure whose message is meant for the user and staff (no traceback needed)."""
 
 
+class JobTakenBack(Exception):
+    """The reaper took this run's job back: the worker gives it up and writes nothing more."""
+
+
 def worker_name() -> str:
     """Return this process's name as recorded on the jobs it runs."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
@@ -42,8 +46,9 @@ class Heartbeat:
     the heartbeat tells the reaper the worker is still alive regardless.
     """
 
-    def __init__(self, job_id: int, interval: float):
+    def __init__(self, job_id: int, interval: float, attempt: int | None = None):
         self.job_id = job_id
+        self.attempt = attempt
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
@@ -59,7 +64,7 @@ class Heartbeat:
     def _run(self):
         try:
             while not self._stop.wait(self.interval):
-                Job(pk=self.job_id).beat()
+                Job(pk=self.job_id).beat(self.attempt)
         except Exception:
             log.exception("heartbeat of job %s stopped", self.job_id)
         finally:
@@ -79,6 +84,8 @@ class ProgressReporter:
 
     def __init__(self, job: Job):
         self.job_id = job.pk
+        # Which run of the job this reporter speaks for (see Job._update).
+        self.attempt = job.attempts
         self.stage = job.stage
         self.progress = {
             "count": job.count,
@@ -165,10 +172,13 @@ class ProgressReporter:
             self._persisted = time.monotonic()
             progress = {**self.progress, "candidates": list(self.progress["candidates"])}
             stage = self.stage
-        # Only while still running: a job the reaper took back is not ours to write.
-        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
-            stage=stage, progress=progress, heartbeat_at=timezone.now()
-        )
+        # Only while this run still owns the job: one the reaper took back is
+        # not ours to write, and the run stops here instead of working on.
+        written = Job.objects.filter(
+            pk=self.job_id, status=Job.Status.RUNNING, attempts=self.attempt
+        ).update(stage=stage, progress=progress, heartbeat_at=timezone.now())
+        if not written:
+            raise JobTakenBack(f"job {self.job_id} run {self.attempt} was taken back")
 
 
 def run_job(job_id: int, worker: str | None = None) -> str:
@@ -188,9 +198,13 @@ def run_job(job_id: int, worker: str | None = None) -> str:
         return "skipped"
     reporter = ProgressReporter(job)
     try:
-        with Heartbeat(job.pk, settings.JOB_HEARTBEAT_SECONDS):
+        with Heartbeat(job.pk, settings.JOB_HEARTBEAT_SECONDS, job.attempts):
             _run_claimed(job, reporter)
         return Job.Status.DONE
+    except JobTakenBack:
+        # Not a failure: the job is queued again or runs elsewhere now.
+        log.info("job %s run %s was taken back; giving it up", job.pk, job.attempts)
+        return "taken back"
     except Exception as exc:
         if isinstance(exc, (JobError, *_user_facing_errors())):
             reason = str(exc)
@@ -223,8 +237,12 @@ def _user_facing_errors() -> tuple:
 
 
 def fail_job(job: Job, reason: str) -> None:
-    """Mark `job` failed with `reason` and tell its websocket group."""
-    if job.mark_failed(reason):
+    """Mark this run of `job` failed with `reason` and tell its websocket group.
+
+    Only while this run still owns the job: a run the reaper took back
+    fails nothing (the job is queued again or running elsewhere).
+    """
+    if job.mark_failed(reason, attempt=job.attempts):
         events.publish(job.pk, {"type": "error", "status": Job.Status.FAILED, "error": reason})
 
 
@@ -265,6 +283,11 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
     # One timestamp for the whole job: "newest first, then by rank" needs no join.
     created_at = timezone.now()
     with transaction.atomic():
+        # Finish first: the conditional UPDATE is the fence (and on PostgreSQL
+        # it locks the row until commit), so a run that lost the job stores
+        # nothing and a job never gets two sets of diagrams.
+        if not job.mark_done(attempt=reporter.attempt):
+            raise JobTakenBack(f"job {job.pk} run {reporter.attempt} was taken back")
         for place, index in enumerate(ranked.order, start=1):
             candidate = candidates[index]
             Diagram.objects.create(
@@ -282,9 +305,6 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
                 latent_scorer=scorer_version,
                 created_at=created_at,
             )
-        if not job.mark_done():
-            # The reaper gave the job to another worker meanwhile: keep nothing.
-            raise transaction.TransactionManagementError("job was taken back by the reaper")
     from ranking.api.serializers import JobDetailSerializer
 
     events.publish(job.pk, {"type": "done", **JobDetailSerializer(job).data})

@@ -30,7 +30,10 @@ DATABASE_TESTS = [
     "tests/test_api_jobs.py",
     "tests/test_api_ratings.py",
     "tests/test_api_diagrams.py",
+    "tests/test_faults.py",
 ]
+# Tests that skip on SQLite and must have run (and passed) here.
+POSTGRES_ONLY = ["tests/test_faults.py::test_the_in_flight_limit_holds_for_simultaneous_submits"]
 
 
 def manage(database_url: str, *args: str) -> str:
@@ -50,7 +53,7 @@ def manage(database_url: str, *args: str) -> str:
 def test_the_database_tests_pass_on_postgresql(postgresql_server):
     env = {**os.environ, "DATABASE_URL": postgresql_server.url("diagramsite")}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow"]
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-m", "not slow"]
         + ["--reuse-db", *DATABASE_TESTS],
         cwd=ROOT,
         env=env,
@@ -62,6 +65,8 @@ def test_the_database_tests_pass_on_postgresql(postgresql_server):
     assert done.returncode == 0, output
     summary = done.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "error" not in summary, summary
+    for test in POSTGRES_ONLY:
+        assert f"PASSED {test}" in done.stdout, output
     # They ran on this server: pytest-django's test database (kept by --reuse-db) is migrated.
     migrated = postgresql_server.execute(
         "SELECT count(*) FROM django_migrations WHERE app = 'ranking'", database="test_diagramsite"
