@@ -241,7 +241,9 @@ def _keras_layer(rng: random.Random, spec: LayerSpec, prefix: str, first_shape: 
         call = f"MultiHeadAttention(num_heads={heads}, key_dim={rng.choice((16, 32, 64))})"
     elif k == "transformer":
         heads = _n(nums[0]) if nums else str(rng.choice((2, 4)))
-        call = f"TransformerBlock(embed_dim={rng.choice((64, 128))}, num_heads={heads}, ff_dim={rng.choice((128, 256))})"
+        dim = rng.choice((64, 128))
+        ff = rng.choice((128, 256))
+        call = f"TransformerBlock(embed_dim={dim}, num_heads={heads}, ff_dim={ff})"
         if not nums:
             raise ValueError("a Keras transformer block always states its heads")
     else:
@@ -250,6 +252,12 @@ def _keras_layer(rng: random.Random, spec: LayerSpec, prefix: str, first_shape: 
     if separate_act:
         calls.append(separate_act)
     return calls
+
+
+def _trailing_comment(rng: random.Random, wanted: bool) -> str:
+    if wanted and rng.random() < 0.2:
+        return "  # " + rng.choice(("block 1", "classifier", "features", "regularise"))
+    return ""
 
 
 def _keras_code(rng: random.Random, specs: list[LayerSpec]) -> str:
@@ -279,10 +287,7 @@ def _keras_code(rng: random.Random, specs: list[LayerSpec]) -> str:
     )
     name = rng.choice(("model", "model", "net", "clf", "cnn"))
     if rng.random() < 0.5:
-        body = "".join(
-            f"    {call},{'  # ' + rng.choice(('block 1', 'classifier', 'features', 'regularise')) if comment and rng.random() < 0.2 else ''}\n"
-            for call in calls
-        )
+        body = "".join(f"    {call},{_trailing_comment(rng, comment)}\n" for call in calls)
         seq = "keras.Sequential" if rng.random() < 0.6 else "tf.keras.Sequential"
         code = f"{imports}{name} = {seq}([\n{body}])"
         if rng.random() < 0.3:
@@ -302,7 +307,8 @@ def _keras_code(rng: random.Random, specs: list[LayerSpec]) -> str:
             lines.append(f"{name}.add({call})")
         code = imports + "\n".join(lines)
     if rng.random() < 0.3:
-        code += f"\n{name}.compile(optimizer='adam', loss='{rng.choice(('categorical_crossentropy', 'binary_crossentropy', 'mse'))}')"
+        loss = rng.choice(("categorical_crossentropy", "binary_crossentropy", "mse"))
+        code += f"\n{name}.compile(optimizer='adam', loss='{loss}')"
     return code
 
 
@@ -323,7 +329,9 @@ def _torch_modules(rng: random.Random, specs: list[LayerSpec]) -> list[str]:
             features = nums[0]
         elif k == "conv2d":
             calls.append(
-                f"nn.Conv2d({channels}, {_n(nums[0])}, {_kernel_code(rng, nums[1], True)}{rng.choice(('', '', ', padding=1', ', stride=1'))})"
+                f"nn.Conv2d({channels}, {_n(nums[0])}, {_kernel_code(rng, nums[1], True)}"
+                + rng.choice(("", "", ", padding=1", ", stride=1"))
+                + ")"
             )
             channels = nums[0]
         elif k == "conv1d":
@@ -349,7 +357,8 @@ def _torch_modules(rng: random.Random, specs: list[LayerSpec]) -> list[str]:
             calls.append("nn.Flatten()")
         elif k == "batchnorm":
             calls.append(
-                f"nn.BatchNorm{'2d' if channels > 1 and rng.random() < 0.7 else '1d'}({_n(channels if channels > 3 else features)})"
+                f"nn.BatchNorm{'2d' if channels > 1 and rng.random() < 0.7 else '1d'}"
+                f"({_n(channels if channels > 3 else features)})"
             )
         elif k == "layernorm":
             calls.append(f"nn.LayerNorm({_n(features)})")
@@ -370,7 +379,9 @@ def _torch_modules(rng: random.Random, specs: list[LayerSpec]) -> list[str]:
                 raise ValueError("PyTorch attention always states its heads")
             heads = _n(nums[0])
             calls.append(
-                f"nn.MultiheadAttention(embed_dim={_n(features)}, num_heads={heads}{', batch_first=True' if rng.random() < 0.5 else ''})"
+                f"nn.MultiheadAttention(embed_dim={_n(features)}, num_heads={heads}"
+                + (", batch_first=True" if rng.random() < 0.5 else "")
+                + ")"
             )
         elif k == "transformer":
             heads = _n(nums[0]) if nums else "8"
@@ -576,7 +587,8 @@ def _words(
             + " and "
             + _word_layer(rng, block[-1])
         )
-        middle = f"{number_words(times)} {rng.choice(('conv blocks', 'blocks', 'identical blocks'))}, each {inner}"
+        noun = rng.choice(("conv blocks", "blocks", "identical blocks"))
+        middle = f"{number_words(times)} {noun}, each {inner}"
         parts = before + [middle] + after
         return opener + rng.choice((", ".join, "; ".join, lambda p: ", then ".join(p)))(parts)
     parts = []
