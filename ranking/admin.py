@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from ranking.diagrams import nodelist, render
-from ranking.models import Diagram, Job, LLMConfig, Rating, ScorerVersion
+from ranking.models import Correction, Diagram, Job, LLMConfig, Rating, ScorerVersion
 
 
 @admin.action(description="Activate the selected one (deactivates the others)")
@@ -142,3 +142,28 @@ class RatingAdmin(ReadOnlyAdmin):
     list_filter = ["score"]
     search_fields = ["user__username"]
     list_select_related = ["user"]
+
+
+@admin.register(Correction)
+class CorrectionAdmin(ReadOnlyAdmin):
+    """Users' plan edits: what the model wrote and what they saved (training data)."""
+
+    list_display = ["id", "user", "created_at", "structure_changed", "short_prompt", "diagram"]
+    list_filter = ["created_at", "structure_changed", "user"]
+    search_fields = ["user__username", "prompt", "saved_plan"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    fields = [
+        "user",
+        "created_at",
+        "structure_changed",
+        "prompt",
+        "model_plan",
+        "saved_plan",
+        "source_diagram",
+        "diagram",
+    ]
+
+    @admin.display(description="prompt")
+    def short_prompt(self, correction):
+        return correction.prompt[:60]
