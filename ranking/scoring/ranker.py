@@ -7,14 +7,14 @@ ratings yet is ranked by readability alone (`user_scores` is None).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ranking.diagrams.model import Diagram
 
-from . import images, knn
+from . import aesthetics, images, knn
 from .autoencoder import LatentEncoder
 from .features import diagram_features
 from .readability import ReadabilityEnsemble
@@ -37,6 +37,8 @@ class Ranking:
     user_scores: np.ndarray | None
     final: np.ndarray
     latents: np.ndarray
+    # The costliest measured defects of each diagram, in plain words.
+    reasons: list[list[str]] = field(default_factory=list)
 
 
 class Scorer:
@@ -84,9 +86,10 @@ class Scorer:
         diagrams = list(diagrams)
         # Render once for the CNN (and the encoder, when it reads the same size).
         pixels = images.thumbnails(diagrams)
+        measures = [aesthetics.measure(d) for d in diagrams]
         if diagrams:
             features = np.stack([diagram_features(d) for d in diagrams])
-            readability = self.readability_model.predict_arrays(pixels, features)
+            readability = self.readability_model.predict_arrays(pixels, features, measures)
         else:
             readability = np.zeros(0)
         # The encoder may read a larger render than the CNN's thumbnail.
@@ -108,4 +111,5 @@ class Scorer:
             user_scores=user_scores,
             final=np.asarray(final, dtype=float),
             latents=latents,
+            reasons=[self.readability_model.reasons(m) for m in measures],
         )

@@ -19,7 +19,7 @@ from torch import nn
 
 from ranking.diagrams.model import Diagram
 
-from . import images, weights
+from . import aesthetics, images, weights
 from .features import FEATURE_NAMES, diagram_features
 from .threads import single_thread
 
@@ -103,13 +103,21 @@ def nothing_to_read(features: np.ndarray) -> np.ndarray:
 
 
 class ReadabilityEnsemble:
-    """The K fold networks plus the feature standardisation they were trained with."""
+    """The K fold networks plus the feature standardisation they were trained with.
+
+    A config with a "rule" block (scorer versions from readability-v2 on)
+    keeps each score within the floor and ceiling its measured aesthetics
+    allow (ranking.scoring.aesthetics.RuleBounds); without one the score is
+    the networks' mean, as the first version shipped it.
+    """
 
     def __init__(self, nets: list[ReadabilityNet], feature_mean, feature_std, config: dict):
         self.nets = nets
         self.feature_mean = np.asarray(feature_mean, dtype=np.float32)
         self.feature_std = np.asarray(feature_std, dtype=np.float32)
         self.config = config
+        rule = config.get("rule")
+        self.rule = aesthetics.RuleBounds.from_config(rule) if rule is not None else None
         for net in nets:
             net.eval()
 
@@ -137,6 +145,13 @@ class ReadabilityEnsemble:
             )
         if output not in OUTPUTS:
             raise ScorerWeightsError(f"{KIND} config has an unknown output {output!r}: {directory}")
+        try:
+            if config.get("rule") is not None:
+                aesthetics.RuleBounds.from_config(config["rule"])
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ScorerWeightsError(
+                f"{KIND} config has a bad rule block: {directory} ({exc})"
+            ) from exc
         if not files:
             raise ScorerWeightsError(f"{KIND} config lists no fold models: {directory}")
         nets = []
@@ -166,8 +181,17 @@ class ReadabilityEnsemble:
         )
 
     @torch.inference_mode()
-    def predict_arrays(self, pixels: np.ndarray, features: np.ndarray) -> np.ndarray:
-        """Return the ensemble mean (n,) from thumbnails (n, H, W, 3) and raw features (n, F)."""
+    def predict_arrays(
+        self,
+        pixels: np.ndarray,
+        features: np.ndarray,
+        measures: list[aesthetics.Measures] | None = None,
+    ) -> np.ndarray:
+        """Return the readability (n,) from thumbnails (n, H, W, 3) and raw features (n, F).
+
+        The ensemble mean, kept within the rule's bounds when the config has a
+        rule and the diagrams' `measures` are given.
+        """
         if len(pixels) == 0:
             return np.zeros(0)
         x = images.to_tensor(pixels)
@@ -175,12 +199,29 @@ class ReadabilityEnsemble:
         with single_thread():
             votes = torch.stack([net(x, f) for net in self.nets])
         scores = votes.mean(0).clamp(0.0, MAX_SCORE).double().numpy()
-        return np.where(nothing_to_read(features), 0.0, scores)
+        scores = np.where(nothing_to_read(features), 0.0, scores)
+        if self.rule is not None and measures is not None:
+            scores = np.array(
+                [self.rule.apply(s, m) for s, m in zip(scores, measures, strict=True)]
+            )
+        return scores
 
     def predict(self, diagrams: list[Diagram]) -> np.ndarray:
         """Return the readability (n,) in 0..5 of each diagram."""
+        return self.assess(diagrams)[0]
+
+    def assess(self, diagrams: list[Diagram]) -> tuple[np.ndarray, list[list[str]]]:
+        """Return the readability (n,) of each diagram and its reasons in plain words."""
+        diagrams = list(diagrams)
         features = np.stack([diagram_features(d) for d in diagrams]) if diagrams else None
-        return self.predict_arrays(images.thumbnails(diagrams), features)
+        measures = [aesthetics.measure(d) for d in diagrams]
+        scores = self.predict_arrays(images.thumbnails(diagrams), features, measures)
+        return scores, [self.reasons(m) for m in measures]
+
+    def reasons(self, measures: aesthetics.Measures) -> list[str]:
+        """Return the two or three costliest factors of a diagram, in plain words."""
+        weights = dict(self.rule.weights) if self.rule is not None else None
+        return aesthetics.reasons(measures, weights)
 
 
 ScorerWeightsError = weights.ScorerWeightsError
