@@ -19,11 +19,12 @@ _ENTITY = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
 
 
 def direction(diagram: Diagram) -> str:
-    """Return "LR" when the diagram's edges (or, without edges, its nodes) spread sideways."""
+    """Return "LR" when the diagram's edges (or, without edges, its nodes) run sideways."""
     pairs = [(s, t) for s, t in diagram.edges() if s is not t]
     if pairs:
-        dx = sum(abs(t.x - s.x) for s, t in pairs)
-        dy = sum(abs(t.y - s.y) for s, t in pairs)
+        # Net displacement: a layer's fan-out cancels sideways, the flow adds up.
+        dx = abs(sum(t.x - s.x for s, t in pairs))
+        dy = abs(sum(t.y - s.y for s, t in pairs))
     elif diagram.nodes:
         xs, ys = [n.x for n in diagram.nodes], [n.y for n in diagram.nodes]
         dx, dy = max(xs) - min(xs), max(ys) - min(ys)
