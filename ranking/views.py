@@ -14,13 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ranking import services
+from ranking import revisions, services
 from ranking.access import get_diagram_for_user, get_job_for_user
 from ranking.diagrams.nodelist import parse
 from ranking.diagrams.render import render_svg
 from ranking.examples import EXAMPLES
 from ranking.forms import HistoryFilterForm, JobForm, RatingForm
 from ranking.models import Diagram, Job, Rating, plan_structure
+from ranking.plan_check import PlanInvalid, style_controls
 from ranking.presenters import STAGES, group_by_job, progress_summary, with_my_rating
 
 HISTORY_PAGE_SIZE = 24
@@ -76,12 +77,17 @@ def home(request):
 def _results_context(request, job: Job) -> dict:
     """Return the finished job's diagrams split into recommended and the rest."""
     diagrams = list(
-        with_my_rating(job.diagrams.select_related("job"), request.user).order_by("rank")
+        with_my_rating(
+            job.diagrams.select_related("job", "parent").prefetch_related("revisions"),
+            request.user,
+        ).order_by("rank")
     )
     return {
         "job": job,
         "recommended": [d for d in diagrams if d.recommended],
-        "others": [d for d in diagrams if not d.recommended],
+        "others": [d for d in diagrams if not d.recommended and d.parent_id is None],
+        # The user's own edits of this job's diagrams, scored like the candidates.
+        "edits": [d for d in diagrams if d.parent_id is not None],
         # The message is about this ranking: were the user's ratings part of it?
         "personalised": bool((job.progress or {}).get("personalised"))
         or any(d.user_score is not None for d in diagrams),
@@ -147,7 +153,10 @@ def _filtered_history(request, form: HistoryFilterForm):
     """Return the user's diagrams, newest job first, filtered by the valid filters."""
     rated = Rating.objects.filter(diagram=OuterRef("pk"), user=request.user)
     diagrams = with_my_rating(
-        Diagram.objects.visible_to(request.user).select_related("job"), request.user
+        Diagram.objects.visible_to(request.user)
+        .select_related("job", "parent")
+        .prefetch_related("revisions"),
+        request.user,
     ).order_by("-job__created_at", "-job_id", "rank")
     if form.is_valid():
         if form.cleaned_data["rated"] == "rated":
@@ -177,13 +186,47 @@ def history(request):
     return render(request, "ranking/history.html", context)
 
 
+def _diagram_page(request, diagram: Diagram, plan_text=None, errors=None, status=200):
+    """Render the diagram page: picture, scores, lineage and the plan editor."""
+    diagram = with_my_rating(
+        Diagram.objects.filter(pk=diagram.pk).select_related("job", "parent"), request.user
+    ).get()
+    plan_text = diagram.plan if plan_text is None else plan_text
+    place, total = revisions.place_in_job(diagram)
+    context = {
+        "d": diagram,
+        "node_count": len(parse(diagram.node_list).diagram.nodes),
+        "ancestors": revisions.ancestors(diagram),
+        "edited_into": diagram.revisions.order_by("rank"),
+        "place": place,
+        "place_total": total,
+        "plan_text": plan_text,
+        "plan_errors": errors or [],
+        "style_controls": style_controls(plan_text),
+        "max_plan_length": settings.MAX_PROMPT_LENGTH,
+    }
+    return render(request, "ranking/diagram.html", context, status=status)
+
+
 @require_GET
 def diagram_detail(request, diagram_id):
-    """Show one diagram large with its scores, rating, downloads, prompt and job."""
-    diagram = get_diagram_for_user(request.user, diagram_id)
-    diagram = with_my_rating(Diagram.objects.filter(pk=diagram.pk), request.user).get()
-    context = {"d": diagram, "node_count": len(parse(diagram.node_list).diagram.nodes)}
-    return render(request, "ranking/diagram.html", context)
+    """Show one diagram large with its scores, rating, downloads, lineage and plan editor."""
+    return _diagram_page(request, get_diagram_for_user(request.user, diagram_id))
+
+
+@require_POST
+def diagram_revise(request, diagram_id):
+    """Save the editor's plan as a new, scored diagram (the form without JavaScript)."""
+    source = get_diagram_for_user(request.user, diagram_id)
+    plan_text = request.POST.get("plan", "")
+    try:
+        revision = revisions.create_revision(request.user, source, plan_text)
+    except PlanInvalid as exc:
+        return _diagram_page(request, source, plan_text, exc.errors, status=400)
+    except revisions.NoScorer as exc:
+        errors = [{"line": None, "message": str(exc)}]
+        return _diagram_page(request, source, plan_text, errors, status=503)
+    return redirect(revision.get_absolute_url())
 
 
 @require_POST
