@@ -16,7 +16,5 @@ urlpatterns = [
     path("history/", views.history, name="ranking-history"),
     path("diagrams/<int:diagram_id>/", views.diagram_detail, name="ranking-diagram-detail"),
     path("diagrams/<int:diagram_id>/rate/", views.diagram_rate, name="ranking-diagram-rate"),
-    path(
-        "diagrams/<int:diagram_id>/revise/", views.diagram_revise, name="ranking-diagram-revise"
-    ),
+    path("diagrams/<int:diagram_id>/revise/", views.diagram_revise, name="ranking-diagram-revise"),
 ]

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -104,6 +105,10 @@ def job_detail(request, job_id):
         "stages": STAGES,
         "finished": job.is_finished,
         "candidates": _candidates(job),
+        # One preview URL per candidate slot, so job.js never builds URLs from strings.
+        "candidate_urls": [
+            reverse("ranking-job-candidate-svg", args=[job.pk, index]) for index in range(job.count)
+        ],
     }
     if job.status == Job.Status.DONE:
         context.update(_results_context(request, job))
@@ -204,6 +209,10 @@ def _diagram_page(request, diagram: Diagram, plan_text=None, errors=None, status
         "plan_errors": errors or [],
         "style_controls": style_controls(plan_text),
         "max_plan_length": settings.MAX_PROMPT_LENGTH,
+        "editor_urls": {
+            "preview": reverse("ranking-api-preview"),
+            "revisions": reverse("ranking-api-diagram-revisions", args=[diagram.pk]),
+        },
     }
     return render(request, "ranking/diagram.html", context, status=status)
 

@@ -2,6 +2,7 @@
 
 from hypothesis import strategies as st
 
+from ranking.generation.layerplan import ACTIVATIONS, MAX_SKIP, RECURRENT, LayerSpec
 from ranking.generation.plan import STYLE_CHOICES, FlowStep, Layer, Plan
 
 PHRASES = (
@@ -60,6 +61,49 @@ def flow_plans(draw):
     return Plan("flow", steps=steps, style=draw(styles))
 
 
+sizes = st.integers(1, 99999)
+activations = st.sampled_from(("",) + ACTIVATIONS)
+layer_specs = st.one_of(
+    st.builds(LayerSpec, st.just("input"), st.lists(sizes, min_size=1, max_size=4).map(tuple)),
+    st.builds(LayerSpec, st.sampled_from(("dense", "linear")), st.tuples(sizes), activations),
+    st.builds(LayerSpec, st.just("conv1d"), st.tuples(sizes, st.integers(1, 15)), activations),
+    st.integers(1, 11).flatmap(
+        lambda k: st.builds(
+            LayerSpec, st.just("conv2d"), st.tuples(sizes, st.just(k), st.just(k)), activations
+        )
+    ),
+    st.builds(
+        LayerSpec,
+        st.sampled_from(("maxpool", "avgpool")),
+        st.one_of(st.tuples(st.integers(1, 9)), st.tuples(st.integers(1, 9), st.integers(1, 9))),
+    ),
+    st.builds(
+        LayerSpec,
+        st.sampled_from(("globalmaxpool", "globalavgpool", "flatten", "batchnorm", "layernorm")),
+    ),
+    st.builds(LayerSpec, st.just("dropout"), st.tuples(st.integers(1, 9).map(lambda d: d / 10))),
+    st.builds(LayerSpec, st.just("embedding"), st.tuples(sizes, sizes)),
+    st.builds(LayerSpec, st.sampled_from(RECURRENT), st.tuples(sizes), activations),
+    st.builds(
+        LayerSpec,
+        st.sampled_from(("attention", "transformer")),
+        st.one_of(st.just(()), st.tuples(st.integers(1, 64))),
+    ),
+)
+
+
+@st.composite
+def layer_plans(draw):
+    """Any sequential network; `add K` lines only where K + 1 layers precede them."""
+    specs = []
+    for spec in draw(st.lists(layer_specs, min_size=1, max_size=30)):
+        specs.append(spec)
+        if len(specs) >= 2 and draw(st.integers(0, 5)) == 0:
+            skip = draw(st.integers(1, min(MAX_SKIP, len(specs) - 1)))
+            specs.append(LayerSpec("add", (skip,)))
+    return Plan("layers", specs=tuple(specs[:40]), style=draw(styles))
+
+
 def plans():
     """Return a strategy for valid plans of any family."""
-    return st.one_of(net_plans(), cnn_plans(), flow_plans())
+    return st.one_of(net_plans(), cnn_plans(), flow_plans(), layer_plans())

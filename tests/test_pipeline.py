@@ -83,6 +83,9 @@ def test_names_are_hidden_only_when_the_prompt_says_so():
         assert keep_names(plan, prompt).style["labels"] == "labels", prompt
     network = parse_plan("net 2 3 1\nstyle: auto mixed arrow grey nolabels medium")
     assert keep_names(network, "a small net") == network  # a style choice, not names
+    layers = parse_plan("layers\nflatten\ndense 10\nstyle: auto mixed arrow grey nolabels medium")
+    assert keep_names(layers, "Flatten(), Dense(10)").style["labels"] == "labels"
+    assert keep_names(layers, "Dense(10), no labels").style["labels"] == "nolabels"
 
 
 def test_a_model_that_writes_no_valid_plan_fails_with_the_reasons(tmp_path):

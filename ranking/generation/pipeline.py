@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from ranking.diagrams import nodelist
 from ranking.diagrams.model import Diagram
+from ranking.generation.layerplan import LAYERS
 from ranking.generation.layout import LayoutError, layout_plan
 from ranking.generation.plan import (
     FLOW,
@@ -44,8 +45,9 @@ RESTYLE_TRIES = 30
 RESTYLE_KEYS = ("palette", "shape", "size")
 
 
-# A flowchart's labels are the user's own names; the style line is sampled and
-# could hide them all, so they are drawn unless the prompt asks for none.
+# A flowchart's labels are the user's own names, a layer plan's labels are its
+# layers' types and numbers; the style line is sampled and could hide them
+# all, so they are drawn unless the prompt asks for none.
 NO_LABELS = re.compile(
     r"\b(?:no|without|hide|hidden|omit)\s+(?:\w+\s+)?(?:labels?|text|names?)\b"
     r"|\bunlabell?ed\b|\bnolabels\b",
@@ -54,8 +56,12 @@ NO_LABELS = re.compile(
 
 
 def keep_names(plan: Plan, prompt: str) -> Plan:
-    """Return a flowchart plan with labels shown, unless the prompt asks for none."""
-    if plan.family != FLOW or plan.style["labels"] == "labels" or NO_LABELS.search(prompt):
+    """Return a flowchart or layer plan with labels shown, unless the prompt asks for none."""
+    if (
+        plan.family not in (FLOW, LAYERS)
+        or plan.style["labels"] == "labels"
+        or NO_LABELS.search(prompt)
+    ):
         return plan
     return plan.with_style({**plan.style, "labels": "labels"})
 
