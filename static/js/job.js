@@ -39,6 +39,11 @@
     results: document.getElementById("results-slot"),
   };
   const initial = JSON.parse(document.getElementById("initial-progress").textContent);
+  // One URL per candidate slot, made by the server with {% url %}.
+  const candidateUrls = JSON.parse(document.getElementById("candidate-urls").textContent);
+  // Screen readers hear the stage when it changes, not every token count.
+  const announcer = document.getElementById("stage-announcer");
+  let announced = initial.stage;
   const state = {
     status: initial.status, stage: initial.stage, tokens: initial.tokens,
     finished: initial.candidates_done,
@@ -71,6 +76,10 @@
     el.bar.firstElementChild.style.width = value + "%";
     el.bar.classList.toggle("indeterminate", state.stage === "loading_model" || state.stage === "queued");
     el.stage.textContent = LABELS[state.stage] || state.stage;
+    if (announcer && state.stage !== announced) {
+      announced = state.stage;
+      announcer.textContent = "Stage: " + (LABELS[state.stage] || state.stage);
+    }
     el.tokens.textContent = String(state.tokens);
     el.done.textContent = String(Math.min(state.finished, count));
     const order = Object.keys(LABELS);
@@ -95,7 +104,7 @@
     if (typeof svg === "string" && svg.trim().startsWith("<svg")) {
       return URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
     }
-    return root.dataset.candidateUrl.replace(/\/0\/svg\/$/, "/" + index + "/svg/");
+    return candidateUrls[index] || "";
   }
 
   /** The plan's structure lines, as ranking.models.plan_structure gives them: no style line. */

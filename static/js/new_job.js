@@ -7,6 +7,8 @@
   const count = form.querySelector("[name=count]");
   const recommend = form.querySelector("[name=recommend]");
   const counter = document.getElementById("prompt-counter");
+  const limitStatus = document.getElementById("prompt-limit-status");
+  let wasOver = false;
   const submit = document.getElementById("submit-job");
   const maxLength = parseInt(prompt.getAttribute("maxlength") || "0", 10);
 
@@ -14,7 +16,15 @@
     if (!counter) return;
     const length = prompt.value.length;
     counter.textContent = length + " / " + maxLength;
-    counter.classList.toggle("over", maxLength > 0 && length > maxLength);
+    const over = maxLength > 0 && length > maxLength;
+    counter.classList.toggle("over", over);
+    // Speak only when crossing the limit: a count read on every key is noise.
+    if (limitStatus && over !== wasOver) {
+      wasOver = over;
+      limitStatus.textContent = over
+        ? "Over the limit of " + maxLength + " characters"
+        : "Back under the limit of " + maxLength + " characters";
+    }
   }
 
   // The server validates too; this only stops the obvious mistake before a round trip.
