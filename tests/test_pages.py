@@ -231,7 +231,14 @@ def test_history_and_the_diagram_page_show_the_plan(alice_client, alice, bob_cli
     for path in ("/history/", f"/diagrams/{diagram.pk}/"):
         html = alice_client.get(path).content.decode()
         assert "reviews &gt; &lt;b&gt;Bold&lt;/b&gt; &amp; co &gt; report" in html, path
-        assert "<b>Bold</b>" not in html and "style: auto" not in html, path
+        assert "<b>Bold</b>" not in html, path
+        # The style line is shown only where it can be edited: the diagram page's plan editor.
+        editor = re.search(r'<textarea id="plan-input"[^>]*>(.*?)</textarea>', html, re.S)
+        outside = html.replace(editor.group(0), "") if editor else html
+        assert "style: auto" not in outside, path
+        assert bool(editor) == path.startswith("/diagrams/"), path
+        if editor:
+            assert editor.group(1).endswith("style: auto mixed arrow muted labels medium")
         assert "Alternative reading</span>" in html, path
     assert bob_client.get(f"/diagrams/{diagram.pk}/").status_code == 404
     assert "Bold" not in bob_client.get("/history/").content.decode()
