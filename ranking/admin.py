@@ -9,7 +9,9 @@ from ranking.diagrams import nodelist, render
 from ranking.models import Correction, Diagram, Job, LLMConfig, Rating, ScorerVersion
 
 
-@admin.action(description="Activate the selected one (deactivates the others)")
+@admin.action(
+    description="Activate the selected one (deactivates the others)", permissions=["change"]
+)
 def activate(modeladmin, request, queryset):
     """Make the one selected row the active one of its kind."""
     if queryset.count() != 1:

@@ -124,6 +124,15 @@ def check_runtime(app_configs=None, **kwargs):
                 id="ranking.E002",
             )
         )
+    if settings.JOB_GENERATOR_FACTORY and not settings.DEBUG:
+        problems.append(
+            Error(
+                f"JOB_GENERATOR_FACTORY={settings.JOB_GENERATOR_FACTORY!r} replaces the LLM "
+                "with a test stand-in, and DEBUG is off.",
+                hint="Unset JOB_GENERATOR_FACTORY in production: jobs use the active LLM.",
+                id="ranking.E003",
+            )
+        )
     backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
     if not settings.DEBUG and backend.endswith("InMemoryChannelLayer"):
         problems.append(

@@ -16,6 +16,7 @@ from ranking.access import get_job_for_user
 log = logging.getLogger(__name__)
 
 # Close codes (4000-4999 are the application's own): the page can tell why.
+CLOSE_BAD_MESSAGE = 4400
 CLOSE_ANONYMOUS = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_SERVER_ERROR = 4500
@@ -52,14 +53,29 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Read a client message as JSON; a binary or unreadable one ends the socket (4400)."""
+        if text_data is None:
+            await self.refuse_message("Binary messages are not understood; send ping or nothing.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self.refuse_message("Messages are JSON; send ping or nothing.")
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
-        """Answer `{"type": "ping"}`; a client has nothing else to say."""
+        """Answer `{"type": "ping"}`; a client has nothing else to say (anything else: 4400)."""
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
         else:
-            await self.send_json(
-                {"type": "error", "error": "Unknown message; send ping or nothing."}
-            )
+            await self.refuse_message("Unknown message; send ping or nothing.")
+
+    async def refuse_message(self, reason: str) -> None:
+        """Tell the client why, then close: a client breaking the protocol changes nothing."""
+        await self.send_json({"type": "error", "error": reason})
+        await self.close(code=CLOSE_BAD_MESSAGE)
 
     # Group events: each is forwarded as is; the method name is the event type.
     async def progress(self, event):

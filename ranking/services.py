@@ -7,6 +7,7 @@ rules (prompt length, in-flight limit, rating range) hold on every path.
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +30,15 @@ class JobLimitExceeded(Exception):
         )
 
 
+def has_control_characters(text: str) -> bool:
+    """Return True when `text` holds control characters other than tab and line breaks.
+
+    NUL cannot be stored in PostgreSQL text, and the others only hide text
+    from the reader; any other character (4-byte ones included) is fine.
+    """
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text)
+
+
 def job_request_errors(prompt, count, recommend) -> dict[str, list[str]]:
     """Return field errors for a job request ({} when it is valid).
 
@@ -44,6 +54,8 @@ def job_request_errors(prompt, count, recommend) -> dict[str, list[str]]:
             f"Keep the description under {settings.MAX_PROMPT_LENGTH} characters "
             f"(this one has {len(text)})."
         ]
+    elif has_control_characters(text):
+        errors["prompt"] = ["Remove control characters from the description."]
     if not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         errors["count"] = [f"Choose between 1 and {MAX_COUNT} candidates."]
     if not isinstance(recommend, int) or recommend < 1:

@@ -147,9 +147,11 @@ class RatingSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
     def to_internal_value(self, data):
-        score = data.get("score") if hasattr(data, "get") else None
-        # DRF's IntegerField takes True as 1 and "2.0" as 2; a rating is a plain integer.
-        if isinstance(score, bool) or isinstance(score, float):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        score = data.get("score")
+        # DRF's IntegerField takes True as 1, "2" and "2.0" as 2; a rating is a JSON integer.
+        if "score" in data and (isinstance(score, bool) or not isinstance(score, int)):
             raise serializers.ValidationError(
                 {"score": ["A rating is a whole number from 0 to 5."]}
             )

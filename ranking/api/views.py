@@ -10,11 +10,12 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_auth import ThrottledTokenAuthentication
 from ranking import revisions, services
 from ranking.access import get_diagram_for_user, get_job_for_user
 from ranking.api.serializers import (
@@ -32,11 +33,25 @@ from ranking.plan_check import PlanInvalid, check_plan
 class OwnDataMixin:
     # Token first so an anonymous request gets 401 with `WWW-Authenticate:
     # Token` rather than a bare 403; a browser still signs in by session.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ThrottledTokenAuthentication, SessionAuthentication]
+    # The query parameters a view reads; any other is a 400 naming it (a
+    # misspelt filter must not silently return everything). None: unchecked.
+    known_query_params: tuple[str, ...] | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication first: anonymous is 401
+        if self.known_query_params is not None:
+            unknown = sorted(set(request.query_params) - {"format", *self.known_query_params})
+            if unknown:
+                raise ValidationError(
+                    {name: ["Unknown query parameter."] for name in unknown}
+                )
 
 
 class JobListCreate(OwnDataMixin, generics.ListAPIView):
     """List the user's jobs, newest first; POST starts a new one."""
+
+    known_query_params = ("page",)
 
     serializer_class = JobSerializer
 
@@ -73,6 +88,8 @@ class JobListCreate(OwnDataMixin, generics.ListAPIView):
 class JobDetail(OwnDataMixin, generics.RetrieveAPIView):
     """One of the user's jobs with its progress and ranked diagrams."""
 
+    known_query_params = ()
+
     serializer_class = JobDetailSerializer
 
     def get_object(self):
@@ -100,6 +117,8 @@ def _flag(value: str | None, name: str) -> bool | None:
 )
 class DiagramList(OwnDataMixin, generics.ListAPIView):
     """The user's diagrams, newest first, filterable by rated/unrated, score and job."""
+
+    known_query_params = ("page", "rated", "min_score", "job")
 
     serializer_class = DiagramSerializer
 
@@ -132,6 +151,8 @@ class DiagramList(OwnDataMixin, generics.ListAPIView):
 
 class DiagramDetail(OwnDataMixin, generics.RetrieveAPIView):
     """One of the user's diagrams."""
+
+    known_query_params = ()
 
     serializer_class = DiagramSerializer
 

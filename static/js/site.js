@@ -47,4 +47,10 @@
   }
 
   window.DiagramSite = { api: api, csrfToken: csrfToken, errorText: errorText };
+
+  // Progress bars are drawn from their aria-valuenow: the Content-Security-Policy
+  // forbids inline style attributes, a script may still set the width.
+  for (const bar of document.querySelectorAll(".bar[aria-valuenow] > span")) {
+    bar.style.width = Number(bar.parentElement.getAttribute("aria-valuenow")) + "%";
+  }
 })();
