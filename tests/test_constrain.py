@@ -404,16 +404,23 @@ class _Scripted(torch.nn.Module):
         history = getattr(past_key_values, "history", [])[:seen] + input_ids[0].tolist()
         out = self.inner(input_ids=input_ids, past_key_values=past_key_values, **kwargs)
         out.past_key_values.history = history
-        logits = torch.zeros(input_ids.shape[0], 1, len(self.tokenizer))
-        if input_ids.shape[0] > 1 or "style:" in self.tokenizer.decode(history).split("Plan:")[-1]:
-            logits[:, 0, self.tokenizer.eos_token_id] = 10.0
-        else:
-            written = self.tokenizer.decode(history).split("Plan:\n", 1)[1]
+        # Logits after every fed token (a speculative call feeds several), the last after a prefill.
+        positions = input_ids.shape[1] if seen else 1
+        logits = torch.zeros(input_ids.shape[0], positions, len(self.tokenizer))
+        for j in range(positions):
+            before = history[: len(history) - positions + j + 1]
+            if (
+                input_ids.shape[0] > 1
+                or "style:" in self.tokenizer.decode(before).split("Plan:")[-1]
+            ):
+                logits[:, j, self.tokenizer.eos_token_id] = 10.0
+                continue
+            written = self.tokenizer.decode(before).split("Plan:\n", 1)[1]
             best, other = (self._next_token(t, written) for t in self.targets)
             if other is not None and other != best:
-                logits[0, 0, other] = 10.0 - self.gap
+                logits[0, j, other] = 10.0 - self.gap
             if best is not None:
-                logits[0, 0, best] = 10.0
+                logits[0, j, best] = 10.0
         out.logits = logits
         return out
 

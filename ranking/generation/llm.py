@@ -69,6 +69,12 @@ DEFAULT_SETTINGS = {
     # An alternative structure is kept when its log-probability is at most this
     # many nats below the best's (2 nats: at least e^-2 = 0.14 times as likely).
     "alternative_margin": 2.0,
+    # plan only: prompt-lookup speculation in the greedy structure decode. Up
+    # to this many draft tokens, copied from where the last tokens occurred
+    # before (plans copy names and numbers from the prompt), are checked in
+    # the same model call as the chosen token; 0 decodes one token a call.
+    # The structure is the same either way.
+    "speculate": 8,
 }
 
 # Tokens kept from the end of an over-long prompt (the template's "Plan:" cue).
@@ -78,6 +84,8 @@ PROMPT_TAIL_TOKENS = 8
 # each try decodes the rest of a structure (~30 ms a token on a CPU).
 ALTERNATIVE_TRIES = 2
 STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
+# Longest run of last tokens looked up for a speculative draft (longest first).
+DRAFT_NGRAM = 3
 
 ProgressCallback = Callable[[dict], None]
 
@@ -116,6 +124,7 @@ class _Structure:
     runner_ups: list = field(default_factory=list)  # Choice.runner_up per token
     reason: str = ""
     checker: object = None  # constrain.StructureChecker; None when unconstrained
+    prompt_ids: list[int] = field(default_factory=list)  # where drafts are looked up
 
     @property
     def logprob(self) -> float:
@@ -315,7 +324,7 @@ class Generator:
             cache, logits = self._prefill(prompt_ids)
             if self.output_format == "plan":
                 return self._generate_plan(
-                    prompt, cache, logits, count, rng, report, structure_temperature
+                    prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
                 )
             temps = self._row_temperatures(count)
             cache, logits = _expand(cache, logits, count)
@@ -360,14 +369,24 @@ class Generator:
         out = self.model(input_ids=tokens[:, None], past_key_values=cache, use_cache=True)
         return out.logits[:, -1, :].float()
 
-    def _generate_plan(self, prompt, cache, logits, count, rng, report, structure_temperature):
+    def _forward(self, cache, ids: list[int]):
+        """Feed one row of several tokens; return the logits after each (len(ids) x vocab)."""
+        import torch
+
+        input_ids = torch.tensor([ids], device=self.device)
+        out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
+        return out.logits[0].float()
+
+    def _generate_plan(
+        self, prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
+    ):
         # Phase 1: one sequence, greedy (or sampled on a retry), up to "style:".
         # A tokenizer whose token texts do not add up (SentencePiece) decodes unconstrained.
         if self.options["constrained"] and self._token_table is None:
             self._token_table = constrain.token_table(self.tokenizer).without(self.stop_ids)
         if self.options["constrained"] and self._token_table.exact:
             best = self._constrained_structure(
-                prompt, cache, logits, count, rng, report, structure_temperature
+                prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
             )
         else:
             best = self._free_structure(cache, logits, count, rng, report, structure_temperature)
@@ -447,22 +466,42 @@ class Generator:
         return _Structure(structure, text, cache, logits, reached_style, ended, logprobs)
 
     def _constrained_structure(
-        self, prompt, cache, logits, count, rng, report, structure_temperature
+        self, prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
     ):
         """Decode the structure under the plan grammar with items copied from `prompt`."""
         checker = constrain.StructureChecker(constrain.SpanSet(constrain.prompt_spans(prompt)))
         structure = _Structure(
-            [], "", cache, logits, False, states=[constrain.State()], checker=checker
+            [],
+            "",
+            cache,
+            logits,
+            False,
+            states=[constrain.State()],
+            checker=checker,
+            prompt_ids=list(prompt_ids),
         )
         self._continue_structure(structure, count, rng, report, structure_temperature)
         return structure
 
     def _continue_structure(self, structure, count, rng, report, temperature, reported=0):
-        """Extend `structure` token by token under its checker until `style:` (in place)."""
+        """Extend `structure` token by token under its checker until `style:` (in place).
+
+        Greedy decodes speculate (the `speculate` setting): the chosen token
+        goes to the model together with a draft of the tokens that may follow
+        (`lookup_draft`), and the logits after each draft token serve the next
+        steps for as long as the chosen tokens agree with the draft. Every
+        token is still chosen by `choose_token` from its own position's
+        logits, so tokens, log-probabilities, runner-ups and states are those
+        of the one-token loop; only model calls are saved. On exit the cache
+        holds exactly the prompt and the structure's tokens.
+        """
         import torch
 
         limit = self.options["max_new_tokens"]
         runner_up = temperature <= 0 and int(self.options["structures"]) > 1
+        draft_size = int(self.options["speculate"]) if temperature <= 0 else 0
+        # (draft token, logits after it) for positions the cache holds beyond the tokens.
+        ahead: list[tuple[int, object]] = []
         state = structure.states[-1]
         while not state.done:
             if len(structure.tokens) >= limit:
@@ -489,9 +528,35 @@ class Generator:
             structure.states.append(state)
             decoded = reported + len(structure.tokens)
             report({"stage": "generating", "tokens": [decoded] * count, "finished": 0})
-            token = torch.tensor([choice.token], device=self.device)
-            structure.logits = self._step(structure.cache, token)
+            if ahead and ahead[0][0] == choice.token:
+                # The draft guessed right: the model has already seen this token.
+                structure.logits = ahead.pop(0)[1]
+                continue
+            if ahead:
+                structure.cache.crop(-len(ahead))  # drop the rejected draft
+                ahead = []
+            room = min(draft_size, limit - len(structure.tokens))
+            draft = [] if state.done or room <= 0 else self._draft(structure, room)
+            if not draft:
+                token = torch.tensor([choice.token], device=self.device)
+                structure.logits = self._step(structure.cache, token)
+                continue
+            logits = self._forward(structure.cache, [choice.token] + draft)
+            structure.logits = logits[:1]
+            ahead = [(token, logits[i + 1 : i + 2]) for i, token in enumerate(draft)]
+        if ahead:
+            structure.cache.crop(-len(ahead))
         structure.reached_style = state.done
+
+    def _draft(self, structure, size: int) -> list[int]:
+        """Return up to `size` tokens that may follow `structure`, from its prompt and itself."""
+        draft = lookup_draft(structure.prompt_ids + structure.tokens, size)
+        strings = self._token_table.strings
+        # A token no structure may hold would be refused: the draft ends before it.
+        for i, token in enumerate(draft):
+            if token >= len(strings) or strings[token] is None:
+                return draft[:i]
+        return draft
 
     def _alternative_structure(self, best, count, report):
         """Return the model's second reading of the structure, or None if none is close.
@@ -532,6 +597,7 @@ class Generator:
                 states=best.states[: position + 1] + [state],
                 runner_ups=best.runner_ups[:position] + [None],
                 checker=best.checker,
+                prompt_ids=best.prompt_ids,
             )
             alternative.logits = self._step(cache, torch.tensor([token], device=self.device))
             self._continue_structure(
@@ -623,6 +689,25 @@ class Generator:
             probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
         sampled = torch.multinomial(probs, 1, generator=rng)[:, 0]
         return torch.where(temps <= 0, greedy, sampled)
+
+
+def lookup_draft(history: list[int], size: int, ngram: int = DRAFT_NGRAM) -> list[int]:
+    """Return up to `size` tokens that followed the last earlier occurrence of history's tail.
+
+    The tail is the last `ngram` tokens, or fewer when those never occurred
+    before (longest first). A plan copies names and numbers from its prompt,
+    so what followed them there is a good guess at what follows them now;
+    [] when even the last token is new.
+    """
+    end = len(history)
+    for n in range(min(ngram, end - 1), 0, -1):
+        tail = history[end - n :]
+        last = tail[-1]
+        # Latest first; the occurrence must leave at least one token to copy.
+        for start in range(end - n - 1, -1, -1):
+            if history[start + n - 1] == last and history[start : start + n] == tail:
+                return history[start + n : start + n + size]
+    return []
 
 
 def _structure_plan(text: str):
