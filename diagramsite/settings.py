@@ -197,7 +197,8 @@ MODEL_CACHE_DIR = Path(
 
 # Product limits.
 MAX_JOBS_IN_FLIGHT = env_int("MAX_JOBS_IN_FLIGHT", 2)
-MAX_PROMPT_LENGTH = env_int("MAX_PROMPT_LENGTH", 2000)
+# Room for a pasted Keras / PyTorch model listing (see generation/prompting.py).
+MAX_PROMPT_LENGTH = env_int("MAX_PROMPT_LENGTH", 4000)
 
 # Requests larger than this are refused with 413 before anything reads them.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)

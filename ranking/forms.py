@@ -57,7 +57,10 @@ class JobForm(forms.Form):
 
 
 RATED_CHOICES = [("", "All diagrams"), ("rated", "Rated by me"), ("unrated", "Not rated yet")]
-MIN_SCORE_CHOICES = [("", "Any score")] + [(str(s), f"{s} / 10") for s in range(2, 10)]
+# On the pages' one 0-5 scale (Diagram.final_out_of_5).
+MIN_SCORE_CHOICES = [("", "Any score")] + [
+    (f"{s:g}", f"{s:g} / 5") for s in (1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5)
+]
 
 
 class HistoryFilterForm(forms.Form):

@@ -416,6 +416,16 @@ class Diagram(models.Model):
         return f"/diagrams/{self.pk}/"
 
     @property
+    def final_out_of_5(self) -> float:
+        """Return the final score on the 0-5 scale of ratings and readability.
+
+        The stored final score is readability (0-5) alone until the user has
+        ratings, then readability + predicted rating (0-10); pages show it on
+        one scale: the readability, or the average of the two.
+        """
+        return self.final_score if self.user_score is None else self.final_score / 2
+
+    @property
     def plan_structure(self) -> str:
         """Return the plan without its style line ("" for a node-list generator's diagram)."""
         return plan_structure(self.plan)

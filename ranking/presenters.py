@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, F, FloatField, OuterRef, Subquery, When
 
 from ranking.models import Job, Rating
 
@@ -67,6 +67,17 @@ def progress_summary(job: Job) -> dict:
         "candidates_done": min(finished, job.count),
         "count": job.count,
     }
+
+
+def with_score_out_of_5(diagrams):
+    """Return the queryset annotated with `score_out_of_5` (as Diagram.final_out_of_5)."""
+    return diagrams.annotate(
+        score_out_of_5=Case(
+            When(user_score__isnull=True, then=F("final_score")),
+            default=F("final_score") / 2.0,
+            output_field=FloatField(),
+        )
+    )
 
 
 def with_my_rating(diagrams, user):

@@ -23,7 +23,13 @@ from ranking.examples import EXAMPLES
 from ranking.forms import HistoryFilterForm, JobForm, RatingForm
 from ranking.models import Diagram, Job, Rating, plan_structure
 from ranking.plan_check import PlanInvalid, style_controls
-from ranking.presenters import STAGES, group_by_job, progress_summary, with_my_rating
+from ranking.presenters import (
+    STAGES,
+    group_by_job,
+    progress_summary,
+    with_my_rating,
+    with_score_out_of_5,
+)
 
 HISTORY_PAGE_SIZE = 24
 
@@ -169,7 +175,9 @@ def _filtered_history(request, form: HistoryFilterForm):
         elif form.cleaned_data["rated"] == "unrated":
             diagrams = diagrams.exclude(Exists(rated))
         if form.cleaned_data["min_score"] is not None:
-            diagrams = diagrams.filter(final_score__gte=form.cleaned_data["min_score"])
+            diagrams = with_score_out_of_5(diagrams).filter(
+                score_out_of_5__gte=form.cleaned_data["min_score"]
+            )
     return diagrams
 
 

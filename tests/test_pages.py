@@ -90,7 +90,7 @@ def test_it_submits_a_job_and_goes_to_its_page(alice_client, alice):
     ("data", "field", "message"),
     [
         ({"prompt": "", "count": 5, "recommend": 3}, "prompt", "Describe the model"),
-        ({"prompt": "x" * 5000, "count": 5, "recommend": 3}, "prompt", "under 2000 characters"),
+        ({"prompt": "x" * 5000, "count": 5, "recommend": 3}, "prompt", "under 4000 characters"),
         ({"prompt": "DL model", "count": 0, "recommend": 1}, "count", "between 1 and 10"),
         ({"prompt": "DL model", "count": 11, "recommend": 3}, "count", "between 1 and 10"),
         ({"prompt": "DL model", "count": 2, "recommend": 3}, "recommend", "more than the 2"),

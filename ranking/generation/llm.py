@@ -58,8 +58,9 @@ DEFAULT_SETTINGS = {
     "prompt_template": PROMPT_TEMPLATE,
     # Use the tokenizer's chat template (for chat-tuned adapters) instead.
     "chat_template": False,
-    # Prompt tokens kept (from the start) before the prompt is cut.
-    "max_prompt_tokens": 768,
+    # Prompt tokens kept (from the start) before the prompt is cut: a
+    # 4000-character code listing is about 1,250 tokens.
+    "max_prompt_tokens": 1280,
     "threads": None,
     # plan only: decode the structure under the plan grammar, items copied from the prompt.
     "constrained": True,

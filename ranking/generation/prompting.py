@@ -9,8 +9,11 @@ from __future__ import annotations
 
 PROMPT_TEMPLATE = "Prompt: {prompt}\nPlan:\n"
 # Prompts longer than this many characters are cut before tokenising; the
-# longest reference prompt is ~1,100 characters and the web form caps input.
-MAX_PROMPT_CHARS = 2000
+# web form and API cap input at settings.MAX_PROMPT_LENGTH (the same 4000 by
+# default). A pasted model listing is the longest prompt people write: the
+# blind set's 15 listings measure 484 characters median, 960 at most, and a
+# listing with imports, compile() and comments stays well under 4000.
+MAX_PROMPT_CHARS = 4000
 
 
 def normalise_prompt(prompt: str) -> str:

@@ -1,0 +1,218 @@
+"""Benchmark sequential networks (pasted Keras / PyTorch code and words) (run by hand).
+
+    .venv/bin/python bench/layers.py [--sets layers_blind1] [--count 5] [--limit N] [--write]
+
+For each prompt of a blind set (bench/layers_blind1.jsonl: 15 pasted code
+listings, 15 descriptions, each with the exact layer sequence it asks for,
+written by someone who never saw the generator), the top-ranked candidate's
+plan is read back as a layer sequence and compared:
+- type sequence exact: the layer types in order equal the expected ones
+  (PyTorch's `linear` counts as `dense`; a `net` plan reads as input + dense
+  layers, a `cnn` plan as input + conv/pool + dense);
+- numbers right: the share of expected layers, aligned by type, whose
+  numbers (units, filters and kernel, pool size, rate, vocabulary and
+  dimension, heads) equal the expected ones;
+- failed: no valid candidate; seconds per prompt for `count` candidates end
+  to end, and to the first finished candidate.
+`--write` appends the table to docs/benchmarks.md with date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.generation import cpu_name  # noqa: E402
+from ranking.generation import llm  # noqa: E402
+from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
+from ranking.generation.plan import parse_plan  # noqa: E402
+from ranking.scoring.ranker import Scorer  # noqa: E402
+
+SETS = {"layers_blind1": ("layers_blind1.jsonl", "networks, blind set 1 (layers)", 8000)}
+
+
+def plan_layers(plan_text: str) -> list[tuple[str, tuple[float, ...]]]:
+    """Return a plan's layers as (type, numbers), in the blind sets' vocabulary."""
+    plan = parse_plan(plan_text)
+    if plan.family == "layers":
+        return [(spec.category, tuple(spec.numbers)) for spec in plan.specs]
+    if plan.family == "net":
+        sizes = plan.dense_sizes
+        return [("input", (sizes[0],))] + [("dense", (size,)) for size in sizes[1:]]
+    if plan.family == "cnn":
+        out = []
+        for layer in plan.layers:
+            if layer.kind == "input":
+                out.append(("input", (layer.size, layer.size)))
+            elif layer.kind == "conv":
+                out.append(("conv2d", (layer.size, layer.size) if layer.size else ()))
+            elif layer.kind == "pool":
+                kind = "avgpool" if layer.detail == "avg" else "maxpool"
+                out.append((kind, (layer.size, layer.size) if layer.size else ()))
+            else:
+                out.append(("dense", (layer.size,)))
+        return out
+    return []
+
+
+def compare(got: list[tuple], expected: list[tuple]) -> dict:
+    """Return type-sequence exactness and how many expected layers have the right numbers."""
+    got_types = [kind for kind, _ in got]
+    want_types = [kind for kind, _ in expected]
+    matcher = difflib.SequenceMatcher(a=want_types, b=got_types, autojunk=False)
+    right = 0
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            want = tuple(float(v) for v in expected[block.a + k][1])
+            have = tuple(float(v) for v in got[block.b + k][1])
+            right += want == have
+    return {"types_exact": got_types == want_types, "numbers_right": right, "layers": len(expected)}
+
+
+def run(rows: list[dict], count: int, generator, scorer, seed: int) -> list[dict]:
+    """Generate, rank and compare the top candidate for every row."""
+    records = []
+    for i, row in enumerate(rows):
+        expected = [(kind, tuple(numbers)) for kind, numbers in row["layers"]]
+        started = time.monotonic()
+        first: list[float] = []
+
+        def on_progress(event: dict, first=first, started=started) -> None:
+            if event.get("candidate") is not None and not first:
+                first.append(time.monotonic() - started)
+
+        try:
+            result = generate_candidates(
+                row["prompt"], count, generator=generator, seed=seed + i, on_progress=on_progress
+            )
+        except GenerationError as error:
+            records.append(
+                {
+                    "id": row["id"],
+                    "kind": row["kind"],
+                    "failed": True,
+                    "types_exact": False,
+                    "numbers_right": 0,
+                    "layers": len(expected),
+                    "seconds": None,
+                    "first_s": None,
+                    "plan": str(error)[:200],
+                }  # fmt: skip
+            )
+            print(f"{row['id']}: failed", file=sys.stderr, flush=True)
+            continue
+        ranked = scorer.rank([c.diagram for c in result.candidates], [], [], recommend=1, k=3)
+        top = result.candidates[list(ranked.order)[0]]
+        seconds = time.monotonic() - started
+        record = compare(plan_layers(top.plan), expected)
+        record.update(
+            id=row["id"], kind=row["kind"], failed=False, seconds=seconds,
+            first_s=first[0] if first else None, plan=top.plan,
+        )  # fmt: skip
+        records.append(record)
+        print(
+            f"{row['id']} ({row['kind']}): types {'ok' if record['types_exact'] else 'WRONG'}, "
+            f"numbers {record['numbers_right']}/{record['layers']} in {seconds:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+    return records
+
+
+def summarise(name: str, records: list[dict]) -> dict:
+    seconds = [r["seconds"] for r in records if r["seconds"] is not None]
+    first = [r["first_s"] for r in records if r["first_s"] is not None]
+    row = {"name": name, "prompts": len(records)}
+    for kind in ("code", "words", None):
+        part = [r for r in records if kind is None or r["kind"] == kind]
+        label = kind or "all"
+        row[label] = {
+            "n": len(part),
+            "types_exact": sum(r["types_exact"] for r in part),
+            "numbers": sum(r["numbers_right"] for r in part)
+            / max(1, sum(r["layers"] for r in part)),
+            "failed": sum(r["failed"] for r in part),
+        }
+    row["median_s"] = statistics.median(seconds) if seconds else None
+    row["first_s"] = statistics.median(first) if first else None
+    return row
+
+
+def markdown(rows: list[dict], command: str) -> str:
+    lines = [
+        f"## Sequential networks ({date.today().isoformat()}, {cpu_name()})",
+        "",
+        f"`{command}`; top-ranked candidate per prompt; types exact = the layer-type sequence "
+        "equals the expected one; numbers = share of expected layers (aligned by type) with "
+        "the right numbers.",
+        "",
+        "| set | part | prompts | types exact | numbers right | failed | median s | first s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        for part in ("all", "code", "words"):
+            p = r[part]
+            share = p["types_exact"] / p["n"] if p["n"] else 0.0
+            timing = (
+                f"{r['median_s']:.2f} | {r['first_s']:.2f}"
+                if part == "all" and r["median_s"] is not None and r["first_s"] is not None
+                else "- | -"
+            )
+            lines.append(
+                f"| {r['name']} | {part} | {p['n']} | {p['types_exact']} ({share:.2f}) | "
+                f"{p['numbers']:.3f} | {p['failed']} | {timing} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5)
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--adapter", default=str(llm.default_adapter_dir()))
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--set-file", help="another set in the same format (instead of --sets)")
+    parser.add_argument("--records", help="write per-prompt records (JSON lines) here")
+    parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
+    args = parser.parse_args()
+    generator = llm.load_generator(adapter=args.adapter)
+    models = ROOT / "models" / "scoring"
+    scorer = Scorer.load(models / "readability", models / "autoencoder")
+    generate_candidates("a 3-4-2 MLP", args.count, generator=generator, seed=0)
+    table, all_records = [], []
+    chosen = (
+        [(Path(args.set_file), args.set_file, 0)]
+        if args.set_file
+        else [(ROOT / "bench" / SETS[name][0], *SETS[name][1:]) for name in args.sets.split(",")]
+    )
+    for path, title, seed in chosen:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        records = run(
+            rows[: args.limit] if args.limit else rows, args.count, generator, scorer, seed
+        )
+        all_records += records
+        table.append(summarise(title, records))
+    chosen_sets = f"--set-file {args.set_file}" if args.set_file else f"--sets {args.sets}"
+    command = f".venv/bin/python bench/layers.py --count {args.count} {chosen_sets}"
+    if Path(args.adapter).resolve() != llm.default_adapter_dir().resolve():
+        command += f" --adapter {args.adapter}"
+    text = markdown(table, command)
+    print(text)
+    if args.records:
+        Path(args.records).write_text("".join(json.dumps(r) + "\n" for r in all_records))
+    if args.write:
+        with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
+            out.write("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
