@@ -35,25 +35,6 @@ def test_a_user_with_no_ratings_gets_no_prediction():
     assert knn.predict(np.ones((4, 32)), np.zeros((0, 32)), [], k=3) is None
 
 
-def test_the_prediction_reads_only_the_ratings_it_is_given():
-    # Two users rated different diagrams very differently; each user's
-    # prediction follows their own ratings, and adding the other user's
-    # ratings would change it - so nothing outside the arrays leaks in.
-    rng = np.random.default_rng(0)
-    queries = rng.normal(size=(6, 8))
-    alice_latents, bob_latents = rng.normal(size=(10, 8)), rng.normal(size=(10, 8))
-    alice = knn.predict(queries, alice_latents, np.full(10, 5.0))
-    bob = knn.predict(queries, bob_latents, np.zeros(10))
-    assert alice == pytest.approx(np.full(6, 5.0))
-    assert bob == pytest.approx(np.zeros(6))
-    again = knn.predict(queries, alice_latents, np.full(10, 5.0))
-    assert again == pytest.approx(alice)
-    mixed = knn.predict(
-        queries, np.vstack([alice_latents, bob_latents]), np.r_[np.full(10, 5.0), np.zeros(10)]
-    )
-    assert not np.allclose(mixed, alice)
-
-
 def test_mismatched_latent_sizes_are_an_error():
     with pytest.raises(ValueError, match="latent sizes differ"):
         knn.predict(np.zeros((1, 4)), np.zeros((2, 3)), [1, 2])

@@ -1,7 +1,9 @@
 """Job runtime: claiming, failures, the reaper, the embedded worker thread."""
 
 import threading
+import unittest.mock
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -10,12 +12,13 @@ from django.utils import timezone
 
 from ranking import engines, events, runner
 from ranking.diagrams import nodelist
-from ranking.models import Job, LLMConfig, ScorerVersion
+from ranking.generation.plan import parse_plan
+from ranking.models import Diagram, Job, LLMConfig, Rating, ScorerVersion
 from ranking.services import JobLimitExceeded, submit_job
 from ranking.worker import EmbeddedWorker
 from tests.jobdata import make_job, rate
 from tests.prerequisites import need
-from tests.tiny_scorer import register_tiny_scorer
+from tests.tiny_scorer import register_tiny_scorer, write_tiny_scorer
 
 PROMPT = "DL model with 4 inputs, 8 and 6 hidden nodes, and 2 outputs"
 
@@ -400,9 +403,18 @@ def test_a_job_runs_end_to_end_with_the_real_llm(alice, settings, published):
     settings.JOB_GENERATOR_FACTORY = ""
     engines.clear_cache()
     job, diagrams = run(alice, PROMPT, count=3, recommend=2)
-    assert 1 <= len(diagrams) <= 3
-    assert sum(d.recommended for d in diagrams) == min(2, len(diagrams))
+    # Every candidate asked for is stored, ranked, and draws what the prompt says:
+    # a network of 4 inputs, hidden layers of 8 and 6, and 2 outputs.
+    assert [d.rank for d in diagrams] == [1, 2, 3]
+    assert [d.recommended for d in diagrams] == [True, True, False]
     assert all(nodelist.parse(d.node_list).ok for d in diagrams)
+    # (An "alternative reading" candidate, structure_rank 1, may differ on purpose.)
+    best_readings = [d for d in diagrams if d.structure_rank == 0]
+    assert best_readings
+    for diagram in best_readings:
+        plan = parse_plan(diagram.plan)
+        assert plan.family == "net", diagram.plan
+        assert [layer.size for layer in plan.layers] == [4, 8, 6, 2], diagram.plan
     assert job.progress["tokens_total"] > 0
 
 
@@ -414,3 +426,105 @@ def test_run_jobs_once_drains_the_queue(alice, bob, fake_llm, published):
     for job in (first, second):
         job.refresh_from_db()
         assert job.status == "done" and job.diagrams.count() == 2
+
+
+# ------------------------------------------------- scorer versions and ratings
+
+
+def second_scorer(tmp_path, **fields) -> ScorerVersion:
+    """Register (not activate) another version of the small scorer, from its own files."""
+    readability, autoencoder = write_tiny_scorer(tmp_path / "scorer-v2")
+    return ScorerVersion.objects.create(
+        name="tiny-test-scorer-v2",
+        readability_path=str(readability),
+        autoencoder_path=str(autoencoder),
+        **fields,
+    )
+
+
+def rate_alternately(user, diagrams):
+    """Rate `diagrams` 5, 0, 5, 0, ...; return {node_list: score}."""
+    scores = {}
+    for i, diagram in enumerate(diagrams):
+        scores[diagram.node_list] = 5 if i % 2 == 0 else 0
+        rate(user, diagram, scores[diagram.node_list])
+    return scores
+
+
+def test_each_scorer_version_predicts_with_its_own_knn_k(alice, fake_llm, published):
+    _, first = run(alice, count=4)
+    scores = rate_alternately(alice, first)
+    scorer = ScorerVersion.objects.active()
+
+    scorer.knn_k = 1
+    scorer.save()
+    _, nearest_only = run(alice, count=4)
+    # The same candidates again: with K=1 each one's prediction is its own rating.
+    assert {d.node_list: d.user_score for d in nearest_only} == pytest.approx(scores)
+
+    scorer.knn_k = 4
+    scorer.save()
+    _, all_four = run(alice, count=4)
+    mixed = {d.node_list: d.user_score for d in all_four}
+    # With K=4 the other three ratings pull every prediction off its own rating.
+    assert all(0 < mixed[text] < 5 for text in scores)
+
+
+def test_a_new_scorer_version_re_encodes_rated_latents_once(alice, fake_llm, published, tmp_path):
+    _, first = run(alice, count=3)
+    scores = rate_alternately(alice, first)
+    old = ScorerVersion.objects.active()
+    # Latents of another version live in another space: make that visible.
+    Diagram.objects.filter(pk__in=[d.pk for d in first]).update(
+        latent=Diagram.pack_latent(np.zeros_like(first[0].latent_vector))
+    )
+    new = second_scorer(tmp_path, knn_k=1)
+    new.activate()
+    job, again = run(alice, count=3)
+    assert job.scorer == new and old != new
+    loaded = engines.scorer_for(new)
+    for diagram in first:
+        diagram.refresh_from_db()
+        assert diagram.latent_scorer == new
+        expected = engines.encode(loaded, [diagram.node_list])[0]
+        assert diagram.latent_vector == pytest.approx(expected, abs=1e-3)  # batch vs one
+    # The re-encoded latents drive the prediction (zeros would give every
+    # candidate the same nearest neighbour).
+    assert {d.node_list: d.user_score for d in again} == pytest.approx(scores)
+
+    # Stored: the next job re-encodes nothing.
+    calls = []
+    real_encode = engines.encode
+
+    def counting_encode(scorer, texts):
+        calls.append(texts)
+        return real_encode(scorer, texts)
+
+    with unittest.mock.patch.object(engines, "encode", counting_encode):
+        run(alice, count=3)
+    assert calls == []
+
+
+def test_activating_a_scorer_version_is_used_by_the_next_job(
+    alice, admin_client, fake_llm, published, tmp_path
+):
+    before, _ = run(alice, count=2, recommend=1)
+    new = second_scorer(tmp_path)
+    assert before.scorer != new
+    response = admin_client.post(
+        "/admin/ranking/scorerversion/",
+        {"action": "activate", "_selected_action": [new.pk]},
+    )
+    assert response.status_code == 302
+    job, diagrams = run(alice, count=2, recommend=1)
+    assert job.scorer == new
+    assert {d.latent_scorer for d in diagrams} == {new}
+
+
+def test_alice_cannot_rate_bobs_diagram(alice, bob, fake_llm, published):
+    from ranking.services import rate_diagram
+
+    _, bobs = run(bob, count=2, recommend=1)
+    with pytest.raises(PermissionError):
+        rate_diagram(alice, bobs[0], 4)
+    assert not Rating.objects.exists()
