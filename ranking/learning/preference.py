@@ -56,6 +56,8 @@ class PreferenceConfig:
     dpo_beta: float = 0.1
     seed: int = 1
     max_length: int = 384
+    # torch's intra-op threads are per process: a run in the web process's
+    # worker thread gives them back when it ends (see `train`).
     threads: int = 1
     checkpoint_every: int = 10
     save_dtype: str = "float32"  # preference updates are small; fp16 would round some away
@@ -267,7 +269,25 @@ def load_model(config: PreferenceConfig):
     return peft_model, tokenizer
 
 
-def train(
+def train(config: PreferenceConfig, pairs: Sequence, held_out: Sequence = (), **kwargs) -> dict:
+    """Tune the adapter on preference pairs (resuming from the checkpoint if asked); summarise.
+
+    The summary holds the loss curve and the held-out preference accuracy
+    before and after. The adapter goes to `config.output` with a
+    training_summary.json naming its end-of-plan token, as the generator expects.
+    torch's thread count is restored afterwards, so jobs served by the same
+    process get their threads back.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        return _train(config, pairs, held_out, **kwargs)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(
     config: PreferenceConfig,
     pairs: Sequence,
     held_out: Sequence = (),
@@ -275,14 +295,7 @@ def train(
     resume: bool = False,
     progress: Callable[[training.StepRecord], None] | None = None,
     log: Callable[[str], None] = print,
-    should_stop: Callable[[], bool] | None = None,
 ) -> dict:
-    """Tune the adapter on preference pairs (resuming from the checkpoint if asked); summarise.
-
-    The summary holds the loss curve and the held-out preference accuracy
-    before and after. The adapter goes to `config.output` with a
-    training_summary.json naming its end-of-plan token, as the generator expects.
-    """
     import torch
 
     if config.method not in METHODS:
@@ -349,7 +362,6 @@ def train(
         interrupted = (limit is not None and time.monotonic() - started > limit) or (
             config.stop_at is not None and done >= config.stop_at
         )
-        interrupted = interrupted or (should_stop is not None and should_stop())
         if done % config.checkpoint_every == 0 or done == config.steps or interrupted:
             training.save_checkpoint(peft_model, optimizer, done, config)
         if interrupted:

@@ -1,0 +1,458 @@
+"""Simulated users teach the generator through the real services (run by hand, not in CI).
+
+    .venv/bin/python bench/preferences.py [--users 6] [--jobs-per-user 6] [--new-prompts 16]
+        [--steps 60] [--method orpo] [--eval-limit 10] [--write]
+
+Everything goes through the product's own code on a fresh SQLite database
+(var/bench/preferences.sqlite3): `services.submit_job` and the worker's
+`runner.run_job` with the shipped LLM and scorer, `services.rate_diagram`,
+`revisions.create_revision` (the plan editor's save), then the staff path:
+`runs.create_run` + `runs.execute_run` (what the "Learn from users" page
+starts) and `runs.activate`. Nothing is written to the tables directly.
+
+1. Style taste: a population of users shares a taste (orientation right,
+   box shapes, muted palette; each user's weights jittered, each rating
+   noisy) and rates every candidate of its jobs (synthetic prompts).
+   Before and after tuning, new prompts (never rated) are run as jobs and
+   the share of shown candidates carrying the preferred style is counted
+   (all three attributes, and each alone), with the top candidate's
+   readability.
+2. Corrections: prompts of blind process set 5 that the model misreads
+   (labelled-edge F1 < 1 on the top candidate) get their correct plan saved
+   through the plan editor; after tuning, paraphrases of those prompts
+   (bench/process_blind5_paraphrases.jsonl, never trained on) are run as
+   jobs and scored with labelled-edge F1, before and after.
+3. The run's own report: held-out preference accuracy, structure on the
+   templated held-out split and blind process set 6 (before/after), and
+   seconds per step; with --serving, jobs are timed while the run trains.
+`--timing-pairs N` instead times one epoch on N pairs (no evaluation).
+`--write` appends the results to docs/benchmarks.md with date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DIR = ROOT / "var" / "bench"
+DB_PATH = BENCH_DIR / "preferences.sqlite3"
+
+# The population's shared taste: weight of each preferred style value.
+TASTE = {"orient": ("right", 2.0), "shape": ("box", 2.0), "palette": ("muted", 2.0)}
+USER_JITTER = 0.4  # per-user spread of each weight
+RATING_NOISE = 0.5  # per-rating noise, in points
+PARAPHRASES = "process_blind5_paraphrases.jsonl"
+
+
+def setup_django(fresh: bool) -> None:
+    """Point Django at the bench database (new each run unless resuming) and migrate it."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if fresh and DB_PATH.exists():
+        DB_PATH.unlink()
+    os.environ["SQLITE_PATH"] = str(DB_PATH)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diagramsite.settings")
+    os.environ["WORKER_MODE"] = "off"  # this script is the worker: it calls run_job itself
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.LEARNING_DIR = str(BENCH_DIR / "learning")
+    call_command("migrate", verbosity=0)
+
+
+# ---------------------------------------------------------------- simulated users
+
+
+def style_of(plan: str) -> dict:
+    from ranking.generation.plan import PlanError, parse_style
+
+    line = (plan or "").strip().splitlines()[-1:] or [""]
+    try:
+        return parse_style(line[0].strip())
+    except PlanError:
+        return {}
+
+
+def make_taste(rng: random.Random) -> dict:
+    """Return one user's weights: the shared taste with individual jitter."""
+    return {
+        key: (value, weight + rng.gauss(0, USER_JITTER)) for key, (value, weight) in TASTE.items()
+    }
+
+
+def rating_for(taste: dict, plan: str, rng: random.Random) -> int:
+    """Return a 0-5 rating: 0.5 plus the weights of the preferred values present, plus noise."""
+    style = style_of(plan)
+    points = 0.5 + sum(w for key, (value, w) in taste.items() if style.get(key) == value)
+    return max(0, min(5, round(points + rng.gauss(0, RATING_NOISE))))
+
+
+def preferred(plan: str) -> dict:
+    style = style_of(plan)
+    hits = {key: style.get(key) == value for key, (value, _) in TASTE.items()}
+    hits["all"] = all(hits.values())
+    return hits
+
+
+def run_job(user, prompt: str, count: int):
+    """Submit and run one job as the product does; return it (None when it failed)."""
+    from ranking import runner, services
+
+    job = services.submit_job(user, prompt, count=count, recommend=min(3, count))
+    runner.run_job(job.pk)
+    job.refresh_from_db()
+    return job if job.status == "done" else None
+
+
+def synthetic_prompts(n: int, seed: int) -> list[str]:
+    from ranking.generation import synth
+
+    return [example.prompt for example in synth.generate_examples(n, seed)]
+
+
+def style_shares(jobs) -> dict:
+    """Return the share of shown candidates with each preferred value, and top readability."""
+    plans, tops = [], []
+    for job in jobs:
+        diagrams = list(job.diagrams.filter(parent__isnull=True).order_by("rank"))
+        plans += [d.plan for d in diagrams]
+        if diagrams:
+            tops.append(diagrams[0].readability)
+    counts = {key: 0 for key in [*TASTE, "all"]}
+    for plan in plans:
+        for key, hit in preferred(plan).items():
+            counts[key] += hit
+    n = max(1, len(plans))
+    return {
+        "candidates": len(plans),
+        **{key: round(value / n, 4) for key, value in counts.items()},
+        "top_readability": round(statistics.mean(tops), 4) if tops else None,
+    }
+
+
+# ---------------------------------------------------------------- corrections
+
+
+def top_f1(job, row) -> float:
+    from ranking.diagrams import labelled
+
+    if job is None:
+        return 0.0
+    top = job.diagrams.filter(parent__isnull=True).order_by("rank").first()
+    return labelled.edge_f1(top.node_list if top else None, row["node_list"])
+
+
+def correct_misreads(user, rows, count: int, log) -> tuple[list[str], dict]:
+    """Run blind-5 prompts; save the correct plan of each misread one; return ids and F1s."""
+    from ranking import revisions
+
+    corrected, f1 = [], {}
+    for row in rows:
+        job = run_job(user, row["prompt"], count)
+        f1[row["id"]] = top_f1(job, row)
+        if job is None or f1[row["id"]] >= 1.0:
+            continue
+        top = job.diagrams.order_by("rank").first()
+        # The user keeps the style they got and fixes the structure.
+        style_line = (top.plan.strip().splitlines() or ["style: auto"])[-1]
+        revisions.create_revision(user, top, row["plan"].strip() + "\n" + style_line)
+        corrected.append(row["id"])
+        log(f"corrected {row['id']} (edge F1 {f1[row['id']]:.2f})")
+    return corrected, f1
+
+
+def paraphrase_rows(ids: set[str]) -> list[dict]:
+    from bench import generation
+
+    path = ROOT / "bench" / PARAPHRASES
+    if not path.exists():
+        return []
+    rows = generation.free_rows(None, PARAPHRASES)
+    return [row for row in rows if row["source"] in ids]
+
+
+# ---------------------------------------------------------------- training
+
+
+def train(admin, name: str, method: str, steps: int, options: dict, log) -> object:
+    from ranking.learning import runs
+
+    run = runs.create_run(admin, "llm", name, method=method, steps=steps, options=options)
+    last = [0.0]
+
+    def on_progress(progress):
+        if time.monotonic() - last[0] > 30:
+            last[0] = time.monotonic()
+            log(f"  {progress}")
+
+    run = runs.execute_run(run.pk, on_progress=on_progress)
+    if run.status != "done":
+        raise SystemExit(f"training failed: {run.error}")
+    return run
+
+
+def timed_jobs(user, prompts, count) -> list[float]:
+    seconds = []
+    for prompt in prompts:
+        started = time.monotonic()
+        run_job(user, prompt, count)
+        seconds.append(time.monotonic() - started)
+    return seconds
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=6)
+    parser.add_argument("--jobs-per-user", type=int, default=6)
+    parser.add_argument("--count", type=int, default=5, help="candidates per job")
+    parser.add_argument("--new-prompts", type=int, default=16)
+    parser.add_argument("--corrections", type=int, default=30, help="blind-5 prompts tried")
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--method", choices=["orpo", "dpo"], default="orpo")
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--eval-limit", type=int, default=10)
+    parser.add_argument("--serving", type=int, default=0, help="jobs timed during training")
+    parser.add_argument("--timing-pairs", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    started = time.monotonic()
+
+    def log(text):
+        print(f"[{time.monotonic() - started:7.0f}s] {text}", file=sys.stderr, flush=True)
+
+    setup_django(fresh=True)
+    if args.timing_pairs:
+        return timing_run(args, log)
+    import torch
+    from django.contrib.auth.models import User
+
+    from ranking.learning import pairs as pairs_mod
+    from ranking.learning import runs
+    from ranking.models import LLMConfig
+
+    rng = random.Random(args.seed)
+    admin = User.objects.create_superuser("staff", password="bench-password-1")
+    users = [
+        User.objects.create_user(f"user{i}", password="bench-password-1") for i in range(args.users)
+    ]
+    tastes = [make_taste(rng) for _ in users]
+    train_prompts = synthetic_prompts(args.users * args.jobs_per_user, 9_100_000 + args.seed)
+    new_prompts = synthetic_prompts(args.new_prompts, 9_200_000 + args.seed)
+    shipped = LLMConfig.objects.active()
+
+    log(f"rating {len(train_prompts)} jobs by {len(users)} simulated users")
+    for i, prompt in enumerate(train_prompts):
+        user, taste = users[i % len(users)], tastes[i % len(users)]
+        job = run_job(user, prompt, args.count)
+        if job is None:
+            continue
+        from ranking import services
+
+        for diagram in job.diagrams.all():
+            services.rate_diagram(user, diagram, rating_for(taste, diagram.plan, rng))
+
+    from bench import generation
+
+    blind5 = generation.free_rows(args.corrections, "process_blind5.jsonl")
+    corrector = users[0]
+    log(f"correcting misread prompts of blind set 5 ({len(blind5)} tried)")
+    corrected, blind5_f1 = correct_misreads(corrector, blind5, args.count, log)
+    paraphrases = paraphrase_rows(set(corrected))
+
+    def measure(tag):
+        torch.manual_seed(1234)
+        viewer = User.objects.create_user(f"viewer-{tag}", password="bench-password-1")
+        jobs = [run_job(viewer, p, args.count) for p in new_prompts]
+        shares = style_shares([j for j in jobs if j is not None])
+        f1 = [top_f1(run_job(viewer, row["prompt"], args.count), row) for row in paraphrases]
+        return shares, (round(statistics.mean(f1), 4) if f1 else None)
+
+    log("measuring before tuning")
+    before_shares, before_f1 = measure("before")
+    found = pairs_mod.build_pairs()
+    counts = pairs_mod.counts_by_source(found)
+    log(f"{len(found)} pairs: {counts}")
+
+    options = {"eval_limit": args.eval_limit, "threads": 1}
+    if args.lr:
+        options["lr"] = args.lr
+    serving = {}
+    if args.serving:
+        serving["idle"] = timed_jobs(users[1], new_prompts[: args.serving], args.count)
+        box = {}
+        worker = threading.Thread(
+            target=lambda: box.update(
+                run=train(admin, "bench-tuned", args.method, args.steps, options, log)
+            )
+        )
+        worker.start()
+        time.sleep(60)  # past model loading: time jobs while steps run
+        serving["training"] = timed_jobs(users[1], new_prompts[: args.serving], args.count)
+        worker.join()
+        run = box["run"]
+    else:
+        run = train(admin, "bench-tuned", args.method, args.steps, options, log)
+    runs.activate(admin, run.llm_config)
+    log("measuring after tuning")
+    after_shares, after_f1 = measure("after")
+
+    result = {
+        "args": vars(args),
+        "started_from": shipped.name,
+        "pairs": counts,
+        "corrected": corrected,
+        "blind5_f1_before": round(statistics.mean(blind5_f1.values()), 4) if blind5_f1 else None,
+        "paraphrases": len(paraphrases),
+        "style": {"before": before_shares, "after": after_shares},
+        "paraphrase_f1": {"before": before_f1, "after": after_f1},
+        "report": run.report,
+        "serving": {k: round(statistics.median(v), 2) for k, v in serving.items()},
+        "seconds": round(time.monotonic() - started),
+    }
+    (BENCH_DIR / "preferences_result.json").write_text(json.dumps(result, indent=2) + "\n")
+    text = markdown(result, command_line(args))
+    print(text)
+    if args.write:
+        with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
+            out.write("\n" + text)
+
+
+def timing_run(args, log) -> None:
+    """Time one epoch of preference tuning on N synthetic style pairs (no evaluation)."""
+    import math
+
+    from django.contrib.auth.models import User
+
+    from ranking.generation import plan as plan_mod
+    from ranking.generation import synth
+    from ranking.learning import pairs as pairs_mod
+
+    rng = random.Random(args.seed)
+    rows = []
+    for example in synth.generate_examples(args.timing_pairs, 9_300_000 + args.seed):
+        plan = plan_mod.parse_plan(example.plan)
+        liked = {**plan.style, **{key: value for key, (value, _) in TASTE.items()}}
+        rows.append(
+            pairs_mod.PreferencePair(
+                example.prompt,
+                plan.with_style(liked).to_text(),
+                plan.with_style(plan_mod.random_style(rng)).to_text(),
+                "rating",
+                1.0,
+            )
+        )
+    data = BENCH_DIR / "timing_pairs.jsonl"
+    pairs_mod.write_jsonl(rows, data)
+    steps = math.ceil(0.8 * len(rows) / 4)  # one epoch of the 80% trained on, 4 pairs a step
+    admin = User.objects.create_superuser("staff", password="bench-password-1")
+    t0 = time.monotonic()
+    run = train(
+        admin, "bench-timing", args.method, steps, {"data": str(data), "eval_limit": 0}, log
+    )
+    seconds = time.monotonic() - t0
+    text = (
+        f"## Preference tuning speed ({date.today().isoformat()}, {cpu()})\n\n"
+        f"`{command_line(args)}`: {len(rows)} pairs ({run.report['data']['train']} trained on, "
+        f"{run.report['data']['held_out']} held out), {steps} {args.method.upper()} steps of 4 "
+        f"pairs (one epoch), one CPU core (`taskset -c 1`, 1 torch thread): "
+        f"{seconds / 60:.1f} min in all, {run.report['training']['seconds_per_step']} s per "
+        f"step; held-out preference accuracy "
+        f"{run.report['preference_accuracy']['before']['accuracy']} -> "
+        f"{run.report['preference_accuracy']['after']['accuracy']}.\n"
+    )
+    print(text)
+    if args.write:
+        with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
+            out.write("\n" + text)
+
+
+def cpu() -> str:
+    from bench import generation
+
+    return generation.cpu_name()
+
+
+def command_line(args) -> str:
+    defaults = {
+        "users": 6, "jobs_per_user": 6, "count": 5, "new_prompts": 16, "corrections": 30,
+        "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
+        "timing_pairs": 0, "seed": 0, "write": False,
+    }  # fmt: skip
+    parts = ["taskset -c 1 .venv/bin/python bench/preferences.py"]
+    for key, default in defaults.items():
+        value = getattr(args, key)
+        if value != default:
+            flag = "--" + key.replace("_", "-")
+            parts.append(flag if value is True else f"{flag} {value}")
+    return " ".join(parts)
+
+
+def _n(value, digits=3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def markdown(result: dict, command: str) -> str:
+    before, after = result["style"]["before"], result["style"]["after"]
+    report = result["report"]
+    evaluation = report.get("evaluation", {})
+    lines = [
+        f"## Learning from users: simulated users ({date.today().isoformat()}, {cpu()})",
+        "",
+        f"`{command}`; {result['seconds'] / 60:.0f} min in all on one core. Pairs: "
+        + ", ".join(f"{k} {v}" for k, v in result["pairs"].items())
+        + f"; {report['training']['steps']} {report['training']['method'].upper()} steps, "
+        f"{report['training']['seconds_per_step']} s per step.",
+        "",
+        "| measure | before | after |",
+        "|---|---|---|",
+        f"| share of shown candidates: right + box + muted | {_n(before['all'])} | "
+        f"{_n(after['all'])} |",
+    ]
+    for key, (value, _) in TASTE.items():
+        lines.append(f"| share: {key} {value} | {_n(before[key])} | {_n(after[key])} |")
+    lines += [
+        f"| top-candidate readability (new prompts) | {_n(before['top_readability'])} | "
+        f"{_n(after['top_readability'])} |",
+        f"| labelled-edge F1, paraphrases of {len(result['corrected'])} corrected prompts "
+        f"({result['paraphrases']} paraphrases) | {_n(result['paraphrase_f1']['before'])} | "
+        f"{_n(result['paraphrase_f1']['after'])} |",
+        f"| held-out preference accuracy | "
+        f"{_n(report['preference_accuracy']['before']['accuracy'])} | "
+        f"{_n(report['preference_accuracy']['after']['accuracy'])} |",
+    ]
+    for name, row in (evaluation.get("before") or {}).items():
+        new = evaluation["after"][name]
+        lines.append(
+            f"| structure, {name} (first {row['prompts']}) | {_n(row['structure'])} | "
+            f"{_n(new['structure'])} |"
+        )
+        for task, value in row.get("by_task", {}).items():
+            lines.append(
+                f"| structure, {name}, {task} | {_n(value)} | {_n(new['by_task'].get(task))} |"
+            )
+    if result["serving"]:
+        lines.append(
+            f"| median seconds per job (idle / while training) | "
+            f"{result['serving'].get('idle', '-')} | {result['serving'].get('training', '-')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
