@@ -4,8 +4,9 @@
         [--steps 60] [--method orpo] [--eval-limit 10] [--write]
 
 Everything goes through the product's own code on a fresh SQLite database
-(var/bench/preferences.sqlite3): `services.submit_job` and the worker's
-`runner.run_job` with the shipped LLM and scorer, `services.rate_diagram`,
+(var/bench/preferences.sqlite3; versions under var/bench/preferences-learning/):
+`services.submit_job` and the worker's `runner.run_job` with the shipped
+LLM and scorer, `services.rate_diagram`,
 `revisions.create_revision` (the plan editor's save), then the staff path:
 `runs.create_run` + `runs.execute_run` (what the "Learn from users" page
 starts) and `runs.activate`. Nothing is written to the tables directly.
@@ -25,7 +26,8 @@ starts) and `runs.activate`. Nothing is written to the tables directly.
 3. The run's own report: held-out preference accuracy, structure on the
    templated held-out split and blind process set 6 (before/after), and
    seconds per step; with --serving, jobs are timed while the run trains.
-`--timing-pairs N` instead times one epoch on N pairs (no evaluation).
+`--timing-pairs N` instead times one epoch on N synthetic style pairs (no
+evaluation); `--timing-steps K` runs only K of its steps and extrapolates.
 `--write` appends the results to docs/benchmarks.md with date and machine.
 """
 
@@ -45,7 +47,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BENCH_DIR = ROOT / "var" / "bench"
-DB_PATH = BENCH_DIR / "preferences.sqlite3"
 
 # The population's shared taste: weight of each preferred style value.
 TASTE = {"orient": ("right", 2.0), "shape": ("box", 2.0), "palette": ("muted", 2.0)}
@@ -54,12 +55,20 @@ RATING_NOISE = 0.5  # per-rating noise, in points
 PARAPHRASES = "process_blind5_paraphrases.jsonl"
 
 
-def setup_django(fresh: bool) -> None:
-    """Point Django at the bench database (new each run unless resuming) and migrate it."""
+def setup_django(name: str) -> None:
+    """Point Django at a new bench database and learning directory named `name`; migrate it.
+
+    Each mode has its own, so a timing run never touches a running bench, and
+    a new run never resumes an old run's checkpoint.
+    """
+    import shutil
+
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    if fresh and DB_PATH.exists():
-        DB_PATH.unlink()
-    os.environ["SQLITE_PATH"] = str(DB_PATH)
+    db_path = BENCH_DIR / f"{name}.sqlite3"
+    if db_path.exists():
+        db_path.unlink()
+    shutil.rmtree(BENCH_DIR / f"{name}-learning", ignore_errors=True)
+    os.environ["SQLITE_PATH"] = str(db_path)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diagramsite.settings")
     os.environ["WORKER_MODE"] = "off"  # this script is the worker: it calls run_job itself
     import django
@@ -68,7 +77,7 @@ def setup_django(fresh: bool) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    settings.LEARNING_DIR = str(BENCH_DIR / "learning")
+    settings.LEARNING_DIR = str(BENCH_DIR / f"{name}-learning")
     call_command("migrate", verbosity=0)
 
 
@@ -228,6 +237,9 @@ def main() -> None:
     parser.add_argument("--eval-limit", type=int, default=10)
     parser.add_argument("--serving", type=int, default=0, help="jobs timed during training")
     parser.add_argument("--timing-pairs", type=int, default=0)
+    parser.add_argument(
+        "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -236,7 +248,7 @@ def main() -> None:
     def log(text):
         print(f"[{time.monotonic() - started:7.0f}s] {text}", file=sys.stderr, flush=True)
 
-    setup_django(fresh=True)
+    setup_django("timing" if args.timing_pairs else "preferences")
     if args.timing_pairs:
         return timing_run(args, log)
     import torch
@@ -359,20 +371,28 @@ def timing_run(args, log) -> None:
         )
     data = BENCH_DIR / "timing_pairs.jsonl"
     pairs_mod.write_jsonl(rows, data)
-    steps = math.ceil(0.8 * len(rows) / 4)  # one epoch of the 80% trained on, 4 pairs a step
+    epoch = math.ceil(0.8 * len(rows) / 4)  # one epoch of the 80% trained on, 4 pairs a step
+    steps = min(epoch, args.timing_steps) if args.timing_steps else epoch
     admin = User.objects.create_superuser("staff", password="bench-password-1")
     t0 = time.monotonic()
     run = train(
         admin, "bench-timing", args.method, steps, {"data": str(data), "eval_limit": 0}, log
     )
     seconds = time.monotonic() - t0
+    per_step = run.report["training"]["seconds_per_step"]
+    whole = (
+        f"{seconds / 60:.1f} min in all"
+        if steps == epoch
+        else f"{steps} of the epoch's {epoch} steps run; the epoch at this rate: "
+        f"{per_step * epoch / 60:.1f} min of steps (extrapolated)"
+    )
     text = (
         f"## Preference tuning speed ({date.today().isoformat()}, {cpu()})\n\n"
         f"`{command_line(args)}`: {len(rows)} pairs ({run.report['data']['train']} trained on, "
         f"{run.report['data']['held_out']} held out), {steps} {args.method.upper()} steps of 4 "
         f"pairs (one epoch), one CPU core (`taskset -c 1`, 1 torch thread): "
-        f"{seconds / 60:.1f} min in all, {run.report['training']['seconds_per_step']} s per "
-        f"step; held-out preference accuracy "
+        f"{whole}, {per_step} s per step (load and accuracy passes: "
+        f"{seconds - per_step * steps:.0f} s); held-out preference accuracy "
         f"{run.report['preference_accuracy']['before']['accuracy']} -> "
         f"{run.report['preference_accuracy']['after']['accuracy']}.\n"
     )
@@ -392,7 +412,7 @@ def command_line(args) -> str:
     defaults = {
         "users": 6, "jobs_per_user": 6, "count": 5, "new_prompts": 16, "corrections": 30,
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
-        "timing_pairs": 0, "seed": 0, "write": False,
+        "timing_pairs": 0, "timing_steps": 0, "seed": 0, "write": False,
     }  # fmt: skip
     parts = ["taskset -c 1 .venv/bin/python bench/preferences.py"]
     for key, default in defaults.items():
