@@ -43,6 +43,8 @@ def test_it_scores_good_lines_and_reports_bad_ones(tmp_path):
     for record in scored:
         assert 0.0 <= record["readability"] <= 5.0
         assert {"overlaps", "off_canvas", "crossings", "nodes"} <= set(record)
+        assert 1 <= len(record["reasons"]) <= 3
+        assert all(isinstance(reason, str) and reason for reason in record["reasons"])
     assert "invalid JSON" in out[1]["error"]
     assert "node_list" in out[4]["error"] and "no readable shape" in out[5]["error"]
     assert summary.startswith("scored 3 of 6 diagrams (3 errors)")

@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from ranking.models import MAX_COUNT, MAX_SCORE, Diagram, Job
+from ranking.scoring.aesthetics import node_list_reasons
 from ranking.services import job_request_errors
 
 
@@ -51,6 +52,7 @@ class DiagramSerializer(serializers.ModelSerializer):
     drawio_url = serializers.SerializerMethodField()
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
     rating = serializers.SerializerMethodField()
+    readability_reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = Diagram
@@ -61,6 +63,7 @@ class DiagramSerializer(serializers.ModelSerializer):
             "rank",
             "recommended",
             "readability",
+            "readability_reasons",
             "user_score",
             "final_score",
             "rating",
@@ -83,6 +86,10 @@ class DiagramSerializer(serializers.ModelSerializer):
 
     def get_drawio_url(self, diagram) -> str:
         return reverse("ranking-api-diagram-drawio", args=[diagram.pk])
+
+    def get_readability_reasons(self, diagram) -> list[str]:
+        """Return the two or three measured defects that cost the most, in plain words."""
+        return list(node_list_reasons(diagram.node_list))
 
     def get_rating(self, diagram) -> int | None:
         """Return the owner's 0-5 rating, or None when not rated."""

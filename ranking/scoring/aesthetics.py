@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -442,3 +443,15 @@ class RuleBounds:
         """Return the CNN's score kept within this diagram's floor and ceiling."""
         floor, ceiling = self.bounds(m)
         return float(min(max(cnn, floor), ceiling))
+
+
+@lru_cache(maxsize=4096)
+def node_list_reasons(text: str) -> tuple[str, ...]:
+    """Return the reasons of a stored node list (cached: pages show the same diagrams often).
+
+    Stored diagrams keep their node list, not their measures; measuring one
+    takes about a millisecond, so pages and the API explain at read time.
+    """
+    from ranking.diagrams import nodelist
+
+    return tuple(reasons(measure(nodelist.parse(text).diagram)))

@@ -21,8 +21,13 @@ SPECK_SIDE = 4.0  # px: the issue's "shrunk to a 4 px speck"
 TANGLE_TRIES = 60
 
 
-def piled(diagram: Diagram) -> Diagram:
-    """Return a copy with every shape moved onto the canvas centre (a few px apart)."""
+def piled(diagram: Diagram) -> Diagram | None:
+    """Return a copy with every shape moved onto the canvas centre (a few px apart).
+
+    None for a single shape: it has nothing to pile onto.
+    """
+    if len(diagram.nodes) < 2:
+        return None
     result = copy.deepcopy(diagram)
     for i, node in enumerate(result.nodes):
         node.x = CANVAS_WIDTH / 2 + 3 * (i % 3)
@@ -52,7 +57,8 @@ def tangled(diagram: Diagram, seed: int = 0) -> Diagram | None:
 
     Tries TANGLE_TRIES random permutations of the shapes' positions (all of
     them for up to 6 shapes) and keeps the most crossed; None when no
-    placement makes two edges cross (a chain of two, a star).
+    placement found crosses at least as many pairs as there are edges (a
+    chain of three crosses once at most: a flaw, not a tangle).
     """
     places = [(node.x, node.y) for node in diagram.nodes]
     if len(places) <= 6:
@@ -60,7 +66,7 @@ def tangled(diagram: Diagram, seed: int = 0) -> Diagram | None:
     else:
         rng = random.Random(seed)
         orders = [rng.sample(range(len(places)), len(places)) for _ in range(TANGLE_TRIES)]
-    best, most = None, 0
+    best, most = None, max(len(diagram.edges()), 1) - 1
     for order in orders:
         candidate = copy.deepcopy(diagram)
         for node, k in zip(candidate.nodes, order, strict=True):

@@ -51,8 +51,9 @@ class Command(BaseCommand):
     help = (
         "Score the readability (0-5, CNN ensemble) of each node list in a JSONL file. "
         "Input lines: {'id', 'node_list'}. Output, one line per input in order: "
-        "{'id', 'readability', 'nodes', 'edges', 'overlaps', 'off_canvas', 'crossings', "
-        "'skipped_lines'} or {'id', 'error'} for a bad line (the run goes on)."
+        "{'id', 'readability', 'reasons' (the costliest measured defects, in words), 'nodes', "
+        "'edges', 'overlaps', 'off_canvas', 'crossings', 'skipped_lines'} or {'id', 'error'} "
+        "for a bad line (the run goes on)."
     )
 
     def add_arguments(self, parser):
@@ -80,10 +81,12 @@ class Command(BaseCommand):
         rows = [read_line(number, line) for number, line in lines]
         good = [i for i, row in enumerate(rows) if row[2] is None]
         scores: dict[int, float] = {}
+        reasons: dict[int, list[str]] = {}
         for start in range(0, len(good), BATCH):
             chunk = good[start : start + BATCH]
-            predicted = model.predict([rows[i][1].diagram for i in chunk])
+            predicted, explained = model.assess([rows[i][1].diagram for i in chunk])
             scores.update(zip(chunk, predicted.tolist(), strict=True))
+            reasons.update(zip(chunk, explained, strict=True))
 
         try:
             with open(options["output"], "w", encoding="utf-8") as out:
@@ -94,6 +97,7 @@ class Command(BaseCommand):
                         record = {
                             "id": ident,
                             "readability": round(scores[i], 4),
+                            "reasons": reasons[i],
                             **geometry.geometry_report(parsed.diagram),
                             "skipped_lines": len(parsed.errors),
                         }
