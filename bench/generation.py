@@ -17,7 +17,8 @@ Rows:
   (blind2 before the stage-2 CPU continuation was trained, blind3 while
   it trained; blind4 when stage 3 started, before any of its steps);
   bench/process_blind5.jsonl and _blind6.jsonl, processes written blind
-  the same way; for the flowchart rows of these sets also the label recall
+  the same way (and _blind7, _blind8 for later rounds; blind8 gives names
+  and edges instead of a plan); for the flowchart rows of these sets also the label recall
   and labelled-edge F1 of METRICS.md ("Names and edges"): the target's
   names are the expected plan's, so they say whether the diagram draws the
   user's names and connects the right ones;
@@ -63,6 +64,8 @@ FREE_SETS = {
     "blind4": ("free_prompts_blind4.jsonl", "free phrasing, blind set 4", 5000),
     "blind5": ("process_blind5.jsonl", "processes, blind set 5", 6000),
     "blind6": ("process_blind6.jsonl", "processes, blind set 6", 7000),
+    "blind7": ("process_blind7.jsonl", "processes, blind set 7", 8000),
+    "blind8": ("process_blind8.jsonl", "processes, blind set 8", 9000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 
@@ -88,6 +91,13 @@ def free_rows(limit: int | None, name: str) -> list[dict]:
     rows = []
     for line in (ROOT / "bench" / name).read_text().splitlines():
         row = json.loads(line)
+        if "plan" not in row:
+            # Sets written as names and edges (blind8 on): one data-to-data line per edge
+            # draws exactly that graph under the explicit semantics.
+            # A name the plan language cannot start with ("#eval-results", a
+            # channel) is scored as the product can write it ("eval-results").
+            lines = [f"{a.lstrip('#@')} > - > {b.lstrip('#@')}" for a, b in row["edges"]]
+            row["plan"], row["task"] = "\n".join(["flow", *lines]), "flowchart"
         plan = parse_plan(row["plan"] + "\nstyle: auto mixed arrow muted labels medium")
         row["node_list"] = nodelist.dumps(layout_plan(plan))
         # The plan's flow items are the user's names: score labels and labelled edges too.
