@@ -41,7 +41,7 @@ from tqdm import tqdm
 from ranking.diagrams import nodelist
 from ranking.diagrams.data import load_readability_labels
 
-from . import images
+from . import aesthetics, images
 from .corpus import styled_diagrams
 from .degrade import degrade
 from .features import FEATURE_NAMES, diagram_features
@@ -80,6 +80,10 @@ class Settings:
     degraded_weight: float = 1.0
     unharmed_degradations_flawless: bool = False  # see degraded_labels
     g_weight: float = G_WEIGHT
+    # The measured-aesthetics floor and ceiling the ensemble's scores are kept
+    # in (aesthetics.RuleBounds; None: the networks' mean alone, as the first
+    # scorer). Written into config.json, so a retrained ensemble keeps them.
+    rule: dict | None = field(default_factory=lambda: aesthetics.RuleBounds().to_config())
     extra: dict = field(default_factory=dict)
 
 
@@ -284,6 +288,21 @@ def _start_from_rule(net: ReadabilityNet, x, y, mean: np.ndarray, std: np.ndarra
     net.skip.requires_grad_(False)
 
 
+def bounded(ids: list[str], rows: np.ndarray, scores: np.ndarray, rule) -> np.ndarray:
+    """Return the human-rated items' scores (`rows` of the pool) kept within the rule's bounds.
+
+    The rule's scales were set by hand, not fitted on these labels, so the
+    bounded scores stay out of fold.
+    """
+    by_id = {row["id"]: row["node_list"] for row in load_readability_labels()}
+    return np.array(
+        [
+            rule.apply(float(scores[i]), aesthetics.measure(nodelist.parse(by_id[ids[i]]).diagram))
+            for i in rows
+        ]
+    )
+
+
 @torch.inference_mode()
 def _predict(net: ReadabilityNet, x: torch.Tensor, f: torch.Tensor, raw: np.ndarray) -> np.ndarray:
     """Return one net's scores as the ensemble would give them (blank diagrams 0)."""
@@ -327,9 +346,13 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
 
     human = np.nonzero(np.isin(pool.kind, ("b", "g")))[0]
     g = human[pool.kind[human] == "g"]
+    cnn_oof = oof.copy()
+    if settings.rule is not None:
+        oof[human] = bounded(pool.ids, human, oof, aesthetics.RuleBounds.from_config(settings.rule))
     summary = {
         "g": agreement(oof[g], pool.score[g]),
         "all": agreement(oof[human], pool.score[human]),
+        "cnn_alone_g": agreement(cnn_oof[g], pool.score[g]),
         "seconds": round(time.monotonic() - started, 1),
         "settings": {k: v for k, v in vars(settings).items() if k != "extra"},
         "train_items": int(len(pool.ids)),
@@ -340,6 +363,8 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
         "output": settings.output,
         "cv": summary,
     }
+    if settings.rule is not None:
+        config["rule"] = settings.rule
     ReadabilityEnsemble(nets, mean, std, config).save(output)
     with open(output / "oof.jsonl", "w", encoding="utf-8") as handle:
         for i in human:
@@ -348,6 +373,7 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
                 "fold": int(pool.fold[i]),
                 "score": float(pool.score[i]),
                 "predicted": round(float(oof[i]), 4),
+                "cnn": round(float(cnn_oof[i]), 4),
             }
             handle.write(json.dumps(record) + "\n")
     (output / "cv.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

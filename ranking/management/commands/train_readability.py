@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = (
         "Train the readability CNN ensemble (K folds on the human ratings plus degraded "
-        "synthetic diagrams) into --output; writes train_log.jsonl, oof.jsonl and cv.json there."
+        "synthetic diagrams) into --output, its scores kept within the measured-aesthetics "
+        "bounds; writes train_log.jsonl, oof.jsonl and cv.json there."
     )
     requires_system_checks = []  # the weights it would warn about are what this writes
 
@@ -21,8 +22,8 @@ class Command(BaseCommand):
         default = Settings()
         parser.add_argument(
             "--output",
-            default=str(Path(settings.MODELS_DIR) / "scoring" / "readability"),
-            help="weights directory (default: models/scoring/readability)",
+            default=str(Path(settings.MODELS_DIR) / "scoring" / "readability-v2"),
+            help="weights directory (default: models/scoring/readability-v2, the active scorer's)",
         )
         parser.add_argument("--folds", type=int, default=default.folds)
         parser.add_argument("--epochs", type=int, default=default.epochs)
