@@ -3,8 +3,9 @@
     .venv/bin/python bench/scoring_speed.py [--repeats 50] [--threads N]
 
 Rows: scoring 5 candidates end to end as a job does (render thumbnails +
-geometry features + CNN ensemble + encode + k-NN over 50 ratings), its
-parts, and the k-NN alone over 10,000 ratings. Median and 90th percentile
+geometry features + measured aesthetics and reasons + CNN ensemble within
+the rule's bounds + encode + k-NN over 50 ratings) with the active scorer
+(readability-v2), its parts, and the k-NN alone over 10,000 ratings. Median and 90th percentile
 of `repeats` timed runs after a warm-up.
 """
 
@@ -28,9 +29,9 @@ import torch  # noqa: E402
 
 from ranking.generation.layout import layout_plan  # noqa: E402
 from ranking.generation.plan import distinct_styles, parse_plan, random_style  # noqa: E402
-from ranking.scoring import images, knn  # noqa: E402
+from ranking.scoring import aesthetics, images, knn  # noqa: E402
 from ranking.scoring.features import diagram_features  # noqa: E402
-from ranking.scoring.ranker import Scorer  # noqa: E402
+from ranking.scoring.ranker import DEFAULT_AUTOENCODER_DIR, MODELS_DIR, Scorer  # noqa: E402
 
 
 def timed(fn, repeats: int) -> tuple[float, float]:
@@ -64,7 +65,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    scorer = Scorer.load()
+    scorer = Scorer.load(MODELS_DIR / "scoring" / "readability-v2", DEFAULT_AUTOENCODER_DIR)
     rng = random.Random(0)
     # Five candidates of one prompt, as the pipeline makes them: one structure, distinct styles.
     plan = parse_plan("cnn 32 conv3 pool2 conv3 pool2 256 64 10\nstyle: auto mixed arrow muted")
@@ -79,7 +80,7 @@ def main() -> None:
 
     rows = [
         (
-            "score 5 candidates end to end (Scorer.rank, 50 ratings)",
+            "score 5 candidates end to end with reasons (Scorer.rank, 50 ratings)",
             timed(lambda: scorer.rank(candidates, rated, ratings, recommend=3), args.repeats),
             150,
         ),
@@ -87,6 +88,16 @@ def main() -> None:
         (
             "  geometry features x5",
             timed(lambda: [diagram_features(d) for d in candidates], args.repeats),
+            None,
+        ),
+        (
+            "  measured aesthetics + reasons x5",
+            timed(
+                lambda: [
+                    scorer.readability_model.reasons(aesthetics.measure(d)) for d in candidates
+                ],
+                args.repeats,
+            ),
             None,
         ),
         (

@@ -173,57 +173,73 @@ def _avoidable_crossings(segments: np.ndarray, ends: list[tuple[int, int]]) -> i
     their order: of edges a-b, a-d, c-b, c-d exactly one pair crosses in any
     two-row drawing, and every reference drawing of a network shows them. A
     crossing is excused when all four edges exist (in either direction) and
-    the two crossing edges point roughly the same way.
+    the two edges join the same two rows (or columns) of shapes: a shape
+    moved out of its layer makes crossings a reader sees as a tangle.
     """
     m = len(segments)
     if m < 2:
         return 0
-    linked = {frozenset(pair) for pair in ends}
+    pairs = np.array(ends, dtype=np.int64)
+    # Node ids as dense indices, so an unordered pair is one integer key.
+    _, index = np.unique(pairs, return_inverse=True)
+    index = index.reshape(pairs.shape)
+    size = int(index.max()) + 1
+    linked = np.unique(index.min(axis=1) * size + index.max(axis=1))
     count = 0
-    for i, j in _crossing_pairs(segments, np.array(ends)):
-        (a, b), (c, e) = ends[i], ends[j]
-        complete = {frozenset((a, e)), frozenset((c, b))} <= linked
-        if complete and _between_two_rows(segments[i], segments[j]):
+    for start in range(0, m, geometry.CROSSING_BLOCK):
+        i, j = _crossing_pairs(segments, index, start, min(start + geometry.CROSSING_BLOCK, m))
+        if not len(i):
             continue
-        count += 1
+        a, b, c, e = index[i, 0], index[i, 1], index[j, 0], index[j, 1]
+        complete = np.isin(np.minimum(a, e) * size + np.maximum(a, e), linked) & np.isin(
+            np.minimum(c, b) * size + np.maximum(c, b), linked
+        )
+        count += int((~(complete & _two_rows(segments[i], segments[j]))).sum())
     return count
 
 
-def _between_two_rows(first: np.ndarray, second: np.ndarray) -> bool:
-    """Return whether two segments join the same two rows (or columns) of shapes.
-
-    A shape moved out of its layer makes crossings a reader sees as a tangle,
-    not the weight fan every network drawing has.
-    """
+def _two_rows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Return, per pair of segments, whether both join the same two rows or columns."""
+    near = np.abs
+    together = np.zeros(len(first), dtype=bool)
     for axis in (0, 1):
-        starts = abs(first[axis] - second[axis]) <= ROW_PX
-        ends = abs(first[axis + 2] - second[axis + 2]) <= ROW_PX
-        swapped = abs(first[axis] - second[axis + 2]) <= ROW_PX and (
-            abs(first[axis + 2] - second[axis]) <= ROW_PX
+        same = (near(first[:, axis] - second[:, axis]) <= ROW_PX) & (
+            near(first[:, axis + 2] - second[:, axis + 2]) <= ROW_PX
         )
-        if (starts and ends) or swapped:
-            return True
-    return False
+        swapped = (near(first[:, axis] - second[:, axis + 2]) <= ROW_PX) & (
+            near(first[:, axis + 2] - second[:, axis]) <= ROW_PX
+        )
+        together |= same | swapped
+    return together
 
 
-def _crossing_pairs(seg: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
-    """Return (i, j), i < j, of edges that properly cross (sharing no endpoint)."""
+def _crossing_pairs(
+    seg: np.ndarray, ends: np.ndarray, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (i, j) arrays, lo <= i < hi, i < j, of edges that properly cross.
+
+    Edges sharing an endpoint never count; rows come in blocks so memory stays
+    flat when a broken diagram has thousands of edges.
+    """
     with np.errstate(all="ignore"):
         p, r = seg[:, :2], seg[:, 2:] - seg[:, :2]
-        cross = r[:, None, 0] * r[None, :, 1] - r[:, None, 1] * r[None, :, 0]
-        qp = p[None, :, :] - p[:, None, :]
+        pa, ra = p[lo:hi], r[lo:hi]
+        cross = ra[:, None, 0] * r[None, :, 1] - ra[:, None, 1] * r[None, :, 0]
+        qp = p[None, :, :] - pa[:, None, :]
         t = (qp[..., 0] * r[None, :, 1] - qp[..., 1] * r[None, :, 0]) / cross
-        u = (qp[..., 0] * r[:, None, 1] - qp[..., 1] * r[:, None, 0]) / cross
+        u = (qp[..., 0] * ra[:, None, 1] - qp[..., 1] * ra[:, None, 0]) / cross
     eps = 1e-9
     proper = (np.abs(cross) > eps) & (t > eps) & (t < 1 - eps) & (u > eps) & (u < 1 - eps)
+    ea = ends[lo:hi]
     shares = (
-        (ends[:, None, 0] == ends[None, :, 0])
-        | (ends[:, None, 0] == ends[None, :, 1])
-        | (ends[:, None, 1] == ends[None, :, 0])
-        | (ends[:, None, 1] == ends[None, :, 1])
+        (ea[:, None, 0] == ends[None, :, 0])
+        | (ea[:, None, 0] == ends[None, :, 1])
+        | (ea[:, None, 1] == ends[None, :, 0])
+        | (ea[:, None, 1] == ends[None, :, 1])
     )
-    i, j = np.nonzero(np.triu(proper & ~shares, k=1))
-    return list(zip(i.tolist(), j.tolist(), strict=True))
+    later = np.arange(len(seg))[None, :] > np.arange(lo, hi)[:, None]
+    i, j = np.nonzero(proper & ~shares & later)
+    return i + lo, j
 
 
 def _angular_resolution(segments: np.ndarray, ends: list[tuple[int, int]]) -> float:
