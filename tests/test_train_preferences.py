@@ -85,7 +85,7 @@ def test_it_evaluates_structure_and_readability_before_and_after(alice, tiny_llm
         "--no-progress",
     )
     evaluation = TrainingRun.objects.get(name="tuned-dpo").report["evaluation"]
-    assert set(evaluation["before"]) == {"held-out", "blind6"}
+    assert set(evaluation["before"]) == {"held-out", "networks", "blind6"}
     assert evaluation["after"]["held-out"]["prompts"] == 1
     assert "top_readability" in evaluation and isinstance(evaluation["regressions"], list)
 
@@ -106,3 +106,10 @@ def test_it_refuses_a_taken_name_and_an_empty_database(alice, tiny_llm):
         )
     assert not LLMConfig.objects.filter(name="new").exists()
     assert TrainingRun.objects.get(name="new").status == "failed"
+
+
+def test_the_evaluation_sets_cover_networks_and_processes():
+    from ranking.learning.evaluate import DEFAULT_SETS, set_rows
+
+    tasks = {name: {row["task"] for row in set_rows(name, 3)} for name in DEFAULT_SETS}
+    assert tasks == {"held-out": {"flowchart"}, "networks": {"dl_model"}, "blind6": {"flowchart"}}
