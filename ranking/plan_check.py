@@ -16,6 +16,7 @@ from django.conf import settings
 
 from ranking.diagrams import nodelist, render
 from ranking.diagrams.model import Diagram
+from ranking.generation.layerplan import LAYERS, parse_layer_line
 from ranking.generation.layout import LayoutError, layout_plan
 from ranking.generation.plan import (
     FLOW,
@@ -110,7 +111,7 @@ def error_line(text: str, error: PlanError) -> int | None:
         return numbered[-1][0]
     head_number, head = numbered[0]
     body = numbered[1:-1]
-    if head.split()[0] == FLOW and head == FLOW:
+    if head == FLOW:
         for number, line_text in body:
             try:
                 parse_step(line_text)
@@ -118,6 +119,12 @@ def error_line(text: str, error: PlanError) -> int | None:
                 return number
         if len(body) > MAX_FLOW_LINES:
             return body[MAX_FLOW_LINES][0]
+    elif head == LAYERS:
+        for number, line_text in body:
+            try:
+                parse_layer_line(line_text)
+            except ValueError:
+                return number
     elif head.split()[0] in NET_FAMILIES and body:
         return body[0][0]
     return head_number

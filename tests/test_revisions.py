@@ -72,6 +72,7 @@ def test_preview_lays_out_and_draws_a_plan_and_stores_nothing(alice_client, cand
         ("net 3 x 2\nstyle: auto", 1, "layer size"),
         ("flow\na > b > c", 2, "the last line is the style line"),
         ("flow", 1, "structure line and a style line"),
+        ("layers\ninput 28x28x1\nwarp 3\ndense 10\nstyle: auto", 3, "unknown layer type 'warp'"),
     ],
 )
 def test_a_bad_plan_is_a_400_pointing_at_its_line(alice_client, plan, line, words):
