@@ -363,7 +363,10 @@ def train_scorer_version(run: TrainingRun, report) -> tuple[ScorerVersion, dict]
     takes_labels = "extra_labels" in inspect.signature(train_readability.train).parameters
     if takes_labels:
         kwargs["extra_labels"] = labels
-    report(stage="training", message=f"{len(labels)} app ratings", step=0, steps=0)
+    # No steps to count here: the ETA is the last scorer run's duration.
+    last = TrainingRun.objects.finished().filter(kind=Kind.SCORER).first()
+    eta = (last.report or {}).get("seconds") if last is not None else None
+    report(stage="training", message=f"{len(labels)} app ratings", eta_seconds=eta)
     summary = train_readability.train(output, run_settings, **kwargs)
     before = _read_json(active.readability_location() / "cv.json")
     version = ScorerVersion.objects.create(

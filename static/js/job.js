@@ -24,7 +24,7 @@
 
   const jobId = root.dataset.jobId;
   const count = parseInt(root.dataset.count, 10);
-  const apiUrl = "/api/jobs/" + jobId + "/";
+  const apiUrl = root.dataset.apiUrl;
   const el = {
     status: document.getElementById("job-status"),
     progress: document.getElementById("progress"),
