@@ -20,7 +20,7 @@
     bar.value = p.step || 0;
     if (stage.textContent !== (p.stage || run.status)) stage.textContent = p.stage || run.status;
     message.textContent = p.message || "";
-    let text = `step ${p.step || 0} of ${p.steps || "?"}`;
+    let text = p.steps ? `step ${p.step || 0} of ${p.steps}` : "training";
     if (p.loss !== undefined) text += `, loss ${p.loss}`;
     if (p.eta_seconds) text += `, about ${p.eta_seconds} s left`;
     numbers.textContent = text;
