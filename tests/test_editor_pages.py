@@ -123,6 +123,7 @@ def test_the_job_page_takes_candidate_urls_from_the_server_and_speaks_stages_onl
     urls = json.loads(re.search(r'id="candidate-urls"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert urls == [f"/jobs/{job.pk}/candidates/{i}/svg/" for i in range(3)]
     assert "data-candidate-url" not in html
+    assert f'data-api-url="/api/jobs/{job.pk}/"' in html
     stats = re.search(r'<div class="progress-stats"[^>]*>', html).group(0)
     assert "aria-live" not in stats
     assert re.search(r'id="stage-announcer" role="status" aria-live="polite"', html)

@@ -22,7 +22,6 @@
   const CLOSE_ANONYMOUS = 4401;
   const CLOSE_NOT_FOUND = 4404;
 
-  const jobId = root.dataset.jobId;
   const count = parseInt(root.dataset.count, 10);
   const apiUrl = root.dataset.apiUrl;
   const el = {
