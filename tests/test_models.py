@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from ranking.models import Diagram, Job, LLMConfig, Rating, ScorerVersion
-from ranking.seed import DEFAULT_LLM, DEFAULT_SCORER
+from ranking.seed import DEFAULT_LLM, DEFAULT_SCORER, FIRST_SCORER, activate_default_scorer
 from tests.jobdata import make_diagram, make_done_job, make_job, rate
 
 
@@ -19,9 +19,25 @@ def test_seed_models_is_idempotent_and_keeps_the_active_choice(db):
     other = ScorerVersion.objects.create(name="v2", readability_path="a", autoencoder_path="b")
     other.activate()
     summary = call_command("seed_models")
-    assert "updated default-scorer" in summary
+    assert f"updated {DEFAULT_SCORER['name']}" in summary
     assert ScorerVersion.objects.active() == other
     assert LLMConfig.objects.count() == 1
+
+
+def test_the_readability_v2_migration_replaces_the_first_scorer_only(db):
+    ScorerVersion.objects.all().delete()
+    first = ScorerVersion.objects.create(
+        **{k: v for k, v in FIRST_SCORER.items() if k != "name"}, name=FIRST_SCORER["name"]
+    )
+    first.activate()
+    assert "activated readability-v2" in activate_default_scorer(ScorerVersion)
+    assert ScorerVersion.objects.active().readability_path == "scoring/readability-v2"
+    custom = ScorerVersion.objects.create(
+        name="staff's own", readability_path="a", autoencoder_path="b"
+    )
+    custom.activate()
+    assert activate_default_scorer(ScorerVersion) == ["updated readability-v2"]
+    assert ScorerVersion.objects.active() == custom
 
 
 def test_a_second_active_llm_config_is_refused_by_the_database(db):
