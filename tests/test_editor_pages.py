@@ -147,9 +147,9 @@ def test_the_final_score_has_one_scale_and_says_what_it_is_made_of(alice_client,
     alone = make_diagram(job, rank=1, readability=3.0)  # final 3.0: readability alone
     mixed = make_diagram(job, rank=2, readability=4.0, user_score=3.0)  # final 7.0 of 10
     html = alice_client.get(f"/diagrams/{alone.pk}/").content.decode()
-    assert '3.0<small>/5</small> <span class="made-of">readability alone' in html
+    assert '3.0<small>/5</small> <span class="made-of">readability only' in html
     html = alice_client.get(f"/diagrams/{mixed.pk}/").content.decode()
-    assert '3.5<small>/5</small> <span class="made-of">average of readability' in html
+    assert '3.5<small>/5</small> <span class="made-of">average of the two above' in html
     assert "/10" not in html
     # The history filter reads the same scale: 3.5 passes "at least 3.5", not "at least 4".
     assert (
