@@ -165,8 +165,11 @@ def test_a_user_fixes_saves_rates_and_exports_a_diagram_in_a_real_browser(
     load_all_images(page, ".detail")
     shot(page, "editor", full_page=True)
 
-    # Save: a new diagram, edited from the source, scored and rateable.
-    page.get_by_role("button", name="Save as a new diagram").click()
+    # Save with the keyboard (a new diagram, edited from the source, scored and rateable): Tab from the plan reaches Save, Enter presses it.
+    editor.focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save as a new diagram")).to_be_focused()
+    page.keyboard.press("Enter")
     page.wait_for_url(
         lambda url: re.search(r"/diagrams/\d+/$", url) and f"/diagrams/{source_id}/" not in url
     )
