@@ -136,10 +136,11 @@ def test_a_clean_layout_of_any_plan_scores_at_least_4(scorer, plan):
     diagram = laid_out(plan)
     m = aesthetics.measure(diagram)
     score = scorer.predict([diagram])[0]
+    paid = aesthetics.costs(m).values()
     # The floor: 4 less whatever the measured defects cost (the engine's
-    # flowcharts can cross); with none measured, at least 4.
-    assert score >= 4.0 - sum(aesthetics.costs(m).values()) - 1e-9
-    if sum(aesthetics.costs(m).values()) < 0.05:
+    # flowcharts can cross); with no defect (blemishes of at most 0.3), at least 4.
+    assert score >= 4.0 - sum(paid) - 1e-9
+    if max(paid) <= 0.3:
         assert score >= 4.0
 
 
@@ -171,7 +172,7 @@ def test_each_broken_twin_lowers_the_score_and_its_reasons_name_the_defect(score
 
 
 def test_the_rule_bounds_round_trip_through_a_config():
-    bounds = aesthetics.RuleBounds(below=0.5, above=1.5)
+    bounds = aesthetics.RuleBounds(below=0.5, above=1.5, slack=0.2)
     assert aesthetics.RuleBounds.from_config(bounds.to_config()) == bounds
     with pytest.raises(ValueError, match="unknown rule factors"):
         aesthetics.RuleBounds.from_config({"weights": {"prettiness": 1.0}})

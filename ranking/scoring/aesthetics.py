@@ -374,7 +374,9 @@ def describe(name: str, m: Measures) -> str:
         return f"{shapes} under {SPECK_PX:.0f} px (smallest {m.smallest_side_px:.0f} px)"
     if name == "labels":
         if m.cut_labels:
-            return _plural(m.cut_labels, "label does", "labels do") + " not fit its shape"
+            if m.cut_labels == 1:
+                return "1 label does not fit its shape"
+            return f"{m.cut_labels} labels do not fit their shapes"
         return f"labels shrunk to {m.smallest_label_px:.0f} px"
     if name == "angles":
         return "edges leave a node almost on top of each other"
@@ -420,14 +422,16 @@ class RuleBounds:
     The CNN sees style and clutter the measures miss, and on the human
     ratings it ranks flawed diagrams better than any rule; the measures know
     exact defects the thumbnail blurs. So the final score is the CNN's,
-    kept inside [floor, ceiling]: floor = 5 - all costs - `below` (a diagram
-    without a measured defect scores at least 4, however small it is),
-    ceiling = 5 - the worst cost + `above` (one severe defect caps it near 2,
-    however tidy the rest looks).
+    kept inside [floor, ceiling]: floor = 5 - `below` - the costs beyond
+    `slack` each (a diagram without a measured defect scores at least 4,
+    however small it is; a blemish such as 7 px labels does not lower the
+    floor), ceiling = 5 - the worst cost + `above` (one severe defect caps it
+    near 2, however tidy the rest looks).
     """
 
     below: float = 1.0
     above: float = 1.0
+    slack: float = 0.3
     weights: tuple[tuple[str, float], ...] = tuple(COST_WEIGHTS.items())
 
     @classmethod
@@ -440,18 +444,24 @@ class RuleBounds:
         return cls(
             below=float(config.get("below", 1.0)),
             above=float(config.get("above", 1.0)),
+            slack=float(config.get("slack", 0.3)),
             weights=tuple((name, float(weights.get(name, 0.0))) for name in FACTORS),
         )
 
     def to_config(self) -> dict:
-        return {"below": self.below, "above": self.above, "weights": dict(self.weights)}
+        return {
+            "below": self.below,
+            "above": self.above,
+            "slack": self.slack,
+            "weights": dict(self.weights),
+        }
 
     def bounds(self, m: Measures) -> tuple[float, float]:
         """Return (floor, ceiling) of the final score of a diagram with these measures."""
         if m.shapes == 0:
             return 0.0, 0.0
         paid = costs(m, dict(self.weights)).values()
-        floor = MAX_SCORE - sum(paid) - self.below
+        floor = MAX_SCORE - self.below - sum(max(cost - self.slack, 0.0) for cost in paid)
         ceiling = MAX_SCORE - max(paid) + self.above
         return float(np.clip(floor, 0.0, MAX_SCORE)), float(np.clip(ceiling, 0.0, MAX_SCORE))
 
