@@ -4,7 +4,7 @@ Start a worker with `celery -A diagramsite worker --pool=solo -c 1` (one job
 at a time per process, so one model in memory per GPU). Settings come from
 Django's settings with the CELERY_ prefix: late acks, re-queue when a worker
 process is lost, prefetch 1. Each worker also runs a reaper thread that takes
-back jobs whose worker died (see ranking.runner.requeue_stale_jobs).
+back jobs whose worker died (see ranking.dispatch.reap).
 """
 
 import logging
@@ -28,12 +28,12 @@ def _reap_forever() -> None:
     from django.conf import settings
     from django.db import close_old_connections
 
-    from ranking.runner import requeue_stale_jobs
+    from ranking.dispatch import reap
 
     interval = max(1.0, settings.JOB_STALE_SECONDS / 4)
     while True:
         try:
-            requeue_stale_jobs()
+            reap()
         except Exception:
             log.exception("reaper pass failed")
         finally:

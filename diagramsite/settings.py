@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from diagramsite.envconf import env_bool, env_int, env_list, env_str
+from ranking import paths
+from ranking.generation.prompting import MAX_PROMPT_CHARS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -189,16 +191,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
 }
 
-# Where trained weights and the cached base LLM live.
-MODELS_DIR = Path(env_str("DIAGRAMSITE_MODELS_DIR", str(BASE_DIR / "models")))
-MODEL_CACHE_DIR = Path(
-    env_str("DIAGRAMSITE_MODEL_CACHE", str(BASE_DIR / "var" / "models" / "smollm2-135m-instruct"))
-)
+# Where trained weights and the cached base LLM live (defaults: ranking/paths.py).
+MODELS_DIR = Path(env_str("DIAGRAMSITE_MODELS_DIR", str(paths.MODELS_DIR)))
+MODEL_CACHE_DIR = Path(env_str("DIAGRAMSITE_MODEL_CACHE", str(paths.BASE_MODEL_CACHE)))
 
 # Product limits.
 MAX_JOBS_IN_FLIGHT = env_int("MAX_JOBS_IN_FLIGHT", 2)
 # Room for a pasted Keras / PyTorch model listing (see generation/prompting.py).
-MAX_PROMPT_LENGTH = env_int("MAX_PROMPT_LENGTH", 4000)
+# Characters; the default is the generator's own input cap (one definition).
+MAX_PROMPT_LENGTH = env_int("MAX_PROMPT_LENGTH", MAX_PROMPT_CHARS)
 
 # Requests larger than this are refused with 413 before anything reads them.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)

@@ -1,7 +1,8 @@
 """Batch generation for `manage.py generate_diagrams`: prompts in, ranked candidates out.
 
-Uses the same active registrations, loaded models and ranking rule as the
-web app's jobs, but writes JSON lines instead of database rows.
+Uses the same active registrations, loaded models and the same
+`drawrank.draw_and_rank` as the web app's jobs, but writes JSON lines
+instead of database rows.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 
-from ranking import engines
+from ranking import drawrank, engines
 from ranking.models import LLMConfig, ScorerVersion
 from ranking.runner import user_ratings
 
@@ -61,36 +62,35 @@ class BatchGenerator:
 
     def run(self, prompt: str, count: int, recommend: int, seed: int | None = None) -> dict:
         """Return the output record for one prompt: candidates sorted by rank."""
-        from ranking.generation.pipeline import generate_candidates
-
         started = time.monotonic()
-        result = generate_candidates(prompt, count, generator=self.generator, seed=seed)
-        diagrams = [c.diagram for c in result.candidates]
-        ranked = engines.rank(
-            self.scorer,
-            diagrams,
-            self.rated_latents,
-            self.ratings,
-            recommend=min(recommend, len(diagrams)),
+        drawn = drawrank.draw_and_rank(
+            prompt,
+            count,
+            recommend,
+            generator=self.generator,
+            scorer=self.scorer,
+            rated_latents=self.rated_latents,
+            ratings=self.ratings,
             k=self.knn_k,
+            seed=seed,
         )
-        candidates = []
-        for place, index in enumerate(ranked.order, start=1):
-            user_score = None if ranked.user_scores is None else ranked.user_scores[index]
-            candidates.append(
-                {
-                    "rank": place,
-                    "recommended": bool(ranked.recommended[index]),
-                    "node_list": result.candidates[index].node_list,
-                    "plan": result.candidates[index].plan,
-                    "readability": round(float(ranked.readability[index]), 4),
-                    "user_score": None if user_score is None else round(float(user_score), 4),
-                    "final_score": round(float(ranked.final[index]), 4),
-                }
-            )
+        if not drawn.candidates:
+            raise BatchError("the model wrote no usable diagram for this prompt")
+        candidates = [
+            {
+                "rank": c.rank,
+                "recommended": c.recommended,
+                "node_list": c.node_list,
+                "plan": c.plan,
+                "readability": round(c.readability, 4),
+                "user_score": None if c.user_score is None else round(c.user_score, 4),
+                "final_score": round(c.final_score, 4),
+            }
+            for c in drawn.candidates
+        ]
         return {
             "prompt": prompt,
             "seconds": round(time.monotonic() - started, 3),
             "candidates": candidates,
-            "dropped": [{"reason": d.reason} for d in result.dropped],
+            "dropped": [{"reason": d.reason} for d in drawn.dropped],
         }

@@ -205,8 +205,9 @@ class Job(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUEUED)
-    # Everything a late websocket join needs: tokens per candidate, finished
-    # candidates with their node lists, messages. Written by the worker.
+    # While the job runs, everything a late websocket join needs: tokens per
+    # candidate, finished candidates' node lists and plans, messages. Written
+    # by the worker; trimmed to counts when the job ends (ranking.runner).
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -297,26 +298,35 @@ class Job(models.Model):
             error="",
         )
 
-    def mark_done(self, attempt: int | None = None) -> bool:
-        """Finish a running job successfully (only run `attempt` of it, when given)."""
+    def mark_done(self, attempt: int | None = None, progress: dict | None = None) -> bool:
+        """Finish a running job successfully (only run `attempt` of it, when given).
+
+        `progress` replaces the progress record (a finished job keeps counts only).
+        """
+        extra = {} if progress is None else {"progress": progress}
         return self._update(
             only_if_status=[self.Status.RUNNING],
             attempt=attempt,
             status=self.Status.DONE,
             stage=self.Stage.DONE,
             finished_at=timezone.now(),
+            **extra,
         )
 
-    def mark_failed(self, reason: str, attempt: int | None = None) -> bool:
+    def mark_failed(
+        self, reason: str, attempt: int | None = None, progress: dict | None = None
+    ) -> bool:
         """Finish a job with a reason the user and staff can read.
 
         Without `attempt` (staff, the reaper) a queued or running job; with it
         (a worker) only that run of the job, while it is still running.
         """
         statuses = [self.Status.RUNNING] if attempt else [self.Status.QUEUED, self.Status.RUNNING]
+        extra = {} if progress is None else {"progress": progress}
         return self._update(
             only_if_status=statuses,
             attempt=attempt,
+            **extra,
             status=self.Status.FAILED,
             stage=self.Stage.FAILED,
             error=reason[:5000],

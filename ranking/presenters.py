@@ -8,19 +8,17 @@ from django.db.models import Case, F, FloatField, OuterRef, Subquery, When
 
 from ranking.models import Job, Rating
 
+# The progress stage table: the one definition, which job.js reads from the
+# page (`stage_table`, as JSON) so the bar does not jump when live events
+# take over. Labels are the Job.Stage labels.
+STAGE_LABELS = dict(Job.Stage.choices)
 # The stages a user sees, in order (the progress bar's steps).
-STAGES = (
-    (Job.Stage.QUEUED.value, "Queued"),
-    (Job.Stage.LOADING_MODEL.value, "Loading model"),
-    (Job.Stage.GENERATING.value, "Generating"),
-    (Job.Stage.LAYING_OUT.value, "Laying out"),
-    (Job.Stage.SCORING.value, "Scoring"),
+STAGES = tuple(
+    (stage, STAGE_LABELS[stage])
+    for stage in ("queued", "loading_model", "generating", "laying_out", "scoring")
 )
-STAGE_LABELS = dict(STAGES) | {Job.Stage.DONE.value: "Done", Job.Stage.FAILED.value: "Failed"}
-
 # Share of the bar each stage covers (start, end) in percent. Generation is
-# most of the wall time on a CPU, so it gets most of the bar; job.js keeps the
-# same table so the bar does not jump when the first live event arrives.
+# most of the wall time on a CPU, so it gets most of the bar.
 STAGE_SPAN = {
     "queued": (0, 2),
     "loading_model": (2, 10),
@@ -32,6 +30,15 @@ STAGE_SPAN = {
 }
 # A plan is a few dozen tokens; used only to move the bar before the first candidate finishes.
 EXPECTED_TOKENS_PER_CANDIDATE = 60
+
+
+def stage_table() -> dict:
+    """Return the stage table for job.js: spans, labels, expected tokens per candidate."""
+    return {
+        "span": {stage: list(span) for stage, span in STAGE_SPAN.items()},
+        "labels": STAGE_LABELS,
+        "expected_tokens_per_candidate": EXPECTED_TOKENS_PER_CANDIDATE,
+    }
 
 
 def _token_total(tokens) -> int:

@@ -53,7 +53,7 @@ def ancestors(diagram: Diagram) -> list[Diagram]:
 
 def score(user_id: int, diagram) -> dict:
     """Return the fields a candidate's scores fill, for one laid-out diagram of this user."""
-    from ranking import engines
+    from ranking import drawrank, engines
     from ranking.runner import user_ratings
 
     version = ScorerVersion.objects.active()
@@ -61,7 +61,7 @@ def score(user_id: int, diagram) -> dict:
         raise NoScorer("No scorer version is active: staff must activate one in the admin.")
     scorer = engines.scorer_for(version)
     rated_latents, ratings = user_ratings(user_id, version, scorer)
-    ranked = engines.rank(scorer, [diagram], rated_latents, ratings, recommend=1, k=version.knn_k)
+    ranked = drawrank.rank(scorer, [diagram], rated_latents, ratings, recommend=1, k=version.knn_k)
     return {
         "readability": float(ranked.readability[0]),
         "user_score": None if ranked.user_scores is None else float(ranked.user_scores[0]),

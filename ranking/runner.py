@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ranking import engines, events
+from ranking import drawrank, engines, events
 from ranking.models import Diagram, Job, LLMConfig, Rating, ScorerVersion
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,23 @@ class Heartbeat:
             log.exception("heartbeat of job %s stopped", self.job_id)
         finally:
             connection.close()
+
+
+# What a finished job's progress keeps (ProgressReporter.final, the reaper).
+KEPT_WHEN_FINISHED = (
+    "count",
+    "finished",
+    "tokens_total",
+    "personalised",
+    "rated_count",
+    "requeued",
+)
+
+
+def finished_progress(progress: dict | None) -> dict:
+    """Return the counts and facts of a job's progress, without the candidates."""
+    progress = progress or {}
+    return {key: progress[key] for key in KEPT_WHEN_FINISHED if key in progress}
 
 
 class ProgressReporter:
@@ -120,15 +138,18 @@ class ProgressReporter:
         self._flush(force=False)
 
     def candidate(
-        self, index: int, node_list: str, plan: str = "", svg: str = "", structure_rank: int = 0
+        self, index: int, node_list: str, plan: str = "", structure_rank: int = 0
     ) -> None:
-        """Record a finished candidate and send it so the page can show it at once."""
+        """Record a finished candidate and send it so the page can show it at once.
+
+        No rendered SVG: the page draws the preview from the candidate route
+        (ranking.views.job_candidate_svg), which reads the node list kept here.
+        """
         entry = {
             "index": index,
             "node_list": node_list,
             "plan": plan,
             "structure_rank": structure_rank,
-            "svg": svg,
         }
         with self._lock:
             self.progress["candidates"].append(entry)
@@ -147,6 +168,16 @@ class ProgressReporter:
         with self._lock:
             self.progress.update(values)
         self._persist()
+
+    def final(self) -> dict:
+        """Return the progress a finished job keeps: counts and facts, no candidates.
+
+        The ranked diagrams are rows of their own once the job ends; the
+        finished-candidate list and per-candidate tokens only served the page
+        while it waited.
+        """
+        with self._lock:
+            return finished_progress(self.progress)
 
     def snapshot(self) -> dict:
         """Return a copy of the progress without the heavy candidate bodies."""
@@ -212,7 +243,7 @@ def run_job(job_id: int, worker: str | None = None) -> str:
         else:
             reason = f"Internal error ({type(exc).__name__}: {exc}); staff can see the log."
             log.exception("job %s failed", job.pk)
-        fail_job(job, reason)
+        fail_job(job, reason, progress=reporter.final())
         return Job.Status.FAILED
     finally:
         _recycle_connection()
@@ -236,13 +267,13 @@ def _user_facing_errors() -> tuple:
         return ()
 
 
-def fail_job(job: Job, reason: str) -> None:
+def fail_job(job: Job, reason: str, progress: dict | None = None) -> None:
     """Mark this run of `job` failed with `reason` and tell its websocket group.
 
     Only while this run still owns the job: a run the reaper took back
     fails nothing (the job is queued again or running elsewhere).
     """
-    if job.mark_failed(reason, attempt=job.attempts):
+    if job.mark_failed(reason, attempt=job.attempts, progress=progress):
         events.publish(job.pk, {"type": "error", "status": Job.Status.FAILED, "error": reason})
 
 
@@ -255,59 +286,77 @@ def _run_claimed(job: Job, reporter: ProgressReporter) -> None:
         raise JobError("No LLM configuration is active: staff must activate one in the admin.")
     if scorer_version is None:
         raise JobError("No scorer version is active: staff must activate one in the admin.")
-    Job.objects.filter(pk=job.pk).update(llm_config=llm_config, scorer=scorer_version)
+    Job.objects.filter(pk=job.pk, attempts=reporter.attempt).update(
+        llm_config=llm_config, scorer=scorer_version
+    )
 
     reporter.set_stage(Job.Stage.LOADING_MODEL, f"Loading {llm_config.name}")
     generator = engines.generator_for(llm_config)
     scorer = engines.scorer_for(scorer_version)
+    rated_latents, ratings = user_ratings(job.user_id, scorer_version, scorer)
 
     reporter.set_stage(Job.Stage.GENERATING)
-    candidates = engines.generate(job.prompt, job.count, generator, reporter)
-    if not candidates:
+    drawn = drawrank.draw_and_rank(
+        job.prompt,
+        job.count,
+        job.recommend,
+        generator=generator,
+        scorer=scorer,
+        rated_latents=rated_latents,
+        ratings=ratings,
+        k=scorer_version.knn_k,
+        on_progress=lambda event: _report(reporter, event),
+        on_candidate=lambda c: reporter.candidate(
+            c.index, c.node_list, plan=c.plan, structure_rank=c.structure_rank
+        ),
+    )
+    if not drawn.candidates:
         raise JobError(
             "The model wrote no usable diagram for this prompt. Try rephrasing it "
             "or generating again."
         )
+    reporter.note(personalised=drawn.personalised, rated_count=len(ratings))
+    _store(job, reporter, drawn.candidates, scorer_version)
+    # The event says done; the page fetches the ranked results (one source: the rows).
+    events.publish(job.pk, {"type": "done", "status": Job.Status.DONE})
 
-    reporter.set_stage(Job.Stage.SCORING)
-    rated_latents, ratings = user_ratings(job.user_id, scorer_version, scorer)
-    ranked = engines.rank(
-        scorer,
-        [c.diagram for c in candidates],
-        rated_latents,
-        ratings,
-        recommend=min(job.recommend, len(candidates)),
-        k=scorer_version.knn_k,
-    )
-    reporter.note(personalised=ranked.personalised, rated_count=len(ratings))
+
+def _report(reporter: ProgressReporter, event: dict) -> None:
+    """Pass the pipeline's progress to the reporter: stage changes and token counts."""
+    stage = event.get("stage")
+    # "loading_model" is skipped: the model was loaded before drawing began.
+    if stage in ("generating", "laying_out", "scoring") and stage != reporter.stage:
+        reporter.set_stage(stage)
+    if "tokens" in event:
+        reporter.tokens(event["tokens"], event.get("finished"))
+
+
+def _store(job: Job, reporter: ProgressReporter, ranked, scorer_version: ScorerVersion) -> None:
+    """Store the ranked candidates and finish the job, in one transaction."""
     # One timestamp for the whole job: "newest first, then by rank" needs no join.
     created_at = timezone.now()
     with transaction.atomic():
         # Finish first: the conditional UPDATE is the fence (and on PostgreSQL
         # it locks the row until commit), so a run that lost the job stores
         # nothing and a job never gets two sets of diagrams.
-        if not job.mark_done(attempt=reporter.attempt):
+        if not job.mark_done(attempt=reporter.attempt, progress=reporter.final()):
             raise JobTakenBack(f"job {job.pk} run {reporter.attempt} was taken back")
-        for place, index in enumerate(ranked.order, start=1):
-            candidate = candidates[index]
+        for candidate in ranked:
             Diagram.objects.create(
                 job=job,
                 user_id=job.user_id,
-                rank=place,
-                recommended=bool(ranked.recommended[index]),
+                rank=candidate.rank,
+                recommended=candidate.recommended,
                 node_list=candidate.node_list,
                 plan=candidate.plan,
                 structure_rank=candidate.structure_rank,
-                readability=float(ranked.readability[index]),
-                user_score=None if ranked.user_scores is None else float(ranked.user_scores[index]),
-                final_score=float(ranked.final[index]),
-                latent=Diagram.pack_latent(ranked.latents[index]),
+                readability=candidate.readability,
+                user_score=candidate.user_score,
+                final_score=candidate.final_score,
+                latent=Diagram.pack_latent(candidate.latent),
                 latent_scorer=scorer_version,
                 created_at=created_at,
             )
-    from ranking.api.serializers import JobDetailSerializer
-
-    events.publish(job.pk, {"type": "done", **JobDetailSerializer(job).data})
 
 
 def user_ratings(user_id: int, scorer_version: ScorerVersion, scorer):
@@ -324,7 +373,7 @@ def user_ratings(user_id: int, scorer_version: ScorerVersion, scorer):
     )
     stale = [r.diagram for r in rows if r.diagram.latent_scorer_id != scorer_version.pk]
     if stale:
-        fresh = engines.encode(scorer, [d.node_list for d in stale])
+        fresh = drawrank.encode(scorer, [d.node_list for d in stale])
         for diagram, latent in zip(stale, fresh, strict=True):
             diagram.latent = Diagram.pack_latent(latent)
             diagram.latent_scorer = scorer_version
@@ -336,16 +385,22 @@ def user_ratings(user_id: int, scorer_version: ScorerVersion, scorer):
     return latents, scores
 
 
-def requeue_stale_jobs(stale_after: float | None = None, max_attempts: int | None = None) -> dict:
+def requeue_stale_jobs(
+    stale_after: float | None = None,
+    max_attempts: int | None = None,
+    dispatch: Callable[[int], None] | None = None,
+) -> dict:
     """Take back running jobs whose worker stopped reporting; return what was done.
 
     A job is re-queued while it has had fewer than `max_attempts` runs, then
-    failed with a reason. Queued jobs whose dispatch is older than
-    `stale_after` are dispatched again (a lost broker message must not strand
-    a prompt). Returns {"requeued": [...ids], "failed": [...], "redispatched": [...]}.
+    failed with a reason. `dispatch(job_id)` hands each re-queued job to a
+    worker, and queued jobs whose dispatch is older than `stale_after` are
+    dispatched again (a lost broker message must not strand a prompt); the
+    caller passes it (ranking.dispatch.reap does), because sending is a layer
+    above this one. Without it (the embedded worker, whose loop takes queued
+    jobs itself) nothing is sent and lost messages are not looked for.
+    Returns {"requeued": [...ids], "failed": [...], "redispatched": [...]}.
     """
-    from ranking.services import dispatch_job
-
     stale_after = settings.JOB_STALE_SECONDS if stale_after is None else stale_after
     max_attempts = settings.JOB_MAX_ATTEMPTS if max_attempts is None else max_attempts
     report = {"requeued": [], "failed": [], "redispatched": []}
@@ -355,7 +410,7 @@ def requeue_stale_jobs(stale_after: float | None = None, max_attempts: int | Non
                 f"The worker running this job stopped {job.attempts} times "
                 f"(last: {job.worker or 'unknown'}); giving up."
             )
-            if job.mark_failed(reason):
+            if job.mark_failed(reason, progress=finished_progress(job.progress)):
                 events.publish(job.pk, {"type": "error", "status": "failed", "error": reason})
                 report["failed"].append(job.pk)
         elif job.requeue(f"worker {job.worker or 'unknown'} stopped; retrying"):
@@ -364,14 +419,16 @@ def requeue_stale_jobs(stale_after: float | None = None, max_attempts: int | Non
                 job.pk,
                 {"type": "progress", "stage": Job.Stage.QUEUED, "progress": job.progress},
             )
-            dispatch_job(job.pk)
-    cutoff = timezone.now() - timedelta(seconds=stale_after)
-    lost = Job.objects.queued().filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
-    )
-    for job_id in lost.values_list("pk", flat=True):
-        report["redispatched"].append(job_id)
-        dispatch_job(job_id)
+            if dispatch is not None:
+                dispatch(job.pk)
+    if dispatch is not None:
+        cutoff = timezone.now() - timedelta(seconds=stale_after)
+        lost = Job.objects.queued().filter(
+            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+        )
+        for job_id in lost.values_list("pk", flat=True):
+            report["redispatched"].append(job_id)
+            dispatch(job_id)
     if any(report.values()):
         log.info("reaper: %s", report)
     return report

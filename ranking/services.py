@@ -12,8 +12,8 @@ import unicodedata
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
+from ranking.dispatch import dispatch_job
 from ranking.models import MAX_COUNT, MAX_SCORE, Diagram, Job, Rating
 
 log = logging.getLogger(__name__)
@@ -85,30 +85,6 @@ def submit_job(user, prompt: str, count: int = 5, recommend: int = 3) -> Job:
         job = Job.objects.create(user=user, prompt=prompt.strip(), count=count, recommend=recommend)
         transaction.on_commit(lambda: dispatch_job(job.pk))
     return job
-
-
-def dispatch_job(job_id: int) -> None:
-    """Hand a queued job to whatever runs jobs under settings.WORKER_MODE.
-
-    A failure to enqueue leaves the job queued (never lost): the workers'
-    reaper sends it again later.
-    """
-    mode = settings.WORKER_MODE
-    # Remember when it was last sent, so the reaper can tell a lost message.
-    Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(heartbeat_at=timezone.now())
-    if mode == "thread":
-        from ranking.worker import embedded_worker
-
-        embedded_worker.wake()
-    elif mode == "celery":
-        from ranking.tasks import run_job_task
-
-        try:
-            run_job_task.apply_async(args=[job_id])
-        except Exception:
-            log.exception("could not enqueue job %s; it stays queued for the reaper", job_id)
-    elif mode != "off":
-        log.error("unknown WORKER_MODE %r: job %s stays queued", mode, job_id)
 
 
 def rate_diagram(user, diagram: Diagram, score: int) -> Rating:

@@ -27,6 +27,7 @@ from ranking.presenters import (
     STAGES,
     group_by_job,
     progress_summary,
+    stage_table,
     with_my_rating,
     with_score_out_of_5,
 )
@@ -109,6 +110,7 @@ def job_detail(request, job_id):
         "job": job,
         "progress": progress_summary(job),
         "stages": STAGES,
+        "stage_table": stage_table(),
         "finished": job.is_finished,
         "candidates": _candidates(job),
         # One preview URL per candidate slot, so job.js never builds URLs from strings.
@@ -135,16 +137,17 @@ def _candidates(job: Job) -> list[dict]:
     if job.is_finished or not isinstance(job.progress, dict):
         return []
     rows = job.progress.get("candidates") or []
-    return [
+    found = [
         {
-            "index": i,
-            "number": i + 1,
+            "index": row.get("index", i),
+            "number": row.get("index", i) + 1,
             "plan": plan_structure(str(row.get("plan") or "")),
             "structure_rank": row.get("structure_rank") or 0,
         }
         for i, row in enumerate(rows)
-        if isinstance(row, dict) and row.get("node_list")
+        if isinstance(row, dict) and row.get("node_list") and isinstance(row.get("index", i), int)
     ]
+    return sorted(found, key=lambda c: c["index"])
 
 
 @require_GET
@@ -152,9 +155,11 @@ def job_candidate_svg(request, job_id, index):
     """Return a preview SVG of a candidate that finished before the job was ranked."""
     job = get_job_for_user(request.user, job_id)
     rows = job.progress.get("candidates") if isinstance(job.progress, dict) else None
-    if not rows or index >= len(rows) or not isinstance(rows[index], dict):
+    # By the candidate's own index: candidates finish (and are stored) in any order.
+    row = next((r for r in rows or [] if isinstance(r, dict) and r.get("index") == index), None)
+    if row is None:
         raise Http404("No such candidate.")
-    svg = render_svg(parse(str(rows[index].get("node_list", ""))).diagram)
+    svg = render_svg(parse(str(row.get("node_list", ""))).diagram)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
     return response

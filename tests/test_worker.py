@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ranking import engines, events, runner
+from ranking import dispatch, drawrank, engines, events, runner
 from ranking.diagrams import nodelist
 from ranking.generation.plan import parse_plan
 from ranking.models import Diagram, Job, LLMConfig, Rating, ScorerVersion
@@ -116,7 +116,7 @@ def test_the_reaper_leaves_live_and_finished_jobs_alone(alice):
 def test_the_reaper_redispatches_a_queued_job_whose_message_was_lost(alice):
     job = make_job(alice, status=Job.Status.QUEUED)
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
-    assert runner.requeue_stale_jobs(stale_after=60)["redispatched"] == [job.pk]
+    assert dispatch.reap(stale_after=60)["redispatched"] == [job.pk]
     job.refresh_from_db()
     assert job.heartbeat_at > timezone.now() - timezone.timedelta(seconds=10)
 
@@ -126,7 +126,7 @@ def test_progress_is_written_to_the_row_and_published(alice, published):
     reporter = runner.ProgressReporter(job)
     reporter.set_stage("generating")
     reporter.tokens([5, 7, 0])
-    reporter.candidate(1, "[1, 10, 10, 'circle', 5, 5]", plan="net 3 2", svg="<svg/>")
+    reporter.candidate(1, "[1, 10, 10, 'circle', 5, 5]", plan="net 3 2")
     job.refresh_from_db()
     assert job.stage == "generating"
     assert job.progress["tokens"] == [5, 7, 0]
@@ -216,13 +216,22 @@ def test_a_job_runs_to_done_with_ranked_stored_diagrams(alice, fake_llm, publish
         assert diagram.user_score is None and diagram.final_score == diagram.readability
         assert diagram.latent_vector.size > 0 and diagram.latent_scorer == job.scorer
         assert nodelist.parse(diagram.node_list).ok
-    assert job.progress["personalised"] is False
-    assert len(job.progress["candidates"]) == 4
+    # A finished job's progress keeps counts and facts; the diagrams are rows now.
+    assert job.progress == {
+        "count": 4,
+        "finished": 4,
+        "tokens_total": job.progress["tokens_total"],
+        "personalised": False,
+        "rated_count": 0,
+    }
+    assert job.progress["tokens_total"] > 0
     kinds = [event["type"] for job_id, event in published if job_id == job.pk]
     assert kinds.count("candidate") == 4 and "progress" in kinds
     assert kinds[-1] == "done"
-    done = published[-1][1]
-    assert [row["id"] for row in done["diagrams"]] == [d.pk for d in diagrams]
+    # The done event says done; the page fetches the results.
+    assert published[-1][1] == {"type": "done", "status": "done"}
+    # No rendered SVG travels in events: previews come from the candidate route.
+    assert not any("svg" in event for _, event in published)
 
 
 def test_each_candidates_plan_and_reading_are_sent_and_stored(
@@ -248,8 +257,6 @@ def test_each_candidates_plan_and_reading_are_sent_and_stored(
     assert [(e["index"], e["structure_rank"]) for e in live] == [(0, 0), (1, 1), (2, 0), (3, 1)]
     structure = fake_generator.FakeGenerator().structure(PROMPT)
     assert all(e["plan"].startswith(f"{structure}\nstyle: ") for e in live)
-    stored = {c["index"]: c["structure_rank"] for c in job.progress["candidates"]}
-    assert stored == {0: 0, 1: 1, 2: 0, 3: 1}
     by_plan = {e["plan"]: e["structure_rank"] for e in live}
     assert {d.plan: d.structure_rank for d in diagrams} == by_plan
     assert all(d.plan_structure == structure for d in diagrams)
@@ -486,7 +493,7 @@ def test_a_new_scorer_version_re_encodes_rated_latents_once(alice, fake_llm, pub
     for diagram in first:
         diagram.refresh_from_db()
         assert diagram.latent_scorer == new
-        expected = engines.encode(loaded, [diagram.node_list])[0]
+        expected = drawrank.encode(loaded, [diagram.node_list])[0]
         assert diagram.latent_vector == pytest.approx(expected, abs=1e-3)  # batch vs one
     # The re-encoded latents drive the prediction (zeros would give every
     # candidate the same nearest neighbour).
@@ -494,13 +501,13 @@ def test_a_new_scorer_version_re_encodes_rated_latents_once(alice, fake_llm, pub
 
     # Stored: the next job re-encodes nothing.
     calls = []
-    real_encode = engines.encode
+    real_encode = drawrank.encode
 
     def counting_encode(scorer, texts):
         calls.append(texts)
         return real_encode(scorer, texts)
 
-    with unittest.mock.patch.object(engines, "encode", counting_encode):
+    with unittest.mock.patch.object(drawrank, "encode", counting_encode):
         run(alice, count=3)
     assert calls == []
 

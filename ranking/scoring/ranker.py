@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ranking.diagrams.model import Diagram
+from ranking.paths import MODELS_DIR
 
 from . import aesthetics, images, knn
 from .autoencoder import LatentEncoder
@@ -20,7 +21,6 @@ from .features import diagram_features
 from .readability import ReadabilityEnsemble
 from .weights import ScorerWeightsError
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_READABILITY_DIR = MODELS_DIR / "scoring" / "readability"
 DEFAULT_AUTOENCODER_DIR = MODELS_DIR / "scoring" / "autoencoder"
 

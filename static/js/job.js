@@ -6,16 +6,12 @@
   const root = document.getElementById("job");
   if (!root) return;
 
-  // Same table as ranking/presenters.py, so the bar does not jump when live events take over.
-  const SPAN = {
-    queued: [0, 2], loading_model: [2, 10], generating: [10, 75], laying_out: [75, 88],
-    scoring: [88, 99], done: [100, 100], failed: [100, 100],
-  };
-  const LABELS = {
-    queued: "Queued", loading_model: "Loading model", generating: "Generating",
-    laying_out: "Laying out", scoring: "Scoring", done: "Done", failed: "Failed",
-  };
-  const EXPECTED_TOKENS_PER_CANDIDATE = 60;
+  // The stage table of ranking/presenters.py, sent with the page: one definition, so the
+  // bar does not jump when live events take over.
+  const TABLE = JSON.parse(document.getElementById("stage-table").textContent);
+  const SPAN = TABLE.span;
+  const LABELS = TABLE.labels;
+  const EXPECTED_TOKENS_PER_CANDIDATE = TABLE.expected_tokens_per_candidate;
   const MAX_BACKOFF_S = 30;
   const POLL_AFTER_FAILURES = 3;
   // The consumer's own close codes (ranking/consumers.py): retrying cannot help with these.
