@@ -120,8 +120,18 @@ class JobAdmin(ReadOnlyAdmin):
 
 @admin.register(Diagram)
 class DiagramAdmin(ReadOnlyAdmin):
-    list_display = ["id", "user", "job", "rank", "recommended", "readability", "final_score"]
-    list_filter = ["recommended"]
+    list_display = [
+        "id",
+        "user",
+        "job",
+        "rank",
+        "recommended",
+        "parent",
+        "readability",
+        "final_score",
+    ]
+    # "parent: not empty" lists the users' revisions (saved from the plan editor).
+    list_filter = ["recommended", ("parent", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "job__prompt"]
     list_select_related = ["user", "job"]
     exclude = ["latent"]

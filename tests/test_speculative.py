@@ -147,6 +147,28 @@ def test_the_longest_tail_that_occurred_before_wins():
     assert llm.lookup_draft(history, 2, ngram=2) == [9, 1]
 
 
+def test_a_short_tail_is_copied_from_the_prompt_only():
+    prompt, structure = [4, 1, 2], [1, 5, 1]
+    # "1" occurred in the prompt (then 2) and in the structure (then 5).
+    assert llm.lookup_draft(prompt + structure, 2, prompt_length=3) == [2, 1]
+    assert llm.lookup_draft(prompt + structure, 2, prompt_length=3, repeat_ngram=1) == [5, 1]
+    # A long enough repeat is copied from the structure too.
+    assert llm.lookup_draft([9, 1, 2, 3, 7, 1, 2, 3], 1, prompt_length=1) == [7]
+
+
+def test_a_flow_item_is_copied_on_from_the_prompt_with_its_separator():
+    prompt = "PDF manuals → PyMuPDF parser → text chunks. Then stored."
+    assert llm.flow_continuation(prompt, "flow\nPDF") == " manuals > "
+    assert llm.flow_continuation(prompt, "flow\nPDF manuals > PyMu") == "PDF parser > "
+    # The third part ends the line; sentence punctuation is not part of a name.
+    assert llm.flow_continuation(prompt, "flow\nx > y > text") == " chunks\n"
+    # A new line starts from the previous line's output.
+    assert llm.flow_continuation(prompt, "flow\na > b > text chunks\n") == "text chunks > "
+    # Nothing to copy: mid-word, not in the prompt, a network, after a separator.
+    for text in ("flow\nanual", "flow\nzebra", "net 3", "flow\nPDF manuals > ", "flow\n"):
+        assert llm.flow_continuation(prompt, text) == ""
+
+
 def test_no_draft_for_a_new_token():
     assert llm.lookup_draft([1, 2, 3, 4], 5) == []
     assert llm.lookup_draft([7], 5) == []

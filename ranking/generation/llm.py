@@ -87,6 +87,12 @@ ALTERNATIVE_TRIES = 2
 STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
 # Longest run of last tokens looked up for a speculative draft (longest first).
 DRAFT_NGRAM = 3
+# A run found only in the structure itself must be this long to be copied:
+# shorter repeats ("\n", " >") guess the next token right ~15% of the time,
+# and a call checking a draft costs ~1.6 one-token calls on a CPU.
+DRAFT_REPEAT_NGRAM = 3
+# A flow item being written ends at the first character an item cannot hold.
+ITEM_RUN = re.compile(r"[A-Za-z0-9._+#'/&()-]+(?: [A-Za-z0-9._+#'/&()-]+)*")
 
 ProgressCallback = Callable[[dict], None]
 
@@ -126,6 +132,7 @@ class _Structure:
     reason: str = ""
     checker: object = None  # constrain.StructureChecker; None when unconstrained
     prompt_ids: list[int] = field(default_factory=list)  # where drafts are looked up
+    prompt_text: str = ""  # the normalised prompt, where flow items are copied from
 
     @property
     def logprob(self) -> float:
@@ -378,6 +385,21 @@ class Generator:
         out = self.model(input_ids=input_ids, past_key_values=cache, use_cache=True)
         return out.logits[0].float()
 
+    def _item_draft(self, structure, size: int) -> list[int]:
+        """Return the tokens of `flow_continuation` after the line's tokens, or [] if they part."""
+        continuation = flow_continuation(structure.prompt_text, structure.text)
+        if not continuation:
+            return []
+        strings = self._token_table.strings
+        start = len(structure.tokens)
+        while start and "\n" not in (strings[structure.tokens[start - 1]] or ""):
+            start -= 1
+        written = structure.tokens[start:]
+        line = "".join(strings[token] for token in written)
+        # The model writes a line as the tokenizer splits it (it was trained on that).
+        ids = self.tokenizer(line + continuation, add_special_tokens=False).input_ids
+        return ids[len(written) :][:size] if ids[: len(written)] == written else []
+
     def _generate_plan(
         self, prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
     ):
@@ -480,6 +502,7 @@ class Generator:
             states=[constrain.State()],
             checker=checker,
             prompt_ids=list(prompt_ids),
+            prompt_text=normalise_prompt(prompt),
         )
         self._continue_structure(structure, count, rng, report, structure_temperature)
         return structure
@@ -550,9 +573,16 @@ class Generator:
         structure.reached_style = state.done
 
     def _draft(self, structure, size: int) -> list[int]:
-        """Return up to `size` tokens that may follow `structure`, from its prompt and itself."""
-        draft = lookup_draft(structure.prompt_ids + structure.tokens, size)
+        """Return up to `size` tokens that may follow `structure`, from its prompt and itself.
+
+        A flow item being written is copied on from the prompt's text (with
+        the separator that follows it); otherwise, what followed the last
+        tokens where they occurred before.
+        """
         strings = self._token_table.strings
+        draft = self._item_draft(structure, size) or lookup_draft(
+            structure.prompt_ids + structure.tokens, size, prompt_length=len(structure.prompt_ids)
+        )
         # A token no structure may hold would be refused: the draft ends before it.
         for i, token in enumerate(draft):
             if token >= len(strings) or strings[token] is None:
@@ -599,6 +629,7 @@ class Generator:
                 runner_ups=best.runner_ups[:position] + [None],
                 checker=best.checker,
                 prompt_ids=best.prompt_ids,
+                prompt_text=best.prompt_text,
             )
             alternative.logits = self._step(cache, torch.tensor([token], device=self.device))
             self._continue_structure(
@@ -692,23 +723,70 @@ class Generator:
         return torch.where(temps <= 0, greedy, sampled)
 
 
-def lookup_draft(history: list[int], size: int, ngram: int = DRAFT_NGRAM) -> list[int]:
+def lookup_draft(
+    history: list[int],
+    size: int,
+    *,
+    prompt_length: int | None = None,
+    ngram: int = DRAFT_NGRAM,
+    repeat_ngram: int = DRAFT_REPEAT_NGRAM,
+) -> list[int]:
     """Return up to `size` tokens that followed the last earlier occurrence of history's tail.
 
     The tail is the last `ngram` tokens, or fewer when those never occurred
-    before (longest first). A plan copies names and numbers from its prompt,
-    so what followed them there is a good guess at what follows them now;
-    [] when even the last token is new.
+    before (longest first). A plan copies names and numbers from its prompt
+    (the first `prompt_length` tokens of `history`; all of it when None), so
+    what followed them there is a good guess at what follows them now; an
+    occurrence whose continuation lies after the prompt counts only for a
+    tail of `repeat_ngram` tokens or more. [] when nothing matches.
     """
     end = len(history)
+    prompt_length = end if prompt_length is None else prompt_length
     for n in range(min(ngram, end - 1), 0, -1):
         tail = history[end - n :]
         last = tail[-1]
         # Latest first; the occurrence must leave at least one token to copy.
         for start in range(end - n - 1, -1, -1):
+            if start + n >= prompt_length and n < repeat_ngram:
+                continue
             if history[start + n - 1] == last and history[start : start + n] == tail:
                 return history[start + n : start + n + size]
     return []
+
+
+def flow_continuation(prompt: str, text: str) -> str:
+    """Return the text a flow structure `text` likely goes on with, copied from `prompt`; or "".
+
+    Inside an item: the rest of the prompt's word run where the item's text
+    first occurs at a word start, then " > " (or a newline after the third
+    part). At a line's start: the previous line's single output, then " > "
+    (plans chain their lines). `prompt` is the normalised prompt.
+    """
+    lines = text.split("\n")
+    if len(lines) < 2 or lines[0] != "flow":
+        return ""
+    line = lines[-1]
+    if not line:
+        parts = lines[-2].split(" > ")
+        output = parts[-1]
+        return f"{output} > " if len(parts) == 3 and output != "-" and ", " not in output else ""
+    item = re.split(r" > |, ", line)[-1]
+    if not item or item == "-":
+        return ""
+    separator = " > " if line.count(" > ") < 2 else "\n"
+    for match in re.finditer(re.escape(item), prompt):
+        if match.start() and prompt[match.start() - 1].isalnum():
+            continue
+        run = ITEM_RUN.match(prompt, match.start())
+        words = []
+        for word in run.group().split(" ") if run else []:
+            # A name ends with a word that lost punctuation ("chunks. Then").
+            words.append(word.rstrip(constrain.TRAILING_JUNK))
+            if words[-1] != word:
+                break
+        name = " ".join(words)
+        return name[len(item) :] + separator if len(name) >= len(item) else ""
+    return ""
 
 
 def _structure_plan(text: str):
