@@ -104,3 +104,10 @@ def test_an_empty_export_is_an_empty_file(db, tmp_path):
     out = tmp_path / "none.jsonl"
     call_command("export_corrections", str(out))
     assert out.read_text() == ""
+
+
+def test_staff_find_revisions_in_the_diagram_admin(admin_client, rows):
+    revisions = admin_client.get("/admin/ranking/diagram/", {"parent__isempty": "0"})
+    assert listed(revisions) == {row.diagram_id for row in rows.values()}
+    candidates = admin_client.get("/admin/ranking/diagram/", {"parent__isempty": "1"})
+    assert listed(candidates) == {row.source_diagram_id for row in rows.values()}
