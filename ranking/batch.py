@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from ranking import drawrank, engines
 from ranking.models import LLMConfig, ScorerVersion
 from ranking.runner import user_ratings
+from ranking.scoring.aesthetics import node_list_reasons
 
 
 class BatchError(Exception):
@@ -83,6 +84,7 @@ class BatchGenerator:
                 "node_list": c.node_list,
                 "plan": c.plan,
                 "readability": round(c.readability, 4),
+                "readability_reasons": list(node_list_reasons(c.node_list)),
                 "user_score": None if c.user_score is None else round(c.user_score, 4),
                 "final_score": round(c.final_score, 4),
             }

@@ -101,6 +101,7 @@ def test_it_ranks_candidates_of_the_real_model_and_goes_on_after_a_bad_line(tmp_
         assert finals == sorted(finals, reverse=True)
         for c in candidates:
             assert 0 <= c["readability"] <= 5
+            assert 1 <= len(c["readability_reasons"]) <= 3
             assert c["user_score"] is not None and 0 <= c["user_score"] <= 5
             assert c["final_score"] == pytest.approx(c["readability"] + c["user_score"], abs=1e-3)
         assert len({c["node_list"] for c in candidates}) == 3
