@@ -27,7 +27,7 @@ from ranking.diagrams import geometry
 from ranking.diagrams.labels import ELLIPSIS, MIN_FONT_SIZE, fit_label
 from ranking.diagrams.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram
 
-from .features import _edges_through_shapes
+from .features import through_share
 
 MAX_SCORE = 5.0
 # Below this many px (at full size) a shape reads as a speck; the layout
@@ -128,7 +128,7 @@ def measure(diagram: Diagram) -> Measures:
 
     through = 0
     if m:
-        through = round(_edges_through_shapes(diagram, segments, ends) * m)
+        through = round(through_share(diagram, segments, ends) * m)
     return Measures(
         shapes=n,
         edges=m,

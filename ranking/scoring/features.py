@@ -116,7 +116,7 @@ def diagram_features(diagram: Diagram) -> np.ndarray:
         f["max_edge_length"] = length.max() / DIAGONAL
         angle = np.degrees(np.arctan2(np.abs(vec[:, 1]), np.abs(vec[:, 0])))
         f["axis_aligned_edges"] = ((angle < 5) | (angle > 85)).mean()
-        f["edges_through_shapes"] = _edges_through_shapes(diagram, segments, ends)
+        f["edges_through_shapes"] = through_share(diagram, segments, ends)
         unit = vec / np.maximum(length, 1e-9)[:, None]
         flow = unit.mean(axis=0)
         if np.hypot(*flow) > 1e-6:
@@ -189,7 +189,7 @@ def _distinct(values: np.ndarray) -> int:
     return int(1 + (np.diff(ordered) > ALIGN_PX).sum())
 
 
-def _edges_through_shapes(diagram: Diagram, segments: np.ndarray, ends: list) -> float:
+def through_share(diagram: Diagram, segments: np.ndarray, ends: list) -> float:
     """Return the share of edges whose line crosses a shape other than its two ends.
 
     A vectorised slab (Liang-Barsky) test of every segment against every
