@@ -123,7 +123,8 @@ def main() -> None:
     oof = [json.loads(line) for line in open(directory / "oof.jsonl", encoding="utf-8")]
     cv = json.loads((directory / "cv.json").read_text(encoding="utf-8"))
     score = np.array([o["score"] for o in oof])
-    predicted = np.array([o["predicted"] for o in oof])
+    # The networks alone: a bounded ensemble writes their raw score as "cnn".
+    predicted = np.array([o.get("cnn", o["predicted"]) for o in oof])
     is_g = np.array([o["id"].startswith("g") for o in oof])
     v2, rule_alone = with_rule(oof, Path(args.rule_config))
     table = {
