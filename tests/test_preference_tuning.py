@@ -98,8 +98,10 @@ def test_orpo_loss_prefers_a_likelier_chosen_plan():
     assert good < bad
 
 
-def test_prompts_are_held_out_whole():
+def test_prompts_are_held_out_whole_and_corrected_prompts_never():
     found = pairs_for([f"prompt {i}" for i in range(10)] * 2)
-    train, held = preference.split_held_out(found, 0.2)
-    assert len(held) == 4 and len(train) == 16
+    corrections = pairs_for([f"fixed {i}" for i in range(5)], source="correction")
+    train, held = preference.split_held_out(found + corrections, 0.2)
+    assert len(held) == 4 and len(train) == 21
     assert not {p.prompt for p in held} & {p.prompt for p in train}
+    assert all(p in train for p in corrections)

@@ -86,10 +86,13 @@ def split_held_out(pairs: Sequence, fraction: float = 0.2) -> tuple[list, list]:
     """Return (train, held_out): whole prompts held out, chosen by a hash of the prompt.
 
     A prompt is either trained on or held out, never both, so held-out
-    accuracy measures generalisation to new prompts. With fewer than two
+    accuracy measures generalisation to new prompts. Prompts with a
+    correction are always trained on: corrections are few and the strongest
+    signal (a user wrote the right answer). With fewer than two candidate
     prompts nothing is held out.
     """
-    prompts = sorted({normalise_prompt(p.prompt) for p in pairs}, key=_digest)
+    corrected = {normalise_prompt(p.prompt) for p in pairs if p.source == "correction"}
+    prompts = sorted({normalise_prompt(p.prompt) for p in pairs} - corrected, key=_digest)
     if len(prompts) < 2 or fraction <= 0:
         return list(pairs), []
     held = set(prompts[: max(1, round(fraction * len(prompts)))])

@@ -312,6 +312,7 @@ def _data_report(found, train_pairs, held_out, options) -> dict:
         "by_source": pairs_mod.counts_by_source(found),
         "train": len(train_pairs),
         "held_out": len(held_out),
+        "train_by_source": pairs_mod.counts_by_source(train_pairs),
         "first": span[0] if span else None,
         "last": span[1] if span else None,
     }
