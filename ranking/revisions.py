@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ranking.models import Correction, Diagram, ScorerVersion, plan_structure
 from ranking.plan_check import Checked, PlanInvalid, check_plan
+from ranking.presenters import with_score_out_of_5
 
 # How far up a lineage the pages follow `parent` (a revision of a revision of ...).
 MAX_LINEAGE = 50
@@ -130,9 +131,16 @@ def _store(user, source: Diagram, checked: Checked, scores: dict, model_plan: st
 
 
 def place_in_job(diagram: Diagram) -> tuple[int, int]:
-    """Return (place by final score among the job's diagrams, how many there are)."""
+    """Return (place by final score among the job's diagrams, how many there are).
+
+    Compared on the pages' 0-5 scale: a revision scored after the user's
+    first ratings (readability + predicted rating, 0-10) must not outrank
+    candidates scored by readability alone just by its scale.
+    """
     scores = list(
-        Diagram.objects.filter(job_id=diagram.job_id).values_list("final_score", flat=True)
+        with_score_out_of_5(Diagram.objects.filter(job_id=diagram.job_id)).values_list(
+            "score_out_of_5", flat=True
+        )
     )
-    better = sum(1 for value in scores if value > diagram.final_score)
+    better = sum(1 for value in scores if value > diagram.final_out_of_5)
     return better + 1, len(scores)

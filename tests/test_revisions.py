@@ -215,3 +215,12 @@ def test_the_diagram_api_says_parent_and_export_urls(alice_client, candidate):
     assert body["parent"] is None
     assert body["mermaid_url"] == f"/api/diagrams/{candidate.pk}/mermaid/"
     assert body["drawio_url"] == f"/api/diagrams/{candidate.pk}/drawio/"
+
+
+def test_the_place_in_the_job_compares_on_one_scale(alice):
+    job = make_job(alice, count=2, recommend=1)
+    make_diagram(job, rank=1, readability=4.0)  # 4.0 of 5
+    make_diagram(job, rank=2, readability=2.0)  # 2.0 of 5
+    # Scored after ratings: final 7.0 of 10 is 3.5 of 5, between the two.
+    edited = make_diagram(job, rank=3, readability=3.0, user_score=4.0)
+    assert revisions.place_in_job(edited) == (2, 3)
