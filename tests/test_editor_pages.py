@@ -158,3 +158,16 @@ def test_the_final_score_has_one_scale_and_says_what_it_is_made_of(alice_client,
     assert (
         f'id="diagram-{mixed.pk}"' not in alice_client.get("/history/?min_score=4").content.decode()
     )
+
+
+def test_sign_up_errors_are_linked_to_their_inputs(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "", "email": "x@example.org", "password1": "a", "password2": "b"},
+    )
+    html = response.content.decode()
+    tags = re.findall(r"<input[^>]*aria-invalid=\"true\"[^>]*>", html)
+    assert tags
+    for tag in tags:
+        for ident in re.search(r'aria-describedby="([^"]+)"', tag).group(1).split():
+            assert f'id="{ident}"' in html, ident
