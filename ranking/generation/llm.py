@@ -11,7 +11,10 @@ Two output formats share one interface:
   constrain.py's grammar (every flowchart item is a span of the prompt), and
   where the model's own probabilities leave a second structure close to the
   best, that one is decoded too (from the closest branch point) and gets
-  part of the rows: the user sees both readings.
+  part of the rows: the user sees both readings. A greedy structure decode
+  speculates (`speculate`): plans copy names and numbers from the prompt,
+  so a draft of the next tokens copied from it is checked in the same model
+  call as the chosen token; the output is the one-token loop's.
 - "node_list" (any other local Hugging Face causal LM whose output is the
   interchange format directly): the prompt is prefilled once and `count`
   rows are sampled from there until EOS.
@@ -131,7 +134,7 @@ class _Structure:
     runner_ups: list = field(default_factory=list)  # Choice.runner_up per token
     reason: str = ""
     checker: object = None  # constrain.StructureChecker; None when unconstrained
-    prompt_ids: list[int] = field(default_factory=list)  # where drafts are looked up
+    prompt_ids: list[int] = field(default_factory=list)  # tokens drafts are copied from
     prompt_text: str = ""  # the normalised prompt, where flow items are copied from
 
     @property
@@ -141,7 +144,11 @@ class _Structure:
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    """What identifies a loaded generator (and keys the per-process cache)."""
+    """What identifies a loaded generator (and keys the per-process cache).
+
+    `settings` holds every key of DEFAULT_SETTINGS (their comments say what
+    each does), e.g. `speculate: 0` to decode the structure one token a call.
+    """
 
     base: str = ""  # "" or None: the cached SmolLM2 base model
     adapter: str = ""  # "": no adapter
@@ -628,7 +635,9 @@ class Generator:
                 states=best.states[: position + 1] + [state],
                 runner_ups=best.runner_ups[:position] + [None],
                 checker=best.checker,
-                prompt_ids=best.prompt_ids,
+                # An alternative mostly rejoins the best after the branch:
+                # drafts may copy the best's rest as they copy the prompt.
+                prompt_ids=best.prompt_ids + best.tokens[position + 1 :],
                 prompt_text=best.prompt_text,
             )
             alternative.logits = self._step(cache, torch.tensor([token], device=self.device))
