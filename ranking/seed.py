@@ -23,8 +23,9 @@ FIRST_SCORER = {
     "autoencoder_path": "scoring/autoencoder",
     "knn_k": knn.DEFAULT_K,  # the reference rule's K=3 ranks worse (docs/benchmarks.md)
 }
-# The same networks kept within the floor and ceiling of the measured
-# aesthetics, with reasons (docs/benchmarks.md, "Readability you can believe").
+# Networks retrained with specks among the degradations, their scores kept
+# within the floor and ceiling of the measured aesthetics, with reasons
+# (docs/benchmarks.md, "Readability you can believe").
 DEFAULT_SCORER = {
     **FIRST_SCORER,
     "name": "readability-v2",
