@@ -31,7 +31,7 @@ from ranking.generation.layout import layout_plan  # noqa: E402
 from ranking.generation.plan import distinct_styles, parse_plan, random_style  # noqa: E402
 from ranking.scoring import aesthetics, images, knn  # noqa: E402
 from ranking.scoring.features import diagram_features  # noqa: E402
-from ranking.scoring.ranker import DEFAULT_AUTOENCODER_DIR, MODELS_DIR, Scorer  # noqa: E402
+from ranking.scoring.ranker import Scorer  # noqa: E402
 
 
 def timed(fn, repeats: int) -> tuple[float, float]:
@@ -65,7 +65,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    scorer = Scorer.load(MODELS_DIR / "scoring" / "readability-v2", DEFAULT_AUTOENCODER_DIR)
+    scorer = Scorer.load()
     rng = random.Random(0)
     # Five candidates of one prompt, as the pipeline makes them: one structure, distinct styles.
     plan = parse_plan("cnn 32 conv3 pool2 conv3 pool2 256 64 10\nstyle: auto mixed arrow muted")

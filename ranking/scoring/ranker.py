@@ -21,7 +21,9 @@ from .features import diagram_features
 from .readability import ReadabilityEnsemble
 from .weights import ScorerWeightsError
 
-DEFAULT_READABILITY_DIR = MODELS_DIR / "scoring" / "readability"
+# The shipped scorer's (readability-v2: networks within the measured-aesthetics
+# bounds); the first scorer's networks stay in scoring/readability.
+DEFAULT_READABILITY_DIR = MODELS_DIR / "scoring" / "readability-v2"
 DEFAULT_AUTOENCODER_DIR = MODELS_DIR / "scoring" / "autoencoder"
 
 __all__ = ["Ranking", "Scorer", "ScorerWeightsError"]
