@@ -1,6 +1,7 @@
 """Measured aesthetics and the readability-v2 score: clean layouts score high, defects cost, reasons say why."""
 
 import copy
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -184,3 +185,19 @@ def test_the_first_scorer_keeps_the_networks_mean(scorer):
     diagram = layout("net 2 1")
     # Same networks; only v2 lifts the clean perceptron to its floor.
     assert first.predict([diagram])[0] < 4.0 <= scorer.predict([diagram])[0]
+
+
+def test_absurd_coordinates_count_as_off_the_canvas_without_warnings():
+    diagram = Diagram(
+        [
+            Node(0, 1e300, 1e300, width=1e300, height=1e300, targets=[1]),
+            Node(1, 500, 300, width=float("nan")),
+        ]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = aesthetics.measure(diagram)
+    assert m.off_canvas >= 1
+    floor, ceiling = aesthetics.RuleBounds().bounds(m)
+    assert 0.0 <= floor <= ceiling < 4.0
+    assert any("cut off" in reason for reason in aesthetics.reasons(m))

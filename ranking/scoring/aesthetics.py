@@ -99,6 +99,13 @@ class Measures:
 
 def measure(diagram: Diagram) -> Measures:
     """Return the measured aesthetics of one diagram."""
+    # Absurd coordinates from a broken model overflow to inf/nan; those
+    # shapes then count as off the canvas, which is what a reader sees.
+    with np.errstate(all="ignore"):
+        return _measure(diagram)
+
+
+def _measure(diagram: Diagram) -> Measures:
     nodes = diagram.nodes
     n = len(nodes)
     if n == 0:
@@ -343,9 +350,16 @@ def _label_severity(m: Measures) -> float:
 
 
 def costs(m: Measures, weights: dict[str, float] | None = None) -> dict[str, float]:
-    """Return the points (0-5 scale) each factor costs the diagram."""
+    """Return the points (0-5 scale) each factor costs the diagram.
+
+    A severity that cannot be computed (nan from absurd coordinates) counts
+    as full: such a drawing is broken.
+    """
     weights = COST_WEIGHTS if weights is None else weights
-    return {name: weights.get(name, 0.0) * value for name, value in severities(m).items()}
+    return {
+        name: weights.get(name, 0.0) * (value if math.isfinite(value) else 1.0)
+        for name, value in severities(m).items()
+    }
 
 
 def rule_score(m: Measures, weights: dict[str, float] | None = None) -> float:
