@@ -92,7 +92,7 @@ STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
 DRAFT_NGRAM = 3
 # A run found only in the structure itself must be this long to be copied:
 # shorter repeats ("\n", " >") guess the next token right ~15% of the time,
-# and a call checking a draft costs ~1.6 one-token calls on a CPU.
+# and a call checking a draft costs 1.5-2 one-token calls on a CPU.
 DRAFT_REPEAT_NGRAM = 3
 # A flow item being written ends at the first character an item cannot hold.
 ITEM_RUN = re.compile(r"[A-Za-z0-9._+#'/&()-]+(?: [A-Za-z0-9._+#'/&()-]+)*")
