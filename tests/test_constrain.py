@@ -441,13 +441,17 @@ def scripted_generator(
     return generator
 
 
-def test_two_close_readings_become_alternating_candidates(tiny_base):
+def test_two_close_readings_become_candidates_best_first(tiny_base):
     generator = scripted_generator(tiny_base, gap=0.5)
     events = []
     completions = generator.generate(
         "a net: 2 inputs, 3 or 4 hidden, 1 output", 5, seed=0, on_progress=events.append
     )
     assert [c.structure_rank for c in completions] == [0, 1, 0, 1, 0]
+    # The best reading's rows are reported done before the alternative is decoded.
+    done = [i for i, e in enumerate(events) if "completion" in e]
+    assert [events[i]["completion"].structure_rank for i in done] == [0, 0, 0, 1, 1]
+    assert any("tokens" in e for e in events[done[2] : done[3]])
     # Progress still speaks of `count` rows, each finished once.
     assert all(len(e["tokens"]) == 5 for e in events if "tokens" in e)
     finished = sorted(e["candidate_finished"] for e in events if "candidate_finished" in e)
@@ -461,9 +465,10 @@ def test_two_close_readings_become_alternating_candidates(tiny_base):
     result = generate_candidates(
         "a net: 2 inputs, 3 or 4 hidden, 1 output", 5, generator=generator, seed=0
     )
-    assert [c.structure_rank for c in result.candidates] == [0, 1, 0, 1, 0]
+    # Drawn as they come: the best reading's three first, then the alternative's two.
+    assert [c.structure_rank for c in result.candidates] == [0, 0, 0, 1, 1]
     structures = [parse_plan(c.plan).structure_text() for c in result.candidates]
-    assert structures == ["net 2 3 1", "net 2 4 1"] * 2 + ["net 2 3 1"]
+    assert structures == ["net 2 3 1"] * 3 + ["net 2 4 1"] * 2
     assert len({c.node_list for c in result.candidates}) == 5
 
 

@@ -437,40 +437,54 @@ class Generator:
                 )
                 for _ in range(count)
             ]
-        structures = [best]
-        if count > 1 and structure_temperature <= 0 and int(self.options["structures"]) > 1:
-            alternative = self._alternative_structure(best, count, report)
-            if alternative is not None:
-                structures.append(alternative)
-        # Rows alternate between the structures, the best first (5 rows, 2
-        # structures: rows 0, 2, 4 best, rows 1, 3 the alternative).
-        rows = [list(range(rank, count, len(structures))) for rank in range(len(structures))]
         results: list[Completion | None] = [None] * count
-        progress = _RowProgress(report, [len(s.tokens) for s in structures], rows, count)
-        for rank, structure in enumerate(structures):
-            # Phase 2: copy the cache to this structure's rows, sample only the style line.
-            temps = self._row_temperatures(len(rows[rank]))
-            cache, logits = _expand(structure.cache, structure.logits, len(temps))
-            texts, counts, finished = self._sample_rows(
-                cache,
-                logits,
-                temps,
-                rng,
-                progress.for_structure(rank),
-                self.options["max_style_tokens"],
-                len(structure.tokens),
-                True,
-            )
-            for i, row in enumerate(rows[rank]):
-                results[row] = Completion(
-                    structure.text + texts[i],
-                    counts[i],
-                    finished[i],
-                    temps[i],
-                    rank,
-                    structure.logprob,
-                )
+        progress = _RowProgress(report, count)
+        want_alternative = (
+            count > 1 and structure_temperature <= 0 and int(self.options["structures"]) > 1
+        )
+        # Rows alternate between the structures, the best first (5 rows, 2
+        # structures: rows 0, 2, 4 best, rows 1, 3 the alternative). The best
+        # reading's rows are styled before the alternative is searched, so the
+        # first candidates reach the screen without waiting for it; each
+        # finished completion is also reported as {"completion": c}.
+        first_rows = list(range(0, count, 2)) if want_alternative else list(range(count))
+        self._style_rows(best, 0, first_rows, results, rng, progress, keep_cache=want_alternative)
+        alternative = self._alternative_structure(best, count, report) if want_alternative else None
+        rest = [row for row in range(count) if results[row] is None]
+        if rest:
+            structure, rank = (alternative, 1) if alternative is not None else (best, 0)
+            self._style_rows(structure, rank, rest, results, rng, progress, keep_cache=False)
         return results
+
+    def _style_rows(self, structure, rank, rows, results, rng, progress, keep_cache):
+        """Sample the style line of `rows` after `structure`; fill and report their completions.
+
+        `keep_cache` leaves the structure's one-row cache as it was (the
+        alternative search still branches from it).
+        """
+        temps = self._row_temperatures(len(rows))
+        base = copy.deepcopy(structure.cache) if keep_cache else structure.cache
+        cache, logits = _expand(base, structure.logits, len(temps))
+        texts, counts, finished = self._sample_rows(
+            cache,
+            logits,
+            temps,
+            rng,
+            progress.for_rows(rows, len(structure.tokens)),
+            self.options["max_style_tokens"],
+            len(structure.tokens),
+            True,
+        )
+        for i, row in enumerate(rows):
+            results[row] = Completion(
+                structure.text + texts[i],
+                counts[i],
+                finished[i],
+                temps[i],
+                rank,
+                structure.logprob,
+            )
+            progress.report({"completion": results[row]})
 
     def _free_structure(self, cache, logits, count, rng, report, structure_temperature):
         """Decode the structure without constraint (the `constrained: false` setting)."""
@@ -805,19 +819,17 @@ def _structure_plan(text: str):
 
 
 class _RowProgress:
-    """Reports the style phases of several structures as one set of `count` rows."""
+    """Reports the style phases of several row groups as one set of `count` rows."""
 
-    def __init__(self, report, structure_tokens: list[int], rows: list[list[int]], count: int):
+    def __init__(self, report, count: int):
         self.report = report
-        self.rows = rows
         self.tokens = [0] * count
-        for rank, indices in enumerate(rows):
-            for row in indices:
-                self.tokens[row] = structure_tokens[rank]
         self.finished: set[int] = set()
 
-    def for_structure(self, rank: int):
-        rows = self.rows[rank]
+    def for_rows(self, rows: list[int], structure_tokens: int):
+        """Return the progress callback of one `_sample_rows` call over `rows`."""
+        for row in rows:
+            self.tokens[row] = structure_tokens
 
         def report(event: dict) -> None:
             if "candidate_finished" in event:

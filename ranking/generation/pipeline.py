@@ -11,8 +11,9 @@ nearby styles. For a node-list generator, unreadable or duplicate outputs are
 dropped and the missing ones sampled again.
 
 A plan generator may offer two readings of the prompt (llm.Completion's
-`structure_rank`: 0 the model's best, 1 a close alternative); candidates then
-alternate between the valid structures, best first, and each candidate
+`structure_rank`: 0 the model's best, 1 a close alternative). The best
+reading's completions are reported (and drawn here) before the alternative
+is decoded, so the first candidate is on screen early; each candidate
 records its structure's rank so the page can say "alternative reading".
 """
 
@@ -140,18 +141,31 @@ def generate_candidates(
         if missing <= 0 or not builder.should_sample():
             break
         report({"stage": "generating"})
+        added: list = []
+
+        def relay(event: dict, added=added) -> None:
+            # A completion finished before the batch ends is drawn at once:
+            # the first candidate appears while the others are still decoded.
+            completion = event.get("completion")
+            if completion is None:
+                report(event)
+            else:
+                added.append(completion)
+                builder.add(completion)
+
         completions = generator.generate(
             prompt,
             missing if attempt else count,
             seed=None if seed is None else seed + attempt,
-            on_progress=report,
+            on_progress=relay,
             **builder.sample_options(attempt),
         )
         result.attempts += 1
         result.tokens += sum(c.tokens for c in completions)
         report({"stage": "laying_out"})
         for completion in completions:
-            builder.add(completion)
+            if not any(completion is early for early in added):
+                builder.add(completion)
     builder.fill()
     result.seconds = time.monotonic() - started
     if not result.candidates:
