@@ -43,9 +43,7 @@ class OwnDataMixin:
         if self.known_query_params is not None:
             unknown = sorted(set(request.query_params) - {"format", *self.known_query_params})
             if unknown:
-                raise ValidationError(
-                    {name: ["Unknown query parameter."] for name in unknown}
-                )
+                raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
 
 
 class JobListCreate(OwnDataMixin, generics.ListAPIView):
