@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.generation import cpu_name  # noqa: E402
+from ranking.drawrank import reading_first  # noqa: E402
 from ranking.generation import llm  # noqa: E402
 from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
 from ranking.generation.plan import parse_plan  # noqa: E402
@@ -111,7 +112,8 @@ def run(rows: list[dict], count: int, generator, scorer, seed: int) -> list[dict
             print(f"{row['id']}: failed", file=sys.stderr, flush=True)
             continue
         ranked = scorer.rank([c.diagram for c in result.candidates], [], [], recommend=1, k=3)
-        top = result.candidates[list(ranked.order)[0]]
+        readings = [c.structure_rank for c in result.candidates]
+        top = result.candidates[reading_first(list(ranked.order), readings)[0]]
         seconds = time.monotonic() - started
         record = compare(plan_layers(top.plan), expected)
         record.update(

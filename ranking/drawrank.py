@@ -84,6 +84,17 @@ def rank(scorer, diagrams, rated_latents, ratings, recommend: int, k: int) -> Ra
     )
 
 
+def reading_first(order: list[int], readings: list[int]) -> list[int]:
+    """Return `order` with the model's best reading of the prompt ahead of alternatives.
+
+    Readability and the user's taste say how a diagram looks, not whether it
+    is what the prompt describes; the alternative reading is by construction
+    the less likely one, so it follows every candidate of the best reading
+    (each group keeps the scores' order).
+    """
+    return sorted(order, key=lambda index: (readings[index] > 0, order.index(index)))
+
+
 def encode(scorer, node_lists: list[str]) -> np.ndarray:
     """Return autoencoder latents (n, d) of node-list texts."""
     return np.asarray(scorer.encode([nodelist.parse(text).diagram for text in node_lists]))
@@ -147,10 +158,12 @@ def draw_and_rank(
         recommend=min(recommend, len(candidates)),
         k=k,
     )
-    for place, index in enumerate(ranked.order, start=1):
+    order = reading_first(ranked.order, [c.structure_rank for c in candidates])
+    top = set(order[: min(recommend, len(candidates))])
+    for place, index in enumerate(order, start=1):
         candidate = candidates[index]
         candidate.rank = place
-        candidate.recommended = bool(ranked.recommended[index])
+        candidate.recommended = index in top
         candidate.readability = float(ranked.readability[index])
         candidate.user_score = (
             None if ranked.user_scores is None else float(ranked.user_scores[index])

@@ -260,6 +260,15 @@ def test_each_candidates_plan_and_reading_are_sent_and_stored(
     by_plan = {e["plan"]: e["structure_rank"] for e in live}
     assert {d.plan: d.structure_rank for d in diagrams} == by_plan
     assert all(d.plan_structure == structure for d in diagrams)
+    # The model's best reading ranks ahead of the alternative, whatever the scores say.
+    ranked = sorted(diagrams, key=lambda d: d.rank)
+    assert [d.structure_rank for d in ranked] == [0, 0, 1, 1]
+    assert [d.recommended for d in ranked] == [True, True, False, False]
+
+
+def test_reading_first_keeps_the_scores_order_inside_each_reading():
+    assert drawrank.reading_first([3, 1, 0, 4, 2], [0, 1, 0, 1, 0]) == [0, 4, 2, 3, 1]
+    assert drawrank.reading_first([2, 0, 1], [0, 0, 0]) == [2, 0, 1]
 
 
 class FakeClock:
