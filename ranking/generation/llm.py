@@ -46,6 +46,7 @@ from ranking.generation.basemodel import (
 )
 from ranking.generation.plan import PlanError, parse_plan
 from ranking.generation.prompting import PROMPT_TEMPLATE, normalise_prompt
+from ranking.paths import MODELS_DIR
 
 OUTPUT_FORMATS = ("plan", "node_list")
 
@@ -209,7 +210,7 @@ def load_generator(
 
 def default_adapter_dir() -> Path:
     """Return the shipped plan adapter directory (models/generator in the repo)."""
-    return Path(__file__).resolve().parents[2] / "models" / "generator"
+    return MODELS_DIR / "generator"
 
 
 def pick_device(requested: str) -> str:
