@@ -390,7 +390,7 @@ def timing_run(args, log) -> None:
         f"## Preference tuning speed ({date.today().isoformat()}, {cpu()})\n\n"
         f"`{command_line(args)}`: {len(rows)} pairs ({run.report['data']['train']} trained on, "
         f"{run.report['data']['held_out']} held out), {steps} {args.method.upper()} steps of 4 "
-        f"pairs (one epoch), one CPU core (`taskset -c 1`, 1 torch thread): "
+        f"pairs, one CPU core (`taskset -c 1`, 1 torch thread): "
         f"{whole}, {per_step} s per step (load and accuracy passes: "
         f"{seconds - per_step * steps:.0f} s); held-out preference accuracy "
         f"{run.report['preference_accuracy']['before']['accuracy']} -> "
