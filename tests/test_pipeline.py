@@ -75,6 +75,40 @@ def test_a_flowchart_shows_the_users_names_unless_the_prompt_asks_for_none(tmp_p
     assert {n.label for n in result.candidates[0].diagram.nodes} == {"emails", "SVM", "labels"}
 
 
+class _EarlyGenerator:
+    """Reports each completion as soon as it is 'decoded', then returns them all."""
+
+    output_format = "plan"
+
+    def __init__(self):
+        self.returned = False
+
+    def generate(self, prompt, count, *, seed=None, on_progress=None, **options):
+        completions = [
+            llm.Completion(f"net 2 3 1\nstyle: auto mixed arrow {palette} labels medium", 9, True)
+            for palette in ("muted", "grey", "blue")[:count]
+        ]
+        for completion in completions:
+            on_progress({"completion": completion})
+        self.returned = True
+        return completions
+
+
+def test_completions_reported_early_are_drawn_at_once_and_only_once():
+    generator = _EarlyGenerator()
+    drawn_before_return = []
+
+    def on_progress(event):
+        if event.get("candidate") is not None:
+            drawn_before_return.append(not generator.returned)
+
+    result = generate_candidates(
+        "a small net", 3, generator=generator, seed=0, on_progress=on_progress
+    )
+    assert drawn_before_return == [True, True, True]
+    assert [c.style["palette"] for c in result.candidates] == ["muted", "grey", "blue"]
+
+
 def test_names_are_hidden_only_when_the_prompt_says_so():
     plan = parse_plan(FLOW_NO_LABELS)
     for prompt in ("emails to SVM, without labels", "unlabelled boxes please", "no text"):
@@ -216,3 +250,52 @@ def test_the_shipped_adapter_draws_free_english_processes_with_the_users_names()
         for candidate in result.candidates:
             for node in candidate.diagram.nodes:
                 assert node.label in prompt, (prompt, node.label)
+
+
+# Sequential networks (the layers issue): two pasted listings, two in words,
+# written for this test (not a benchmark set), with their exact layer sequence.
+REAL_NETWORKS = [
+    (
+        "model = keras.Sequential()\n"
+        "model.add(layers.Conv2D(16, (5, 5), activation='relu', input_shape=(64, 64, 3)))\n"
+        "model.add(layers.MaxPooling2D((2, 2)))\n"
+        "model.add(layers.Flatten())\n"
+        "model.add(layers.Dense(64, activation='relu'))\n"
+        "model.add(layers.Dense(4, activation='softmax'))",
+        [("input", (64, 64, 3)), ("conv2d", (16, 5, 5)), ("maxpool", (2, 2)),
+         ("flatten", ()), ("dense", (64,)), ("dense", (4,))],
+    ),
+    (
+        "model = nn.Sequential(\n    nn.Linear(784, 256),\n    nn.ReLU(),\n"
+        "    nn.Dropout(0.2),\n    nn.Linear(256, 10),\n)",
+        [("dense", (256,)), ("dropout", (0.2,)), ("dense", (10,))],
+    ),
+    (
+        "an embedding layer (20000 words, 128 dims), a bidirectional LSTM with 64 units, "
+        "dropout 0.5 and a dense output of 1 with sigmoid",
+        [("embedding", (20000, 128)), ("bilstm", (64,)), ("dropout", (0.5,)), ("dense", (1,))],
+    ),
+    (
+        "input 32x32x3, two conv layers with 32 filters 3x3 and relu, 2x2 max pooling, "
+        "flatten, dense 10 softmax",
+        [("input", (32, 32, 3)), ("conv2d", (32, 3, 3)), ("conv2d", (32, 3, 3)),
+         ("maxpool", (2, 2)), ("flatten", ()), ("dense", (10,))],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@real_model
+def test_the_shipped_adapter_draws_sequential_networks_from_code_and_words():
+    generator = llm.load_generator(adapter=llm.default_adapter_dir())
+    for prompt, expected in REAL_NETWORKS:
+        result = generate_candidates(prompt, 3, generator=generator, seed=0)
+        plan = parse_plan(result.candidates[0].plan)
+        assert plan.family == "layers", (prompt, plan.to_text())
+        layers = [(spec.category, tuple(float(n) for n in spec.numbers)) for spec in plan.specs]
+        want = [(kind, tuple(float(n) for n in numbers)) for kind, numbers in expected]
+        assert layers == want, (prompt, plan.to_text())
+        # One labelled shape per layer, in a chain.
+        diagram = result.candidates[0].diagram
+        assert len(diagram.nodes) == len(expected)
+        assert all(node.label for node in diagram.nodes)
