@@ -113,8 +113,13 @@ def assign_folds(rows: list[dict], k: int, rng: random.Random) -> dict[str, int]
     return folds
 
 
-def build_pool(settings: Settings, progress: bool = True) -> Pool:
-    """Render the human-rated items, clean synthetic diagrams and their degradations."""
+def build_pool(settings: Settings, progress: bool = True, extra_labels=()) -> Pool:
+    """Render the human-rated items, clean synthetic diagrams and their degradations.
+
+    `extra_labels` ({"id", "node_list", "score"}: the app's own ratings) are
+    trained on in every fold (kind "app", fold -1) and never validated, so
+    the out-of-fold figures stay those of the reference labels.
+    """
     rng = random.Random(settings.seed)
     rows = load_readability_labels()
     folds = assign_folds(rows, settings.folds, rng)
@@ -122,6 +127,9 @@ def build_pool(settings: Settings, progress: bool = True) -> Pool:
     for row in rows:
         diagram = nodelist.parse(row["node_list"]).diagram
         entries.append((row["id"], row["id"][0], folds[row["id"]], row["score"], -1, diagram))
+    for row in extra_labels:
+        diagram = nodelist.parse(row["node_list"]).diagram
+        entries.append((str(row["id"]), "app", -1, float(row["score"]), -1, diagram))
     for i, item in enumerate(styled_diagrams(settings.synth, settings.seed + 1)):
         entries.append((f"s{i:04d}", "synth", -1, MAX_SCORE, -1, item.diagram))
     clean = [i for i, e in enumerate(entries) if e[1] in ("b", "synth")]
@@ -311,8 +319,11 @@ def _predict(net: ReadabilityNet, x: torch.Tensor, f: torch.Tensor, raw: np.ndar
     return np.where(nothing_to_read(raw), 0.0, scores.numpy())
 
 
-def train(output: Path, settings: Settings, progress: bool = True) -> dict:
+def train(output: Path, settings: Settings, progress: bool = True, extra_labels=()) -> dict:
     """Train the K fold ensemble into `output`; return the cross-validation summary.
+
+    `extra_labels` are the app's own ratings (see build_pool), counted in the
+    summary as `app_labels`.
 
     Writes config.json + fold<i>.safetensors (the ensemble), train_log.jsonl
     (one line per fold and epoch), oof.jsonl (out-of-fold prediction of
@@ -324,7 +335,8 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
     random.seed(settings.seed)
     np.random.seed(settings.seed)
     started = time.monotonic()
-    pool = build_pool(settings, progress)
+    extra_labels = list(extra_labels)
+    pool = build_pool(settings, progress, extra_labels)
     # Standardise with the synthetic items only: no human-rated item, in any
     # fold, shapes the inputs.
     synthetic = np.isin(pool.kind, ("synth", "degraded")) & (pool.fold == -1)
@@ -356,6 +368,7 @@ def train(output: Path, settings: Settings, progress: bool = True) -> dict:
         "seconds": round(time.monotonic() - started, 1),
         "settings": {k: v for k, v in vars(settings).items() if k != "extra"},
         "train_items": int(len(pool.ids)),
+        "app_labels": len(extra_labels),
     }
     config = {
         "channels": list(settings.channels),
