@@ -39,6 +39,7 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -171,40 +172,62 @@ def measure(
     }
 
 
+@dataclass
+class Top:
+    """The product's top candidate for one prompt (None when nothing valid was drawn)."""
+
+    candidate: object | None
+    seconds: float
+    first_s: float | None
+    alternative_first: bool = False  # the scores alone rank the alternative reading first
+    error: str = ""
+
+
+def draw_top(prompt: str, count: int, generator, scorer, seed: int) -> Top:
+    """Draw `count` candidates, rank them as the product does and return the top one, timed."""
+    started = time.monotonic()
+    first: list[float] = []
+
+    def on_progress(event: dict) -> None:
+        # Each candidate is reported when ready; the first is what a user waits for.
+        if event.get("candidate") is not None and not first:
+            first.append(time.monotonic() - started)
+
+    try:
+        result = generate_candidates(
+            prompt, count, generator=generator, seed=seed, on_progress=on_progress
+        )
+    except GenerationError as error:
+        return Top(None, time.monotonic() - started, None, error=str(error))
+    ranked = scorer.rank([c.diagram for c in result.candidates], [], [], recommend=1, k=3)
+    # The product's order: the best reading ahead of the alternative (drawrank).
+    readings = [c.structure_rank for c in result.candidates]
+    top = result.candidates[reading_first(list(ranked.order), readings)[0]]
+    return Top(
+        top,
+        time.monotonic() - started,
+        first[0] if first else None,
+        alternative_first=readings[ranked.order[0]] > 0,
+    )
+
+
 def run_model(rows: list[dict], count: int, generator, scorer, seed: int) -> list[dict]:
     """Generate, rank and measure the top candidate for every row."""
     records = []
     for i, row in enumerate(rows):
-        started = time.monotonic()
-        first: list[float] = []
-
-        def on_progress(event: dict, first=first, started=started) -> None:
-            # Each candidate is reported when ready; the first is what a user waits for.
-            if event.get("candidate") is not None and not first:
-                first.append(time.monotonic() - started)
-
-        try:
-            result = generate_candidates(
-                row["prompt"], count, generator=generator, seed=seed + i, on_progress=on_progress
-            )
-        except GenerationError:
-            records.append(measure(row, None, time.monotonic() - started))
+        top = draw_top(row["prompt"], count, generator, scorer, seed + i)
+        if top.candidate is None:
+            records.append(measure(row, None, top.seconds))
             continue
-        ranked = scorer.rank([c.diagram for c in result.candidates], [], [], recommend=1, k=3)
-        # The product's order: the best reading ahead of the alternative (drawrank).
-        readings = [c.structure_rank for c in result.candidates]
-        top = result.candidates[reading_first(list(ranked.order), readings)[0]]
-        seconds = time.monotonic() - started
-        records.append(measure(row, top.node_list, seconds, first[0] if first else None))
-        # How often the scores alone would have put the alternative reading first.
-        records[-1]["alternative_top"] = result.candidates[ranked.order[0]].structure_rank > 0
+        records.append(measure(row, top.candidate.node_list, top.seconds, top.first_s))
+        records[-1]["alternative_top"] = top.alternative_first
         names = ""
         if "edge_f1" in records[-1]:
             names = (
                 f", labels {records[-1]['label_recall']:.2f}, edges {records[-1]['edge_f1']:.2f}"
             )
         print(
-            f"{row['id']}: score {records[-1]['score']:.2f}{names} in {seconds:.1f}s",
+            f"{row['id']}: score {records[-1]['score']:.2f}{names} in {top.seconds:.1f}s",
             file=sys.stderr,
             flush=True,
         )

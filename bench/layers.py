@@ -24,17 +24,15 @@ import difflib
 import json
 import statistics
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.generation import cpu_name  # noqa: E402
-from ranking.drawrank import reading_first  # noqa: E402
+from bench.generation import cpu_name, draw_top  # noqa: E402
 from ranking.generation import llm  # noqa: E402
-from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
+from ranking.generation.pipeline import generate_candidates  # noqa: E402
 from ranking.generation.plan import parse_plan  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
@@ -84,46 +82,28 @@ def run(rows: list[dict], count: int, generator, scorer, seed: int) -> list[dict
     records = []
     for i, row in enumerate(rows):
         expected = [(kind, tuple(numbers)) for kind, numbers in row["layers"]]
-        started = time.monotonic()
-        first: list[float] = []
-
-        def on_progress(event: dict, first=first, started=started) -> None:
-            if event.get("candidate") is not None and not first:
-                first.append(time.monotonic() - started)
-
-        try:
-            result = generate_candidates(
-                row["prompt"], count, generator=generator, seed=seed + i, on_progress=on_progress
-            )
-        except GenerationError as error:
+        top = draw_top(row["prompt"], count, generator, scorer, seed + i)
+        base = {"id": row["id"], "kind": row["kind"], "first_s": top.first_s}
+        if top.candidate is None:
             records.append(
                 {
-                    "id": row["id"],
-                    "kind": row["kind"],
+                    **base,
                     "failed": True,
                     "types_exact": False,
                     "numbers_right": 0,
                     "layers": len(expected),
                     "seconds": None,
-                    "first_s": None,
-                    "plan": str(error)[:200],
+                    "plan": top.error[:200],
                 }  # fmt: skip
             )
             print(f"{row['id']}: failed", file=sys.stderr, flush=True)
             continue
-        ranked = scorer.rank([c.diagram for c in result.candidates], [], [], recommend=1, k=3)
-        readings = [c.structure_rank for c in result.candidates]
-        top = result.candidates[reading_first(list(ranked.order), readings)[0]]
-        seconds = time.monotonic() - started
-        record = compare(plan_layers(top.plan), expected)
-        record.update(
-            id=row["id"], kind=row["kind"], failed=False, seconds=seconds,
-            first_s=first[0] if first else None, plan=top.plan,
-        )  # fmt: skip
+        record = compare(plan_layers(top.candidate.plan), expected)
+        record.update(base, failed=False, seconds=top.seconds, plan=top.candidate.plan)
         records.append(record)
         print(
             f"{row['id']} ({row['kind']}): types {'ok' if record['types_exact'] else 'WRONG'}, "
-            f"numbers {record['numbers_right']}/{record['layers']} in {seconds:.1f}s",
+            f"numbers {record['numbers_right']}/{record['layers']} in {top.seconds:.1f}s",
             file=sys.stderr,
             flush=True,
         )
