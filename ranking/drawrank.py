@@ -92,7 +92,8 @@ def reading_first(order: list[int], readings: list[int]) -> list[int]:
     the less likely one, so it follows every candidate of the best reading
     (each group keeps the scores' order).
     """
-    return sorted(order, key=lambda index: (readings[index] > 0, order.index(index)))
+    best = [index for index in order if readings[index] == 0]
+    return best + [index for index in order if readings[index] > 0]
 
 
 def encode(scorer, node_lists: list[str]) -> np.ndarray:

@@ -122,7 +122,7 @@ class LayerSpec:
     def to_text(self) -> str:
         """Return the canonical plan line."""
         nums = [_number_text(n) for n in self.numbers]
-        if self.kind in ("input",):
+        if self.kind == "input":
             args = ["x".join(nums)] if nums else []
         elif self.kind == "conv2d":
             args = [nums[0], f"{nums[1]}x{nums[2]}"]
@@ -187,8 +187,6 @@ def parse_layer_line(line: str) -> LayerSpec:
     numbers: list[float] = []
     for arg in args:
         numbers.extend(float(part) for part in arg.split("x"))
-    if kind == "maxpool" or kind == "avgpool":
-        numbers = numbers or [2.0]
     return LayerSpec(kind, tuple(int(n) if n.is_integer() else n for n in numbers), activation)
 
 
