@@ -36,7 +36,11 @@ from ranking.generation.pipeline import generate_candidates  # noqa: E402
 from ranking.generation.plan import parse_plan  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
-SETS = {"layers_blind1": ("layers_blind1.jsonl", "networks, blind set 1 (layers)", 8000)}
+SETS = {
+    "layers_blind1": ("layers_blind1.jsonl", "networks, blind set 1 (layers)", 8000),
+    # Written for the next round (descriptions in prose); unscored.
+    "layers_blind2": ("layers_blind2.jsonl", "networks, blind set 2 (layers)", 9000),
+}
 
 
 def plan_layers(plan_text: str) -> list[tuple[str, tuple[float, ...]]]:
@@ -161,7 +165,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--adapter", default=str(llm.default_adapter_dir()))
-    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--sets", default="layers_blind1", help=f"from: {', '.join(SETS)}")
     parser.add_argument("--set-file", help="another set in the same format (instead of --sets)")
     parser.add_argument("--records", help="write per-prompt records (JSON lines) here")
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
