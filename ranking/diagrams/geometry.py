@@ -74,6 +74,17 @@ def edge_crossings(diagram: Diagram) -> int:
 
 def _crossings_block(seg: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> int:
     """Return the proper crossings between edges lo..hi-1 and every later edge."""
+    return len(crossing_pairs(seg, ends, lo, hi)[0])
+
+
+def crossing_pairs(
+    seg: np.ndarray, ends: np.ndarray, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (i, j) arrays, lo <= i < hi, i < j, of edges that properly cross.
+
+    `seg` holds every edge as (x0, y0, x1, y1), `ends` its (source, target)
+    ids; edges sharing an endpoint never count.
+    """
     # Solve pa_i + t ra_i = p_j + u r_j for every pair of the block at once.
     # Absurd coordinates overflow to inf/nan, which fail every test below.
     with np.errstate(all="ignore"):
@@ -92,9 +103,10 @@ def _crossings_block(seg: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> int
         | (ea[:, None, 1] == ends[None, :, 0])
         | (ea[:, None, 1] == ends[None, :, 1])
     )
-    # Count each unordered pair once: only partners after the row's own edge.
+    # Each unordered pair once: only partners after the row's own edge.
     later = np.arange(len(seg))[None, :] > np.arange(lo, hi)[:, None]
-    return int((proper & ~shares & later).sum())
+    i, j = np.nonzero(proper & ~shares & later)
+    return i + lo, j
 
 
 def geometry_report(diagram: Diagram) -> dict:

@@ -194,7 +194,9 @@ def _avoidable_crossings(segments: np.ndarray, ends: list[tuple[int, int]]) -> i
     linked = np.unique(index.min(axis=1) * size + index.max(axis=1))
     count = 0
     for start in range(0, m, geometry.CROSSING_BLOCK):
-        i, j = _crossing_pairs(segments, index, start, min(start + geometry.CROSSING_BLOCK, m))
+        i, j = geometry.crossing_pairs(
+            segments, index, start, min(start + geometry.CROSSING_BLOCK, m)
+        )
         if not len(i):
             continue
         a, b, c, e = index[i, 0], index[i, 1], index[j, 0], index[j, 1]
@@ -218,35 +220,6 @@ def _two_rows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
         )
         together |= same | swapped
     return together
-
-
-def _crossing_pairs(
-    seg: np.ndarray, ends: np.ndarray, lo: int, hi: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (i, j) arrays, lo <= i < hi, i < j, of edges that properly cross.
-
-    Edges sharing an endpoint never count; rows come in blocks so memory stays
-    flat when a broken diagram has thousands of edges.
-    """
-    with np.errstate(all="ignore"):
-        p, r = seg[:, :2], seg[:, 2:] - seg[:, :2]
-        pa, ra = p[lo:hi], r[lo:hi]
-        cross = ra[:, None, 0] * r[None, :, 1] - ra[:, None, 1] * r[None, :, 0]
-        qp = p[None, :, :] - pa[:, None, :]
-        t = (qp[..., 0] * r[None, :, 1] - qp[..., 1] * r[None, :, 0]) / cross
-        u = (qp[..., 0] * ra[:, None, 1] - qp[..., 1] * ra[:, None, 0]) / cross
-    eps = 1e-9
-    proper = (np.abs(cross) > eps) & (t > eps) & (t < 1 - eps) & (u > eps) & (u < 1 - eps)
-    ea = ends[lo:hi]
-    shares = (
-        (ea[:, None, 0] == ends[None, :, 0])
-        | (ea[:, None, 0] == ends[None, :, 1])
-        | (ea[:, None, 1] == ends[None, :, 0])
-        | (ea[:, None, 1] == ends[None, :, 1])
-    )
-    later = np.arange(len(seg))[None, :] > np.arange(lo, hi)[:, None]
-    i, j = np.nonzero(proper & ~shares & later)
-    return i + lo, j
 
 
 def _angular_resolution(segments: np.ndarray, ends: list[tuple[int, int]]) -> float:
