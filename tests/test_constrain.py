@@ -496,3 +496,22 @@ def test_an_alternative_that_cannot_be_drawn_is_dropped_with_its_reason(tiny_bas
     assert len(result.candidates) == 5
     assert {c.structure_rank for c in result.candidates} == {0}
     assert [d.reason.split(":")[0] for d in result.dropped] == ["layout failed"] * 2
+
+
+CNN_PROSE = (
+    "A CNN for 32x32 RGB images: a 3x3 conv with 32 filters, then 2x2 max pooling and dropout 0.5"
+)
+
+
+def test_a_prompt_naming_layer_only_words_cannot_fall_back_to_a_net_or_cnn_line():
+    checker = constrain.StructureChecker.for_prompt(CNN_PROSE)
+    assert feed(checker, "cnn") is None
+    assert feed(checker, "net 32") is None
+    assert feed(checker, "layers\ninput 32x32x3\nconv2d 32 3x3\n") is not None
+
+
+def test_reference_network_prompts_keep_their_net_and_cnn_forms():
+    prompt = "CNN with 32 x 32 input, 2 3 x 3 conv layers, 2 x 2 pooling and 10 outputs"
+    checker = constrain.StructureChecker.for_prompt(prompt)
+    assert feed(checker, "cnn 32 conv3 conv3 pool2 10\nstyle:").done
+    assert feed(checker, "layers\ndense 10\nstyle:").done

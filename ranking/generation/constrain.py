@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ranking.generation.layerplan import LAYERS, LINE_RE, MAX_LAYER_LINES
+from ranking.generation.layerplan import LAYERS, LINE_RE, MAX_LAYER_LINES, needs_layer_plan
 from ranking.generation.plan import (
     GRANULARITY_FLAGS,
     ITEM_RE,
@@ -191,10 +191,21 @@ class State:
 
 
 class StructureChecker:
-    """Decides whether text keeps a plan structure valid, for one prompt's spans."""
+    """Decides whether text keeps a plan structure valid, for one prompt's spans.
 
-    def __init__(self, spans: SpanSet):
+    `networks` are the one-line network families allowed: none when the
+    prompt names layers only a layer plan can draw (`needs_layer_plan`), so
+    "a 3x3 conv with 32 filters ..." cannot fall back to a `cnn` line.
+    """
+
+    def __init__(self, spans: SpanSet, networks: tuple[str, ...] = ("net", "cnn")):
         self.spans = spans
+        self.networks = networks
+
+    @classmethod
+    def for_prompt(cls, prompt: str) -> StructureChecker:
+        networks = () if needs_layer_plan(prompt) else ("net", "cnn")
+        return cls(SpanSet(prompt_spans(prompt)), networks)
 
     def advance(self, state: State, piece: str) -> State | None:
         """Return the state after appending `piece`, or None if no valid plan starts so."""
@@ -243,9 +254,9 @@ class StructureChecker:
         if len(words) == 1:
             head = words[0]
             return ("flow".startswith(head) and bool(self.spans)) or any(
-                family.startswith(head) for family in ("net", "cnn", LAYERS)
+                family.startswith(head) for family in (*self.networks, LAYERS)
             )
-        if words[0] not in ("net", "cnn"):
+        if words[0] not in self.networks:
             return False
         state = _fold_net(words[0], words[1:-1])
         return state is not None and _net_word_prefix(state, words[-1])
@@ -256,7 +267,7 @@ class StructureChecker:
         if line == LAYERS:
             return LAYERS
         words = line.split(" ")
-        if words[0] not in ("net", "cnn"):
+        if words[0] not in self.networks:
             return ""
         state = _fold_net(words[0], words[1:])
         return words[0] if state is not None and _net_complete(state) else ""

@@ -111,6 +111,26 @@ _ROLES = {
 }
 
 
+# Words only a layer plan can draw: a prompt naming one of these (or pasted
+# code) is not a reference dense net or conv/pool stack, whose `net`/`cnn`
+# forms have no place for them. Activations and "embeddings" are left out:
+# free dense-net prompts say "softmax over the 10 digits" or "300-dimensional
+# word embeddings" as input, and those stay `net`. A count of filters is
+# layer-only; "3x3 filters" is how cnn prompts say a 3x3 conv.
+_LAYER_ONLY = re.compile(
+    r"dropout|flatten|batch ?norm|layer ?norm|normali[sz]ation layer|embedding layer"
+    r"|\b(?:bi-?)?(?:lstm|gru|rnn)s?\b|recurrent|attention|transformer (?:block|encoder|layer)"
+    r"|residual|skip connection|(?<![x×] )\b\d+ (?:\d+ ?x ?\d+ )?filters|conv[12]d|\b[12]d conv|global (?:max|av)"
+    r"|\bnn\.|\blayers\.|sequential\(|keras|torch",
+    re.IGNORECASE,
+)
+
+
+def needs_layer_plan(prompt: str) -> bool:
+    """Return whether only a `layers` plan can draw what `prompt` names (docs/plan-language.md)."""
+    return bool(_LAYER_ONLY.search(prompt))
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """One line of a layer plan: its type, its numbers and an optional activation."""

@@ -514,7 +514,7 @@ class Generator:
         self, prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
     ):
         """Decode the structure under the plan grammar with items copied from `prompt`."""
-        checker = constrain.StructureChecker(constrain.SpanSet(constrain.prompt_spans(prompt)))
+        checker = constrain.StructureChecker.for_prompt(prompt)
         structure = _Structure(
             [],
             "",

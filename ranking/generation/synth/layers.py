@@ -15,6 +15,7 @@ import random
 from ranking.generation.layerplan import LayerSpec
 from ranking.generation.plan import Plan
 from ranking.generation.synth.common import Example, finish, number_words
+from ranking.generation.synth.layer_prose import prose
 
 # ---------------------------------------------------------------- architectures
 
@@ -649,6 +650,8 @@ def layers_example(rng: random.Random) -> Example:
                     for s in specs
                 ]
                 block = None
+            elif rng.random() < (0.3 if block else 0.6):
+                prompt = prose(rng, specs)
             else:
                 prompt = _words(rng, specs, block, times)
         except ValueError:

@@ -1,0 +1,341 @@
+"""Sequential networks described in prose, as people write them in posts and notes.
+
+`synth/layers.py` writes an architecture as code or as a list of layers;
+real descriptions are sentences: "A CNN for 32x32 RGB images: two 3x3 conv
+layers with 32 filters, then 2x2 max pooling. The feature maps are flattened
+and go through 50% dropout into a 10-way softmax." Runs of identical layers
+are stated once with their count ("two ... layers"), which the plan unrolls,
+and the output layer is named by what it does ("a 10-way softmax").
+"""
+
+from __future__ import annotations
+
+import random
+
+from ranking.generation.layerplan import LayerSpec
+from ranking.generation.synth.common import number_words
+
+
+def _n(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _count(rng: random.Random, count: int) -> str:
+    return number_words(count) if rng.random() < 0.75 else str(count)
+
+
+def runs(specs: list[LayerSpec]) -> list[tuple[LayerSpec, int]]:
+    """Return consecutive identical layers as (layer, how many times) pairs."""
+    out: list[tuple[LayerSpec, int]] = []
+    for spec in specs:
+        if out and out[-1][0] == spec and spec.kind != "add":
+            out[-1] = (spec, out[-1][1] + 1)
+        else:
+            out.append((spec, 1))
+    return out
+
+
+# How people write activations; the plan writes the lowercase name.
+_ACT_WORDS = {
+    "relu": ("ReLU", "relu"),
+    "leakyrelu": ("leaky ReLU", "LeakyReLU"),
+    "gelu": ("GELU", "gelu"),
+}
+
+
+def pairs(specs: list[LayerSpec], start: int) -> int:
+    """Return how many (layer, follower) pairs start at `start` that say "each followed by".
+
+    The layers share their kind, kernel and activation and differ only in
+    their first number; the follower (pooling, batch norm, dropout) is the
+    same each time: "three conv layers with 32, 64 and 128 filters, each
+    followed by 2x2 max pooling". 0 if fewer than two such pairs.
+    """
+    count = 0
+    first = specs[start] if start + 1 < len(specs) else None
+    if first is None or first.kind not in ("conv2d", "conv1d", "dense"):
+        return 0
+    follower = specs[start + 1]
+    if follower.kind not in ("maxpool", "avgpool", "batchnorm", "dropout"):
+        return 0
+    i = start
+    while i + 1 < len(specs):
+        layer, after = specs[i], specs[i + 1]
+        if layer.kind != first.kind or after != follower:
+            break
+        if layer.numbers[1:] != first.numbers[1:] or layer.activation != first.activation:
+            break
+        count += 1
+        i += 2
+    return count if count >= 2 else 0
+
+
+def _pairs_phrase(rng: random.Random, layers: list[LayerSpec], follower: LayerSpec) -> str:
+    sizes = [_n(s.numbers[0]) for s in layers]
+    listed = sizes[0] if len(set(sizes)) == 1 else ", ".join(sizes[:-1]) + " and " + sizes[-1]
+    first = layers[0]
+    count = number_words(len(layers))  # "2 3x3 conv layers" would read as one number
+    act = _act(rng, first.activation)
+    after = _phrase(rng, follower, 1, last=False)
+    if first.kind == "conv2d":
+        what = f"{count} {_n(first.numbers[1])}x{_n(first.numbers[2])} conv layers with {listed} filters{act}"
+    elif first.kind == "conv1d":
+        what = f"{count} 1D convolutions (width {_n(first.numbers[1])}) with {listed} filters{act}"
+    else:
+        what = f"{count} dense layers of {listed} units{act}"
+    return (
+        what + rng.choice((", each followed by ", ", each with ", " and after each one ")) + after
+    )
+
+
+def _act(rng: random.Random, act: str) -> str:
+    if not act:
+        return ""
+    act = rng.choice(_ACT_WORDS.get(act, (act,)))
+    return rng.choice(
+        (f" with {act}", f" and {act}", f" ({act})", f", {act} activation", f" + {act}")
+    )
+
+
+def _input(rng: random.Random, nums: list[str]) -> str:
+    if len(nums) == 3 and nums[2] in ("1", "3"):
+        colour = rng.choice(("RGB", "colour", "color")) if nums[2] == "3" else "grayscale"
+        shape = f"{nums[0]}x{nums[1]}"
+        return rng.choice(
+            (
+                f"takes {shape} {colour} images",
+                f"works on {shape} {colour} images",
+                f"gets {shape} {colour} images as input",
+            )
+        )
+    if len(nums) == 2:
+        return rng.choice(
+            (
+                f"takes sequences of {nums[0]} time steps with {nums[1]} features",
+                f"gets an input of shape {nums[0]}x{nums[1]}",
+            )
+        )
+    shape = "x".join(nums)
+    return rng.choice(
+        (
+            f"takes a {shape}-dimensional input",
+            f"has {shape} input features",
+            f"takes {shape} inputs",
+        )
+    )
+
+
+def _output(rng: random.Random, spec: LayerSpec) -> str:
+    units, act = _n(spec.numbers[0]), spec.activation
+    if act == "softmax":
+        return rng.choice(
+            (
+                f"a {units}-way softmax",
+                f"a softmax output over {units} classes",
+                f"an output layer of {units} units with softmax",
+            )
+        )
+    if act == "sigmoid" and units == "1":
+        return rng.choice(
+            ("a single sigmoid output unit", "one sigmoid output", "a sigmoid output")
+        )
+    return rng.choice(
+        (
+            f"an output layer of {units} units{_act(rng, act)}",
+            f"a dense output layer with {units} units{_act(rng, act)}",
+        )
+    )
+
+
+def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
+    """Return the words for `times` consecutive copies of `spec`."""
+    k, nums = spec.kind, [_n(v) for v in spec.numbers]
+    many = times > 1
+    count = _count(rng, times) if many else ""
+    act = _act(rng, spec.activation)
+    if k in ("dense", "linear"):
+        if last and not many:
+            return _output(rng, spec)
+        if many:
+            return rng.choice(
+                (
+                    f"{count} hidden layers of {nums[0]} units{act}",
+                    f"{count} dense layers with {nums[0]} units each{act}",
+                    f"{count} fully connected layers of {nums[0]}{act}",
+                )
+            )
+        return rng.choice(
+            (
+                f"a dense layer with {nums[0]} units{act}",
+                f"a fully connected layer of {nums[0]} units{act}",
+                f"a {nums[0]}-unit hidden layer{act}",
+            )
+        )
+    if k == "conv2d":
+        size = f"{nums[1]}x{nums[2]}"
+        if many:
+            return rng.choice(
+                (
+                    f"{count} {size} conv layers with {nums[0]} filters{act}",
+                    f"{count} convolutional layers ({nums[0]} filters, {size} kernels){act}",
+                    f"{count} {size} convolutions with {nums[0]} filters each{act}",
+                )
+            )
+        return rng.choice(
+            (
+                f"a {size} convolution with {nums[0]} filters{act}",
+                f"a conv layer with {nums[0]} {size} filters{act}",
+                f"a convolutional layer ({nums[0]} filters, kernel {size}){act}",
+            )
+        )
+    if k == "conv1d":
+        if many:
+            return f"{count} 1D convolutions with {nums[0]} filters of width {nums[1]}{act}"
+        return rng.choice(
+            (
+                f"a 1D convolution with {nums[0]} filters of width {nums[1]}{act}",
+                f"a Conv1D layer ({nums[0]} filters, kernel size {nums[1]}){act}",
+            )
+        )
+    if k in ("maxpool", "avgpool"):
+        name = rng.choice(("max pooling", "max-pooling")) if k == "maxpool" else "average pooling"
+        size = "x".join(nums)
+        if len(nums) == 1:
+            return rng.choice((f"{name} (pool size {size})", f"{name} of size {size}"))
+        return rng.choice(
+            (f"{size} {name}", f"{name} with a {size} window", f"a {size} {name} layer")
+        )
+    if k == "globalavgpool":
+        return rng.choice(("global average pooling", "a global average pool"))
+    if k == "globalmaxpool":
+        return rng.choice(("global max pooling", "a global max-pool"))
+    if k == "flatten":
+        return rng.choice(("a flatten layer", "flattening", "a Flatten"))
+    if k == "batchnorm":
+        return rng.choice(("batch normalization", "a batch norm layer", "batchnorm"))
+    if k == "layernorm":
+        return rng.choice(("layer normalization", "a layer norm"))
+    if k == "dropout":
+        rate = spec.numbers[0]
+        percent = f"{round(rate * 100)}%"
+        return rng.choice(
+            (
+                f"dropout of {nums[0]}",
+                f"{percent} dropout",
+                f"dropout (p={nums[0]})",
+                f"dropout {nums[0]}",
+            )
+        )
+    if k == "embedding":
+        return rng.choice(
+            (
+                f"an embedding layer mapping a {nums[0]}-word vocabulary to {nums[1]} dimensions",
+                f"{nums[1]}-dimensional embeddings over a vocabulary of {nums[0]} tokens",
+                f"an embedding ({nums[0]} x {nums[1]})",
+            )
+        )
+    if k in ("lstm", "gru", "rnn", "bilstm", "bigru", "birnn"):
+        base = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[k.removeprefix("bi")]
+        bi = "bidirectional " if k.startswith("bi") else ""
+        if many:
+            return rng.choice(
+                (
+                    f"{count} stacked {bi}{base} layers with {nums[0]} units{act}",
+                    f"{count} {bi}{base} layers of {nums[0]} hidden units{act}",
+                )
+            )
+        return rng.choice(
+            (
+                f"a {bi}{base} with {nums[0]} hidden units{act}",
+                f"a {bi}{base} layer ({nums[0]} units){act}",
+            )
+        )
+    if k == "attention":
+        heads = f" with {nums[0]} heads" if nums else ""
+        if many:
+            return f"{count} multi-head self-attention layers{heads or ''}"
+        return rng.choice((f"multi-head self-attention{heads}", f"a self-attention layer{heads}"))
+    if k == "transformer":
+        heads = f" with {nums[0]} heads each" if nums else ""
+        if many:
+            return rng.choice(
+                (
+                    f"{count} transformer encoder layers{heads}",
+                    f"a stack of {count} transformer blocks{heads}",
+                )
+            )
+        return rng.choice((f"a transformer encoder layer{heads}", f"one transformer block{heads}"))
+    raise ValueError(f"no prose for {k}")
+
+
+def _skip(rng: random.Random, specs: list[LayerSpec], index: int) -> str:
+    k = int(specs[index].numbers[0])
+    covered = specs[index - k : index]
+    if k in (2, 3) and all(s.kind == "conv2d" for s in covered):
+        around = f"around the {number_words(k)} conv layers"
+    else:
+        around = {1: "around that layer", 2: "around the last two layers"}.get(
+            k, f"around the last {number_words(k)} layers"
+        )
+    return rng.choice((f"with a residual connection {around}", f"plus a skip connection {around}"))
+
+
+_OPENERS = {
+    "conv2d": ("A CNN", "A small convnet", "My image classifier", "The network", "Our CNN"),
+    "conv1d": ("A 1D CNN", "The model", "My sequence model"),
+    "lstm": ("A text classifier", "The model", "My RNN"),
+    "transformer": ("A small transformer encoder", "The model", "Our classifier"),
+    "dense": ("An MLP", "A feed-forward network", "The model", "My network"),
+}
+_AFTER = (", then ", ", followed by ", ". Then ", ". After that ", ", ", "; then ", ". Next comes ")
+
+
+def _opener_kind(specs: list[LayerSpec]) -> str:
+    kinds = {s.kind for s in specs}
+    for kind, group in (
+        ("conv2d", {"conv2d"}),
+        ("conv1d", {"conv1d"}),
+        ("transformer", {"transformer", "attention"}),
+        ("lstm", {"lstm", "gru", "rnn", "bilstm", "bigru", "birnn"}),
+    ):
+        if kinds & group:
+            return kind
+    return "dense"
+
+
+def prose(rng: random.Random, specs: list[LayerSpec]) -> str:
+    """Return sentences describing `specs`, runs of identical layers stated with a count."""
+    subject = rng.choice(_OPENERS[_opener_kind(specs)])
+    body = list(specs)
+    parts: list[str] = []
+    if body and body[0].kind == "input":
+        intro = f"{subject} {_input(rng, [_n(v) for v in body[0].numbers])}"
+        body = body[1:]
+        start = rng.choice((". It starts with ", ": ", ". First ", ". The layers: "))
+    else:
+        intro = subject
+        start = rng.choice((": ", " with ", ". It has ", ". It starts with "))
+    i = 0
+    while i < len(body):
+        paired = pairs(body, i) if rng.random() < 0.8 else 0
+        if paired:
+            parts.append(_pairs_phrase(rng, body[i : i + 2 * paired : 2], body[i + 1]))
+            i += 2 * paired
+            continue
+        spec, times = runs(body[i:])[0]
+        if spec.kind == "add":
+            parts.append(_skip(rng, body, i))
+        else:
+            parts.append(_phrase(rng, spec, times, last=i + times == len(body)))
+        i += times
+    text = parts[0]
+    for i, part in enumerate(parts[1:], start=1):
+        if part.startswith(("with a residual", "plus a skip")):
+            text += " " + part
+            continue
+        if i == len(parts) - 1 and len(parts) > 2:
+            joiner = rng.choice((", and finally ", ". Finally ", ", and ", " and then "))
+        else:
+            joiner = rng.choice(_AFTER)
+        text += joiner + part
+    return intro + start + text + rng.choice((".", ".", ""))
