@@ -120,7 +120,8 @@ _ROLES = {
 _LAYER_ONLY = re.compile(
     r"dropout|flatten|batch ?norm|layer ?norm|normali[sz]ation layer|embedding layer"
     r"|\b(?:bi-?)?(?:lstm|gru|rnn)s?\b|recurrent|attention|transformer (?:block|encoder|layer)"
-    r"|residual|skip connection|(?<![x×] )\b\d+ (?:\d+ ?x ?\d+ )?filters|conv[12]d|\b[12]d conv|global (?:max|av)"
+    r"|residual|skip connection|(?<![x×] )\b\d+ (?:\d+ ?x ?\d+ )?filters"
+    r"|conv[12]d|\b[12]d conv|global (?:max|av)"
     r"|\bnn\.|\blayers\.|sequential\(|keras|torch",
     re.IGNORECASE,
 )

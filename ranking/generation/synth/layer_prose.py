@@ -78,7 +78,8 @@ def _pairs_phrase(rng: random.Random, layers: list[LayerSpec], follower: LayerSp
     act = _act(rng, first.activation)
     after = _phrase(rng, follower, 1, last=False)
     if first.kind == "conv2d":
-        what = f"{count} {_n(first.numbers[1])}x{_n(first.numbers[2])} conv layers with {listed} filters{act}"
+        size = f"{_n(first.numbers[1])}x{_n(first.numbers[2])}"
+        what = f"{count} {size} conv layers with {listed} filters{act}"
     elif first.kind == "conv1d":
         what = f"{count} 1D convolutions (width {_n(first.numbers[1])}) with {listed} filters{act}"
     else:
