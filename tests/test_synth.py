@@ -120,3 +120,19 @@ def test_style_requests_in_the_prompt_are_honoured():
 def test_unrequested_styles_vary():
     styles = Counter(parse_plan(e.plan).style["palette"] for e in generate_examples(800, seed=9))
     assert set(styles) == set(STYLE_CHOICES["palette"])
+
+
+def test_process_data_includes_one_input_read_by_two_processors():
+    # "completions are scored twice: A writes X and B writes Y" is two lines
+    # with the same input, said in one sentence.
+    fanouts = 0
+    for example in generate_examples(1500, seed=9):
+        plan = parse_plan(example.plan)
+        if plan.family != "flow":
+            continue
+        steps = plan.steps
+        for first, second in zip(steps, steps[1:]):
+            if first.inputs == second.inputs and first.proc and second.proc:
+                if first.proc != second.proc and second.proc in example.prompt:
+                    fanouts += 1
+    assert fanouts > 80

@@ -33,7 +33,13 @@ HEADS = (
     "{What}:", "Please draw how our {what} works.",
     "hey, could you draw this {what}?", "## {What}", "Architecture of the {what}:",
     "Draw a diagram for my homework: the {what} is as follows.", "Quick sketch of the {what} pls:",
+    "DS-{n} wire up the {what}\nAC:", "{What} v2 spec", "RFC: new {what}\n## Design",
+    "here's how the {what} works right now:", "context for the design review ({what}):",
 )  # fmt: skip
+# Stage names people put before a step ("retrieval: two-tower model pulls ..."):
+# our words, never part of the plan.
+STAGES = ("ingest", "retrieval", "ranking", "training", "serving", "eval", "prep", "indexing",
+          "scoring", "export", "monitoring", "cleanup", "features", "inference")  # fmt: skip
 WHATS = (
     "pipeline", "nightly job", "ETL pipeline", "RAG pipeline", "training pipeline", "ML pipeline",
     "data flow", "fraud pipeline", "recommendation system", "MLOps setup", "workflow",
@@ -54,6 +60,24 @@ FULL = (
     "{a} {is} embedded by {p} into {b}", "{p} converts {a} to {b}", "{a} -> {p} -> {b}",
     "{p} writes {b} from {a}", "with {p}, {a} {becomes} {b}", "{p} extracts {b} from {a}",
     "{a} {is} sent to {p}, which returns {b}", "{p} scores {a} and writes {b}",
+    "{p} loads {b} from {a}", "{p} pulls {b} from {a}", "{p} fetches {b} from {a}",
+    "{b} {is_b} read from {a} by {p}",
+)  # fmt: skip
+# One input into two processors at once ("scored twice: A writes X and B writes Y");
+# {a2} is the input again, as a pronoun.
+FANOUT = (
+    "{a} {is} processed twice: {p1} writes {b1} and {p2} writes {b2}",
+    "{p1} turns {a} into {b1}, while {p2} turns {a2} into {b2}",
+    "{a} {goes} to both {p1} and {p2}; {p1} produces {b1} and {p2} produces {b2}",
+    "{a} {is} sent to {p1} (which outputs {b1}) and to {p2} (which outputs {b2})",
+    "{a} {is} fed into {p1} and {p2} in parallel, giving {b1} and {b2} respectively",
+    "{p1} reads {a} and writes {b1}; {p2} also reads {a2} and writes {b2}",
+)  # fmt: skip
+# Two earlier outputs merged: {a1}, {a2} already named.
+REMERGE = (
+    "{p} merges {a1} and {a2} into {b}", "{p} combines {a1} and {a2} into {b}",
+    "{a1} and {a2} are joined by {p} into {b}", "both go into {p}, which writes {b}",
+    "{p} takes both and outputs {b}",
 )  # fmt: skip
 MERGE = (
     "{a1} and {a2} are joined by {p} into {b}", "{p} combines {a1} with {a2} into {b}",
@@ -85,7 +109,8 @@ WHICH_CONVERT = ("which {is} stored in {b}", "which {is} written to {b}",
                  "which {is} then converted into {b}", "which {is} saved to {b}")  # fmt: skip
 # Pronouns that read right as subject and as object.
 PRONOUNS = {False: ("it", "the result", "the output", "that"), True: ("these", "those")}
-ORIGINS = ("{x} from {s}", "{x} in {s}", "{x} stored in {s}", "{x} pulled from {s}")
+ORIGINS = ("{x} from {s}", "{x} in {s}", "{x} stored in {s}", "{x} pulled from {s}",
+           "{x} (from {s})", "{x} (loaded from {s})", "{x} out of {s}")  # fmt: skip
 THEN = ("then ", "next, ", "after that, ", "", "", "")
 JOINERS = (". Then ", "; ", ", then ", ". ", ". Next, ", ", and ", ". After that, ")
 
@@ -108,6 +133,8 @@ class Step:
     # "transactions are enriched by a Flink job": the output ("enriched
     # transactions") is named only by the next step.
     derived: str = ""
+    # The second processor reading the same input as the step before it.
+    sibling: bool = False
 
 
 # Participle -> verb, for outputs named after what a step did to its input.
@@ -174,6 +201,19 @@ def _chain(rng: random.Random) -> list[Step]:
             steps.append(Step(inputs, _thing(rng, proc_name, used), [out], derived))
         data = out
         produced.append(out)
+    last = steps[-1]
+    if rng.random() < 0.2 and last.proc and len(last.inputs) == 1 and not last.derived:
+        # "completions are scored twice": the same input, a second processor and output.
+        twin = Step(last.inputs, _thing(rng, proc_name, used), [_thing(rng, data_name, used)])
+        twin.sibling = True
+        steps.append(twin)
+        produced.append(twin.outputs[0])
+        if rng.random() < 0.5:  # "the aggregator merges em_scores and judge_scores"
+            data = _thing(rng, data_name, used)
+            steps.append(
+                Step([last.outputs[0], twin.outputs[0]], _thing(rng, proc_name, used), [data])
+            )
+            produced.append(data)
     procs = [s.proc for s in steps if s.proc]
     if rng.random() < 0.3:  # "which a Looker dashboard reads"
         # Sometimes back to an earlier processor: "alerts go back to the training job".
@@ -294,6 +334,28 @@ def _sentence(rng: random.Random, step: Step, things: list[Thing], pronoun: str 
     return _fill(rng.choice(FULL), _and(ins), p, b, step.inputs, step.outputs)
 
 
+def _fanout(rng: random.Random, first: Step, twin: Step, things: list[Thing]) -> str:
+    """Render a step and its sibling (same input, another processor) as one sentence."""
+    a = _and([_mention(rng, t, things) for t in first.inputs])
+    p1, b1 = _mention(rng, first.proc, things), _mention(rng, first.outputs[0], things)
+    p2, b2 = _mention(rng, twin.proc, things), _mention(rng, twin.outputs[0], things)
+    again = "them" if first.inputs[0].plural else "it"
+    form = rng.choice(FANOUT).replace("{p1} produces {b1}", "{p1x} produces {b1}")
+    return form.format(
+        a=a, a2=again, p1=p1, p1x=_mention(rng, first.proc, things), b1=b1, p2=p2, b2=b2,
+        **{"is": _verb(first.inputs, "is", "are"), "goes": _verb(first.inputs, "goes", "go")},
+    )  # fmt: skip
+
+
+def _remerge(rng: random.Random, step: Step, things: list[Thing]) -> str | None:
+    """Render a merge of two already named outputs, or None if this step is not one."""
+    if len(step.inputs) != 2 or not all(t.mentioned for t in step.inputs) or not step.outputs:
+        return None
+    a1, a2 = (_mention(rng, t, things) for t in step.inputs)
+    p, b = _mention(rng, step.proc, things), _mention(rng, step.outputs[0], things)
+    return rng.choice(REMERGE).format(a1=a1, a2=a2, p=p, b=b)
+
+
 def _which(rng: random.Random, step: Step, things: list[Thing]) -> str:
     p = _mention(rng, step.proc, things) if step.proc else ""
     b = _and([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
@@ -316,7 +378,9 @@ def _pronoun(rng: random.Random, step: Step) -> str:
 
 def _head(rng: random.Random) -> str:
     what = rng.choice(WHATS)
-    return rng.choice(HEADS).format(what=what, What=what[0].upper() + what[1:])
+    return rng.choice(HEADS).format(
+        what=what, What=what[0].upper() + what[1:], n=rng.randint(100, 9999)
+    )
 
 
 def _arrow_text(rng: random.Random, steps: list[Step]) -> str | None:
@@ -331,15 +395,30 @@ def _arrow_text(rng: random.Random, steps: list[Step]) -> str | None:
     return rng.choice(ARROWS).join(parts)
 
 
+def _render(
+    rng: random.Random, steps: list[Step], i: int, things: list[Thing], pronoun_odds: float
+) -> str:
+    """Render step i (with its sibling, if the next step is one) as a sentence."""
+    step = steps[i]
+    if i + 1 < len(steps) and steps[i + 1].sibling:
+        return _fanout(rng, step, steps[i + 1], things)
+    merged = _remerge(rng, step, things) if i and steps[i - 1].sibling else None
+    if merged:
+        return merged
+    pronoun = _pronoun(rng, step) if _continues(steps, i) and rng.random() < pronoun_odds else None
+    return _sentence(rng, step, things, pronoun)
+
+
 def _prose(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
     text = ""
     for i, step in enumerate(steps):
+        if step.sibling:
+            continue  # said with the step before it
         cont = _continues(steps, i)
-        if cont and rng.random() < 0.25:
+        if cont and rng.random() < 0.25 and not (i + 1 < len(steps) and steps[i + 1].sibling):
             text += ", " + _which(rng, step, things)
             continue
-        pronoun = _pronoun(rng, step) if cont and rng.random() < 0.35 else None
-        sentence = _sentence(rng, step, things, pronoun)
+        sentence = _render(rng, steps, i, things, 0.35)
         if i == 0:
             start = rng.choice(("First, ", "first ", "", "", "So ")) if len(steps) > 1 else ""
             text = start + sentence
@@ -358,10 +437,14 @@ def _prose(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
 
 def _bullets(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
     bullet = rng.choice(("- ", "* ", "• ", "{n}. ", "{n}) ", "Step {n}: ", ""))
+    stages = rng.sample(STAGES, len(steps)) if rng.random() < 0.2 else None
     lines = []
-    for n, step in enumerate(steps, 1):
-        pronoun = _pronoun(rng, step) if _continues(steps, n - 1) and rng.random() < 0.2 else None
-        lines.append(bullet.format(n=n) + _capital(_sentence(rng, step, things, pronoun)))
+    for i, step in enumerate(steps):
+        if not step.sibling:
+            sentence = _capital(_render(rng, steps, i, things, 0.2))
+            if stages:
+                sentence = f"{stages[i]}: {sentence}"
+            lines.append(bullet.format(n=len(lines) + 1) + sentence)
     return "\n".join(lines)
 
 
