@@ -11,7 +11,8 @@ plan is read back as a layer sequence and compared:
   layers, a `cnn` plan as input + conv/pool + dense);
 - numbers right: the share of expected layers, aligned by type, whose
   numbers (units, filters and kernel, pool size, rate, vocabulary and
-  dimension, heads) equal the expected ones;
+  dimension, heads) equal the expected ones (a pool's single size k counts
+  as k x k: `nn.MaxPool2d(2)` is a 2x2 pool);
 - failed: no valid candidate; seconds per prompt for `count` candidates end
   to end, and to the first finished candidate.
 `--write` appends the table to docs/benchmarks.md with date and machine.
@@ -32,15 +33,38 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generation import cpu_name, draw_top  # noqa: E402
 from ranking.generation import llm  # noqa: E402
+from ranking.generation.layerplan import parse_layer_line  # noqa: E402
 from ranking.generation.pipeline import generate_candidates  # noqa: E402
 from ranking.generation.plan import parse_plan  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
 SETS = {
     "layers_blind1": ("layers_blind1.jsonl", "networks, blind set 1 (layers)", 8000),
-    # Written for the next round (descriptions in prose); unscored.
+    # Descriptions in prose; judges stage 6.
     "layers_blind2": ("layers_blind2.jsonl", "networks, blind set 2 (layers)", 9000),
+    # Written (1a29b58) for the round after stage 6, layers as plan lines; unscored.
+    "layers_blind3": ("layers_blind3.jsonl", "networks, blind set 3 (layers)", 10000),
 }
+POOLS = ("maxpool", "avgpool")
+
+
+def expected_layers(row: dict) -> list[tuple[str, tuple[float, ...]]]:
+    """Return a row's expected layers as (type, numbers): pairs, or plan lines (set 3 on)."""
+    out = []
+    for layer in row["layers"]:
+        if isinstance(layer, str):
+            spec = parse_layer_line(layer)
+            out.append((spec.category, tuple(spec.numbers)))
+        else:
+            kind, numbers = layer
+            out.append((kind, tuple(numbers)))
+    return out
+
+
+def _numbers(kind: str, numbers: tuple) -> tuple[float, ...]:
+    # `nn.MaxPool2d(2)` is a 2x2 pool: "maxpool 2" and "maxpool 2x2" say the same.
+    values = tuple(float(v) for v in numbers)
+    return values * 2 if kind in POOLS and len(values) == 1 else values
 
 
 def plan_layers(plan_text: str) -> list[tuple[str, tuple[float, ...]]]:
@@ -75,8 +99,9 @@ def compare(got: list[tuple], expected: list[tuple]) -> dict:
     right = 0
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
-            want = tuple(float(v) for v in expected[block.a + k][1])
-            have = tuple(float(v) for v in got[block.b + k][1])
+            kind = want_types[block.a + k]
+            want = _numbers(kind, expected[block.a + k][1])
+            have = _numbers(kind, got[block.b + k][1])
             right += want == have
     return {"types_exact": got_types == want_types, "numbers_right": right, "layers": len(expected)}
 
@@ -85,7 +110,7 @@ def run(rows: list[dict], count: int, generator, scorer, seed: int) -> list[dict
     """Generate, rank and compare the top candidate for every row."""
     records = []
     for i, row in enumerate(rows):
-        expected = [(kind, tuple(numbers)) for kind, numbers in row["layers"]]
+        expected = expected_layers(row)
         top = draw_top(row["prompt"], count, generator, scorer, seed + i)
         base = {"id": row["id"], "kind": row["kind"], "first_s": top.first_s}
         if top.candidate is None:
