@@ -1,6 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
 The whole stack is visible here: origin check, then session auth, then routes.
+The websocket user is resolved lazily, inside the consumer's one database
+call (diagramsite/wsauth.py).
 """
 
 import os
@@ -11,17 +13,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diagramsite.settings")
 # Django must be set up before anything imports models (the routes do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from diagramsite.routing import websocket_urlpatterns  # noqa: E402
+from diagramsite.wsauth import LazyAuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            LazyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )

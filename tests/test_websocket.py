@@ -1,14 +1,16 @@
 """Websocket /ws/jobs/<id>/: state on connect, live events, refusals."""
 
+import asyncio
 import threading
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from diagramsite.asgi import application
-from ranking import events
+from ranking import consumers, events
 from ranking.models import Job
 from tests.jobdata import make_done_job, make_job
 
@@ -114,6 +116,73 @@ async def test_a_foreign_origin_is_refused(alice, alice_client):
     job = await database_sync_to_async(make_job)(alice)
     connected, _ = await socket(job.pk, alice_client, origin=b"http://evil.example").connect()
     assert not connected
+
+
+def test_the_handshake_checks_the_owner_and_reads_the_state_in_one_query(
+    alice, bob, django_assert_num_queries
+):
+    job = make_job(alice, status=Job.Status.RUNNING)
+    with django_assert_num_queries(1):
+        refusal, state = consumers.handshake(alice, job.pk)
+    assert (refusal, state["id"], state["status"]) == (None, job.pk, "running")
+    with django_assert_num_queries(1):
+        assert consumers.handshake(bob, job.pk) == (consumers.CLOSE_NOT_FOUND, None)
+
+
+async def test_a_handshake_does_not_queue_on_the_shared_database_thread(alice, alice_client):
+    # Every thread-sensitive call of every socket shares one thread; under a
+    # burst, handshakes queued there outlived daphne's handshake timeout.
+    job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
+    release = threading.Event()
+    blocker = asyncio.ensure_future(sync_to_async(release.wait, thread_sensitive=True)())
+    try:
+        communicator = socket(job.pk, alice_client)
+        connected, _ = await communicator.connect(timeout=10)
+        assert connected
+        assert (await communicator.receive_json_from(timeout=10))["status"] == "running"
+        await communicator.disconnect()
+    finally:
+        release.set()
+        await blocker
+
+
+async def test_a_refused_socket_forwards_nothing_sent_while_it_was_checked(
+    alice, bob_client, monkeypatch
+):
+    # The group is joined before the check (so an owner misses no event):
+    # an event that arrives meanwhile must not reach someone else's socket.
+    job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
+    real = consumers.JobConsumer.read_handshake
+
+    async def event_during_the_check(user, job_id):
+        await get_channel_layer().group_send(
+            events.group_name(job.pk), {"type": "progress", "stage": "generating", "job": job.pk}
+        )
+        return await real(user, job_id)
+
+    monkeypatch.setattr(
+        consumers.JobConsumer, "read_handshake", staticmethod(event_during_the_check)
+    )
+    communicator = socket(job.pk, bob_client)
+    connected, code = await communicator.connect()
+    assert (connected, code) == (False, 4404)
+    assert await communicator.receive_nothing(timeout=0.5)
+    assert events.group_name(job.pk) not in get_channel_layer().groups
+
+
+async def test_a_cancelled_socket_leaves_the_job_group(alice, alice_client):
+    # daphne cancels an instance that outlives its socket (a handshake still
+    # waiting, say); disconnect() never runs then.
+    job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
+    communicator = socket(job.pk, alice_client)
+    await communicator.connect()
+    await communicator.receive_json_from()
+    group = events.group_name(job.pk)
+    assert len(get_channel_layer().groups[group]) == 1
+    communicator.future.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await communicator.future
+    assert group not in get_channel_layer().groups
 
 
 async def test_it_answers_ping_and_reports_unknown_messages(alice, alice_client):

@@ -138,6 +138,10 @@ class JobDetailSerializer(JobSerializer):
         read_only_fields = fields
 
     def get_diagrams(self, job) -> list[dict]:
+        if job.status != Job.Status.DONE:
+            # Stored in the transaction that marks the job done: nothing to ask for before
+            # (every websocket handshake of a running job reads this).
+            return []
         diagrams = job.diagrams.select_related("job").prefetch_related("ratings").order_by("rank")
         return DiagramSerializer(diagrams, many=True).data
 
