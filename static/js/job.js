@@ -1,6 +1,7 @@
 /* Job page: live progress over the websocket /ws/jobs/<id>/, candidates as they finish, results when done.
    On (re)connect the server sends {"type": "state", ...} with everything so far, so a reload or a dropped
-   connection misses nothing; reconnects back off 1 s, 2 s, 4 s ... up to 30 s. */
+   connection misses nothing; reconnects back off 1 s, 2 s, 4 s ... up to 30 s, each drawn at random from
+   the upper half of that step so that many tabs do not retry in step. */
 (function () {
   "use strict";
   const root = document.getElementById("job");
@@ -47,6 +48,7 @@
   let failures = 0;
   let stopped = false;
   let retryTimer = null;
+  let countdown = null;
 
   function tokenTotal(tokens) {
     if (Array.isArray(tokens)) return tokens.reduce(function (a, t) { return a + (Number(t) || 0); }, 0);
@@ -157,6 +159,7 @@
   function stop() {
     stopped = true;
     clearTimeout(retryTimer);
+    clearInterval(countdown);
     if (socket) socket.close();
   }
 
@@ -241,21 +244,21 @@
 
   function scheduleReconnect() {
     failures += 1;
-    const delay = Math.min(MAX_BACKOFF_S, Math.pow(2, failures - 1));
-    let left = delay;
-    connection("Connection lost, reconnecting in " + left + " s…", "retrying");
+    const delay = window.DiagramSite.reconnectDelay(failures, MAX_BACKOFF_S);
+    const due = Date.now() + delay * 1000;
+    function show() {
+      const left = Math.max(1, Math.ceil((due - Date.now()) / 1000));
+      connection("Connection lost, reconnecting in " + left + " s…", "retrying");
+    }
+    show();
     if (failures >= POLL_AFTER_FAILURES) poll();
-    clearInterval(retryTimer);
-    retryTimer = setInterval(function () {
-      left -= 1;
-      if (stopped) { clearInterval(retryTimer); return; }
-      if (left > 0) {
-        connection("Connection lost, reconnecting in " + left + " s…", "retrying");
-      } else {
-        clearInterval(retryTimer);
-        connect();
-      }
-    }, 1000);
+    clearTimeout(retryTimer);
+    clearInterval(countdown);
+    countdown = setInterval(show, 1000);
+    retryTimer = setTimeout(function () {
+      clearInterval(countdown);
+      if (!stopped) connect();
+    }, delay * 1000);
   }
 
   function connect() {

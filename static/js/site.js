@@ -46,7 +46,18 @@
     return fallback;
   }
 
-  window.DiagramSite = { api: api, csrfToken: csrfToken, errorText: errorText };
+  /**
+   * Return the seconds to wait before reconnect attempt `failures` (1, 2, ...): a random point in the
+   * upper half of 1, 2, 4 ... capped at `cap` seconds. The randomness spreads tabs that lost their
+   * sockets together (a server restart, a burst of refused handshakes) so they do not all come back
+   * in the same second and refuse each other again.
+   */
+  function reconnectDelay(failures, cap, random) {
+    const ceiling = Math.min(cap, Math.pow(2, Math.max(failures, 1) - 1));
+    return ceiling / 2 + (random || Math.random)() * ceiling / 2;
+  }
+
+  window.DiagramSite = { api: api, csrfToken: csrfToken, errorText: errorText, reconnectDelay: reconnectDelay };
 
   // Progress bars are drawn from their aria-valuenow: the Content-Security-Policy
   // forbids inline style attributes, a script may still set the width.
