@@ -10,7 +10,10 @@ accepted. Measured per runtime:
 - HTTP 429s (the intended in-flight limit) and every other error (other
   statuses, refused sockets, jobs that failed);
 - server memory (RSS of daphne, and of each Celery worker) after a warm-up
-  of WARMUP jobs (models loaded, caches filled) and after all JOBS.
+  of WARMUP jobs (models loaded, caches filled), after half of JOBS and
+  after all of them: growth that stops after the first half is caches and
+  the allocator's high-water mark; growth in the second half as large as in
+  the first is a leak.
 
 Runtimes, both started by tests/stack.py as the runtime tests start them:
 embedded = one daphne with its worker thread, SQLite, in-memory channel
@@ -33,6 +36,7 @@ import argparse
 import asyncio
 import json
 import platform
+import random
 import statistics
 import sys
 import tempfile
@@ -115,14 +119,16 @@ async def watch(
     """One browser tab: follow the job's socket until done, reconnecting like job.js does.
 
     A refused or dropped socket is retried with job.js's backoff (1 s, 2 s, 4 s
-    ... up to 30 s; the `state` message after a reconnect says where the job
-    is); a tab that has not seen `done` when `timeout` runs out is lost.
+    ... up to 30 s, each drawn from the upper half of its step as
+    `DiagramSite.reconnectDelay` does; the `state` message after a reconnect
+    says where the job is); a tab that has not seen `done` when `timeout`
+    runs out is lost.
     """
     from websockets.asyncio.client import connect
 
     run.tabs += 1
     deadline = time.monotonic() + timeout
-    backoff = 1.0
+    failures = 0
     while time.monotonic() < deadline:
         try:
             async with connect(
@@ -147,8 +153,10 @@ async def watch(
         except Exception as exc:  # refused or dropped: retried, and counted
             run.retries += 1
             run.retry_reasons[type(exc).__name__] = run.retry_reasons.get(type(exc).__name__, 0) + 1
-            await asyncio.sleep(min(backoff, max(0.0, deadline - time.monotonic())))
-            backoff = min(backoff * 2, 30.0)
+            failures += 1
+            ceiling = min(30.0, 2.0 ** (failures - 1))
+            delay = ceiling / 2 + random.random() * ceiling / 2
+            await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
     run.lost += 1
 
 
@@ -191,8 +199,9 @@ async def user_loop(port, user: dict, quota: list, run: Run, tabs: int, timeout,
     await asyncio.gather(*watchers)
 
 
-async def drive(port, users, jobs: int, tabs: int, timeout: float) -> Run:
-    run = Run()
+async def drive(port, users, jobs: int, tabs: int, timeout: float, run: Run | None = None) -> Run:
+    """Submit `jobs` jobs and watch them; add the tallies to `run` (a new one if None)."""
+    run = run or Run()
     quota = [jobs]
     await asyncio.gather(
         *(user_loop(port, u, quota, run, tabs, timeout, i) for i, u in enumerate(users))
@@ -218,9 +227,15 @@ def measure(stack: Stack, pids: dict, args) -> dict:
     asyncio.run(drive(stack.web_port, users, args.warmup, args.tabs, args.timeout))
     memory_before = {name: rss_mb(pid) for name, pid in pids.items()}
     loaded = time.monotonic()
-    run = asyncio.run(drive(stack.web_port, users, args.jobs, args.tabs, args.timeout))
-    elapsed = time.monotonic() - loaded
+    first_half = args.jobs // 2
+    run = asyncio.run(drive(stack.web_port, users, first_half, args.tabs, args.timeout))
     time.sleep(2)  # let the last writes settle before reading memory
+    memory_middle = {name: rss_mb(pid) for name, pid in pids.items()}
+    run = asyncio.run(
+        drive(stack.web_port, users, args.jobs - first_half, args.tabs, args.timeout, run)
+    )
+    elapsed = time.monotonic() - loaded
+    time.sleep(2)
     memory_after = {name: rss_mb(pid) for name, pid in pids.items()}
     return {
         "jobs": run.accepted,
@@ -242,6 +257,7 @@ def measure(stack: Stack, pids: dict, args) -> dict:
         "error_samples": run.errors[:5],
         "failed_jobs": run.failed_jobs,
         "rss_mb_before": {k: round(v, 1) for k, v in memory_before.items()},
+        "rss_mb_middle": {k: round(v, 1) for k, v in memory_middle.items()},
         "rss_mb_after": {k: round(v, 1) for k, v in memory_after.items()},
     }
 

@@ -7,4 +7,8 @@ bash scripts/setup.sh
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 echo "==> DiagramSite on http://$HOST:$PORT/ (Ctrl-C stops it)"
-exec .venv/bin/daphne -b "$HOST" -p "$PORT" diagramsite.asgi:application
+# A websocket handshake may wait 20 s for the database instead of daphne's 5 s:
+# under a burst of tabs, a refused handshake comes back as a reconnect and adds
+# to the burst (docs/benchmarks.md, "Load"). Browsers wait longer than that.
+exec .venv/bin/daphne -b "$HOST" -p "$PORT" --websocket_connect_timeout 20 \
+  diagramsite.asgi:application

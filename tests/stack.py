@@ -122,7 +122,8 @@ class Stack:
         self.web = self.start(
             name,
             [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.web_port)]
-            + ["diagramsite.asgi:application"],
+            # As scripts/run.sh serves it: handshakes may wait 20 s, not 5.
+            + ["--websocket_connect_timeout", "20", "diagramsite.asgi:application"],
         )
         wait_for_port(self.web_port, self.web)
         return self.web
