@@ -515,3 +515,12 @@ def test_reference_network_prompts_keep_their_net_and_cnn_forms():
     checker = constrain.StructureChecker.for_prompt(prompt)
     assert feed(checker, "cnn 32 conv3 conv3 pool2 10\nstyle:").done
     assert feed(checker, "layers\ndense 10\nstyle:").done
+
+
+def test_a_skip_cannot_start_where_no_skip_can_end():
+    # "add K" needs K + 1 layers above it; one layer leaves no valid K, so
+    # "add " must be refused before the decoder is stuck after it.
+    checker = checker_for("an LSTM with a residual connection")
+    assert feed(checker, "layers\nlstm 64\nad") is None
+    assert feed(checker, "layers\nlstm 64\nattention") is not None
+    assert feed(checker, "layers\nlstm 64\ndense 10\nadd 1\n") is not None

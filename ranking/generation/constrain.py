@@ -318,6 +318,9 @@ def _layer_line(line: str, written: int, complete: bool) -> bool:
     `written` layer lines come before it: an `add K` needs K + 1 of them.
     """
     if not complete:
+        # "add K" needs K + 1 >= 2 lines above it: with fewer, even "ad" is a dead end.
+        if written < 2 and len(line) >= 2 and "add ".startswith(line[:4]):
+            return False
         return bool(LAYER_LINE.fullmatch(line, partial=True)) and not (
             line.startswith("add ") and len(line) > 4 and int(line[4]) >= written
         )
