@@ -131,7 +131,7 @@ def test_process_data_includes_one_input_read_by_two_processors():
         if plan.family != "flow":
             continue
         steps = plan.steps
-        for first, second in zip(steps, steps[1:]):
+        for first, second in zip(steps, steps[1:], strict=False):
             if first.inputs == second.inputs and first.proc and second.proc:
                 if first.proc != second.proc and second.proc in example.prompt:
                     fanouts += 1
