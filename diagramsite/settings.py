@@ -105,18 +105,30 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def redis_channel_layer(url: str) -> dict:
+    """Return the CHANNEL_LAYERS entry of the Redis channel layer on `url`.
+
+    channels_redis queues every message for one web process's sockets under
+    one key and drops a group message, silently, once that key holds
+    `capacity` (default 100): under a burst (40 jobs at once, docs/benchmarks.md
+    "Load") `done` events were dropped and tabs waited forever. 5,000 pending
+    messages of a few hundred bytes each are nothing to Redis; they still
+    expire after 60 s.
+    """
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [url], "capacity": 5000},
+    }
+
+
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     # Shared by every process: the login throttle counts across web servers.
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
