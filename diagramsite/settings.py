@@ -110,15 +110,17 @@ def redis_channel_layer(url: str) -> dict:
     """Return the CHANNEL_LAYERS entry of the Redis channel layer on `url`.
 
     channels_redis queues every message for one web process's sockets under
-    one key and drops a group message, silently, once that key holds
-    `capacity` (default 100): under a burst (40 jobs at once, docs/benchmarks.md
-    "Load") `done` events were dropped and tabs waited forever. 5,000 pending
-    messages of a few hundred bytes each are nothing to Redis; they still
-    expire after 60 s.
+    one key, drops a group message, silently, once that key holds `capacity`
+    (default 100), and drops messages that waited longer than `expiry`
+    (default 60 s). Under a burst (40 jobs at once, docs/benchmarks.md
+    "Load") `done` events were dropped and tabs waited forever, and a web
+    process on a busy CPU read its messages up to ~50 s late. 5,000 pending
+    messages of a few hundred bytes are nothing to Redis; a dead process's
+    messages linger 5 minutes instead of one.
     """
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [url], "capacity": 5000},
+        "CONFIG": {"hosts": [url], "capacity": 5000, "expiry": 300},
     }
 
 
