@@ -6,6 +6,7 @@ tabs (websockets with the user's session cookie) from the moment it is
 accepted. Measured per runtime:
 
 - submit-to-done: from sending the POST to the first tab seeing `done`, p50/p95;
+  and the delivery delay: from the job's `finished_at` (the API) to that tab;
 - events lost: a tab that never sees `done` (or a `state` that says done)
   before the timeout; split by what the API says of the job then: done
   (the event was lost on the way) or still unfinished (a slow job);
@@ -45,6 +46,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,14 +102,14 @@ def post_job(port: int, token: str, prompt: str) -> tuple[int, dict]:
         return exc.code, {}
 
 
-def job_status(port: int, token: str, job_id: int) -> str:
-    """Return the job's status as the API tells its owner."""
+def job_info(port: int, token: str, job_id: int) -> dict:
+    """Return the job as the API tells its owner."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/jobs/{job_id}/",
         headers={"Authorization": f"Token {token}"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())["status"]
+        return json.loads(response.read())
 
 
 class Run:
@@ -115,6 +117,7 @@ class Run:
 
     def __init__(self):
         self.latencies: list[float] = []
+        self.delivery_delays: list[float] = []
         self.accepted = 0
         self.too_many = 0
         self.errors: list[str] = []
@@ -158,6 +161,7 @@ async def watch(
                     kind, status = message.get("type"), message.get("status")
                     if kind == "done" or (kind == "state" and status == "done"):
                         seen.setdefault("done", time.monotonic() - started)
+                        seen.setdefault("done_wall", time.time())
                         return True
                     if status == "failed":
                         seen["failed"] = True
@@ -203,11 +207,14 @@ async def user_loop(port, user: dict, quota: list, run: Run, tabs: int, timeout,
                     for _ in range(tabs)
                 )
             )
+            job = await asyncio.to_thread(job_info, port, user["token"], job_id)
+            if "done_wall" in seen and job.get("finished_at"):
+                finished = datetime.fromisoformat(job["finished_at"].replace("Z", "+00:00"))
+                run.delivery_delays.append(seen["done_wall"] - finished.timestamp())
             missed = ended.count(False)
             if missed:
                 run.lost += missed
-                status = await asyncio.to_thread(job_status, port, user["token"], job_id)
-                if status == "done":
+                if job["status"] == "done":
                     run.lost_job_done += missed
                 else:
                     run.unfinished_jobs += 1
@@ -270,6 +277,8 @@ def measure(stack: Stack, pids: dict, args) -> dict:
         "submit_to_done_p95_s": round(percentile(run.latencies, 0.95), 2),
         "submit_to_done_max_s": round(max(run.latencies), 2) if run.latencies else None,
         "mean_s": round(statistics.fmean(run.latencies), 2) if run.latencies else None,
+        "delivery_delay_p50_s": round(percentile(run.delivery_delays, 0.5), 2),
+        "delivery_delay_p95_s": round(percentile(run.delivery_delays, 0.95), 2),
         "tabs": run.tabs,
         "events_lost": run.lost,
         "events_lost_job_done": run.lost_job_done,
