@@ -79,7 +79,12 @@ def _pairs_phrase(rng: random.Random, layers: list[LayerSpec], follower: LayerSp
     after = _phrase(rng, follower, 1, last=False)
     if first.kind == "conv2d":
         size = f"{_n(first.numbers[1])}x{_n(first.numbers[2])}"
-        what = f"{count} {size} conv layers with {listed} filters{act}"
+        if first.activation and rng.random() < 0.4:
+            # "three conv layers with 16, 32 and 64 filters (3x3, ReLU)"
+            word = rng.choice(_ACT_WORDS.get(first.activation, (first.activation,)))
+            what = f"{count} conv layers with {listed} filters ({size}, {word})"
+        else:
+            what = f"{count} {size} conv layers with {listed} filters{act}"
     elif first.kind == "conv1d":
         what = f"{count} 1D convolutions (width {_n(first.numbers[1])}) with {listed} filters{act}"
     else:
@@ -228,9 +233,13 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
             )
         )
     if k == "embedding":
+        vocab = spec.numbers[0]
+        # "a 20k-word vocabulary": the plan writes 20000.
+        short = f"{int(vocab) // 1000}k" if vocab % 1000 == 0 and rng.random() < 0.35 else nums[0]
         return rng.choice(
             (
-                f"an embedding layer mapping a {nums[0]}-word vocabulary to {nums[1]} dimensions",
+                f"an embedding layer mapping a {short}-word vocabulary to {nums[1]} dimensions",
+                f"embeds a {short}-token vocabulary into {nums[1]} dimensions",
                 f"{nums[1]}-dimensional embeddings over a vocabulary of {nums[0]} tokens",
                 f"an embedding ({nums[0]} x {nums[1]})",
             )
