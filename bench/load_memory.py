@@ -6,9 +6,19 @@ after the warm-up and after each phase, prints daphne's RSS next to what
 bench/memprobe/sitecustomize.py reads inside it: pymalloc's allocated
 blocks and the gc-tracked objects (a Python-level leak grows these phase
 after phase), threads, open connections and the channel layer's groups
-(per-connection state left behind grows these).
+(per-connection state left behind grows these); glibc's C heap (bytes in
+use, bytes free but kept) and where the RSS lies (/proc smaps: the brk
+heap, anonymous maps such as the other malloc arenas and thread stacks,
+files). After the last phase it asks for malloc_trim(0) and prints the RSS
+before and after: what the allocator kept but did not use.
+
+Variants of the allocator for the same run: `--env MALLOC_ARENA_MAX=2`
+(daphne's environment), `--trim-seconds 5` (a thread in daphne runs
+malloc_trim(0) every 5 s).
 
     taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --phases 10 --per 100
+    taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --phases 20 --per 100 \
+        --env MALLOC_ARENA_MAX=2
 """
 
 from __future__ import annotations
@@ -28,13 +38,27 @@ from bench import load  # noqa: E402
 from tests.stack import Stack  # noqa: E402
 
 
-def snapshot(probe: Path) -> dict:
-    """Ask daphne's probe for a reading; return it."""
+def snapshot(probe: Path, trim: bool = False) -> dict:
+    """Ask daphne's probe for a reading (after malloc_trim(0) if `trim`); return it."""
     trigger = Path(f"{probe}.now")
-    trigger.touch()
+    trigger.write_text("trim" if trim else "")
     while trigger.exists():
         time.sleep(0.2)
     return json.loads(probe.read_text().splitlines()[-1])
+
+
+def rss_parts(pid: int) -> dict:
+    """Return a process's RSS in MiB split by mapping: brk heap, anonymous maps, files."""
+    parts = {"heap": 0, "anon": 0, "file": 0}
+    kind = "file"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5 and ":" in fields[3]:  # a mapping's header
+            name = fields[5] if len(fields) > 5 else ""
+            kind = "heap" if name == "[heap]" else "anon" if not name.startswith("/") else "file"
+        elif fields[0] == "Rss:":
+            parts[kind] += int(fields[1])
+    return {k: round(v / 1024, 1) for k, v in parts.items()}
 
 
 def main() -> None:
@@ -43,7 +67,14 @@ def main() -> None:
     parser.add_argument("--per", type=int, default=100, help="jobs per phase")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--tabs", type=int, default=3)
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE", help="set in daphne's env"
+    )
+    parser.add_argument("--trim-seconds", type=float, help="malloc_trim(0) in daphne every N s")
     args = parser.parse_args()
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    if args.trim_seconds:
+        extra_env["DIAG_MALLOC_TRIM_SECONDS"] = str(args.trim_seconds)
     with tempfile.TemporaryDirectory(prefix="diagramsite-load-memory-") as tmp:
         probe = Path(tmp) / "probe.jsonl"
         stack = Stack(
@@ -53,6 +84,7 @@ def main() -> None:
             **load.DEPLOYED,
             PYTHONPATH=f"{ROOT / 'bench' / 'memprobe'}:{ROOT}",
             DIAG_GC_FILE=str(probe),
+            **extra_env,
         )
         try:
             stack.manage("migrate", "--noinput", "-v", "0")
@@ -60,14 +92,21 @@ def main() -> None:
             web = stack.start_web()
             users = load.create_users(stack, args.users)
             asyncio.run(load.drive(stack.web_port, users, 20, args.tabs, 300))
+            print(f"daphne env: {extra_env or 'as deployed'}", flush=True)
+            rss = []
             for phase in range(args.phases + 1):
                 if phase:
                     run = asyncio.run(load.drive(stack.web_port, users, args.per, args.tabs, 300))
                 time.sleep(3)  # let the last writes settle
                 reading = {k: v for k, v in snapshot(probe).items() if k != "top"}
+                rss.append(load.rss_mb(web.pid))
                 label = "warm-up" if phase == 0 else f"after {phase * args.per} jobs"
                 extra = "" if phase == 0 else f" lost={run.lost} reconnects={run.retries}"
-                print(f"{label}: rss={load.rss_mb(web.pid):.1f} MiB {reading}{extra}", flush=True)
+                parts = rss_parts(web.pid)
+                print(f"{label}: rss={rss[-1]:.1f} MiB {parts} {reading}{extra}", flush=True)
+            trimmed = snapshot(probe, trim=True)
+            print(f"malloc_trim(0) at the end: rss {trimmed['trim_rss_mb']} MiB", flush=True)
+            print("RSS per phase, MiB: | " + " | ".join(f"{r:.1f}" for r in rss) + " |")
         finally:
             stack.stop()
 

@@ -3,7 +3,11 @@
 When DIAG_GC_FILE is set, a daemon thread waits for `<file>.now` to appear,
 then appends one JSON line: pymalloc's allocated blocks, the gc-tracked
 objects (total and the most common types), the threads, daphne's open
-connections and the in-memory channel layer's groups, members and queues.
+connections, the in-memory channel layer's groups, members and queues, and
+glibc's own count of the C heap (mallinfo2: bytes in use and bytes free but
+kept). A trigger file that says "trim" runs malloc_trim(0) first and adds
+the RSS before and after it. DIAG_MALLOC_TRIM_SECONDS=N trims every N s
+(a variant to measure, not the product's behaviour).
 Not used by the app or the tests.
 """
 
@@ -13,10 +17,39 @@ import sys
 _path = os.environ.get("DIAG_GC_FILE")
 if _path and sys.argv and "daphne" in sys.argv[0]:
     import collections
+    import ctypes
     import gc
     import json
     import threading
     import time
+
+    _libc = ctypes.CDLL("libc.so.6")
+
+    class _Mallinfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks "
+            "fordblks keepcost".split()
+        ]
+
+    _libc.mallinfo2.restype = _Mallinfo2
+
+    def _rss_mb() -> float:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+        return float("nan")
+
+    def _malloc() -> dict:
+        """glibc's heap over all arenas, MiB: in use, free but kept, mmapped chunks."""
+        info = _libc.mallinfo2()
+        mib = 1024 * 1024
+        return {
+            "c_used_mb": round(info.uordblks / mib, 1),
+            "c_free_mb": round(info.fordblks / mib, 1),
+            "c_mmap_mb": round(info.hblkhd / mib, 1),
+        }
 
     def _snapshot() -> dict:
         objects = gc.get_objects()
@@ -36,6 +69,7 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
             "gc_objects": sum(counts.values()),
             "threads": threading.active_count(),
             **found,
+            **_malloc(),
             "top": counts.most_common(25),
         }
 
@@ -44,9 +78,24 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
         while True:
             time.sleep(0.5)
             if os.path.exists(trigger):
+                with open(trigger) as request:
+                    trim = request.read().strip() == "trim"
+                before = _rss_mb()
+                if trim:
+                    _libc.malloc_trim(0)
                 snapshot = _snapshot()
+                if trim:
+                    snapshot["trim_rss_mb"] = [before, _rss_mb()]
                 with open(_path, "a") as out:
                     out.write(json.dumps(snapshot) + "\n")
                 os.remove(trigger)
 
+    def _trim_every(seconds: float) -> None:
+        while True:
+            time.sleep(seconds)
+            _libc.malloc_trim(0)
+
     threading.Thread(target=_serve, daemon=True).start()
+    if os.environ.get("DIAG_MALLOC_TRIM_SECONDS"):
+        seconds = float(os.environ["DIAG_MALLOC_TRIM_SECONDS"])
+        threading.Thread(target=_trim_every, args=(seconds,), daemon=True).start()
