@@ -5,9 +5,9 @@ then appends one JSON line: pymalloc's allocated blocks, the gc-tracked
 objects (total and the most common types), the threads, daphne's open
 connections, the in-memory channel layer's groups, members and queues, and
 glibc's own count of the C heap (mallinfo2: bytes in use and bytes free but
-kept). A trigger file that says "trim" runs malloc_trim(0) first and adds
-the RSS before and after it. DIAG_MALLOC_TRIM_SECONDS=N trims every N s
-(a variant to measure, not the product's behaviour).
+kept) and SQLite's share of it (sqlite3_status64). A trigger file that
+says "trim" runs malloc_trim(0) first and adds the RSS before and after it.
+DIAG_MALLOC_TRIM_SECONDS=N trims every N s (a variant to measure, not the product's behaviour).
 Not used by the app or the tests.
 """
 
@@ -51,6 +51,50 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
             "c_mmap_mb": round(info.hblkhd / mib, 1),
         }
 
+    def _sqlite() -> dict:
+        """SQLite's own malloc'd memory (page caches, schemas, statements), MiB."""
+        import _sqlite3
+
+        lib = ctypes.CDLL(_sqlite3.__file__)  # sqlite3_status64 comes from its libsqlite3
+        now, high = ctypes.c_int64(), ctypes.c_int64()
+        lib.sqlite3_status64(0, ctypes.byref(now), ctypes.byref(high), 0)  # MEMORY_USED
+        return {
+            "sqlite_mb": round(now.value / 2**20, 1),
+            "sqlite_high_mb": round(high.value / 2**20, 1),
+        }
+
+    _traces = []
+
+    def _traced() -> dict:
+        """With PYTHONTRACEMALLOC: traced bytes, and the lines that grew most since last time."""
+        import tracemalloc
+
+        if not tracemalloc.is_tracing():
+            return {}
+        snap = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        grew = []
+        if _traces:
+            for stat in snap.compare_to(_traces[-1], "lineno")[:12]:
+                frame = stat.traceback[0]
+                grew.append(f"{frame.filename}:{frame.lineno} {stat.size_diff // 1024:+d} KiB")
+        _traces[:] = [snap]
+        return {"traced_mb": round(tracemalloc.get_traced_memory()[0] / 2**20, 1), "grew": grew}
+
+    def _caches() -> dict:
+        """Entries in the app's bounded lru_caches (each fills to its maxsize, then stays)."""
+        found = {}
+        for module, names in (
+            ("ranking.diagrams.labels", ("fit_label", "font")),
+            ("ranking.scoring.aesthetics", ("node_list_reasons",)),
+        ):
+            loaded = sys.modules.get(module)
+            for name in names:
+                if loaded is not None and hasattr(getattr(loaded, name, None), "cache_info"):
+                    found[f"cache_{name}"] = getattr(loaded, name).cache_info().currsize
+        return found
+
     def _snapshot() -> dict:
         objects = gc.get_objects()
         counts = collections.Counter(type(o).__name__ for o in objects)
@@ -70,6 +114,9 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
             "threads": threading.active_count(),
             **found,
             **_malloc(),
+            **_sqlite(),
+            **_caches(),
+            **_traced(),
             "top": counts.most_common(25),
         }
 
