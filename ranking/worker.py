@@ -13,7 +13,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, reset_queries
 
 from ranking.models import Job
 from ranking.runner import requeue_stale_jobs, run_job
@@ -93,6 +93,11 @@ class EmbeddedWorker:
                 log.exception("embedded worker loop failed; retrying")
                 time.sleep(1)
             finally:
+                # DEBUG (scripts/run.sh's default) logs every query; Django
+                # empties the log per request, and this thread sees none: it
+                # held the last 9,000 queries with their parameters, and
+                # daphne grew ~1.5 MiB per 100 jobs (docs/benchmarks.md, "Load").
+                reset_queries()
                 close_old_connections()
             self._wake.wait(self.POLL_SECONDS)
             self._wake.clear()

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ranking import dispatch, drawrank, engines, events, runner
+from ranking import worker as worker_module
 from ranking.diagrams import nodelist
 from ranking.generation.plan import parse_plan
 from ranking.models import Diagram, Job, LLMConfig, Rating, ScorerVersion
@@ -173,6 +174,38 @@ def test_the_embedded_worker_thread_runs_a_submitted_job(alice, settings):
     assert job.status == "failed"
     assert "No LLM configuration is active" in job.error
     assert not worker.running
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_worker_empties_the_debug_query_log_after_each_job(
+    alice, settings, monkeypatch
+):
+    # With DEBUG on, Django logs every query and empties the log per request;
+    # the worker thread sees no request, so it must empty its own.
+    LLMConfig.objects.update(is_active=False)
+    settings.WORKER_MODE = "thread"
+    settings.DEBUG = True
+    logged = []
+    real_close = worker_module.close_old_connections
+
+    def close_and_count():
+        logged.append(len(connection.queries_log))  # the worker thread's connection
+        real_close()
+
+    monkeypatch.setattr(worker_module, "close_old_connections", close_and_count)
+    worker = EmbeddedWorker()
+    job = make_job(alice, status=Job.Status.QUEUED)
+    worker.wake()
+    try:
+        for _ in range(100):
+            job.refresh_from_db()
+            if job.is_finished and logged:
+                break
+            threading.Event().wait(0.1)
+    finally:
+        worker.stop()
+    assert job.status == "failed"
+    assert logged and set(logged) == {0}
 
 
 # ---------------------------------------------------------------- whole jobs
