@@ -64,9 +64,13 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
         }
 
     _traces = []
+    if os.environ.get("DIAG_TRACEMALLOC"):  # here, not PYTHONTRACEMALLOC: daphne only
+        import tracemalloc
+
+        tracemalloc.start()
 
     def _traced() -> dict:
-        """With PYTHONTRACEMALLOC: traced bytes, and the lines that grew most since last time."""
+        """With DIAG_TRACEMALLOC=1: traced bytes, and the lines that grew most since last time."""
         import tracemalloc
 
         if not tracemalloc.is_tracing():
