@@ -14,7 +14,9 @@ before and after: what the allocator kept but did not use.
 
 Variants of the allocator for the same run: `--env MALLOC_ARENA_MAX=2`
 (daphne's environment), `--trim-seconds 5` (a thread in daphne runs
-malloc_trim(0) every 5 s).
+malloc_trim(0) every 5 s). `--env DIAG_TRACEMALLOC=1` traces daphne's
+Python allocations and prints the lines that grew most in each phase
+(slow: for finding a culprit, not for the figures).
 
     taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --phases 10 --per 100
     taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --phases 20 --per 100 \
