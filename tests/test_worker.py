@@ -155,6 +155,15 @@ def test_the_heartbeat_thread_keeps_a_running_job_fresh(alice):
     assert job.heartbeat_at > timezone.now() - timezone.timedelta(seconds=5)
 
 
+def _wait_until_finished(job, also=lambda: True, tries=100):
+    """Poll the job (and `also`) every 0.1 s until it is finished, at most `tries` times."""
+    for _ in range(tries):
+        job.refresh_from_db()
+        if job.is_finished and also():
+            return
+        threading.Event().wait(0.1)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_embedded_worker_thread_runs_a_submitted_job(alice, settings):
     # No active LLM: the quickest real outcome of a run is a clean failure.
@@ -164,11 +173,7 @@ def test_the_embedded_worker_thread_runs_a_submitted_job(alice, settings):
     job = make_job(alice, status=Job.Status.QUEUED)
     worker.wake()
     try:
-        for _ in range(100):
-            job.refresh_from_db()
-            if job.is_finished:
-                break
-            threading.Event().wait(0.1)
+        _wait_until_finished(job)
     finally:
         worker.stop()
     assert job.status == "failed"
@@ -197,11 +202,7 @@ def test_the_embedded_worker_empties_the_debug_query_log_after_each_job(
     job = make_job(alice, status=Job.Status.QUEUED)
     worker.wake()
     try:
-        for _ in range(100):
-            job.refresh_from_db()
-            if job.is_finished and logged:
-                break
-            threading.Event().wait(0.1)
+        _wait_until_finished(job, also=lambda: bool(logged))
     finally:
         worker.stop()
     assert job.status == "failed"
