@@ -48,17 +48,18 @@ SETS = {
 POOLS = ("maxpool", "avgpool")
 
 
+def _as_layer(spec) -> tuple[str, tuple[float, ...]]:
+    return spec.category, tuple(spec.numbers)
+
+
 def expected_layers(row: dict) -> list[tuple[str, tuple[float, ...]]]:
     """Return a row's expected layers as (type, numbers): pairs, or plan lines (set 3 on)."""
-    out = []
-    for layer in row["layers"]:
-        if isinstance(layer, str):
-            spec = parse_layer_line(layer)
-            out.append((spec.category, tuple(spec.numbers)))
-        else:
-            kind, numbers = layer
-            out.append((kind, tuple(numbers)))
-    return out
+    return [
+        _as_layer(parse_layer_line(layer))
+        if isinstance(layer, str)
+        else (layer[0], tuple(layer[1]))
+        for layer in row["layers"]
+    ]
 
 
 def _numbers(kind: str, numbers: tuple) -> tuple[float, ...]:
@@ -71,7 +72,7 @@ def plan_layers(plan_text: str) -> list[tuple[str, tuple[float, ...]]]:
     """Return a plan's layers as (type, numbers), in the blind sets' vocabulary."""
     plan = parse_plan(plan_text)
     if plan.family == "layers":
-        return [(spec.category, tuple(spec.numbers)) for spec in plan.specs]
+        return [_as_layer(spec) for spec in plan.specs]
     if plan.family == "net":
         sizes = plan.dense_sizes
         return [("input", (sizes[0],))] + [("dense", (size,)) for size in sizes[1:]]

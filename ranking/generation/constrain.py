@@ -45,6 +45,8 @@ from ranking.generation.plan import (
 from ranking.generation.prompting import normalise_prompt
 
 STYLE = "style:"
+# The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
+NETWORKS = ("net", "cnn")
 # Words of the prompt: maximal runs of the characters a plan item may hold.
 WORD_RE = re.compile(r"[A-Za-z0-9._+#'/&()-]+")
 # Longest span offered as one item; ITEM_RE caps an item at 40 characters.
@@ -198,13 +200,13 @@ class StructureChecker:
     "a 3x3 conv with 32 filters ..." cannot fall back to a `cnn` line.
     """
 
-    def __init__(self, spans: SpanSet, networks: tuple[str, ...] = ("net", "cnn")):
+    def __init__(self, spans: SpanSet, networks: tuple[str, ...] = NETWORKS):
         self.spans = spans
         self.networks = networks
 
     @classmethod
     def for_prompt(cls, prompt: str) -> StructureChecker:
-        networks = () if needs_layer_plan(prompt) else ("net", "cnn")
+        networks = () if needs_layer_plan(prompt) else NETWORKS
         return cls(SpanSet(prompt_spans(prompt)), networks)
 
     def advance(self, state: State, piece: str) -> State | None:
@@ -245,7 +247,7 @@ class StructureChecker:
 
     @staticmethod
     def _style_allowed(family: str, steps: int) -> bool:
-        return family in ("net", "cnn") or (family in ("flow", LAYERS) and steps > 0)
+        return family in NETWORKS or (family in ("flow", LAYERS) and steps > 0)
 
     # -- first line: `flow` or a network
 

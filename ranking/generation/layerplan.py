@@ -142,7 +142,7 @@ class LayerSpec:
 
     def to_text(self) -> str:
         """Return the canonical plan line."""
-        nums = [_number_text(n) for n in self.numbers]
+        nums = [number_text(n) for n in self.numbers]
         if self.kind == "input":
             args = ["x".join(nums)] if nums else []
         elif self.kind == "conv2d":
@@ -156,7 +156,7 @@ class LayerSpec:
     def label(self) -> str:
         """Return the text a reader sees on the layer's shape ("Conv2D 32, 3x3, relu")."""
         name = _NAMES[self.kind]
-        nums = [_number_text(n) for n in self.numbers]
+        nums = [number_text(n) for n in self.numbers]
         if self.kind == "add":
             return name
         if self.kind in ("input", "maxpool", "avgpool"):
@@ -191,7 +191,8 @@ class LayerSpec:
         return "dense" if self.kind == "linear" else self.kind
 
 
-def _number_text(value: float) -> str:
+def number_text(value: float) -> str:
+    """Return a layer number as a plan writes it: 32, not 32.0; 0.5 as is."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 

@@ -13,25 +13,31 @@ from __future__ import annotations
 import random
 
 from ranking.generation.layerplan import LayerSpec
+from ranking.generation.layerplan import number_text as _n
 from ranking.generation.synth.common import number_words
-
-
-def _n(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _count(rng: random.Random, count: int) -> str:
     return number_words(count) if rng.random() < 0.75 else str(count)
 
 
+def run_length(specs: list[LayerSpec], start: int) -> int:
+    """Return how many layers from `start` on equal the one at `start` (a skip is never a run)."""
+    first = specs[start]
+    end = start + 1
+    while first.kind != "add" and end < len(specs) and specs[end] == first:
+        end += 1
+    return end - start
+
+
 def runs(specs: list[LayerSpec]) -> list[tuple[LayerSpec, int]]:
     """Return consecutive identical layers as (layer, how many times) pairs."""
     out: list[tuple[LayerSpec, int]] = []
-    for spec in specs:
-        if out and out[-1][0] == spec and spec.kind != "add":
-            out[-1] = (spec, out[-1][1] + 1)
-        else:
-            out.append((spec, 1))
+    i = 0
+    while i < len(specs):
+        times = run_length(specs, i)
+        out.append((specs[i], times))
+        i += times
     return out
 
 
@@ -81,7 +87,7 @@ def _pairs_phrase(rng: random.Random, layers: list[LayerSpec], follower: LayerSp
         size = f"{_n(first.numbers[1])}x{_n(first.numbers[2])}"
         if first.activation and rng.random() < 0.4:
             # "three conv layers with 16, 32 and 64 filters (3x3, ReLU)"
-            word = rng.choice(_ACT_WORDS.get(first.activation, (first.activation,)))
+            word = _act_word(rng, first.activation)
             what = f"{count} conv layers with {listed} filters ({size}, {word})"
         else:
             what = f"{count} {size} conv layers with {listed} filters{act}"
@@ -94,10 +100,14 @@ def _pairs_phrase(rng: random.Random, layers: list[LayerSpec], follower: LayerSp
     )
 
 
+def _act_word(rng: random.Random, act: str) -> str:
+    return rng.choice(_ACT_WORDS.get(act, (act,)))
+
+
 def _act(rng: random.Random, act: str) -> str:
     if not act:
         return ""
-    act = rng.choice(_ACT_WORDS.get(act, (act,)))
+    act = _act_word(rng, act)
     return rng.choice(
         (f" with {act}", f" and {act}", f" ({act})", f", {act} activation", f" + {act}")
     )
@@ -263,7 +273,7 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
     if k == "attention":
         heads = f" with {nums[0]} heads" if nums else ""
         if many:
-            return f"{count} multi-head self-attention layers{heads or ''}"
+            return f"{count} multi-head self-attention layers{heads}"
         return rng.choice((f"multi-head self-attention{heads}", f"a self-attention layer{heads}"))
     if k == "transformer":
         heads = f" with {nums[0]} heads each" if nums else ""
@@ -332,7 +342,7 @@ def prose(rng: random.Random, specs: list[LayerSpec]) -> str:
             parts.append(_pairs_phrase(rng, body[i : i + 2 * paired : 2], body[i + 1]))
             i += 2 * paired
             continue
-        spec, times = runs(body[i:])[0]
+        spec, times = body[i], run_length(body, i)
         if spec.kind == "add":
             parts.append(_skip(rng, body, i))
         else:

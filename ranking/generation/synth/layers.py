@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 
 from ranking.generation.layerplan import LayerSpec
+from ranking.generation.layerplan import number_text as _n
 from ranking.generation.plan import Plan
 from ranking.generation.synth.common import Example, finish, number_words
 from ranking.generation.synth.layer_prose import prose
@@ -160,10 +161,6 @@ def _mlp(rng: random.Random) -> list[LayerSpec]:
 
 
 # ---------------------------------------------------------------- numbers in text
-
-
-def _n(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _kernel_code(rng: random.Random, k: float, pytorch: bool = False) -> str:

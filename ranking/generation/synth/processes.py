@@ -64,11 +64,11 @@ FULL = (
     "{b} {is_b} read from {a} by {p}",
 )  # fmt: skip
 # One input into two processors at once ("scored twice: A writes X and B writes Y");
-# {a2} is the input again, as a pronoun.
+# {a2} is the input again, as a pronoun; {p1x} the first processor named again.
 FANOUT = (
     "{a} {is} processed twice: {p1} writes {b1} and {p2} writes {b2}",
     "{p1} turns {a} into {b1}, while {p2} turns {a2} into {b2}",
-    "{a} {goes} to both {p1} and {p2}; {p1} produces {b1} and {p2} produces {b2}",
+    "{a} {goes} to both {p1} and {p2}; {p1x} produces {b1} and {p2} produces {b2}",
     "{a} {is} sent to {p1} (which outputs {b1}) and to {p2} (which outputs {b2})",
     "{a} {is} fed into {p1} and {p2} in parallel, giving {b1} and {b2} respectively",
     "{p1} reads {a} and writes {b1}; {p2} also reads {a2} and writes {b2}",
@@ -204,8 +204,8 @@ def _chain(rng: random.Random) -> list[Step]:
     last = steps[-1]
     if rng.random() < 0.2 and last.proc and len(last.inputs) == 1 and not last.derived:
         # "completions are scored twice": the same input, a second processor and output.
-        twin = Step(last.inputs, _thing(rng, proc_name, used), [_thing(rng, data_name, used)])
-        twin.sibling = True
+        proc = _thing(rng, proc_name, used)
+        twin = Step(last.inputs, proc, [_thing(rng, data_name, used)], sibling=True)
         steps.append(twin)
         produced.append(twin.outputs[0])
         if rng.random() < 0.5:  # "the aggregator merges em_scores and judge_scores"
@@ -340,8 +340,7 @@ def _fanout(rng: random.Random, first: Step, twin: Step, things: list[Thing]) ->
     p1, b1 = _mention(rng, first.proc, things), _mention(rng, first.outputs[0], things)
     p2, b2 = _mention(rng, twin.proc, things), _mention(rng, twin.outputs[0], things)
     again = "them" if first.inputs[0].plural else "it"
-    form = rng.choice(FANOUT).replace("{p1} produces {b1}", "{p1x} produces {b1}")
-    return form.format(
+    return rng.choice(FANOUT).format(
         a=a, a2=again, p1=p1, p1x=_mention(rng, first.proc, things), b1=b1, p2=p2, b2=b2,
         **{"is": _verb(first.inputs, "is", "are"), "goes": _verb(first.inputs, "goes", "go")},
     )  # fmt: skip
@@ -395,12 +394,17 @@ def _arrow_text(rng: random.Random, steps: list[Step]) -> str | None:
     return rng.choice(ARROWS).join(parts)
 
 
+def _has_twin(steps: list[Step], i: int) -> bool:
+    """True when the step after step i reads the same input (said in one sentence with it)."""
+    return i + 1 < len(steps) and steps[i + 1].sibling
+
+
 def _render(
     rng: random.Random, steps: list[Step], i: int, things: list[Thing], pronoun_odds: float
 ) -> str:
     """Render step i (with its sibling, if the next step is one) as a sentence."""
     step = steps[i]
-    if i + 1 < len(steps) and steps[i + 1].sibling:
+    if _has_twin(steps, i):
         return _fanout(rng, step, steps[i + 1], things)
     merged = _remerge(rng, step, things) if i and steps[i - 1].sibling else None
     if merged:
@@ -415,7 +419,7 @@ def _prose(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
         if step.sibling:
             continue  # said with the step before it
         cont = _continues(steps, i)
-        if cont and rng.random() < 0.25 and not (i + 1 < len(steps) and steps[i + 1].sibling):
+        if cont and rng.random() < 0.25 and not _has_twin(steps, i):
             text += ", " + _which(rng, step, things)
             continue
         sentence = _render(rng, steps, i, things, 0.35)
