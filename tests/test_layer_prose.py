@@ -3,7 +3,7 @@
 import random
 
 from ranking.generation.layerplan import LayerSpec, needs_layer_plan
-from ranking.generation.synth.layer_prose import pairs, prose, runs
+from ranking.generation.synth.layer_prose import blocks, pairs, prose, runs
 from ranking.generation.synth.layers import _architecture
 
 CONV32 = LayerSpec("conv2d", (32, 3, 3), "relu")
@@ -20,8 +20,30 @@ def test_layers_that_differ_only_in_size_and_share_a_follower_read_as_each_follo
     specs = [CONV32, POOL, conv64, POOL, LayerSpec("flatten")]
     assert pairs(specs, 0) == 2
     assert pairs([CONV32, POOL, LayerSpec("conv2d", (64, 5, 5), "relu"), POOL], 0) == 0
-    text = next(t for seed in range(50) if "each" in (t := prose(random.Random(seed), specs)))
+    texts = [prose(random.Random(seed), specs) for seed in range(80)]
+    text = next(t for t in texts if "each followed by" in t or "after each one" in t)
     assert "32 and 64 filters" in text
+
+
+def test_blocks_alike_but_for_their_filters_are_stated_once_with_every_size_in_order():
+    def block(filters):
+        conv = LayerSpec("conv2d", (filters, 3, 3))
+        return [conv, conv, POOL]
+
+    out = LayerSpec("dense", (1,), "sigmoid")
+    specs = [*block(32), *block(64), *block(128), LayerSpec("flatten"), out]
+    assert blocks(specs, 0) == (3, 3)
+    # Two sizes inside one block, or a different kernel, is not a block.
+    odd = [CONV32, LayerSpec("conv2d", (64, 3, 3), "relu"), POOL]
+    assert blocks([*odd, *odd, out], 0) == (0, 0)
+    assert blocks([*block(32), LayerSpec("conv2d", (64, 5, 5)), *block(64)[1:], out], 0) == (0, 0)
+    # The output layer never joins a block.
+    assert blocks([LayerSpec("dense", (8,)), LayerSpec("dense", (4,))], 0) == (0, 0)
+    texts = [prose(random.Random(seed), specs) for seed in range(40)]
+    stated = [t for t in texts if "blocks" in t or "stages" in t]
+    assert len(stated) > 20
+    for text in stated:
+        assert text.index("32") < text.index("64") < text.index("128"), text
 
 
 def test_prose_states_every_number_of_the_plan_and_names_layer_only_words():

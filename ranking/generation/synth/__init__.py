@@ -27,13 +27,14 @@ __all__ = ["Example", "FAMILY_WEIGHTS", "generate_examples", "number_words"]
 # Share of each family in the data. Processes carry most of it: free English
 # is what users write. Templates grew back in stage 5 because held-out
 # templated prompts regressed under stage 4's mix; layer plans grew in stage 6
-# for descriptions in prose (`layer_prose`), which stage 5 never saw.
+# for descriptions in prose (`layer_prose`), which stage 5 never saw, and again
+# in stage 7 for blocks whose filters change from block to block.
 FAMILY_WEIGHTS = {
-    dense_example: 8,
+    dense_example: 6,
     cnn_example: 6,
-    template_example: 24,
-    process_example: 36,
-    layers_example: 26,
+    template_example: 20,
+    process_example: 34,
+    layers_example: 34,
 }
 
 

@@ -100,6 +100,123 @@ def _pairs_phrase(rng: random.Random, layers: list[LayerSpec], follower: LayerSp
     )
 
 
+# Layers whose first number (filters or units) may change from block to block.
+_MAIN = ("conv2d", "conv1d", "dense")
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def _same_but_size(a: LayerSpec, b: LayerSpec) -> bool:
+    if a.kind != b.kind or a.activation != b.activation:
+        return False
+    if a.kind in _MAIN:
+        return a.numbers[1:] == b.numbers[1:]
+    return a == b
+
+
+def blocks(specs: list[LayerSpec], start: int) -> tuple[int, int]:
+    """Return (block length, repeats) of the longest stack of repeated blocks at `start`.
+
+    A block is 2-4 layers with at least one conv or dense layer and no skip;
+    the blocks differ only in the filters (or units) of those layers, which
+    are the same within one block: "three conv blocks, each two 3x3
+    convolutions and a 2x2 max pool, with 32, 64 and 128 filters". The
+    last layer (the output) is never part of a block. (0, 0) if none.
+    """
+    best = (0, 0)
+    for length in (2, 3, 4):
+        block = specs[start : start + length]
+        mains = [s for s in block if s.kind in _MAIN]
+        if len(block) < length or not mains or any(s.kind == "add" for s in block):
+            continue
+        if len({s.numbers[0] for s in mains}) > 1 or len({s.kind for s in mains}) > 1:
+            continue
+        times = 1
+        while start + (times + 1) * length < len(specs):
+            other = specs[start + times * length : start + (times + 1) * length]
+            if not all(_same_but_size(a, b) for a, b in zip(block, other)):
+                break
+            if len({s.numbers[0] for s in other if s.kind in _MAIN}) > 1:
+                break
+            times += 1
+        if times >= 2 and length * times > best[0] * best[1]:
+            best = (length, times)
+    return best
+
+
+def _bare(rng: random.Random, spec: LayerSpec, times: int) -> str:
+    """Words for `times` copies of a conv or dense layer, without its filters or units."""
+    count = number_words(times)
+    act = _act(rng, spec.activation)
+    if spec.kind == "conv2d":
+        size = f"{_n(spec.numbers[1])}x{_n(spec.numbers[2])}"
+        if times == 1:
+            return rng.choice((f"a {size} convolution", f"a single {size} conv layer")) + act
+        return rng.choice((f"{count} {size} convolutions", f"{count} {size} conv layers")) + act
+    if spec.kind == "conv1d":
+        width = _n(spec.numbers[1])
+        if times == 1:
+            return rng.choice(
+                (f"a 1D convolution of width {width}", f"a Conv1D with kernel size {width}")
+            ) + act
+        return f"{count} one-dimensional convolutions with kernel size {width}{act}"
+    return ("a dense layer" if times == 1 else f"{count} dense layers") + act
+
+
+def _sizes_phrase(rng: random.Random, sizes: list[str], unit: str, noun: str) -> str:
+    if len(set(sizes)) == 1:
+        return rng.choice((f", each with {sizes[0]} {unit}", f"; every block has {sizes[0]} {unit}"))
+    listed = ", ".join(sizes[:-1]) + " and " + sizes[-1]
+    if len(sizes) <= len(_ORDINALS) and rng.random() < 0.35:
+        named = [f"the {_ORDINALS[0]} {noun} has {sizes[0]} {unit}"]
+        named += [f"the {_ORDINALS[i]} {sizes[i]}" for i in range(1, len(sizes))]
+        return "; " + ", ".join(named[:-1]) + " and " + named[-1]
+    return rng.choice(
+        (
+            f"; the {noun}s have {listed} {unit}",
+            f", with {listed} {unit} respectively",
+            f" ({listed} {unit})",
+            f", and the {unit} counts are {listed}",
+        )
+    )
+
+
+def _blocks_phrase(rng: random.Random, body: list[LayerSpec], length: int, times: int) -> str:
+    block = body[:length]
+    main = next(s for s in block if s.kind in _MAIN)
+    sizes = [_n(body[b * length + block.index(main)].numbers[0]) for b in range(times)]
+    unit = "units" if main.kind == "dense" else "filters"
+    count = number_words(times)
+    single = block[0].kind in _MAIN and sum(s.kind in _MAIN for s in block) == 1
+    if single and (main.kind == "dense" or rng.random() < 0.5):
+        # One sized layer and its followers: "three hidden layers of 512, 256 and
+        # 128 units, each followed by batch norm and then dropout of 0.3".
+        followers = [_phrase(rng, s, 1, last=False) for s in block[1:]]
+        after = " and then ".join(followers) if rng.random() < 0.5 else " and ".join(followers)
+        listed = sizes[0] if len(set(sizes)) == 1 else ", ".join(sizes[:-1]) + " and " + sizes[-1]
+        if main.kind == "dense":
+            what = f"{count} hidden layers of {listed} units{_act(rng, main.activation)}"
+        else:
+            what = f"{_bare(rng, main, times)} with {listed} filters"
+        return what + rng.choice((", each followed by ", ", and after each one ")) + after
+    inner_parts = []
+    for spec, run in runs(block):
+        if spec.kind in _MAIN:
+            inner_parts.append(_bare(rng, spec, run))
+        else:
+            inner_parts.append(_phrase(rng, spec, run, last=False))
+    inner = rng.choice((" followed by ", ", then ", " and ")).join(inner_parts)
+    noun = rng.choice(("block", "stage", "conv block")) if main.kind != "dense" else "block"
+    head = f"{count} {noun}s"
+    form = rng.random()
+    if form < 0.4:
+        text = f"{head}. Each {noun} is {inner}"
+    elif form < 0.7:
+        text = f"{head}, each made of {inner}"
+    else:
+        text = f"{head} of {inner}"
+    return text + _sizes_phrase(rng, sizes, unit, noun)
+
+
 def _act_word(rng: random.Random, act: str) -> str:
     return rng.choice(_ACT_WORDS.get(act, (act,)))
 
@@ -129,6 +246,10 @@ def _input(rng: random.Random, nums: list[str]) -> str:
             (
                 f"takes sequences of {nums[0]} time steps with {nums[1]} features",
                 f"gets an input of shape {nums[0]}x{nums[1]}",
+                f"reads windows of {nums[0]} timesteps with {nums[1]} features each"
+                f" (input shape {nums[0]}x{nums[1]})",
+                f"works on {nums[0]} frames of {nums[1]} log-mel coefficients",
+                f"reads {nums[0]} samples from {nums[1]} sensor channels",
             )
         )
     shape = "x".join(nums)
@@ -206,11 +327,20 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
         )
     if k == "conv1d":
         if many:
-            return f"{count} 1D convolutions with {nums[0]} filters of width {nums[1]}{act}"
+            return rng.choice(
+                (
+                    f"{count} 1D convolutions with {nums[0]} filters of width {nums[1]}{act}",
+                    f"{count} one-dimensional conv layers ({nums[0]} filters, kernel"
+                    f" {nums[1]}){act}",
+                )
+            )
         return rng.choice(
             (
                 f"a 1D convolution with {nums[0]} filters of width {nums[1]}{act}",
                 f"a Conv1D layer ({nums[0]} filters, kernel size {nums[1]}){act}",
+                f"a one-dimensional convolutional layer with {nums[0]} filters and kernel"
+                f" size {nums[1]}{act}",
+                f"a temporal convolution ({nums[0]} filters, width {nums[1]}){act}",
             )
         )
     if k in ("maxpool", "avgpool"):
@@ -262,6 +392,7 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                 (
                     f"{count} stacked {bi}{base} layers with {nums[0]} units{act}",
                     f"{count} {bi}{base} layers of {nums[0]} hidden units{act}",
+                    f"a {count}-layer {bi}{base} with {nums[0]} units per layer{act}",
                 )
             )
         return rng.choice(
@@ -337,6 +468,11 @@ def prose(rng: random.Random, specs: list[LayerSpec]) -> str:
         start = rng.choice((": ", " with ", ". It has ", ". It starts with "))
     i = 0
     while i < len(body):
+        length, times = blocks(body, i) if rng.random() < 0.85 else (0, 0)
+        if length:
+            parts.append(_blocks_phrase(rng, body[i:], length, times))
+            i += length * times
+            continue
         paired = pairs(body, i) if rng.random() < 0.8 else 0
         if paired:
             parts.append(_pairs_phrase(rng, body[i : i + 2 * paired : 2], body[i + 1]))

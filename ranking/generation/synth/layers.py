@@ -45,7 +45,10 @@ def _image_cnn(rng: random.Random) -> tuple[list[LayerSpec], list[LayerSpec] | N
     specs = [LayerSpec("input", (side, side, channels))] if rng.random() < 0.75 else []
     filters = rng.choice((8, 16, 32, 32, 64))
     kernel = rng.choice((3, 3, 3, 5, 1, 7))
-    repeat = rng.random() < 0.25
+    repeat = rng.random() < 0.35
+    # Blocks alike but for their filters ("three blocks with 32, 64 and 128
+    # filters"): prose states them once; the words form lists each layer.
+    grow = repeat and rng.random() < 0.5
     block = None
     times = rng.choice((2, 3, 4)) if repeat else rng.choice((1, 2, 2, 3))
     for b in range(times):
@@ -53,7 +56,9 @@ def _image_cnn(rng: random.Random) -> tuple[list[LayerSpec], list[LayerSpec] | N
             "conv2d", (filters, kernel, kernel), _act(rng) if b == 0 or not repeat else ""
         )
         if repeat and block is not None:
-            specs.extend(block)
+            if grow:
+                filters = min(filters * 2, 512)
+            specs.extend(_with_filters(s, filters) if grow else s for s in block)
             continue
         part = [conv]
         if rng.random() < 0.3:
@@ -73,25 +78,40 @@ def _image_cnn(rng: random.Random) -> tuple[list[LayerSpec], list[LayerSpec] | N
             filters = min(filters * rng.choice((1, 2, 2)), 512)
     specs.append(LayerSpec(rng.choice(("flatten", "flatten", "globalavgpool", "globalmaxpool"))))
     specs.extend(_head(rng))
+    if grow:
+        return specs, None, 0
     return specs, block, times if repeat else 0
+
+
+def _with_filters(spec: LayerSpec, filters: int) -> LayerSpec:
+    if spec.kind in ("conv2d", "conv1d"):
+        return LayerSpec(spec.kind, (filters, *spec.numbers[1:]), spec.activation)
+    return spec
 
 
 def _conv1d(rng: random.Random) -> list[LayerSpec]:
     specs = []
     if rng.random() < 0.5:
         specs.append(
-            LayerSpec("input", (rng.choice((100, 128, 200, 500, 1000)), rng.choice((1, 3, 12))))
+            LayerSpec(
+                "input",
+                (rng.choice((96, 100, 128, 200, 500, 1000, 2048)), rng.choice((1, 3, 12, 40))),
+            )
         )
     elif rng.random() < 0.6:
         specs.append(
             LayerSpec("embedding", (rng.choice((5000, 10000, 20000)), rng.choice((64, 100, 128))))
         )
-    for _ in range(rng.choice((1, 2, 3))):
-        specs.append(
-            LayerSpec("conv1d", (rng.choice((32, 64, 128)), rng.choice((3, 5, 7))), _act(rng))
-        )
-        if rng.random() < 0.6:
-            specs.append(LayerSpec(rng.choice(("maxpool", "avgpool")), (2,)))
+    filters, width = rng.choice((16, 32, 64, 128)), rng.choice((3, 5, 7))
+    norm = rng.random() < 0.35
+    pool = rng.random() < 0.6
+    for _ in range(rng.choice((1, 2, 3, 4))):
+        specs.append(LayerSpec("conv1d", (filters, width), _act(rng)))
+        if norm:
+            specs.append(LayerSpec("batchnorm"))
+        if pool:
+            specs.append(LayerSpec(rng.choice(("maxpool", "maxpool", "avgpool")), (2,)))
+        filters = min(filters * rng.choice((1, 2, 2)), 512)
     specs.append(LayerSpec(rng.choice(("globalmaxpool", "globalavgpool", "flatten"))))
     return specs + _head(rng)
 
@@ -147,12 +167,21 @@ def _mlp(rng: random.Random) -> list[LayerSpec]:
         if rng.random() < 0.8
         else []
     )
+    # Half the time every hidden layer has the same followers ("each followed
+    # by batch norm and dropout of 0.3"), as real MLPs usually do.
+    shared = rng.random() < 0.5
+    norm, rate = rng.random() < 0.4, rng.choice((0.1, 0.2, 0.3, 0.5))
+    drop, act = rng.random() < 0.6, _act(rng)
+    norm_kind = rng.choice(("batchnorm", "batchnorm", "layernorm"))
     for _ in range(rng.choice((1, 2, 3))):
-        specs.append(LayerSpec("dense", (rng.choice((32, 64, 128, 256, 512)),), _act(rng)))
-        if rng.random() < 0.4:
-            specs.append(LayerSpec("batchnorm"))
-        if rng.random() < 0.6:
-            specs.append(LayerSpec("dropout", (rng.choice((0.1, 0.2, 0.3, 0.5)),)))
+        if not shared:
+            norm, drop, act = rng.random() < 0.4, rng.random() < 0.6, _act(rng)
+            rate = rng.choice((0.1, 0.2, 0.3, 0.5))
+        specs.append(LayerSpec("dense", (rng.choice((32, 64, 128, 256, 512, 1024)),), act))
+        if norm:
+            specs.append(LayerSpec(norm_kind))
+        if drop:
+            specs.append(LayerSpec("dropout", (rate,)))
     classes = rng.choice((1, 2, 3, 10))
     specs.append(
         LayerSpec("dense", (classes,), "sigmoid" if classes == 1 else rng.choice(("softmax", "")))
