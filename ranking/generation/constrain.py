@@ -34,7 +34,13 @@ from dataclasses import dataclass
 
 import regex
 
-from ranking.generation.layerplan import LAYERS, LINE_RE, MAX_LAYER_LINES, needs_layer_plan
+from ranking.generation.layerplan import (
+    LAYER_TYPES,
+    LAYERS,
+    LINE_RE,
+    MAX_LAYER_LINES,
+    needs_layer_plan,
+)
 from ranking.generation.plan import (
     GRANULARITY_FLAGS,
     ITEM_RE,
@@ -42,6 +48,7 @@ from ranking.generation.plan import (
     MAX_LAYERS,
     MAX_UNITS,
 )
+from ranking.generation.prompt_numbers import allows, licensed_numbers, longest_run
 from ranking.generation.prompting import normalise_prompt
 
 STYLE = "style:"
@@ -190,6 +197,10 @@ class State:
     steps: int = 0
     line: str = ""
     done: bool = False
+    # Layer plans: the last complete line's kind and numbers, and how many
+    # lines in a row had them.
+    last: str = ""
+    run: int = 0
 
 
 class StructureChecker:
@@ -198,52 +209,70 @@ class StructureChecker:
     `networks` are the one-line network families allowed: none when the
     prompt names layers only a layer plan can draw (`needs_layer_plan`), so
     "a 3x3 conv with 32 filters ..." cannot fall back to a `cnn` line.
+    `layers` holds what a layer plan may write for this prompt: its numbers
+    and how many identical lines in a row (`LayerRules`).
     """
 
-    def __init__(self, spans: SpanSet, networks: tuple[str, ...] = NETWORKS):
+    def __init__(
+        self,
+        spans: SpanSet,
+        networks: tuple[str, ...] = NETWORKS,
+        layers: LayerRules | None = None,
+    ):
         self.spans = spans
         self.networks = networks
+        self.layers = layers or LayerRules()
 
     @classmethod
     def for_prompt(cls, prompt: str) -> StructureChecker:
         networks = () if needs_layer_plan(prompt) else NETWORKS
-        return cls(SpanSet(prompt_spans(prompt)), networks)
+        return cls(SpanSet(prompt_spans(prompt)), networks, LayerRules.for_prompt(prompt))
 
     def advance(self, state: State, piece: str) -> State | None:
         """Return the state after appending `piece`, or None if no valid plan starts so."""
         if state.done or not piece:
             return None
         *complete, partial = (state.line + piece).split("\n")
-        family, steps = state.family, state.steps
+        family, steps, last, run = state.family, state.steps, state.last, state.run
         for line in complete:
             if self._style_allowed(family, steps) and line.startswith(STYLE):
-                return State(family, steps, line, True)
+                return State(family, steps, line, True, last, run)
             if not family:
                 family = self._finish_first_line(line)
                 if not family:
                     return None
             elif family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(line, True):
                 steps += 1
-            elif family == LAYERS and steps < MAX_LAYER_LINES and _layer_line(line, steps, True):
+            elif family == LAYERS and self._layer(line, steps, last, run, complete=True):
+                key = _layer_key(line)
+                run = run + 1 if key == last else 1
+                last = key
                 steps += 1
             else:
                 return None
         if self._style_allowed(family, steps):
             if partial.startswith(STYLE):
-                return State(family, steps, partial, True)
+                return State(family, steps, partial, True, last, run)
             if STYLE.startswith(partial):
-                return State(family, steps, partial)
+                return State(family, steps, partial, False, last, run)
         if not family:
             ok = self._first_line(partial)
         elif family == LAYERS:
-            ok = steps < MAX_LAYER_LINES and _layer_line(partial, steps, False)
+            ok = self._layer(partial, steps, last, run, complete=False)
         else:
             ok = family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(partial, False)
-        return State(family, steps, partial) if ok else None
+        return State(family, steps, partial, False, last, run) if ok else None
 
     def failure(self, state: State) -> str:
         """Return a reason naming where the structure could not go on."""
         return f"no token continues a valid plan after line {state.line!r}"
+
+    def _layer(self, line: str, written: int, last: str, run: int, complete: bool) -> bool:
+        return (
+            written < MAX_LAYER_LINES
+            and _layer_line(line, written, complete)
+            and self.layers.allows(line, written, last, run, complete)
+        )
 
     @staticmethod
     def _style_allowed(family: str, steps: int) -> bool:
@@ -329,6 +358,80 @@ def _layer_line(line: str, written: int, complete: bool) -> bool:
     return bool(LINE_RE.fullmatch(line)) and not (
         line.startswith("add ") and int(line[4:]) >= written
     )
+
+
+# Kinds that never follow themselves: two flattens, two norms, two dropouts
+# or two skips in a row draw nothing a network has.
+NEVER_TWICE = frozenset(
+    {"input", "flatten", "globalmaxpool", "globalavgpool", "batchnorm", "layernorm"}
+    | {"dropout", "add"}
+)
+
+
+def _layer_key(line: str) -> str:
+    """Return a layer line's kind and numbers, without its activation."""
+    words = line.split(" ")
+    return " ".join([words[0], *(w for w in words[1:] if w[:1].isdigit())])
+
+
+def _kinds_for(line: str) -> set[str]:
+    """Return the layer types a (partial) line can still become."""
+    head = line.split(" ")[0]
+    if " " in line:
+        return {head} if head in LAYER_TYPES else set()
+    return {kind for kind in LAYER_TYPES if kind.startswith(head)}
+
+
+@dataclass(frozen=True)
+class LayerRules:
+    """What a layer plan may write for one prompt, beyond the line grammar.
+
+    - `numbers`: every number is one the prompt states (prompt_numbers), or
+      any number when the prompt states none (None);
+    - `longest_run`: lines with the same kind and numbers in a row (a
+      misread paragraph must not repeat `dense 6` to the 40-line cap);
+    - `in_order`: `input` only as the first line, and no NEVER_TWICE kind
+      after itself.
+
+    The defaults allow every plan the grammar allows.
+    """
+
+    numbers: frozenset[str] | None = None
+    longest_run: int = MAX_LAYER_LINES
+    in_order: bool = False
+
+    @classmethod
+    def for_prompt(cls, prompt: str) -> LayerRules:
+        text = normalise_prompt(prompt)
+        return cls(licensed_numbers(text), longest_run(text), in_order=True)
+
+    def allows(self, line: str, written: int, last: str, run: int, complete: bool) -> bool:
+        if self.in_order:
+            kinds = _kinds_for(line)
+            if written:
+                kinds.discard("input")
+            last_kind = last.split(" ")[0]
+            if last_kind in NEVER_TWICE:
+                kinds.discard(last_kind)
+            if not kinds:
+                return False
+        if run >= self.longest_run and _layer_key(line) == last:
+            return False
+        return self.numbers is None or self._numbers_allowed(line, complete)
+
+    def _numbers_allowed(self, line: str, complete: bool) -> bool:
+        words = line.split(" ")
+        if words[0] == "add":
+            return True  # a count of lines above, not a number of the prompt
+        for i, word in enumerate(words[1:], start=1):
+            if not word[:1].isdigit():
+                continue
+            pieces = word.split("x")
+            for j, piece in enumerate(pieces):
+                writing = not complete and i == len(words) - 1 and j == len(pieces) - 1
+                if not allows(self.numbers, piece, partial=writing):
+                    return False
+        return True
 
 
 def _is_size(word: str) -> bool:

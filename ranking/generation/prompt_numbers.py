@@ -1,0 +1,139 @@
+"""The numbers a prompt states, as a layer plan writes them.
+
+A layer plan's numbers (units, filters, kernels, shapes, rates) come from
+the prompt: "sixteen 5x5 filters", "a vocabulary of 30,522", "20k words",
+"50% dropout", `nn.Dropout(p=0.1)`. The constrained decoder lets a layer
+line write only these (docs/plan-language.md, "Numbers"), so a model that
+misreads a paragraph cannot invent "dense 10028" or put "64x64" on a kernel
+the prompt calls 3x3.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ranking.generation.layerplan import number_text
+
+# Always allowed: channels a prompt says in words ("grayscale" is 1, "RGB"
+# is 3), a default pool of 2, and PyTorch's default dropout of 0.5.
+DEFAULTS = frozenset({"1", "2", "3", "0.5"})
+# The longest run of identical layer lines a prompt without a bigger count
+# may ask for ("two 3x3 conv layers" is 2, and a pasted listing repeats a
+# layer about as often).
+MIN_RUN = 3
+MAX_RUN = 16
+
+_ONES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "single": 1, "twice": 2,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1000}
+_NUMBER_WORD = "|".join([*_ONES, *_TENS, *_SCALES, "and"])
+# A run of number words: "one hundred twenty-eight", "thirty two", "forty".
+_WORDS_RE = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\b", re.IGNORECASE)
+# Digits, with thousands commas ("30,522"), an optional k ("20k"), and rates
+# without their zero ("dropout .25").
+# A number glued to letters ("conv2d", "fc1") is a name, except after the x
+# of a shape ("98x40", "3×3").
+_DIGITS_RE = re.compile(
+    r"(?<![A-WYZa-wyz0-9_.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)([kK]\b)?"
+)
+_PERCENT_RE = re.compile(r"\s*(?:%|percent|per cent)", re.IGNORECASE)
+
+
+def _words_values(words: str) -> list[int]:
+    """Return the numbers in a run of number words.
+
+    "one hundred twenty-eight" is one number; "sixteen and thirty-two" and
+    "two three" are two: a new number starts where the words cannot go on
+    one ("and" only joins after hundred or thousand).
+    """
+    numbers: list[int] = []
+    total = current = 0
+    last = ""  # "one", "ten" or "scale": the kind of the previous word
+
+    def flush():
+        nonlocal total, current, last
+        if last:
+            numbers.append(total + current)
+        total = current = 0
+        last = ""
+
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word == "and":
+            if last != "scale":
+                flush()
+        elif word in _ONES:
+            if last == "one" or (last == "ten" and _ONES[word] >= 10):
+                flush()
+            current += _ONES[word]
+            last = "one"
+        elif word in _TENS:
+            if last in ("one", "ten"):
+                flush()
+            current += _TENS[word]
+            last = "ten"
+        elif word == "hundred":
+            current = max(current, 1) * 100
+            last = "scale"
+        elif word == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+            last = "scale"
+    flush()
+    return numbers
+
+
+def _values(prompt: str) -> list[tuple[float, bool]]:
+    """Return each number the prompt states, with whether a percent sign follows it."""
+    found = []
+    for match in _DIGITS_RE.finditer(prompt):
+        value = float(match.group(1).replace(",", ""))
+        if match.group(2):
+            value *= 1000
+        found.append((value, bool(_PERCENT_RE.match(prompt, match.end()))))
+    for match in _WORDS_RE.finditer(prompt):
+        values = _words_values(match.group(0))
+        for i, value in enumerate(values):
+            # Only the last number of a run can be the one a "%" follows.
+            percent = i == len(values) - 1 and bool(_PERCENT_RE.match(prompt, match.end()))
+            found.append((float(value), percent))
+    return found
+
+
+def licensed_numbers(prompt: str) -> frozenset[str] | None:
+    """Return the numbers a layer plan may write for `prompt`, as plan text.
+
+    None when the prompt states no number at all: the model then draws its
+    own usual sizes rather than being held to the defaults.
+    """
+    values = _values(prompt)
+    if not values:
+        return None
+    allowed = set(DEFAULTS)
+    for value, percent in values:
+        if percent:
+            if 0 < value < 100:
+                allowed.add(number_text(value / 100))
+            continue
+        allowed.add(number_text(value))
+    return frozenset(allowed)
+
+
+def longest_run(prompt: str) -> int:
+    """Return how many identical layer lines in a row `prompt` can ask for."""
+    counts = [int(v) for v, percent in _values(prompt) if not percent and v == int(v)]
+    return max([MIN_RUN, *(c for c in counts if c <= MAX_RUN)])
+
+
+def allows(allowed: frozenset[str], text: str, partial: bool) -> bool:
+    """Return whether a number being written (`partial`) or written is in `allowed`."""
+    if not partial:
+        return text in allowed
+    return any(number.startswith(text) for number in allowed)

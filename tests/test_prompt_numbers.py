@@ -1,0 +1,101 @@
+"""The numbers a prompt states (prompt_numbers) and the layer rules they feed (constrain)."""
+
+import random
+
+from ranking.generation.constrain import LayerRules, State, StructureChecker
+from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, longest_run
+from ranking.generation.synth.layers import layers_example
+
+
+def feed(checker: StructureChecker, text: str) -> State | None:
+    state = State()
+    for char in text:
+        state = checker.advance(state, char)
+        if state is None:
+            return None
+    return state
+
+
+def test_numbers_are_read_as_people_write_them():
+    prompt = (
+        "input shape 98x40, a 30,522-token vocabulary, 20k words, sixteen 5x5 filters, "
+        "one hundred twenty-eight units, dropout .25, nn.Dropout(p=0.1), a 23-way softmax"
+    )
+    allowed = licensed_numbers(prompt)
+    for number in ("98", "40", "30522", "20000", "16", "5", "128", "0.25", "0.1", "23"):
+        assert number in allowed, number
+    # Names are not numbers: Conv2d's 2 and fc1's 1 are only the defaults.
+    assert licensed_numbers("Conv2d with 64 filters, then fc7") == DEFAULTS | {"64"}
+
+
+def test_a_percent_is_a_rate_and_not_a_size():
+    allowed = licensed_numbers("a dense layer of 256 units and 50% dropout, then forty percent")
+    assert {"0.5", "0.4", "256"} <= allowed
+    assert "50" not in allowed and "40" not in allowed
+
+
+def test_number_words_in_a_row_are_split_where_they_cannot_be_one_number():
+    allowed = licensed_numbers("sixteen and thirty-two filters, fifty thousand words")
+    assert {"16", "32", "50000"} <= allowed
+    assert "48" not in allowed
+
+
+def test_a_prompt_without_numbers_is_not_held_to_the_defaults():
+    assert licensed_numbers("an LSTM text classifier with dropout and a softmax") is None
+
+
+def test_the_longest_run_is_the_largest_small_count_the_prompt_states():
+    assert longest_run("a dense layer") == 3
+    assert longest_run("four transformer blocks with 8 heads") == 8
+    assert longest_run("a vocabulary of 30000") == 3
+
+
+PROSE = "Three 3x3 conv layers with 32 filters, then a dense layer of 1024 units and 50% dropout."
+
+
+def test_a_layer_line_writes_only_numbers_the_prompt_states():
+    checker = StructureChecker.for_prompt(PROSE)
+    assert feed(checker, "layers\nconv2d 32 3x3\ndense 1024\ndropout 0.5\nstyle:").done
+    assert feed(checker, "layers\ndense 10028") is None
+    assert feed(checker, "layers\ndense 50\n") is None
+    assert feed(checker, "layers\nconv2d 32 64x") is None
+    # A skip's count is of lines, not of the prompt.
+    skip = "layers\ndense 1024\nconv2d 32 3x3\nconv2d 32 3x3\nadd 2\n"
+    assert feed(checker, skip) is not None
+
+
+def test_identical_lines_stop_at_the_longest_run_the_prompt_allows():
+    checker = StructureChecker.for_prompt(PROSE)  # longest run 3
+    three = "layers\n" + "dense 1024\n" * 3
+    assert feed(checker, three + "dense 32\n") is not None
+    assert feed(checker, three + "dense 1024\n") is None
+    # Its activation does not make a line a different layer.
+    assert feed(checker, three + "dense 1024 relu\n") is None
+
+
+def test_input_comes_first_and_flatten_norms_dropout_and_skips_never_follow_themselves():
+    checker = StructureChecker.for_prompt(PROSE)
+    assert feed(checker, "layers\ninput 32\ndense 32\n") is not None
+    assert feed(checker, "layers\ndense 32\ninp") is None
+    for line in ("flatten", "batchnorm", "layernorm", "dropout 0.5", "globalavgpool"):
+        assert feed(checker, f"layers\ndense 32\n{line}\n") is not None
+        assert feed(checker, f"layers\ndense 32\n{line}\n{line}\n") is None, line
+    assert feed(checker, "layers\ndense 32\ndense 32\nadd 2\nad") is None
+    # The plain checker keeps the grammar alone.
+    assert feed(StructureChecker(StructureChecker.for_prompt(PROSE).spans), "layers\nflatten\n" * 1)
+
+
+def test_every_synthetic_layer_plan_passes_the_rules_of_its_own_prompt():
+    # The rules must never forbid what the model was taught to write.
+    rng = random.Random(3)
+    for _ in range(300):
+        example = layers_example(rng)
+        structure = example.plan.split("\nstyle:")[0]
+        state = feed(StructureChecker.for_prompt(example.prompt), structure + "\nstyle:")
+        assert state is not None and state.done, (example.prompt, structure)
+
+
+def test_default_rules_allow_what_the_grammar_allows():
+    rules = LayerRules()
+    assert rules.allows("dense 10028", 3, "dense 10028", 30, complete=True)
+    assert rules.allows("input 5", 2, "input 5", 1, complete=True)
