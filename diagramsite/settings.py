@@ -107,20 +107,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def redis_channel_layer(url: str) -> dict:
-    """Return the CHANNEL_LAYERS entry of the Redis channel layer on `url`.
+    """Return the CHANNEL_LAYERS entry of the Redis channel layer on `url`: Redis pub/sub.
 
-    channels_redis queues every message for one web process's sockets under
-    one key, drops a group message, silently, once that key holds `capacity`
-    (default 100), and drops messages that waited longer than `expiry`
-    (default 60 s). Under a burst (40 jobs at once, docs/benchmarks.md
-    "Load") `done` events were dropped and tabs waited forever, and a web
-    process on a busy CPU read its messages up to ~50 s late. 5,000 pending
-    messages of a few hundred bytes are nothing to Redis; a dead process's
-    messages linger 5 minutes instead of one.
+    channels_redis's core layer queued every message for a web process's
+    sockets in one sorted set, and the web process took them out one at a
+    time, with four sequential Redis round trips each, on the event loop
+    that also serves every request and socket: on a busy core it fell
+    behind (~1,800 messages waiting, `done` reaching the page 29 s late at
+    the median, docs/benchmarks.md "Scale-out delivery"), and it silently
+    dropped messages beyond its capacity or older than its expiry. With
+    pub/sub a group send is one PUBLISH; Redis pushes it to each web process
+    subscribed to the group, which reads whatever has arrived in one go and
+    fans it out to its own sockets: no per-message round trip, no capacity,
+    no expiry. What it gives up: a message published while a web process is
+    not connected to Redis is not kept for it (the core layer kept it up to
+    its expiry); a socket's `state` message on (re)connect covers a page
+    that reconnects, not one whose socket stayed open through a Redis outage.
     """
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [url], "capacity": 5000, "expiry": 300},
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [url]},
     }
 
 
