@@ -157,11 +157,15 @@ class ProgressReporter:
                 self.progress["finished"], len(self.progress["candidates"])
             )
         # Stored before it is sent: a browser joining in between finds it in
-        # the `state` message. Stored once: the progress event after it only
-        # tells the new count, which the row already holds.
+        # the `state` message. One event carries the candidate and the
+        # progress (its new count): a progress event of its own after every
+        # candidate was a third more messages per job for each web process.
         self._persist()
-        events.publish(self.job_id, {"type": "candidate", "stage": self.stage, **entry})
-        self._publish(time.monotonic())
+        self._published = time.monotonic()
+        events.publish(
+            self.job_id,
+            {"type": "candidate", "stage": self.stage, **entry, "progress": self.snapshot()},
+        )
 
     def note(self, **values) -> None:
         """Store extra facts in the progress (e.g. whether the ranking was personalised)."""

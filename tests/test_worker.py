@@ -132,7 +132,12 @@ def test_progress_is_written_to_the_row_and_published(alice, published):
     assert job.stage == "generating"
     assert job.progress["tokens"] == [5, 7, 0]
     assert job.progress["candidates"][0]["index"] == 1
-    assert [event["type"] for _, event in published] == ["progress", "candidate", "progress"]
+    # The candidate event carries the progress; no progress event of its own follows.
+    assert [event["type"] for _, event in published] == ["progress", "candidate"]
+    candidate = published[-1][1]
+    assert candidate["progress"]["tokens"] == [5, 7, 0]
+    assert candidate["progress"]["finished"] == 1
+    assert "candidates" not in candidate["progress"]
 
 
 def test_progress_of_a_job_taken_back_is_not_written(alice, published):
@@ -368,8 +373,12 @@ def test_a_job_writes_its_row_per_stage_and_candidate_never_per_token(
     # written by the claim, the registrations, each stage change, each
     # candidate (once), the personalisation note and the finish.
     assert len(job_row_writes(queries)) == 2 + len(stage_changes) + 5 + 1 + 1
-    # One progress event per stage change and one after each candidate.
-    assert len(progress) == len(stage_changes) + 5
+    # One progress event per stage change; each candidate event carries the
+    # count so far, so no progress event follows it.
+    assert len(progress) == len(stage_changes)
+    candidates = [event for _, event in published if event["type"] == "candidate"]
+    assert all("tokens" in event["progress"] for event in candidates)
+    assert candidates[-1]["progress"]["finished"] == 5
 
 
 def test_ratings_change_the_next_ranking_for_that_user_only(alice, bob, fake_llm, published):

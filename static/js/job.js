@@ -208,7 +208,8 @@
         else if (state.status === "failed") showFailure(message.error);
         break;
       case "candidate":
-        if (typeof message.stage === "string" && SPAN[message.stage]) state.stage = message.stage;
+        // Carries the progress too (tokens, finished count): no progress event follows it.
+        merge(message);
         if (typeof message.index === "number") {
           addCandidate(message.index, message.svg, message.plan, message.structure_rank);
           state.finished = Math.max(state.finished, el.live.children.length);
