@@ -44,10 +44,15 @@ def test_a_prompt_without_numbers_is_not_held_to_the_defaults():
     assert licensed_numbers("an LSTM text classifier with dropout and a softmax") is None
 
 
-def test_the_longest_run_is_the_largest_small_count_the_prompt_states():
+def test_the_longest_run_is_the_largest_count_of_layers_the_prompt_states():
     assert longest_run("a dense layer") == 3
-    assert longest_run("four transformer blocks with 8 heads") == 8
-    assert longest_run("a vocabulary of 30000") == 3
+    assert longest_run("four transformer blocks with 8 heads") == 4
+    assert longest_run("6 conv layers") == 6
+    # A size is not a count: "a 6-unit output" asks for one layer.
+    assert longest_run("a 6-unit sigmoid output layer, kernel 5") == 3
+    listing = "nn.Sequential(" + "nn.Linear(256, 256), nn.ReLU(), " * 5 + "nn.Linear(256, 2))"
+    assert longest_run(listing) == 6  # Linear is named six times
+    assert longest_run("for _ in range(6):\n    layers.append(nn.Linear(64, 64))") == 6
 
 
 PROSE = "Three 3x3 conv layers with 32 filters, then a dense layer of 1024 units and 50% dropout."

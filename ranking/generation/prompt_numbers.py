@@ -11,6 +11,7 @@ the prompt calls 3x3.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ranking.generation.layerplan import number_text
 
@@ -126,9 +127,38 @@ def licensed_numbers(prompt: str) -> frozenset[str] | None:
     return frozenset(allowed)
 
 
+# Counts of layers: a number a few words before a plural layer noun ("4
+# transformer blocks", "three 3x3 conv layers"), a loop in pasted code
+# ("for _ in range(4)"). Other numbers are sizes ("a 6-unit output",
+# "sixteen filters") and say nothing of repeats.
+_COUNT_RE = re.compile(
+    rf"\b(\d{{1,2}}|(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*)\s+(?:[\w-]+\s+){{0,3}}?"
+    r"(?:layers|blocks|convolutions|convs|stages|times|cells)\b"
+    r"|range\((\d{1,2})\)",
+    re.IGNORECASE,
+)
+# Words that name a layer: a prompt (or pasted listing) that names one kind
+# N times may ask for N of it in a row ("a transformer block with 4 heads, a
+# transformer block ...", five `nn.Linear(256, 256)`).
+_LAYER_WORD_RE = re.compile(
+    r"transformer|attention|conv|dense|linear|lstm|gru|rnn|pool|dropout|norm|embedding"
+    r"|flatten|fully.connected|hidden",
+    re.IGNORECASE,
+)
+
+
 def longest_run(prompt: str) -> int:
-    """Return how many identical layer lines in a row `prompt` can ask for."""
-    counts = [int(v) for v, percent in _values(prompt) if not percent and v == int(v)]
+    """Return how many identical layer lines in a row `prompt` can ask for.
+
+    The largest count of layers the prompt states up to MAX_RUN ("four
+    transformer blocks", "6 conv layers"), or the most times it names one
+    kind of layer; at least MIN_RUN.
+    """
+    counts = []
+    for number, loop in _COUNT_RE.findall(prompt):
+        text = number or loop
+        counts += [int(text)] if text.isdigit() else _words_values(text)[-1:]
+    counts += Counter(word.lower() for word in _LAYER_WORD_RE.findall(prompt)).values()
     return max([MIN_RUN, *(c for c in counts if c <= MAX_RUN)])
 
 
