@@ -78,6 +78,15 @@ def socket(job_id, client):
     return WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
 
 
+async def settles(read, expected, polls: int = 50) -> bool:
+    """Return True once `read()` gives `expected` (Redis notices a closed client a moment later)."""
+    for _ in range(polls):
+        if read() == expected:
+            return True
+        await asyncio.sleep(0.1)
+    return read() == expected
+
+
 async def close(*layers) -> None:
     for layer in layers:
         await layer.flush()
@@ -151,6 +160,9 @@ async def test_a_celery_style_publisher_reaches_the_consumer_and_leaves_no_subsc
             assert connected
             assert (await tab.receive_json_from(timeout=10))["type"] == "state"
 
+        client = redis.Redis.from_url(redis_url)
+        clients_before = client.info("clients")["connected_clients"]
+
         def worker():
             # As a Celery task publishes: a plain thread, a new event loop per event.
             for index in range(3):
@@ -164,17 +176,16 @@ async def test_a_celery_style_publisher_reaches_the_consumer_and_leaves_no_subsc
             assert [m.get("index", m["type"]) for m in got] == [0, 1, 2, "done"]
         thread.join(timeout=30)
 
-        client = redis.Redis.from_url(redis_url)
         try:
+            # Each event's loop closed its connection with it.
+            assert await settles(
+                lambda: client.info("clients")["connected_clients"], clients_before
+            )
             assert client.pubsub_numsub(group) == [(group.encode(), 1)]
             for tab in tabs:
                 await tab.disconnect(timeout=10)
             # Leaving the group unsubscribes the web process once its last tab left.
-            for _ in range(50):
-                if client.pubsub_numsub(group) == [(group.encode(), 0)]:
-                    break
-                await asyncio.sleep(0.1)
-            assert client.pubsub_numsub(group) == [(group.encode(), 0)]
+            assert await settles(lambda: client.pubsub_numsub(group), [(group.encode(), 0)])
             assert client.pubsub_channels() == []
         finally:
             client.close()
