@@ -70,6 +70,7 @@ for (const message of JSON.parse(events)) {
   });
 }
 console.log(JSON.stringify(seen));
+process.exit(0); // the page's timers would keep node running
 """
 
 
@@ -105,3 +106,62 @@ def test_a_candidate_event_moves_the_token_and_finished_counts():
     assert shown[0] == {"tokens": "6", "finished": "0", "cards": 0}
     # The counts come with the candidate: no progress event follows it.
     assert shown[1] == {"tokens": "47", "finished": "2", "cards": 1}
+
+
+# The same page, with a clock the harness moves and a fetch that records what is asked.
+QUIET_HARNESS = HARNESS.split("eval(fs.readFileSync")[0] + r"""
+let now = 1000000;
+Date.now = () => now;
+const intervals = [];
+global.setInterval = (fn, ms) => { intervals.push(fn); return intervals.length; };
+global.clearInterval = () => {};
+global.setTimeout = () => 0;
+global.clearTimeout = () => {};
+const asked = [];
+global.fetch = async (url) => {
+  asked.push(url);
+  return { ok: true, json: async () => ({ status: "running", stage: "generating" }) };
+};
+eval(fs.readFileSync(source, "utf8"));
+for (const [action, value] of JSON.parse(events)) {
+  if (action === "open") sockets[0].listeners.open();
+  if (action === "message") sockets[0].listeners.message({ data: JSON.stringify(value) });
+  if (action === "wait") {
+    // Run the page's timers every second of the wait, as a browser would.
+    for (let t = 0; t < value; t += 1000) { now += 1000; intervals.forEach((fn) => fn()); }
+  }
+}
+console.log(JSON.stringify(asked));
+process.exit(0);
+"""
+
+
+def asked_by_page(actions: list) -> list[str]:
+    """Play `actions` on job.js's socket and clock; return the URLs the page fetched."""
+    from ranking.presenters import stage_table
+
+    node = shutil.which("node")
+    need(node is not None, "node is missing (apt-get install nodejs)")
+    done = subprocess.run(
+        [node, "-e", QUIET_HARNESS, str(JOB_JS), json.dumps(stage_table()), json.dumps(actions)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_quiet_open_socket_makes_the_page_ask_the_api():
+    # Events published while a web process is cut off from Redis are lost (pub/sub):
+    # an open socket that hears nothing for 20 s must not leave the page waiting.
+    assert asked_by_page([["open"], ["wait", 19000]]) == []
+    assert asked_by_page([["open"], ["wait", 21000]]) == ["/api/jobs/1/"]
+    # At most one request per quiet period.
+    assert asked_by_page([["open"], ["wait", 41000]]) == ["/api/jobs/1/"] * 2
+
+
+def test_a_socket_that_keeps_talking_is_not_polled():
+    tick = {"type": "progress", "stage": "generating", "progress": {"tokens": [1, 0, 0]}}
+    actions = [["open"]] + [step for _ in range(10) for step in (["wait", 10000], ["message", tick])]
+    assert asked_by_page(actions) == []

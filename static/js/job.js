@@ -15,6 +15,11 @@
   const EXPECTED_TOKENS_PER_CANDIDATE = TABLE.expected_tokens_per_candidate;
   const MAX_BACKOFF_S = 30;
   const POLL_AFTER_FAILURES = 3;
+  // An open socket can still miss events: the scale-out runtime's Redis pub/sub layer drops
+  // what is published while a web process is cut off from Redis. After this long without a
+  // message the page asks the API, so a finished job never waits on a quiet socket.
+  const QUIET_POLL_MS = 20000;
+  const QUIET_CHECK_MS = 5000;
   // The consumer's own close codes (ranking/consumers.py): retrying cannot help with these.
   const CLOSE_ANONYMOUS = 4401;
   const CLOSE_NOT_FOUND = 4404;
@@ -49,6 +54,9 @@
   let stopped = false;
   let retryTimer = null;
   let countdown = null;
+  let open = false;
+  let lastHeard = Date.now();
+  let quietWatch = null;
 
   function tokenTotal(tokens) {
     if (Array.isArray(tokens)) return tokens.reduce(function (a, t) { return a + (Number(t) || 0); }, 0);
@@ -160,6 +168,7 @@
     stopped = true;
     clearTimeout(retryTimer);
     clearInterval(countdown);
+    clearInterval(quietWatch);
     if (socket) socket.close();
   }
 
@@ -269,15 +278,19 @@
     socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
     socket.addEventListener("open", function () {
       failures = 0;
+      open = true;
+      lastHeard = Date.now();
       connection("Live", "live");
     });
     socket.addEventListener("message", function (event) {
+      lastHeard = Date.now();
       let message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
       handle(message);
     });
     socket.addEventListener("close", function (event) {
       socket = null;
+      open = false;
       if (stopped) return;
       if (event.code === CLOSE_ANONYMOUS) {
         stop();
@@ -293,6 +306,14 @@
 
   window.DiagramSite.jobState = state; // for debugging in the console
   render();
-  if (state.status === "queued" || state.status === "running") connect();
-  else connection("Finished", "closed");
+  function watchQuietSocket() {
+    if (stopped || !open || Date.now() - lastHeard < QUIET_POLL_MS) return;
+    lastHeard = Date.now(); // at most one request per quiet period
+    poll();
+  }
+
+  if (state.status === "queued" || state.status === "running") {
+    connect();
+    quietWatch = setInterval(watchQuietSocket, QUIET_CHECK_MS);
+  } else connection("Finished", "closed");
 })();
