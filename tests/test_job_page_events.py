@@ -74,20 +74,25 @@ process.exit(0); // the page's timers would keep node running
 """
 
 
-def run_page(events: list[dict]) -> list[dict]:
-    """Deliver `events` to job.js's socket one by one; return what the page shows after each."""
+def run_harness(harness: str, script: list) -> list:
+    """Run job.js under `harness` with `script` (events or actions); return what it prints."""
     from ranking.presenters import stage_table
 
     node = shutil.which("node")
     need(node is not None, "node is missing (apt-get install nodejs)")
     done = subprocess.run(
-        [node, "-e", HARNESS, str(JOB_JS), json.dumps(stage_table()), json.dumps(events)],
+        [node, "-e", harness, str(JOB_JS), json.dumps(stage_table()), json.dumps(script)],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def run_page(events: list[dict]) -> list[dict]:
+    """Deliver `events` to job.js's socket one by one; return what the page shows after each."""
+    return run_harness(HARNESS, events)
 
 
 def test_a_candidate_event_moves_the_token_and_finished_counts():
@@ -138,18 +143,7 @@ process.exit(0);
 
 def asked_by_page(actions: list) -> list[str]:
     """Play `actions` on job.js's socket and clock; return the URLs the page fetched."""
-    from ranking.presenters import stage_table
-
-    node = shutil.which("node")
-    need(node is not None, "node is missing (apt-get install nodejs)")
-    done = subprocess.run(
-        [node, "-e", QUIET_HARNESS, str(JOB_JS), json.dumps(stage_table()), json.dumps(actions)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_harness(QUIET_HARNESS, actions)
 
 
 def test_a_quiet_open_socket_makes_the_page_ask_the_api():
