@@ -71,9 +71,10 @@ class Stack:
             **env,
         }
 
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+    def start(self, name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        env = {**self.env, **(env or {})}
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)
         self.processes.append(process)
         return process
 
@@ -124,6 +125,8 @@ class Stack:
             [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.web_port)]
             # As scripts/run.sh serves it: handshakes may wait 20 s, not 5.
             + ["--websocket_connect_timeout", "20", "diagramsite.asgi:application"],
+            # Two malloc arenas, as scripts/run.sh sets; an explicit env value wins.
+            env={"MALLOC_ARENA_MAX": self.env.get("MALLOC_ARENA_MAX", "2")},
         )
         wait_for_port(self.web_port, self.web)
         return self.web

@@ -1,6 +1,6 @@
 """The job code's layers: each module imports only the layers below it.
 
-core (pipeline, drawrank, paths) -> models -> engines -> events -> runner ->
+core (pipeline, drawrank, paths, memory) -> models -> engines -> events -> runner ->
 worker/tasks -> dispatch -> services -> forms/api/views/consumers. Read from
 the source (imports inside functions included), so a cycle cannot hide in
 a function body.
@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 LAYER = {
     "ranking.paths": 0,
+    "ranking.memory": 0,
     "ranking.drawrank": 0,
     "ranking.generation": 0,
     "ranking.scoring": 0,
@@ -36,6 +37,7 @@ LAYER = {
 }
 JOB_MODULES = [
     "ranking.drawrank",
+    "ranking.memory",
     "ranking.models",
     "ranking.engines",
     "ranking.events",
