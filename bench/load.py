@@ -46,6 +46,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -301,44 +302,37 @@ def measure(stack: Stack, pids: dict, args) -> dict:
 DEPLOYED = {"JOB_HEARTBEAT_SECONDS": "5", "JOB_STALE_SECONDS": "60", "LOG_LEVEL": "WARNING"}
 
 
-def embedded(args, tmp: Path) -> dict:
-    stack = Stack(tmp, mode="thread", FAKE_GENERATOR_DELAY="0", **DEPLOYED)
+@contextmanager
+def running(runtime: str, tmp: Path, **env: str):
+    """Start `runtime` ("embedded" or "scale-out") on loopback; yield (stack, {name: pid}).
+
+    `env` overrides DEPLOYED and tests/stack.py's settings in every process.
+    Everything started is stopped at the end; on an error the logs are printed.
+    """
+    env = {"FAKE_GENERATOR_DELAY": "0", **DEPLOYED, **env}
+    server = PostgresServer(find_bindir()) if runtime == "scale-out" else None
+    if server:
+        server.start()
+        stack = Stack(tmp, server.create_database("load"), mode="celery", **env)
+    else:
+        stack = Stack(tmp, mode="thread", **env)
     try:
-        stack.manage("migrate", "--noinput", "-v", "0")
+        if server:
+            stack.start_redis()
+        # --skip-checks: with DEBUG=0 the fake generator is refused (ranking.E003).
+        stack.manage("migrate", "--noinput", "-v", "0", "--skip-checks")
         stack.use_tiny_scorer()
-        web = stack.start_web()
-        return measure(stack, {"daphne": web.pid}, args)
+        pids = {"daphne": stack.start_web().pid}
+        if server:
+            pids |= {f"worker{i}": stack.start_worker().pid for i in (1, 2)}
+        yield stack, pids
     except BaseException:
         print(stack.logs(), file=sys.stderr)
         raise
     finally:
         stack.stop()
-
-
-def scale_out(args, tmp: Path) -> dict:
-    server = PostgresServer(find_bindir())
-    server.start()
-    stack = Stack(
-        tmp,
-        server.create_database("load"),
-        mode="celery",
-        FAKE_GENERATOR_DELAY="0",
-        **DEPLOYED,
-    )
-    try:
-        stack.start_redis()
-        stack.manage("migrate", "--noinput", "-v", "0")
-        stack.use_tiny_scorer()
-        web = stack.start_web()
-        workers = [stack.start_worker(), stack.start_worker()]
-        pids = {"daphne": web.pid} | {f"worker{i + 1}": w.pid for i, w in enumerate(workers)}
-        return measure(stack, pids, args)
-    except BaseException:
-        print(stack.logs(), file=sys.stderr)
-        raise
-    finally:
-        stack.stop()
-        server.stop()
+        if server:
+            server.stop()
 
 
 def main() -> None:
@@ -362,8 +356,8 @@ def main() -> None:
     runtimes = ["embedded", "scale-out"] if args.runtime == "both" else [args.runtime]
     for runtime in runtimes:
         with tempfile.TemporaryDirectory(prefix=f"diagramsite-load-{runtime}-") as tmp:
-            run = embedded if runtime == "embedded" else scale_out
-            results[runtime] = run(args, Path(tmp))
+            with running(runtime, Path(tmp)) as (stack, pids):
+                results[runtime] = measure(stack, pids, args)
         print(json.dumps({runtime: results[runtime]}, indent=2), flush=True)
     if args.output:
         Path(args.output).write_text(json.dumps(results, indent=2) + "\n")

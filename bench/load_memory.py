@@ -1,7 +1,9 @@
-"""Where daphne's memory goes under load: the embedded runtime in phases of jobs.
+"""Where the servers' memory goes under load: a runtime in phases of jobs.
 
 Runs bench/load.py's users and tabs against the embedded runtime (one
-daphne, SQLite, in-memory layer) for PHASES phases of PER jobs each and,
+daphne, SQLite, in-memory layer) or, with `--runtime scale-out`, against
+daphne + 2 Celery workers + Redis + PostgreSQL (started by load.running,
+so every process gets `--env`) for PHASES phases of PER jobs each and,
 after the warm-up and after each phase, prints daphne's RSS next to what
 bench/memprobe/sitecustomize.py reads inside it: pymalloc's allocated
 blocks and the gc-tracked objects (a Python-level leak grows these phase
@@ -10,10 +12,12 @@ after phase), threads, open connections and the channel layer's groups
 use, bytes free but kept) and where the RSS lies (/proc smaps: the brk
 heap, anonymous maps such as the other malloc arenas and thread stacks,
 files). After the last phase it asks for malloc_trim(0) and prints the RSS
-before and after: what the allocator kept but did not use.
+before and after: what the allocator kept but did not use. In the
+scale-out runtime each Celery worker's RSS is printed next to daphne's
+(the probe reads daphne only).
 
 Variants of the allocator for the same run: `--env MALLOC_ARENA_MAX=2`
-(daphne's environment), `--trim-seconds 5` (a thread in daphne runs
+(every process's environment), `--trim-seconds 5` (a thread in daphne runs
 malloc_trim(0) every 5 s). `--env DIAG_TRACEMALLOC=1` traces daphne's
 Python allocations and prints the lines that grew most in each phase
 (slow: for finding a culprit, not for the figures).
@@ -25,6 +29,10 @@ Python allocations and prints the lines that grew most in each phase
     taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --phases 10 --per 100 \
         --env DEBUG=0 --env SECRET_KEY=bench-only-$(openssl rand -hex 32) \
         --env SECURE_SSL_REDIRECT=0
+    # The same, scale-out:
+    taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --runtime scale-out \
+        --phases 8 --per 100 --env DEBUG=0 --env SECRET_KEY=bench-only-$(openssl rand -hex 32) \
+        --env SECURE_SSL_REDIRECT=0 --env MALLOC_ARENA_MAX=2
 """
 
 from __future__ import annotations
@@ -41,7 +49,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
-from tests.stack import Stack  # noqa: E402
 
 
 def snapshot(probe: Path, trim: bool = False) -> dict:
@@ -69,12 +76,13 @@ def rss_parts(pid: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runtime", choices=["embedded", "scale-out"], default="embedded")
     parser.add_argument("--phases", type=int, default=10)
     parser.add_argument("--per", type=int, default=100, help="jobs per phase")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--tabs", type=int, default=3)
     parser.add_argument(
-        "--env", action="append", default=[], metavar="KEY=VALUE", help="set in daphne's env"
+        "--env", action="append", default=[], metavar="KEY=VALUE", help="set in every process's env"
     )
     parser.add_argument("--trim-seconds", type=float, help="malloc_trim(0) in daphne every N s")
     args = parser.parse_args()
@@ -83,40 +91,36 @@ def main() -> None:
         extra_env["DIAG_MALLOC_TRIM_SECONDS"] = str(args.trim_seconds)
     with tempfile.TemporaryDirectory(prefix="diagramsite-load-memory-") as tmp:
         probe = Path(tmp) / "probe.jsonl"
-        stack = Stack(
-            Path(tmp),
-            mode="thread",
-            FAKE_GENERATOR_DELAY="0",
-            **load.DEPLOYED,
-            PYTHONPATH=f"{ROOT / 'bench' / 'memprobe'}:{ROOT}",
-            DIAG_GC_FILE=str(probe),
-            **extra_env,
-        )
-        try:
-            # --skip-checks: with `--env DEBUG=0` the fake generator is refused (ranking.E003).
-            stack.manage("migrate", "--noinput", "-v", "0", "--skip-checks")
-            stack.use_tiny_scorer()
-            web = stack.start_web()
+        memprobe = {
+            "PYTHONPATH": f"{ROOT / 'bench' / 'memprobe'}:{ROOT}",
+            "DIAG_GC_FILE": str(probe),
+        }
+        with load.running(args.runtime, Path(tmp), **memprobe, **extra_env) as (stack, pids):
             users = load.create_users(stack, args.users)
             asyncio.run(load.drive(stack.web_port, users, 20, args.tabs, 300))
             shown = {k: "..." if k == "SECRET_KEY" else v for k, v in extra_env.items()}
-            print(f"daphne env: {shown or 'as deployed'}", flush=True)
-            rss = []
+            print(f"{args.runtime}, env: {shown or 'as deployed'}", flush=True)
+            rss: dict[str, list[float]] = {name: [] for name in pids}
             for phase in range(args.phases + 1):
                 if phase:
                     run = asyncio.run(load.drive(stack.web_port, users, args.per, args.tabs, 300))
                 time.sleep(3)  # let the last writes settle
                 reading = {k: v for k, v in snapshot(probe).items() if k != "top"}
-                rss.append(load.rss_mb(web.pid))
+                for name, pid in pids.items():
+                    rss[name].append(load.rss_mb(pid))
                 label = "warm-up" if phase == 0 else f"after {phase * args.per} jobs"
                 extra = "" if phase == 0 else f" lost={run.lost} reconnects={run.retries}"
-                parts = rss_parts(web.pid)
-                print(f"{label}: rss={rss[-1]:.1f} MiB {parts} {reading}{extra}", flush=True)
+                others = "".join(f" {n}={rss[n][-1]:.1f}" for n in pids if n != "daphne")
+                parts = rss_parts(pids["daphne"])
+                print(
+                    f"{label}: rss={rss['daphne'][-1]:.1f} MiB{others} {parts} {reading}{extra}",
+                    flush=True,
+                )
             trimmed = snapshot(probe, trim=True)
-            print(f"malloc_trim(0) at the end: rss {trimmed['trim_rss_mb']} MiB", flush=True)
-            print("RSS per phase, MiB: | " + " | ".join(f"{r:.1f}" for r in rss) + " |")
-        finally:
-            stack.stop()
+            print(f"malloc_trim(0) at the end: daphne rss {trimmed['trim_rss_mb']} MiB")
+            for name, values in rss.items():
+                row = " | ".join(f"{r:.1f}" for r in values)
+                print(f"{name} RSS per phase, MiB: | {row} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -125,8 +125,7 @@ class Stack:
             [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.web_port)]
             # As scripts/run.sh serves it: handshakes may wait 20 s, not 5.
             + ["--websocket_connect_timeout", "20", "diagramsite.asgi:application"],
-            # Two malloc arenas, as scripts/run.sh sets; an explicit env value wins.
-            env={"MALLOC_ARENA_MAX": self.env.get("MALLOC_ARENA_MAX", "2")},
+            env=self.arenas(),
         )
         wait_for_port(self.web_port, self.web)
         return self.web
@@ -138,7 +137,14 @@ class Stack:
             [str(BIN / "celery"), "-A", "diagramsite", "worker", "--pool=solo", "-c", "1"]
             + ["--loglevel=INFO", "-n", f"w{self.workers}@%h", "--without-gossip"]
             + ["--without-mingle", "--without-heartbeat"],
+            # Workers too: each runs jobs in one thread and its reaper in another,
+            # the pattern that left glibc's extra arenas holding freed memory in daphne.
+            env=self.arenas(),
         )
+
+    def arenas(self) -> dict:
+        """Two malloc arenas, as scripts/run.sh sets for daphne; an explicit env value wins."""
+        return {"MALLOC_ARENA_MAX": self.env.get("MALLOC_ARENA_MAX", "2")}
 
     def stop(self) -> None:
         for process in reversed(self.processes):
