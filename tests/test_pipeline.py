@@ -216,17 +216,14 @@ REAL_PROCESSES = [
         "Documents → Chunk → Embed → Store in Vector DB",
         "Documents > Chunk > Embed\nEmbed > - > Store in Vector DB",
     ),
-    pytest.param(
+    (
+        # Stage 6 fed the audio clips to the CTC decoder here; stages 5 and 7 read it right.
         "1. audio clips are converted into mel spectrograms\n"
         "2. a Conformer encoder turns the mel spectrograms into acoustic features\n"
         "3. a CTC decoder turns the acoustic features into transcripts",
         "audio clips > - > mel spectrograms\n"
         "mel spectrograms > Conformer encoder > acoustic features\n"
         "acoustic features > CTC decoder > transcripts",
-        # A known miss of the stage-6 adapter, kept visible: its best reading
-        # feeds the audio clips to the CTC decoder; its alternative reading
-        # (the third candidate) is this graph. Stage 5 read it right.
-        marks=pytest.mark.xfail(strict=True, reason="stage 6 reads step 3's input as audio clips"),
     ),
     (
         "Our nightly job: JSON logs in S3 are parsed by a Glue crawler into a Parquet table; "
