@@ -19,17 +19,16 @@ import time
 import pytest
 import redis
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 from django.utils.module_loading import import_string
 
-from diagramsite.asgi import application
 from diagramsite.settings import redis_channel_layer
 from ranking import events
 from ranking.models import Job
 from tests.jobdata import make_job
 from tests.loopback import free_port
 from tests.prerequisites import need
+from tests.sockets import job_socket
 from tests.stack import wait_for_port
 
 BURST = 500  # group messages sent to one web process before it reads any
@@ -65,17 +64,6 @@ def commands_processed(url: str) -> int:
         return int(client.info("stats")["total_commands_processed"])
     finally:
         client.close()
-
-
-def socket(job_id, client):
-    """Return a communicator for the job's socket, signed in as `client`'s user."""
-    session = client.cookies["sessionid"].value
-    headers = [
-        (b"host", b"testserver"),
-        (b"origin", b"http://testserver"),
-        (b"cookie", f"sessionid={session}".encode()),
-    ]
-    return WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
 
 
 async def settles(read, expected, polls: int = 50) -> bool:
@@ -153,7 +141,7 @@ async def test_a_celery_style_publisher_reaches_the_consumer_and_leaves_no_subsc
     job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
     group = f"asgi__group__{events.group_name(job.pk)}"
     with override_settings(CHANNEL_LAYERS={"default": redis_channel_layer(redis_url)}):
-        tabs = [socket(job.pk, alice_client) for _ in range(2)]
+        tabs = [job_socket(job.pk, alice_client) for _ in range(2)]
         for tab in tabs:
             # Generous waits: a shared CPU can take seconds over a handshake.
             connected, _ = await tab.connect(timeout=10)

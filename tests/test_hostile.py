@@ -8,12 +8,11 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 
-from diagramsite.asgi import application
 from ranking.models import Diagram, Job, Rating
 from tests.jobdata import make_done_job, make_job
+from tests.sockets import job_socket
 
 JOBS = "/api/jobs/"
 PROMPT = "DL model with 3 inputs and 2 outputs"
@@ -166,16 +165,6 @@ def test_unknown_query_parameters_are_400_naming_them(alice_client, diagram, unc
     assert alice_client.get(url, {"format": "json"}).status_code == 200
 
 
-def socket(job_id, client):
-    session = client.cookies["sessionid"].value
-    headers = [
-        (b"host", b"testserver"),
-        (b"origin", b"http://testserver"),
-        (b"cookie", f"sessionid={session}".encode()),
-    ]
-    return WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "message",
@@ -190,7 +179,7 @@ def socket(job_id, client):
 async def test_a_websocket_message_other_than_ping_closes_with_4400(alice, alice_client, message):
     job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
     before = await database_sync_to_async(counts)()
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     assert (await communicator.connect())[0]
     await communicator.receive_json_from()
     await communicator.send_to(**message)

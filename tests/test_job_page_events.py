@@ -114,7 +114,9 @@ def test_a_candidate_event_moves_the_token_and_finished_counts():
 
 
 # The same page, with a clock the harness moves and a fetch that records what is asked.
-QUIET_HARNESS = HARNESS.split("eval(fs.readFileSync")[0] + r"""
+QUIET_HARNESS = (
+    HARNESS.split("eval(fs.readFileSync")[0]
+    + r"""
 let now = 1000000;
 Date.now = () => now;
 const intervals = [];
@@ -139,6 +141,7 @@ for (const [action, value] of JSON.parse(events)) {
 console.log(JSON.stringify(asked));
 process.exit(0);
 """
+)
 
 
 def asked_by_page(actions: list) -> list[str]:
@@ -157,5 +160,7 @@ def test_a_quiet_open_socket_makes_the_page_ask_the_api():
 
 def test_a_socket_that_keeps_talking_is_not_polled():
     tick = {"type": "progress", "stage": "generating", "progress": {"tokens": [1, 0, 0]}}
-    actions = [["open"]] + [step for _ in range(10) for step in (["wait", 10000], ["message", tick])]
+    actions = [["open"]] + [
+        step for _ in range(10) for step in (["wait", 10000], ["message", tick])
+    ]
     assert asked_by_page(actions) == []

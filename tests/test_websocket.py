@@ -7,28 +7,18 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 
-from diagramsite.asgi import application
 from ranking import consumers, events
 from ranking.models import Job
 from tests.jobdata import make_done_job, make_job
+from tests.sockets import job_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def socket(job_id, client=None, origin=b"http://testserver"):
-    """Return a communicator for the job's socket, signed in as `client`'s user if given."""
-    headers = [(b"host", b"testserver"), (b"origin", origin)]
-    if client is not None:
-        session = client.cookies["sessionid"].value
-        headers.append((b"cookie", f"sessionid={session}".encode()))
-    return WebsocketCommunicator(application, f"/ws/jobs/{job_id}/", headers=headers)
-
-
 async def test_the_owner_gets_the_state_then_live_events(alice, alice_client):
     job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     connected, _ = await communicator.connect()
     assert connected
     state = await communicator.receive_json_from()
@@ -49,7 +39,7 @@ async def test_the_owner_gets_the_state_then_live_events(alice, alice_client):
 
 async def test_events_from_a_plain_worker_thread_arrive(alice, alice_client):
     job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     await communicator.connect()
     await communicator.receive_json_from()
     worker = threading.Thread(
@@ -75,7 +65,7 @@ async def test_a_late_join_gets_everything_so_far(alice, alice_client):
     job = await database_sync_to_async(make_job)(
         alice, status=Job.Status.RUNNING, stage="generating", progress=progress
     )
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     await communicator.connect()
     state = await communicator.receive_json_from()
     assert state["stage"] == "generating"
@@ -85,7 +75,7 @@ async def test_a_late_join_gets_everything_so_far(alice, alice_client):
 
 async def test_a_late_join_to_a_finished_job_gets_the_ranked_diagrams(alice, alice_client):
     job, diagrams = await database_sync_to_async(make_done_job)(alice, n=3)
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     await communicator.connect()
     state = await communicator.receive_json_from()
     assert state["status"] == "done"
@@ -96,25 +86,25 @@ async def test_a_late_join_to_a_finished_job_gets_the_ranked_diagrams(alice, ali
 
 async def test_anonymous_users_are_refused(alice, client):
     job = await database_sync_to_async(make_job)(alice)
-    connected, code = await socket(job.pk).connect()
+    connected, code = await job_socket(job.pk).connect()
     assert (connected, code) == (False, 4401)
 
 
 async def test_another_user_is_refused(alice, bob_client):
     job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
-    communicator = socket(job.pk, bob_client)
+    communicator = job_socket(job.pk, bob_client)
     connected, code = await communicator.connect()
     assert (connected, code) == (False, 4404)
 
 
 async def test_a_missing_job_is_refused(alice_client):
-    connected, code = await socket(424242, alice_client).connect()
+    connected, code = await job_socket(424242, alice_client).connect()
     assert (connected, code) == (False, 4404)
 
 
 async def test_a_foreign_origin_is_refused(alice, alice_client):
     job = await database_sync_to_async(make_job)(alice)
-    connected, _ = await socket(job.pk, alice_client, origin=b"http://evil.example").connect()
+    connected, _ = await job_socket(job.pk, alice_client, origin=b"http://evil.example").connect()
     assert not connected
 
 
@@ -136,7 +126,7 @@ async def test_a_handshake_does_not_queue_on_the_shared_database_thread(alice, a
     release = threading.Event()
     blocker = asyncio.ensure_future(sync_to_async(release.wait, thread_sensitive=True)())
     try:
-        communicator = socket(job.pk, alice_client)
+        communicator = job_socket(job.pk, alice_client)
         connected, _ = await communicator.connect(timeout=10)
         assert connected
         assert (await communicator.receive_json_from(timeout=10))["status"] == "running"
@@ -163,7 +153,7 @@ async def test_a_refused_socket_forwards_nothing_sent_while_it_was_checked(
     monkeypatch.setattr(
         consumers.JobConsumer, "read_handshake", staticmethod(event_during_the_check)
     )
-    communicator = socket(job.pk, bob_client)
+    communicator = job_socket(job.pk, bob_client)
     connected, code = await communicator.connect()
     assert (connected, code) == (False, 4404)
     assert await communicator.receive_nothing(timeout=0.5)
@@ -174,7 +164,7 @@ async def test_a_cancelled_socket_leaves_the_job_group(alice, alice_client):
     # daphne cancels an instance that outlives its socket (a handshake still
     # waiting, say); disconnect() never runs then.
     job = await database_sync_to_async(make_job)(alice, status=Job.Status.RUNNING)
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     await communicator.connect()
     await communicator.receive_json_from()
     group = events.group_name(job.pk)
@@ -187,7 +177,7 @@ async def test_a_cancelled_socket_leaves_the_job_group(alice, alice_client):
 
 async def test_it_answers_ping_and_reports_unknown_messages(alice, alice_client):
     job = await database_sync_to_async(make_job)(alice)
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     await communicator.connect()
     await communicator.receive_json_from()
     await communicator.send_json_to({"type": "ping"})
@@ -213,7 +203,7 @@ async def test_the_owner_follows_a_real_job_from_state_to_done(
     job = await database_sync_to_async(make_job)(
         alice, status=Job.Status.QUEUED, count=3, recommend=2
     )
-    communicator = socket(job.pk, alice_client)
+    communicator = job_socket(job.pk, alice_client)
     await communicator.connect()
     assert (await communicator.receive_json_from())["status"] == "queued"
 
@@ -233,7 +223,7 @@ async def test_the_owner_follows_a_real_job_from_state_to_done(
     # The done event says done; the ranked diagrams are fetched (here: a new socket's state).
     assert received[-1] == {"type": "done", "status": "done", "job": job.pk}
     await communicator.disconnect()
-    again = socket(job.pk, alice_client)
+    again = job_socket(job.pk, alice_client)
     await again.connect()
     state = await again.receive_json_from(timeout=5)
     assert state["status"] == "done"

@@ -42,9 +42,7 @@ _WORDS_RE = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\b", 
 # without their zero ("dropout .25").
 # A number glued to letters ("conv2d", "fc1") is a name, except after the x
 # of a shape ("98x40", "3×3").
-_DIGITS_RE = re.compile(
-    r"(?<![A-WYZa-wyz0-9_.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)([kK]\b)?"
-)
+_DIGITS_RE = re.compile(r"(?<![A-WYZa-wyz0-9_.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)([kK]\b)?")
 _PERCENT_RE = re.compile(r"\s*(?:%|percent|per cent)", re.IGNORECASE)
 
 

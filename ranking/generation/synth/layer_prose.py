@@ -133,7 +133,7 @@ def blocks(specs: list[LayerSpec], start: int) -> tuple[int, int]:
         times = 1
         while start + (times + 1) * length < len(specs):
             other = specs[start + times * length : start + (times + 1) * length]
-            if not all(_same_but_size(a, b) for a, b in zip(block, other)):
+            if not all(_same_but_size(a, b) for a, b in zip(block, other, strict=True)):
                 break
             if len({s.numbers[0] for s in other if s.kind in _MAIN}) > 1:
                 break
@@ -155,16 +155,21 @@ def _bare(rng: random.Random, spec: LayerSpec, times: int) -> str:
     if spec.kind == "conv1d":
         width = _n(spec.numbers[1])
         if times == 1:
-            return rng.choice(
-                (f"a 1D convolution of width {width}", f"a Conv1D with kernel size {width}")
-            ) + act
+            return (
+                rng.choice(
+                    (f"a 1D convolution of width {width}", f"a Conv1D with kernel size {width}")
+                )
+                + act
+            )
         return f"{count} one-dimensional convolutions with kernel size {width}{act}"
     return ("a dense layer" if times == 1 else f"{count} dense layers") + act
 
 
 def _sizes_phrase(rng: random.Random, sizes: list[str], unit: str, noun: str) -> str:
     if len(set(sizes)) == 1:
-        return rng.choice((f", each with {sizes[0]} {unit}", f"; every block has {sizes[0]} {unit}"))
+        return rng.choice(
+            (f", each with {sizes[0]} {unit}", f"; every block has {sizes[0]} {unit}")
+        )
     listed = ", ".join(sizes[:-1]) + " and " + sizes[-1]
     if len(sizes) <= len(_ORDINALS) and rng.random() < 0.35:
         named = [f"the {_ORDINALS[0]} {noun} has {sizes[0]} {unit}"]
