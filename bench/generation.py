@@ -68,8 +68,10 @@ FREE_SETS = {
     "blind6": ("process_blind6.jsonl", "processes, blind set 6", 7000),
     "blind7": ("process_blind7.jsonl", "processes, blind set 7", 8000),
     "blind8": ("process_blind8.jsonl", "processes, blind set 8", 9000),
-    # Written (1a29b58) for the round after stage 6; unscored.
+    # Written (1a29b58) for the round after stage 6; judges stage 7.
     "blind9": ("process_blind9.jsonl", "processes, blind set 9", 10000),
+    # Written for the round after stage 7; unscored.
+    "blind10": ("process_blind10.jsonl", "processes, blind set 10", 11000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

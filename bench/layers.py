@@ -42,8 +42,10 @@ SETS = {
     "layers_blind1": ("layers_blind1.jsonl", "networks, blind set 1 (layers)", 8000),
     # Descriptions in prose; judges stage 6.
     "layers_blind2": ("layers_blind2.jsonl", "networks, blind set 2 (layers)", 9000),
-    # Written (1a29b58) for the round after stage 6, layers as plan lines; unscored.
+    # Written (1a29b58) for the round after stage 6, layers as plan lines; judges stage 7.
     "layers_blind3": ("layers_blind3.jsonl", "networks, blind set 3 (layers)", 10000),
+    # Written for the round after stage 7; unscored.
+    "layers_blind4": ("layers_blind4.jsonl", "networks, blind set 4 (layers)", 11000),
 }
 POOLS = ("maxpool", "avgpool")
 
