@@ -3,9 +3,9 @@
 A layer plan's numbers (units, filters, kernels, shapes, rates) come from
 the prompt: "sixteen 5x5 filters", "a vocabulary of 30,522", "20k words",
 "50% dropout", `nn.Dropout(p=0.1)`. The constrained decoder lets a layer
-line write only these (docs/plan-language.md, "Numbers"), so a model that
-misreads a paragraph cannot invent "dense 10028" or put "64x64" on a kernel
-the prompt calls 3x3.
+line write only these (docs/plan-language.md, "Numbers in layer plans"), so
+a model that misreads a paragraph cannot invent "dense 10028" or put
+"64x64" on a kernel the prompt calls 3x3.
 """
 
 from __future__ import annotations
