@@ -122,7 +122,8 @@ def redis_channel_layer(url: str) -> dict:
     no expiry. What it gives up: a message published while a web process is
     not connected to Redis is not kept for it (the core layer kept it up to
     its expiry); a socket's `state` message on (re)connect covers a page
-    that reconnects, not one whose socket stayed open through a Redis outage.
+    that reconnects, and a page whose socket stayed open asks the API after
+    20 s without a message (static/js/job.js).
     """
     return {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

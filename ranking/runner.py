@@ -161,11 +161,7 @@ class ProgressReporter:
         # progress (its new count): a progress event of its own after every
         # candidate was a third more messages per job for each web process.
         self._persist()
-        self._published = time.monotonic()
-        events.publish(
-            self.job_id,
-            {"type": "candidate", "stage": self.stage, **entry, "progress": self.snapshot()},
-        )
+        self._publish(time.monotonic(), "candidate", **entry)
 
     def note(self, **values) -> None:
         """Store extra facts in the progress (e.g. whether the ranking was personalised)."""
@@ -196,10 +192,12 @@ class ProgressReporter:
         if force or now - self._published >= self.PUBLISH_EVERY:
             self._publish(now)
 
-    def _publish(self, now: float) -> None:
+    def _publish(self, now: float, kind: str = "progress", **fields) -> None:
+        """Send a `kind` event carrying `fields` and the progress so far."""
         self._published = now
         events.publish(
-            self.job_id, {"type": "progress", "stage": self.stage, "progress": self.snapshot()}
+            self.job_id,
+            {"type": kind, "stage": self.stage, **fields, "progress": self.snapshot()},
         )
 
     def _persist(self) -> None:

@@ -80,15 +80,25 @@ async def close(*layers) -> None:
         await layer.flush()
 
 
+async def open_tabs(web, count=3) -> list[str]:
+    """Return `count` channels of one web process in job 1's group (tabs of one job)."""
+    tabs = [await web.new_channel() for _ in range(count)]
+    for channel in tabs:
+        await web.group_add("job-1", channel)
+    return tabs
+
+
+async def send_burst(worker) -> None:
+    for index in range(BURST):
+        await worker.group_send("job-1", {"type": "progress", "index": index})
+
+
 async def test_a_burst_of_group_messages_reaches_a_busy_web_process(redis_url):
     web, worker = configured_layer(redis_url), configured_layer(redis_url)
     try:
         # Three tabs of one job in one web process, and a worker publishing.
-        tabs = [await web.new_channel() for _ in range(3)]
-        for channel in tabs:
-            await web.group_add("job-1", channel)
-        for index in range(BURST):
-            await worker.group_send("job-1", {"type": "progress", "index": index})
+        tabs = await open_tabs(web)
+        await send_burst(worker)
         for channel in tabs:
             received = [await asyncio.wait_for(web.receive(channel), 10) for _ in range(BURST)]
             assert [m["index"] for m in received] == list(range(BURST))
@@ -117,12 +127,9 @@ async def test_a_message_a_slow_web_process_reads_late_is_still_delivered(redis_
 async def test_a_web_process_reads_a_burst_without_a_redis_command_per_message(redis_url):
     web, worker = configured_layer(redis_url), configured_layer(redis_url)
     try:
-        tabs = [await web.new_channel() for _ in range(3)]
-        for channel in tabs:
-            await web.group_add("job-1", channel)
+        tabs = await open_tabs(web)
         before = commands_processed(redis_url)
-        for index in range(BURST):
-            await worker.group_send("job-1", {"type": "progress", "index": index})
+        await send_burst(worker)
         for channel in tabs:
             for _ in range(BURST):
                 await asyncio.wait_for(web.receive(channel), 10)

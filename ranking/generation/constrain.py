@@ -361,10 +361,10 @@ def _layer_line(line: str, written: int, complete: bool) -> bool:
 
 
 # Kinds that never follow themselves: two flattens, two norms, two dropouts
-# or two skips in a row draw nothing a network has.
+# or two skips in a row draw nothing a network has. (A second `input` is
+# refused anyway: it may only be the first line.)
 NEVER_TWICE = frozenset(
-    {"input", "flatten", "globalmaxpool", "globalavgpool", "batchnorm", "layernorm"}
-    | {"dropout", "add"}
+    {"flatten", "globalmaxpool", "globalavgpool", "batchnorm", "layernorm", "dropout", "add"}
 )
 
 

@@ -37,7 +37,8 @@ _TENS = {
 _SCALES = {"hundred": 100, "thousand": 1000}
 _NUMBER_WORD = "|".join([*_ONES, *_TENS, *_SCALES, "and"])
 # A run of number words: "one hundred twenty-eight", "thirty two", "forty".
-_WORDS_RE = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\b", re.IGNORECASE)
+_WORDS = rf"(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*"
+_WORDS_RE = re.compile(rf"\b{_WORDS}\b", re.IGNORECASE)
 # Digits, with thousands commas ("30,522"), an optional k ("20k"), and rates
 # without their zero ("dropout .25").
 # A number glued to letters ("conv2d", "fc1") is a name, except after the x
@@ -130,7 +131,7 @@ def licensed_numbers(prompt: str) -> frozenset[str] | None:
 # ("for _ in range(4)"). Other numbers are sizes ("a 6-unit output",
 # "sixteen filters") and say nothing of repeats.
 _COUNT_RE = re.compile(
-    rf"\b(\d{{1,2}}|(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*)\s+(?:[\w-]+\s+){{0,3}}?"
+    rf"\b(\d{{1,2}}|{_WORDS})\s+(?:[\w-]+\s+){{0,3}}?"
     r"(?:layers|blocks|convolutions|convs|stages|times|cells)\b"
     r"|range\((\d{1,2})\)",
     re.IGNORECASE,
