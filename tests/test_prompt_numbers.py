@@ -28,6 +28,16 @@ def test_numbers_are_read_as_people_write_them():
     assert licensed_numbers("Conv2d with 64 filters, then fc7") == DEFAULTS | {"64"}
 
 
+def test_a_count_of_layers_is_not_a_size_unless_the_prompt_also_says_it_as_one():
+    four_blocks = licensed_numbers("four conv blocks, each two 3x3 convolutions with 32 filters")
+    assert "4" not in four_blocks and {"3", "32"} <= four_blocks
+    assert "6" not in licensed_numbers("for _ in range(6): layers.append(nn.Linear(64, 64))")
+    assert "8" not in licensed_numbers("8 transformer blocks of width 512")
+    # Said as a size too, or a number between it and the noun: still a size.
+    assert "4" in licensed_numbers("4 transformer blocks with 4 heads each")
+    assert "4" in licensed_numbers("attention with 4 heads and 2 layers")
+
+
 def test_a_percent_is_a_rate_and_not_a_size():
     allowed = licensed_numbers("a dense layer of 256 units and 50% dropout, then forty percent")
     assert {"0.5", "0.4", "256"} <= allowed

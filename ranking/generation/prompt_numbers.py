@@ -90,20 +90,20 @@ def _words_values(words: str) -> list[int]:
     return numbers
 
 
-def _values(prompt: str) -> list[tuple[float, bool]]:
-    """Return each number the prompt states, with whether a percent sign follows it."""
+def _values(prompt: str) -> list[tuple[float, bool, int]]:
+    """Return each number the prompt states: (value, a percent sign follows, where it starts)."""
     found = []
     for match in _DIGITS_RE.finditer(prompt):
         value = float(match.group(1).replace(",", ""))
         if match.group(2):
             value *= 1000
-        found.append((value, bool(_PERCENT_RE.match(prompt, match.end()))))
+        found.append((value, bool(_PERCENT_RE.match(prompt, match.end())), match.start()))
     for match in _WORDS_RE.finditer(prompt):
         values = _words_values(match.group(0))
         for i, value in enumerate(values):
             # Only the last number of a run can be the one a "%" follows.
             percent = i == len(values) - 1 and bool(_PERCENT_RE.match(prompt, match.end()))
-            found.append((float(value), percent))
+            found.append((float(value), percent, match.start()))
     return found
 
 
@@ -111,19 +111,41 @@ def licensed_numbers(prompt: str) -> frozenset[str] | None:
     """Return the numbers a layer plan may write for `prompt`, as plan text.
 
     None when the prompt states no number at all: the model then draws its
-    own usual sizes rather than being held to the defaults.
+    own usual sizes rather than being held to the defaults. A count of
+    layers ("four conv blocks", `range(6)`) is not a size: a plan writes it
+    as that many lines, so it is licensed only where the prompt also states
+    it as a size ("four blocks of 4 units").
     """
     values = _values(prompt)
     if not values:
         return None
+    counts = _count_starts(prompt)
     allowed = set(DEFAULTS)
-    for value, percent in values:
+    for value, percent, start in values:
         if percent:
             if 0 < value < 100:
                 allowed.add(number_text(value / 100))
             continue
-        allowed.add(number_text(value))
+        if start not in counts:
+            allowed.add(number_text(value))
     return frozenset(allowed)
+
+
+def _count_starts(prompt: str) -> set[int]:
+    """Return where the counts of layers start: numbers only a few plain words before the noun.
+
+    "four conv blocks" is a count; in "4 heads and 2 layers" the 4 is not
+    (another number stands between it and "layers").
+    """
+    starts = set()
+    for match in _COUNT_RE.finditer(prompt):
+        if match.group(2):
+            starts.add(match.start(2))
+            continue
+        between = prompt[match.end(1) : match.end()]
+        if not re.search(r"\d", between) and not _WORDS_RE.search(between):
+            starts.add(match.start(1))
+    return starts
 
 
 # Counts of layers: a number a few words before a plural layer noun ("4
