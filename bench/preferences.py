@@ -236,6 +236,12 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--eval-limit", type=int, default=10)
     parser.add_argument("--serving", type=int, default=0, help="jobs timed during training")
+    parser.add_argument(
+        "--unrated-jobs", type=int, default=0, help="jobs nobody rates (readability pairs)"
+    )
+    parser.add_argument("--readability", action="store_true", help="train on readability pairs")
+    parser.add_argument("--anchors-per-step", type=int, default=None)
+    parser.add_argument("--correction-repeats", type=int, default=None)
     parser.add_argument("--timing-pairs", type=int, default=0)
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
@@ -295,18 +301,28 @@ def main() -> None:
         f1 = [top_f1(run_job(viewer, row["prompt"], args.count), row) for row in paraphrases]
         return shares, (round(statistics.mean(f1), 4) if f1 else None)
 
-    log("measuring before tuning")
-    before_shares, before_f1 = measure("before")
-    found = pairs_mod.build_pairs()
+    if args.unrated_jobs:
+        log(f"{args.unrated_jobs} jobs nobody rates")
+        passive = User.objects.create_user("passive", password="bench-password-1")
+        for prompt in synthetic_prompts(args.unrated_jobs, 9_400_000 + args.seed):
+            run_job(passive, prompt, args.count)
+    # Jobs timed for serving use prompts of their own: the new prompts are
+    # measured only after the run has built its pairs, so no job on them
+    # can become a readability pair.
+    serving_prompts = synthetic_prompts(args.serving, 9_500_000 + args.seed)
+    found = pairs_mod.build_pairs(include_readability=args.readability)
     counts = pairs_mod.counts_by_source(found)
     log(f"{len(found)} pairs: {counts}")
 
-    options = {"eval_limit": args.eval_limit, "threads": 1}
+    options = {"eval_limit": args.eval_limit, "threads": 1, "readability": args.readability}
     if args.lr:
         options["lr"] = args.lr
+    for key in ("anchors_per_step", "correction_repeats"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
     serving = {}
     if args.serving:
-        serving["idle"] = timed_jobs(users[1], new_prompts[: args.serving], args.count)
+        serving["idle"] = timed_jobs(users[1], serving_prompts, args.count)
         box = {}
         worker = threading.Thread(
             target=lambda: box.update(
@@ -315,11 +331,14 @@ def main() -> None:
         )
         worker.start()
         time.sleep(60)  # past model loading: time jobs while steps run
-        serving["training"] = timed_jobs(users[1], new_prompts[: args.serving], args.count)
+        serving["training"] = timed_jobs(users[1], serving_prompts, args.count)
         worker.join()
         run = box["run"]
     else:
         run = train(admin, "bench-tuned", args.method, args.steps, options, log)
+    # The tuned version is registered inactive: the shipped one still serves.
+    log("measuring before tuning")
+    before_shares, before_f1 = measure("before")
     runs.activate(admin, run.llm_config)
     log("measuring after tuning")
     after_shares, after_f1 = measure("after")
@@ -412,6 +431,8 @@ def command_line(args) -> str:
     defaults = {
         "users": 6, "jobs_per_user": 6, "count": 5, "new_prompts": 16, "corrections": 30,
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
+        "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
+        "correction_repeats": None,
         "timing_pairs": 0, "timing_steps": 0, "seed": 0, "write": False,
     }  # fmt: skip
     parts = ["taskset -c 1 .venv/bin/python bench/preferences.py"]

@@ -8,7 +8,7 @@ from ranking.learning import preference
 from ranking.learning.pairs import PreferencePair
 from tests.tinylm import build_tiny_model, save_noop_adapter
 
-CHOSEN = "net 2 3 1\nstyle: right box solid muted labels medium"
+CHOSEN = "net 2 3 1\nstyle: right box arrow muted labels medium"
 REJECTED = "net 2 3 1\nstyle: down circle dashed blue nolabels small"
 
 
@@ -105,3 +105,102 @@ def test_prompts_are_held_out_whole_and_corrected_prompts_never():
     assert len(held) == 4 and len(train) == 21
     assert not {p.prompt for p in held} & {p.prompt for p in train}
     assert all(p in train for p in corrections)
+
+
+def test_corrections_come_round_as_often_as_asked_and_never_twice_in_a_batch():
+    repeats = [1, 1, 1, 1, 1, 1, 3, 1]
+    epoch = sum(repeats) // 2
+    batches = preference.schedule(8, 2, epoch, seed=5, repeats=repeats)
+    flat = [i for batch in batches for i in batch]
+    assert flat.count(6) == 3
+    assert all(flat.count(i) == 1 for i in range(8) if i != 6)
+    assert all(len(set(batch)) == len(batch) == 2 for batch in batches)
+    assert batches == preference.schedule(8, 2, epoch, seed=5, repeats=repeats)
+    assert preference.schedule(8, 2, 4, seed=5) == preference.schedule(8, 2, 4, 5, [1] * 8)
+
+
+def test_anchors_are_synthetic_examples_in_the_styles_users_chose():
+    from ranking.generation import synth
+
+    anchors = preference.anchor_examples(12, seed=3, chosen_plans=[CHOSEN, "not a plan"])
+    originals = synth.generate_examples(12, 3)
+    assert [a.prompt for a in anchors] == [e.prompt for e in originals]
+    for anchor, original in zip(anchors, originals, strict=True):
+        assert anchor.plan.splitlines()[-1] == CHOSEN.splitlines()[-1]
+        assert anchor.plan.splitlines()[:-1] == original.plan.strip().splitlines()[:-1]
+
+
+def test_anchors_keep_the_model_writing_synthetic_plans(tiny, tmp_path):
+    """With anchors riding along, synthetic plans the run never saw stay likelier."""
+    import torch
+
+    from ranking.generation import synth, training
+
+    train_pairs = pairs_for(["a small net", "a tiny network", "two inputs three hidden one out"])
+    unseen = [
+        training.Pair(e.prompt, e.plan, "synthetic") for e in synth.generate_examples(24, 777)
+    ]
+
+    def unseen_nll(anchors_per_step):
+        # The tiny tokenizer is almost byte-level: synthetic examples run long.
+        config = config_for(tiny, tmp_path / str(anchors_per_step), "orpo", max_length=1024)
+        config.anchors_per_step = anchors_per_step
+        config.steps = 12
+        summary = preference.train(config, train_pairs, log=lambda _: None)
+        if anchors_per_step:
+            assert all("anchor_nll" in row for row in _log_rows(config))
+        model, tokenizer = preference.load_model(
+            preference.PreferenceConfig(base_path=config.base_path, init_adapter=config.output)
+        )
+        encoded = [training.encode_pair(tokenizer, pair, 1024) for pair in unseen]
+        encoded = [e for e in encoded if e is not None]
+        assert len(encoded) >= 8 and summary["finished"]
+        with torch.inference_mode():
+            sums, counts = preference.sequence_logps(model, encoded, tokenizer.pad_token_id)
+        return float((-sums / counts).mean())
+
+    with_anchors, without = unseen_nll(2), unseen_nll(0)
+    assert with_anchors < without - 0.05
+
+
+def _log_rows(config):
+    path = preference.Path(config.output) / preference.LOG_FILE
+    return [json.loads(line)["extra"] for line in path.read_text().splitlines()]
+
+
+def test_rejected_plans_scored_on_the_chosen_plans_cache_match_scoring_each_alone(tiny):
+    """The shared-start shortcut gives the same log-probabilities and gradients."""
+    import torch
+
+    base, adapter = tiny
+    model, tokenizer = preference.load_model(
+        preference.PreferenceConfig(base_path=str(base), init_adapter=str(adapter))
+    )
+    plans = [
+        (CHOSEN, REJECTED),  # differ in the style line only
+        ("net 4 8 2\nstyle: auto mixed arrow muted labels medium", CHOSEN),  # from the start
+        ("flow\nraw text > tokenizer > tokens\nstyle: down box arrow grey labels small", CHOSEN),
+    ]
+    prompts = ["a small net", "a network with four inputs", "tokenise raw text"]
+    pairs = [
+        PreferencePair(p, c, r, "rating", 1.0) for p, (c, r) in zip(prompts, plans, strict=True)
+    ]
+    encoded = preference.encode_pairs(tokenizer, pairs, 400)
+    assert len(encoded) == 3
+    pad = tokenizer.pad_token_id
+    chosen, chosen_len, rejected, rejected_len = preference.pair_logps(model, encoded, pad)
+    (chosen.sum() + 2 * rejected.sum()).backward()
+    shared_grads = [p.grad.clone() for p in model.parameters() if p.requires_grad]
+    model.zero_grad()
+
+    alone, counts = preference.sequence_logps(
+        model, [e.chosen for e in encoded] + [e.rejected for e in encoded], pad
+    )
+    (alone[:3].sum() + 2 * alone[3:].sum()).backward()
+    alone_grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert torch.allclose(chosen, alone[:3], atol=1e-4)
+    assert torch.allclose(rejected, alone[3:], atol=1e-4)
+    assert torch.equal(rejected_len, counts[3:]) and torch.equal(chosen_len, counts[:3])
+    assert all(
+        torch.allclose(a, b, atol=1e-4) for a, b in zip(shared_grads, alone_grads, strict=True)
+    )

@@ -19,6 +19,16 @@ transformers range) would cost more than it saves on a 2-core CPU.
 Each pair carries a weight (readability pairs count less); a step's loss is
 the weighted mean over its pairs. Chosen and rejected plans of a step go
 through the model as one batch.
+
+Two things keep a short run from undoing what the adapter knew or missing
+what users wrote (docs/benchmarks.md, "Learning from users", measured both):
+
+- corrections come round `correction_repeats` times an epoch: they are few,
+  and a user wrote the right answer;
+- `anchors_per_step` synthetic examples of the kind the adapter was trained
+  on ride along each step as supervised-only items (their likelihood, no
+  rejected plan), restyled with styles users chose so they teach structure
+  and leave the style preference alone.
 """
 
 from __future__ import annotations
@@ -69,16 +79,23 @@ class PreferenceConfig:
     target_modules: str | list[str] = "all-linear"
     time_limit_minutes: float | None = None
     stop_at: int | None = None  # stop after this step (checkpointed), as if interrupted
+    correction_repeats: int = 4  # a correction's share of an epoch, in pairs
+    anchors_per_step: int = 1  # synthetic supervised examples added to each step
+    anchor_weight: float = 1.0
 
 
 @dataclass
 class Encoded:
-    """A pair as token ids: (ids, prompt length) for chosen and rejected, and its weight."""
+    """A pair as token ids: (ids, prompt length) for chosen and rejected, and its weight.
+
+    An anchor has no rejected plan: only its likelihood is trained.
+    """
 
     chosen: tuple[list[int], int]
-    rejected: tuple[list[int], int]
+    rejected: tuple[list[int], int] | None
     weight: float
     supervised: bool  # add the chosen plan's NLL under DPO (corrections)
+    correction: bool = False
 
 
 # ---------------------------------------------------------------- data
@@ -118,7 +135,46 @@ def encode_pairs(tokenizer, pairs: Sequence, max_length: int) -> list[Encoded]:
         )
         if chosen is None or rejected is None:
             continue
-        encoded.append(Encoded(chosen, rejected, float(pair.weight), pair.source == "correction"))
+        correction = pair.source == "correction"
+        encoded.append(Encoded(chosen, rejected, float(pair.weight), correction, correction))
+    return encoded
+
+
+def anchor_examples(n: int, seed: int, chosen_plans: Sequence[str]) -> list[training.Pair]:
+    """Return `n` synthetic (prompt, plan) examples restyled with styles users chose.
+
+    The synthetic generator is what the adapter learned structure from; the
+    style line of each example is swapped for that of a chosen plan (drawn
+    with `seed`), so anchors hold structure without pulling style back.
+    """
+    from ranking.generation import synth
+    from ranking.generation.plan import PlanError, parse_style
+
+    styles = []
+    for plan in chosen_plans:
+        last = plan.strip().splitlines()[-1:] or [""]
+        try:
+            parse_style(last[0])
+        except PlanError:
+            continue
+        styles.append(last[0])
+    rng = random.Random(seed)
+    anchors = []
+    for example in synth.generate_examples(n, seed):
+        lines = example.plan.strip().splitlines()
+        if styles and lines and lines[-1].startswith("style:"):
+            lines[-1] = rng.choice(styles)
+        anchors.append(training.Pair(example.prompt, "\n".join(lines), "anchor"))
+    return anchors
+
+
+def encode_anchors(tokenizer, anchors: Sequence[training.Pair], max_length: int, weight: float):
+    """Return the anchors that fit `max_length` as supervised-only items."""
+    encoded = []
+    for anchor in anchors:
+        ids = training.encode_pair(tokenizer, anchor, max_length)
+        if ids is not None:
+            encoded.append(Encoded(ids, None, weight, True))
     return encoded
 
 
@@ -190,29 +246,121 @@ def _mean(tensor) -> float:
     return round(float(tensor.detach().mean()), 5)
 
 
-def pair_logps(peft_model, batch: Sequence[Encoded], pad_id: int):
-    """Return (chosen sums, chosen lengths, rejected sums, rejected lengths) for a batch."""
-    sums, counts = sequence_logps(
-        peft_model, [e.chosen for e in batch] + [e.rejected for e in batch], pad_id
-    )
-    n = len(batch)
-    return sums[:n], counts[:n], sums[n:], counts[n:]
+def pair_logps(peft_model, batch: Sequence[Encoded], pad_id: int, anchors: Sequence[Encoded] = ()):
+    """Return (chosen sums, chosen lengths, rejected sums, rejected lengths) for a batch.
 
-
-def batch_loss(method, peft_model, batch, pad_id, config, reference=None):
-    """Return (loss, parts) of one batch of encoded pairs under `method`."""
+    With `anchors`, also (their sums, their lengths). The chosen plans and
+    the anchors go through the model as one batch; each rejected plan then
+    runs only from where it leaves its chosen plan, on the chosen plan's
+    key/value cache (`_rejected_logps`): the prompt and a shared start are
+    computed once, which halves a step when plans differ only in the style
+    line. The result equals scoring every sequence on its own.
+    """
     import torch
 
-    chosen, chosen_len, rejected, rejected_len = pair_logps(peft_model, batch, pad_id)
+    sequences = [e.chosen for e in batch] + [a.chosen for a in anchors]
+    input_ids, attention, labels = training.collate(sequences, pad_id)
+    device = next(peft_model.parameters()).device
+    input_ids, attention, labels = input_ids.to(device), attention.to(device), labels.to(device)
+    causal = peft_model.get_base_model()
+    out = causal.model(input_ids=input_ids, attention_mask=attention, use_cache=True)
+    hidden = out.last_hidden_state
+    targets = labels[:, 1:]
+    keep = targets != -100
+    logits = causal.lm_head(hidden[:, :-1][keep]).float()
+    token_logps = torch.log_softmax(logits, dim=-1).gather(1, targets[keep].unsqueeze(1))[:, 0]
+    # Scatter back to [rows, positions] so a rejected plan can reuse its shared start.
+    per_token = torch.zeros(targets.shape, device=device).masked_scatter(keep, token_logps)
+    sums = per_token.sum(dim=1)
+    counts = keep.sum(dim=1).float()
+    n = len(batch)
+    rejected = [
+        _rejected_logps(causal, out.past_key_values, hidden, per_token, row, e, device)
+        for row, e in enumerate(batch)
+    ]
+    rejected_sums = torch.stack([total for total, _ in rejected]) if rejected else sums[:0]
+    rejected_counts = torch.tensor([float(c) for _, c in rejected], device=device)
+    parts = (sums[:n], counts[:n], rejected_sums, rejected_counts)
+    return (*parts, sums[n:], counts[n:]) if anchors else parts
+
+
+def _rejected_logps(causal, cache, hidden, per_token, row, encoded: Encoded, device):
+    """Return (summed log-probability of the rejected plan, its token count) for one pair.
+
+    Tokens before `split` (where rejected and chosen first differ) have the
+    same context in both, so their log-probabilities are the chosen row's;
+    the token at `split` is predicted from the chosen row's hidden state at
+    split - 1; the rest runs on the chosen row's cache cropped to `split`.
+    """
+    import torch
+    from transformers import DynamicCache
+
+    chosen_ids, prompt_len = encoded.chosen
+    rejected_ids, _ = encoded.rejected
+    split = prompt_len
+    limit = min(len(chosen_ids), len(rejected_ids))
+    while split < limit and chosen_ids[split] == rejected_ids[split]:
+        split += 1
+    split = min(split, len(rejected_ids) - 1)  # identical tokens: score the last one anyway
+    # Log-probabilities of plan tokens prompt_len .. split - 1 (target index t - 1).
+    shared = per_token[row, prompt_len - 1 : split - 1].sum()
+    head = causal.lm_head(hidden[row, split - 1]).float()
+    first = torch.log_softmax(head, dim=-1)[rejected_ids[split]]
+    total = shared + first
+    suffix = rejected_ids[split:-1]  # inputs predicting tokens split + 1 .. end
+    if suffix:
+        layers = [
+            (layer.keys[row : row + 1, :, :split], layer.values[row : row + 1, :, :split])
+            for layer in cache.layers
+        ]
+        ids = torch.tensor([suffix], device=device)
+        out = causal.model(
+            input_ids=ids,
+            attention_mask=torch.ones(1, split + len(suffix), dtype=torch.long, device=device),
+            past_key_values=DynamicCache(ddp_cache_data=layers),
+            use_cache=True,
+        )
+        logits = causal.lm_head(out.last_hidden_state[0]).float()
+        targets = torch.tensor(rejected_ids[split + 1 :], device=device)
+        total = total + torch.log_softmax(logits, dim=-1).gather(1, targets[:, None]).sum()
+    return total, len(rejected_ids) - prompt_len
+
+
+def batch_loss(method, peft_model, batch, pad_id, config, reference=None, anchors=()):
+    """Return (loss, parts) of one batch of encoded pairs under `method`, plus anchors' NLL.
+
+    Anchors add their weighted NLL to the numerator and their weight to the
+    denominator of the weighted mean, as a pair with only a likelihood term would.
+    """
+    import torch
+
+    chosen, chosen_len, rejected, rejected_len, *extra = pair_logps(
+        peft_model, batch, pad_id, anchors
+    )
     weights = torch.tensor([e.weight for e in batch], device=chosen.device)
     if method == "orpo":
-        return orpo_loss(chosen, chosen_len, rejected, rejected_len, weights, config.orpo_lambda)
-    ref_chosen, ref_rejected = (torch.tensor(values, device=chosen.device) for values in reference)
-    supervised = torch.tensor([e.supervised for e in batch], device=chosen.device)
-    sft = None
-    if bool(supervised.any()):
-        sft = torch.where(supervised, -chosen / chosen_len, torch.zeros_like(chosen))
-    return dpo_loss(chosen, rejected, ref_chosen, ref_rejected, weights, config.dpo_beta, sft)
+        loss, parts = orpo_loss(
+            chosen, chosen_len, rejected, rejected_len, weights, config.orpo_lambda
+        )
+    else:
+        ref_chosen, ref_rejected = (
+            torch.tensor(values, device=chosen.device) for values in reference
+        )
+        supervised = torch.tensor([e.supervised for e in batch], device=chosen.device)
+        sft = None
+        if bool(supervised.any()):
+            sft = torch.where(supervised, -chosen / chosen_len, torch.zeros_like(chosen))
+        loss, parts = dpo_loss(
+            chosen, rejected, ref_chosen, ref_rejected, weights, config.dpo_beta, sft
+        )
+    if not anchors:
+        return loss, parts
+    anchor_sums, anchor_lengths = extra
+    anchor_weights = torch.tensor([a.weight for a in anchors], device=chosen.device)
+    anchor_nll = -anchor_sums / anchor_lengths
+    total = weights.sum() + anchor_weights.sum()
+    loss = (loss * weights.sum() + (anchor_nll * anchor_weights).sum()) / total
+    return loss, {**parts, "anchor_nll": _mean(anchor_nll)}
 
 
 def reference_logps(peft_model, encoded: Sequence[Encoded], pad_id: int, batch_pairs: int = 8):
@@ -249,15 +397,32 @@ def preference_accuracy(peft_model, encoded: Sequence[Encoded], pad_id: int) -> 
 # ---------------------------------------------------------------- the loop
 
 
-def schedule(n_pairs: int, batch_pairs: int, steps: int, seed: int) -> list[list[int]]:
-    """Return `steps` batches of pair indices: shuffled epochs, the same for the same seed."""
+def schedule(
+    n_pairs: int, batch_pairs: int, steps: int, seed: int, repeats: Sequence[int] | None = None
+) -> list[list[int]]:
+    """Return `steps` batches of pair indices: shuffled epochs, the same for the same seed.
+
+    `repeats[i]` (default 1) is how often pair i comes round in one epoch;
+    a batch never holds one pair twice.
+    """
     rng = random.Random(seed)
+    counts = list(repeats) if repeats is not None else [1] * n_pairs
     batches: list[list[int]] = []
     size = max(1, min(batch_pairs, n_pairs))
     while len(batches) < steps:
-        order = list(range(n_pairs))
-        rng.shuffle(order)
-        batches += [order[i : i + size] for i in range(0, n_pairs - size + 1, size)]
+        pending = [i for i in range(n_pairs) for _ in range(max(1, counts[i]))]
+        rng.shuffle(pending)
+        while len(pending) >= size:
+            batch: list[int] = []
+            for index in list(pending):
+                if index not in batch:
+                    batch.append(index)
+                    pending.remove(index)
+                    if len(batch) == size:
+                        break
+            if len(batch) < size:
+                break
+            batches.append(batch)
     return batches[:steps]
 
 
@@ -330,7 +495,16 @@ def _train(
     start_step = training.load_checkpoint(peft_model, optimizer, config) if resume else 0
     if start_step:
         log(f"resuming at step {start_step}")
-    batches = schedule(len(train_set), config.batch_pairs, config.steps, config.seed)
+    repeats = [config.correction_repeats if e.correction else 1 for e in train_set]
+    batches = schedule(len(train_set), config.batch_pairs, config.steps, config.seed, repeats)
+    anchors = encode_anchors(
+        tokenizer,
+        anchor_examples(
+            config.steps * config.anchors_per_step, config.seed, [p.chosen for p in pairs]
+        ),
+        config.max_length,
+        config.anchor_weight,
+    )
     out = Path(config.output)
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / LOG_FILE
@@ -348,7 +522,11 @@ def _train(
                 [reference[0][i] for i in batches[step]],
                 [reference[1][i] for i in batches[step]],
             )
-        loss, parts = batch_loss(config.method, peft_model, batch, pad_id, config, ref)
+        per_step = config.anchors_per_step
+        step_anchors = anchors[step * per_step : (step + 1) * per_step]
+        loss, parts = batch_loss(
+            config.method, peft_model, batch, pad_id, config, ref, step_anchors
+        )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
@@ -358,7 +536,8 @@ def _train(
             step=done,
             loss=round(loss.item(), 5),
             lr=optimizer.param_groups[0]["lr"],
-            tokens=sum(len(e.chosen[0]) + len(e.rejected[0]) for e in batch),
+            tokens=sum(len(e.chosen[0]) + len(e.rejected[0]) for e in batch)
+            + sum(len(a.chosen[0]) for a in step_anchors),
             seconds=round(time.monotonic() - t0, 3),
             extra=parts,
         )

@@ -215,6 +215,12 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
         lr=float(options.get("lr", preference.PreferenceConfig.lr)),
         threads=int(options.get("threads", 1)),
         seed=int(options.get("seed", 1)),
+        correction_repeats=int(
+            options.get("correction_repeats", preference.PreferenceConfig.correction_repeats)
+        ),
+        anchors_per_step=int(
+            options.get("anchors_per_step", preference.PreferenceConfig.anchors_per_step)
+        ),
     )
     resume = (Path(config.checkpoint_dir) / "trainer_state.pt").exists()
     clock = preference.Progress(total=run.steps)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ranking.learning import runs
 from ranking.learning.models import Kind, TrainingRun
-from ranking.learning.preference import METHODS
+from ranking.learning.preference import METHODS, PreferenceConfig
 
 
 class Command(BaseCommand):
@@ -30,6 +30,18 @@ class Command(BaseCommand):
         parser.add_argument("--batch-pairs", type=int, default=4)
         parser.add_argument("--lr", type=float, default=None)
         parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument(
+            "--correction-repeats",
+            type=int,
+            default=PreferenceConfig.correction_repeats,
+            help="how often each correction comes round in an epoch",
+        )
+        parser.add_argument(
+            "--anchors-per-step",
+            type=int,
+            default=PreferenceConfig.anchors_per_step,
+            help="synthetic supervised examples per step, to hold structure (0: none)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -41,6 +53,8 @@ class Command(BaseCommand):
             "readability": opts["readability"],
             "batch_pairs": opts["batch_pairs"],
             "threads": opts["threads"],
+            "correction_repeats": opts["correction_repeats"],
+            "anchors_per_step": opts["anchors_per_step"],
         }
         if opts["lr"] is not None:
             options["lr"] = opts["lr"]
