@@ -72,6 +72,8 @@ FREE_SETS = {
     "blind9": ("process_blind9.jsonl", "processes, blind set 9", 10000),
     # Written for the round after stage 7; unscored.
     "blind10": ("process_blind10.jsonl", "processes, blind set 10", 11000),
+    # Written (a40ed12) for the round after set 10 is spent; unscored.
+    "blind11": ("process_blind11.jsonl", "processes, blind set 11", 12000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

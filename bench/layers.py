@@ -46,6 +46,8 @@ SETS = {
     "layers_blind3": ("layers_blind3.jsonl", "networks, blind set 3 (layers)", 10000),
     # Written for the round after stage 7; unscored.
     "layers_blind4": ("layers_blind4.jsonl", "networks, blind set 4 (layers)", 11000),
+    # Written (a40ed12) for the round after set 4 is spent; unscored.
+    "layers_blind5": ("layers_blind5.jsonl", "networks, blind set 5 (layers)", 12000),
 }
 POOLS = ("maxpool", "avgpool")
 
