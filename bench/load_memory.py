@@ -11,16 +11,24 @@ after phase), threads, open connections and the channel layer's groups
 (per-connection state left behind grows these); glibc's C heap (bytes in
 use, bytes free but kept) and where the RSS lies (/proc smaps: the brk
 heap, anonymous maps such as the other malloc arenas and thread stacks,
-files). After the last phase it asks for malloc_trim(0) and prints the RSS
-before and after: what the allocator kept but did not use. In the
-scale-out runtime each Celery worker's RSS is printed next to daphne's
-(the probe reads daphne only).
+files). After the last phase it asks for a full gc.collect() (how much of
+the growth was cyclic garbage waiting for the oldest generation) and then
+malloc_trim(0), printing the RSS before and after: what the allocator kept
+but did not use. In the
+scale-out runtime each Celery worker gets a line of its own after daphne's:
+the same probe (bench/memprobe/sitecustomize.py loads into `celery` too),
+plus Celery's set of finished task ids and the object types that grew most
+since the warm-up.
 
 Variants of the allocator for the same run: `--env MALLOC_ARENA_MAX=2`
 (every process's environment), `--trim-seconds 5` (a thread in daphne runs
-malloc_trim(0) every 5 s). `--env DIAG_TRACEMALLOC=1` traces daphne's
-Python allocations and prints the lines that grew most in each phase
-(slow: for finding a culprit, not for the figures).
+malloc_trim(0) every 5 s), `--env DIAG_CELERY_NO_COLLECT=1` (the workers
+trim without the full gc.collect() before it, from the warm-up on: the
+control for ranking.memory's `collect`). `--env DIAG_TRACEMALLOC=1` traces
+daphne's Python allocations (`=celery`: the workers' only;
+DIAG_TRACEMALLOC_FRAMES=N groups by N frames) and prints the lines that
+grew most since the warm-up (slow: for finding a culprit, not for the
+figures; a traced worker is slow enough for the reaper to re-send jobs).
 
     taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --phases 10 --per 100
     taskset -c 1 nice -n 5 .venv/bin/python bench/load_memory.py --phases 20 --per 100 \
@@ -51,10 +59,10 @@ sys.path.insert(0, str(ROOT))
 from bench import load  # noqa: E402
 
 
-def snapshot(probe: Path, trim: bool = False) -> dict:
-    """Ask daphne's probe for a reading (after malloc_trim(0) if `trim`); return it."""
+def snapshot(probe: Path, first: str = "") -> dict:
+    """Ask a server's probe for a reading, `first` "trim" (malloc_trim(0)) or "collect" (gc)."""
     trigger = Path(f"{probe}.now")
-    trigger.write_text("trim" if trim else "")
+    trigger.write_text(first)
     while trigger.exists():
         time.sleep(0.2)
     return json.loads(probe.read_text().splitlines()[-1])
@@ -96,6 +104,8 @@ def main() -> None:
             "DIAG_GC_FILE": str(probe),
         }
         with load.running(args.runtime, Path(tmp), **memprobe, **extra_env) as (stack, pids):
+            # A Celery worker's probe answers on its own file (sitecustomize.py).
+            probes = {n: Path(f"{probe}.{pid}") for n, pid in pids.items()} | {"daphne": probe}
             users = load.create_users(stack, args.users)
             asyncio.run(load.drive(stack.web_port, users, 20, args.tabs, 300))
             shown = {k: "..." if k == "SECRET_KEY" else v for k, v in extra_env.items()}
@@ -105,19 +115,26 @@ def main() -> None:
                 if phase:
                     run = asyncio.run(load.drive(stack.web_port, users, args.per, args.tabs, 300))
                 time.sleep(3)  # let the last writes settle
-                reading = {k: v for k, v in snapshot(probe).items() if k != "top"}
-                for name, pid in pids.items():
-                    rss[name].append(load.rss_mb(pid))
                 label = "warm-up" if phase == 0 else f"after {phase * args.per} jobs"
                 extra = "" if phase == 0 else f" lost={run.lost} reconnects={run.retries}"
-                others = "".join(f" {n}={rss[n][-1]:.1f}" for n in pids if n != "daphne")
-                parts = rss_parts(pids["daphne"])
+                print(label + extra, flush=True)
+                for name, pid in pids.items():
+                    reading = {k: v for k, v in snapshot(probes[name]).items() if k != "top"}
+                    rss[name].append(load.rss_mb(pid))
+                    parts = rss_parts(pid)
+                    print(f"  {name}: rss={rss[name][-1]:.1f} MiB {parts} {reading}", flush=True)
+            for name in pids:
+                collected = snapshot(probes[name], "collect")
                 print(
-                    f"{label}: rss={rss['daphne'][-1]:.1f} MiB{others} {parts} {reading}{extra}",
+                    f"gc.collect() at the end: {name} found {collected['collected']} unreachable"
+                    f" in {collected['collect_ms']} ms;"
+                    f" gc objects {collected['gc_objects']}, blocks {collected['blocks']},"
+                    f" grew {collected['types_grew']}",
                     flush=True,
                 )
-            trimmed = snapshot(probe, trim=True)
-            print(f"malloc_trim(0) at the end: daphne rss {trimmed['trim_rss_mb']} MiB")
+            for name in pids:
+                trimmed = snapshot(probes[name], "trim")
+                print(f"malloc_trim(0) at the end: {name} rss {trimmed['trim_rss_mb']} MiB")
             for name, values in rss.items():
                 row = " | ".join(f"{r:.1f}" for r in values)
                 print(f"{name} RSS per phase, MiB: | {row} |", flush=True)

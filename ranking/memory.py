@@ -6,11 +6,20 @@ arenas, and hands little of it back by itself: daphne's RSS rose ~0.5 MiB per
 memory over 2,000 jobs"). `malloc_trim(0)` returns the free pages of every
 arena. Plain Python, no Django: the worker thread and the Celery task both
 call it.
+
+A Celery worker also runs a full garbage collection first. Each event it
+publishes opens a Redis client on a fresh event loop (ranking.events), and
+that client's objects free each other only through the cycle collector; the
+survivors of the young generations wait in the oldest one, which a worker
+holding ~310,000 long-lived objects (torch, Django) collected once or not at
+all in ~600 tasks: RSS rose ~4 KiB a job (docs/benchmarks.md, "The Celery
+workers' creep").
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import threading
 
 # A trim walks every arena and costs milliseconds; a job takes far longer
@@ -42,10 +51,15 @@ def trim_heap() -> bool:
 
 
 class TrimEvery:
-    """Counts finished jobs; calls `trim_heap` after every `n`th (default TRIM_EVERY_JOBS)."""
+    """Counts finished jobs; calls `trim_heap` after every `n`th (default TRIM_EVERY_JOBS).
 
-    def __init__(self, n: int | None = None):
+    With `collect`, a full `gc.collect()` runs just before each trim, so the
+    garbage it frees is among what the trim gives back.
+    """
+
+    def __init__(self, n: int | None = None, collect: bool = False):
         self.n = n or TRIM_EVERY_JOBS
+        self.collect = collect
         self._finished = 0
         self._lock = threading.Lock()
 
@@ -57,4 +71,6 @@ class TrimEvery:
             if due:
                 self._finished = 0
         if due:
+            if self.collect:
+                gc.collect()
             trim_heap()

@@ -1,9 +1,11 @@
 """Freed C-heap memory goes back to the OS every few jobs (ranking.memory)."""
 
 import ctypes
+import gc
 import os
 import threading
 import time
+import weakref
 
 import pytest
 from celery.signals import task_postrun
@@ -68,6 +70,47 @@ def test_each_celery_task_counts_towards_a_trim(monkeypatch, trims):
     for task_id in range(4):
         task_postrun.send(sender=None, task_id=str(task_id), task=None, args=(), kwargs={})
     assert len(trims) == 2
+
+
+class _Node:
+    other = None
+
+
+def _garbage_cycle() -> weakref.ref:
+    """Make two objects that refer to each other and drop them; return a weak reference to one."""
+    first, second = _Node(), _Node()
+    first.other, second.other = second, first
+    return weakref.ref(first)
+
+
+@pytest.fixture
+def collector_off():
+    """Stop automatic collections: only an explicit gc.collect() frees a cycle."""
+    was_on = gc.isenabled()
+    gc.disable()
+    yield
+    if was_on:
+        gc.enable()
+
+
+def test_with_collect_the_trim_frees_garbage_cycles_first(trims, collector_off):
+    counter = TrimEvery(2, collect=True)
+    cycle = _garbage_cycle()
+    counter.job_finished()
+    assert cycle() is not None and trims == []  # not due yet
+    counter.job_finished()
+    assert cycle() is None
+    assert len(trims) == 1
+
+
+def test_a_celery_worker_collects_garbage_cycles_when_it_trims(trims, collector_off):
+    # The Redis clients of a worker's events free each other only this way
+    # (ranking.memory). n tasks always reach the n-th, whatever the count was.
+    cycle = _garbage_cycle()
+    for task_id in range(celery_module._trim.n):
+        task_postrun.send(sender=None, task_id=str(task_id), task=None, args=(), kwargs={})
+    assert len(trims) == 1
+    assert cycle() is None
 
 
 def _rss_mib() -> float:

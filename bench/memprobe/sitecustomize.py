@@ -1,13 +1,21 @@
-"""Loaded into daphne by bench/load_memory.py (PYTHONPATH): its heap on request.
+"""Loaded into daphne and the Celery workers by bench/load_memory.py (PYTHONPATH): their heap.
 
-When DIAG_GC_FILE is set, a daemon thread waits for `<file>.now` to appear,
+When DIAG_GC_FILE is set, a daemon thread in daphne waits for `<file>.now`
+(in a Celery worker: `<file>.<pid>` and `<file>.<pid>.now`) to appear,
 then appends one JSON line: pymalloc's allocated blocks, the gc-tracked
 objects (total and the most common types), the threads, daphne's open
 connections, the in-memory channel layer's groups, members and queues, and
 glibc's own count of the C heap (mallinfo2: bytes in use and bytes free but
-kept) and SQLite's share of it (sqlite3_status64). A trigger file that
-says "trim" runs malloc_trim(0) first and adds the RSS before and after it.
-DIAG_MALLOC_TRIM_SECONDS=N trims every N s (a variant to measure, not the product's behaviour).
+kept) and SQLite's share of it (sqlite3_status64); in a worker also Celery's
+per-task state (its set of finished task ids), the pub/sub channel layer's
+per-loop layers, and the object types that grew most since the first
+reading. A trigger file that
+says "trim" runs malloc_trim(0) first and adds the RSS before and after it;
+one that says "collect" runs a full gc.collect() first and adds how many
+unreachable objects it found.
+DIAG_MALLOC_TRIM_SECONDS=N trims every N s (a variant to measure, not the product's behaviour);
+DIAG_CELERY_NO_COLLECT=1 turns a worker's gc.collect() before its trims off
+from the first reading on (the control for ranking.memory's `collect`).
 Not used by the app or the tests.
 """
 
@@ -15,7 +23,10 @@ import os
 import sys
 
 _path = os.environ.get("DIAG_GC_FILE")
-if _path and sys.argv and "daphne" in sys.argv[0]:
+_program = os.path.basename(sys.argv[0]) if sys.argv else ""
+if _path and _program in ("daphne", "celery"):
+    if _program == "celery":
+        _path = f"{_path}.{os.getpid()}"
     import collections
     import ctypes
     import gc
@@ -64,13 +75,17 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
         }
 
     _traces = []
-    if os.environ.get("DIAG_TRACEMALLOC"):  # here, not PYTHONTRACEMALLOC: daphne only
+    # Here, not PYTHONTRACEMALLOC: the probed servers only; "celery" or
+    # "daphne" traces that one alone, any other value both.
+    if os.environ.get("DIAG_TRACEMALLOC") in ("1", _program):
         import tracemalloc
 
-        tracemalloc.start()
+        # DIAG_TRACEMALLOC_FRAMES=N: group by the N innermost frames, not the line.
+        _frames = int(os.environ.get("DIAG_TRACEMALLOC_FRAMES", "1"))
+        tracemalloc.start(_frames)
 
     def _traced() -> dict:
-        """With DIAG_TRACEMALLOC=1: traced bytes, and the lines that grew most since last time."""
+        """With DIAG_TRACEMALLOC: traced bytes, and what grew most since the first reading."""
         import tracemalloc
 
         if not tracemalloc.is_tracing():
@@ -80,10 +95,13 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
         )
         grew = []
         if _traces:
-            for stat in snap.compare_to(_traces[-1], "lineno")[:12]:
-                frame = stat.traceback[0]
-                grew.append(f"{frame.filename}:{frame.lineno} {stat.size_diff // 1024:+d} KiB")
-        _traces[:] = [snap]
+            key = "lineno" if tracemalloc.get_traceback_limit() == 1 else "traceback"
+            for stat in snap.compare_to(_traces[0], key)[:12]:
+                frames = reversed(stat.traceback)  # innermost first
+                where = " < ".join(f"{f.filename}:{f.lineno}" for f in frames)
+                grew.append(f"{where} {stat.size_diff // 1024:+d} KiB {stat.count_diff:+d}")
+        else:
+            _traces.append(snap)
         return {"traced_mb": round(tracemalloc.get_traced_memory()[0] / 2**20, 1), "grew": grew}
 
     def _caches() -> dict:
@@ -99,7 +117,13 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
                     found[f"cache_{name}"] = getattr(loaded, name).cache_info().currsize
         return found
 
+    _first_counts: collections.Counter = collections.Counter()
+    _first_functions: collections.Counter = collections.Counter()
+
     def _snapshot() -> dict:
+        if os.environ.get("DIAG_CELERY_NO_COLLECT") and "diagramsite.celery" in sys.modules:
+            # The control run: the worker trims without its full collection.
+            sys.modules["diagramsite.celery"]._trim.collect = False
         objects = gc.get_objects()
         counts = collections.Counter(type(o).__name__ for o in objects)
         found = {}
@@ -111,16 +135,35 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
                 found["layer_channels"] = len(o.channels)
             elif kind.__name__ == "Server" and kind.__module__ == "daphne.server":
                 found["daphne_connections"] = len(o.connections)
+            elif kind.__name__ == "RedisPubSubChannelLayer":
+                found["layer_loops"] = len(o._layers)
+        celery_state = sys.modules.get("celery.worker.state")
+        if celery_state is not None and _program == "celery":
+            found["celery_successful_ids"] = len(celery_state.successful_requests)
+            found["celery_requests"] = len(celery_state.requests)
+        functions = collections.Counter(
+            getattr(getattr(o, "__func__", o), "__qualname__", "?")
+            for o in objects
+            if type(o).__name__ in ("function", "method")
+        )
         del objects
+        if not _first_counts:
+            _first_counts.update(counts)
+            _first_functions.update(functions)
+        grew = (counts - _first_counts).most_common(8)
+        grew_functions = (functions - _first_functions).most_common(6)
         return {
             "blocks": sys.getallocatedblocks(),
             "gc_objects": sum(counts.values()),
             "threads": threading.active_count(),
+            "gc_full_runs": gc.get_stats()[2]["collections"],
             **found,
             **_malloc(),
             **_sqlite(),
             **_caches(),
             **_traced(),
+            "types_grew": [f"{name} +{n}" for name, n in grew],
+            "functions_grew": [f"{name} +{n}" for name, n in grew_functions],
             "top": counts.most_common(25),
         }
 
@@ -130,11 +173,19 @@ if _path and sys.argv and "daphne" in sys.argv[0]:
             time.sleep(0.5)
             if os.path.exists(trigger):
                 with open(trigger) as request:
-                    trim = request.read().strip() == "trim"
+                    asked = request.read().strip()
+                trim = asked == "trim"
                 before = _rss_mb()
+                # "collect": a full collection first; how much was unreachable garbage.
+                started = time.perf_counter()
+                unreachable = gc.collect() if asked == "collect" else None
+                collect_ms = round((time.perf_counter() - started) * 1000)
                 if trim:
                     _libc.malloc_trim(0)
                 snapshot = _snapshot()
+                if unreachable is not None:
+                    snapshot["collected"] = unreachable
+                    snapshot["collect_ms"] = collect_ms
                 if trim:
                     snapshot["trim_rss_mb"] = [before, _rss_mb()]
                 with open(_path, "a") as out:
