@@ -47,7 +47,7 @@ from ranking.generation.prompting import normalise_prompt
 METHODS = ("orpo", "dpo")
 LOG_FILE = "preference_log.jsonl"
 # Training pairs scored for the before/after accuracy on the training set (about this many).
-TRAIN_ACCURACY_SAMPLE = 64
+TRAIN_ACCURACY_SAMPLE = 32
 SUMMARY_FILE = "training_summary.json"
 
 
@@ -249,48 +249,68 @@ def _mean(tensor) -> float:
 def pair_logps(peft_model, batch: Sequence[Encoded], pad_id: int, anchors: Sequence[Encoded] = ()):
     """Return (chosen sums, chosen lengths, rejected sums, rejected lengths) for a batch.
 
-    With `anchors`, also (their sums, their lengths). The chosen plans and
-    the anchors go through the model as one batch; each rejected plan then
+    With `anchors`, also (their sums, their lengths). Each sequence runs on
+    its own, unpadded: on a CPU a padded batch costs its longest row times
+    its rows, and one long anchor made every row that long. A rejected plan
     runs only from where it leaves its chosen plan, on the chosen plan's
-    key/value cache (`_rejected_logps`): the prompt and a shared start are
-    computed once, which halves a step when plans differ only in the style
-    line. The result equals scoring every sequence on its own.
+    key/value cache (`_rejected_logps`), so a pair's prompt and shared start
+    are computed once. The result equals scoring every sequence on its own
+    (`sequence_logps`; a test holds values and gradients equal). `pad_id`
+    is unused: nothing is padded.
     """
+    device = next(peft_model.parameters()).device
+    causal = peft_model.get_base_model()
+    chosen, rejected = [], []
+    for encoded in batch:
+        token_logps, hidden, cache = _plan_logps(causal, encoded.chosen, device, cache=True)
+        chosen.append(token_logps.sum())
+        rejected.append(_rejected_logps(causal, cache, hidden, token_logps, encoded, device))
+    parts = (
+        _stack(chosen, device),
+        _lengths([e.chosen for e in batch], device),
+        _stack(rejected, device),
+        _lengths([e.rejected for e in batch], device),
+    )
+    if not anchors:
+        return parts
+    sums = [_plan_logps(causal, a.chosen, device)[0].sum() for a in anchors]
+    return (*parts, _stack(sums, device), _lengths([a.chosen for a in anchors], device))
+
+
+def _stack(values: list, device):
     import torch
 
-    sequences = [e.chosen for e in batch] + [a.chosen for a in anchors]
-    input_ids, attention, labels = training.collate(sequences, pad_id)
-    device = next(peft_model.parameters()).device
-    input_ids, attention, labels = input_ids.to(device), attention.to(device), labels.to(device)
-    causal = peft_model.get_base_model()
-    out = causal.model(input_ids=input_ids, attention_mask=attention, use_cache=True)
-    hidden = out.last_hidden_state
-    targets = labels[:, 1:]
-    keep = targets != -100
-    logits = causal.lm_head(hidden[:, :-1][keep]).float()
-    token_logps = torch.log_softmax(logits, dim=-1).gather(1, targets[keep].unsqueeze(1))[:, 0]
-    # Scatter back to [rows, positions] so a rejected plan can reuse its shared start.
-    per_token = torch.zeros(targets.shape, device=device).masked_scatter(keep, token_logps)
-    sums = per_token.sum(dim=1)
-    counts = keep.sum(dim=1).float()
-    n = len(batch)
-    rejected = [
-        _rejected_logps(causal, out.past_key_values, hidden, per_token, row, e, device)
-        for row, e in enumerate(batch)
-    ]
-    rejected_sums = torch.stack([total for total, _ in rejected]) if rejected else sums[:0]
-    rejected_counts = torch.tensor([float(c) for _, c in rejected], device=device)
-    parts = (sums[:n], counts[:n], rejected_sums, rejected_counts)
-    return (*parts, sums[n:], counts[n:]) if anchors else parts
+    return torch.stack(values) if values else torch.zeros(0, device=device)
 
 
-def _rejected_logps(causal, cache, hidden, per_token, row, encoded: Encoded, device):
-    """Return (summed log-probability of the rejected plan, its token count) for one pair.
+def _lengths(encoded: Sequence[tuple[list[int], int]], device):
+    import torch
+
+    return torch.tensor([float(len(ids) - start) for ids, start in encoded], device=device)
+
+
+def _plan_logps(causal, encoded: tuple[list[int], int], device, cache: bool = False):
+    """Return (log-probability of each plan token, hidden states, key/value cache) of one row."""
+    import torch
+
+    ids, prompt_len = encoded
+    input_ids = torch.tensor([ids], device=device)
+    out = causal.model(input_ids=input_ids, use_cache=cache)
+    hidden = out.last_hidden_state[0]
+    # Position t - 1 predicts token t; plan tokens start at prompt_len.
+    logits = causal.lm_head(hidden[prompt_len - 1 : -1]).float()
+    targets = input_ids[0, prompt_len:]
+    token_logps = torch.log_softmax(logits, dim=-1).gather(1, targets[:, None])[:, 0]
+    return token_logps, hidden, out.past_key_values if cache else None
+
+
+def _rejected_logps(causal, cache, hidden, token_logps, encoded: Encoded, device):
+    """Return the summed log-probability of a pair's rejected plan.
 
     Tokens before `split` (where rejected and chosen first differ) have the
-    same context in both, so their log-probabilities are the chosen row's;
-    the token at `split` is predicted from the chosen row's hidden state at
-    split - 1; the rest runs on the chosen row's cache cropped to `split`.
+    same context in both, so their log-probabilities are the chosen plan's;
+    the token at `split` is predicted from the chosen plan's hidden state at
+    split - 1; the rest runs on the chosen plan's cache cropped to `split`.
     """
     import torch
     from transformers import DynamicCache
@@ -302,28 +322,21 @@ def _rejected_logps(causal, cache, hidden, per_token, row, encoded: Encoded, dev
     while split < limit and chosen_ids[split] == rejected_ids[split]:
         split += 1
     split = min(split, len(rejected_ids) - 1)  # identical tokens: score the last one anyway
-    # Log-probabilities of plan tokens prompt_len .. split - 1 (target index t - 1).
-    shared = per_token[row, prompt_len - 1 : split - 1].sum()
-    head = causal.lm_head(hidden[row, split - 1]).float()
-    first = torch.log_softmax(head, dim=-1)[rejected_ids[split]]
-    total = shared + first
+    shared = token_logps[: split - prompt_len].sum()
+    head = causal.lm_head(hidden[split - 1]).float()
+    total = shared + torch.log_softmax(head, dim=-1)[rejected_ids[split]]
     suffix = rejected_ids[split:-1]  # inputs predicting tokens split + 1 .. end
     if suffix:
-        layers = [
-            (layer.keys[row : row + 1, :, :split], layer.values[row : row + 1, :, :split])
-            for layer in cache.layers
-        ]
-        ids = torch.tensor([suffix], device=device)
+        layers = [(layer.keys[:, :, :split], layer.values[:, :, :split]) for layer in cache.layers]
         out = causal.model(
-            input_ids=ids,
-            attention_mask=torch.ones(1, split + len(suffix), dtype=torch.long, device=device),
+            input_ids=torch.tensor([suffix], device=device),
             past_key_values=DynamicCache(ddp_cache_data=layers),
             use_cache=True,
         )
         logits = causal.lm_head(out.last_hidden_state[0]).float()
         targets = torch.tensor(rejected_ids[split + 1 :], device=device)
         total = total + torch.log_softmax(logits, dim=-1).gather(1, targets[:, None]).sum()
-    return total, len(rejected_ids) - prompt_len
+    return total
 
 
 def batch_loss(method, peft_model, batch, pad_id, config, reference=None, anchors=()):
