@@ -246,6 +246,7 @@ def main() -> None:
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
     )
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of a timing run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -395,7 +396,12 @@ def timing_run(args, log) -> None:
     admin = User.objects.create_superuser("staff", password="bench-password-1")
     t0 = time.monotonic()
     run = train(
-        admin, "bench-timing", args.method, steps, {"data": str(data), "eval_limit": 0}, log
+        admin,
+        "bench-timing",
+        args.method,
+        steps,
+        {"data": str(data), "eval_limit": 0, "threads": args.threads},
+        log,
     )
     seconds = time.monotonic() - t0
     per_step = run.report["training"]["seconds_per_step"]
@@ -409,7 +415,7 @@ def timing_run(args, log) -> None:
         f"## Preference tuning speed ({date.today().isoformat()}, {cpu()})\n\n"
         f"`{command_line(args)}`: {len(rows)} pairs ({run.report['data']['train']} trained on, "
         f"{run.report['data']['held_out']} held out), {steps} {args.method.upper()} steps of 4 "
-        f"pairs, one CPU core (`taskset -c 1`, 1 torch thread): "
+        f"pairs, {args.threads} torch thread(s): "
         f"{whole}, {per_step} s per step (load and accuracy passes: "
         f"{seconds - per_step * steps:.0f} s); held-out preference accuracy "
         f"{run.report['preference_accuracy']['before']['accuracy']} -> "
@@ -433,7 +439,7 @@ def command_line(args) -> str:
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
         "correction_repeats": None,
-        "timing_pairs": 0, "timing_steps": 0, "seed": 0, "write": False,
+        "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "write": False,
     }  # fmt: skip
     parts = ["taskset -c 1 .venv/bin/python bench/preferences.py"]
     for key, default in defaults.items():
