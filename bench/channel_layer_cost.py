@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,8 +27,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.loopback import free_port  # noqa: E402
-from tests.stack import wait_for_port  # noqa: E402
+from tests.stack import redis_server  # noqa: E402
 
 
 async def exchange(layer_class, config: dict, url: str, messages: int) -> dict:
@@ -66,26 +64,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=500)
     args = parser.parse_args()
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", tmp],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(port, server)
-            url = f"redis://127.0.0.1:{port}/0"
-            layers = {
-                "core": (RedisChannelLayer, {"hosts": [url], "capacity": 5000, "expiry": 300}),
-                "pubsub": (RedisPubSubChannelLayer, {"hosts": [url]}),
-            }
-            for name, (layer_class, config) in layers.items():
-                costs = asyncio.run(exchange(layer_class, config, url, args.messages))
-                print(f"{name}: {args.messages} messages to 3 sockets: {costs}", flush=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+    with tempfile.TemporaryDirectory() as tmp, redis_server(tmp) as url:
+        layers = {
+            "core": (RedisChannelLayer, {"hosts": [url], "capacity": 5000, "expiry": 300}),
+            "pubsub": (RedisPubSubChannelLayer, {"hosts": [url]}),
+        }
+        for name, (layer_class, config) in layers.items():
+            costs = asyncio.run(exchange(layer_class, config, url, args.messages))
+            print(f"{name}: {args.messages} messages to 3 sockets: {costs}", flush=True)
 
 
 if __name__ == "__main__":

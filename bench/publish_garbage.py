@@ -16,7 +16,6 @@ import argparse
 import collections
 import gc
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,8 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.loopback import free_port  # noqa: E402
-from tests.stack import wait_for_port  # noqa: E402
+from tests.stack import redis_server  # noqa: E402
 
 
 def type_counts() -> collections.Counter:
@@ -37,41 +35,33 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=50)
     args = parser.parse_args()
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="diagramsite-publish-") as tmp:
-        redis = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", tmp],
-            stdout=subprocess.DEVNULL,
+    with (
+        tempfile.TemporaryDirectory(prefix="diagramsite-publish-") as tmp,
+        redis_server(tmp) as url,
+    ):
+        os.environ.update(
+            DJANGO_SETTINGS_MODULE="diagramsite.settings",
+            WORKER_MODE="celery",
+            REDIS_URL=url,
+            DEBUG="0",
+            SECRET_KEY="bench-only-" + "x" * 50,
         )
-        try:
-            wait_for_port(port, redis)
-            os.environ.update(
-                DJANGO_SETTINGS_MODULE="diagramsite.settings",
-                WORKER_MODE="celery",
-                REDIS_URL=f"redis://127.0.0.1:{port}/0",
-                DEBUG="0",
-                SECRET_KEY="bench-only-" + "x" * 50,
-            )
-            import django
+        import django
 
-            django.setup()
-            from ranking import events
+        django.setup()
+        from ranking import events
 
-            for i in range(args.warmup):
-                events.publish(1, {"type": "progress", "n": i})
-            gc.collect()
-            gc.disable()
-            before, blocks = type_counts(), sys.getallocatedblocks()
-            for i in range(args.events):
-                events.publish(1, {"type": "progress", "n": i})
-            left, left_blocks = type_counts() - before, sys.getallocatedblocks() - blocks
-            unreachable = gc.collect()
-            freed_blocks = left_blocks - (sys.getallocatedblocks() - blocks)
-            gc.enable()
-        finally:
-            redis.terminate()
-            redis.wait()
+        for i in range(args.warmup):
+            events.publish(1, {"type": "progress", "n": i})
+        gc.collect()
+        gc.disable()
+        before, blocks = type_counts(), sys.getallocatedblocks()
+        for i in range(args.events):
+            events.publish(1, {"type": "progress", "n": i})
+        left, left_blocks = type_counts() - before, sys.getallocatedblocks() - blocks
+        unreachable = gc.collect()
+        freed_blocks = left_blocks - (sys.getallocatedblocks() - blocks)
+        gc.enable()
     n = args.events
     print(f"{n} events, automatic collector off:")
     per_event = f"{left_blocks / n:.0f} pymalloc blocks, {left.total() / n:.0f} gc objects"

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.loopback import free_port
@@ -37,6 +39,27 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> 
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"nothing listens on port {port}")
+
+
+def redis_command(port: int, directory: Path | str) -> list[str]:
+    """Return the command line of a throwaway redis-server on loopback (nothing persisted)."""
+    return [
+        "redis-server", "--port", str(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--dir", str(directory),
+    ]  # fmt: skip
+
+
+@contextmanager
+def redis_server(directory: Path | str) -> Iterator[str]:
+    """Run a throwaway redis-server on loopback; yield its URL; stop it at the end."""
+    port = free_port()
+    server = subprocess.Popen(redis_command(port, directory), stdout=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, server)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
 
 
 class Stack:
@@ -79,11 +102,7 @@ class Stack:
         return process
 
     def start_redis(self) -> None:
-        redis = self.start(
-            "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
-        )
+        redis = self.start("redis", redis_command(self.redis_port, self.tmp))
         wait_for_port(self.redis_port, redis)
 
     def manage(self, *args: str) -> str:

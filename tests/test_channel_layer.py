@@ -12,7 +12,6 @@ fresh event loop per event) must reach the real consumer.
 
 import asyncio
 import shutil
-import subprocess
 import threading
 import time
 
@@ -26,10 +25,9 @@ from diagramsite.settings import redis_channel_layer
 from ranking import events
 from ranking.models import Job
 from tests.jobdata import make_job
-from tests.loopback import free_port
 from tests.prerequisites import need
 from tests.sockets import job_socket
-from tests.stack import wait_for_port
+from tests.stack import redis_server
 
 BURST = 500  # group messages sent to one web process before it reads any
 
@@ -37,18 +35,8 @@ BURST = 500  # group messages sent to one web process before it reads any
 @pytest.fixture
 def redis_url(tmp_path):
     need(shutil.which("redis-server") is not None, "redis-server is missing")
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
-        + ["--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, server)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def configured_layer(url: str):
