@@ -17,11 +17,13 @@ transformers range) would cost more than it saves on a 2-core CPU.
   the chosen plan's NLL, as ORPO does for every pair.
 
 Each pair carries a weight (readability pairs count less); a step's loss is
-the weighted mean over its pairs. Chosen and rejected plans of a step go
-through the model as one batch.
+the weighted mean over its pairs. Each sequence runs unpadded, and a
+rejected plan only from where it leaves its chosen plan, on that plan's
+key/value cache (`pair_logps`).
 
 Two things keep a short run from undoing what the adapter knew or missing
-what users wrote (docs/benchmarks.md, "Learning from users", measured both):
+what users wrote (measured in docs/benchmarks.md, "Corrections come round,
+anchors hold structure"):
 
 - corrections come round `correction_repeats` times an epoch: they are few,
   and a user wrote the right answer;
