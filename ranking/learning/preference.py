@@ -96,8 +96,9 @@ class Encoded:
     chosen: tuple[list[int], int]
     rejected: tuple[list[int], int] | None
     weight: float
-    supervised: bool  # add the chosen plan's NLL under DPO (corrections)
-    correction: bool = False
+    # A correction (or an anchor): its chosen plan's NLL is trained under DPO
+    # too, and as a pair it comes round `correction_repeats` times an epoch.
+    supervised: bool
 
 
 # ---------------------------------------------------------------- data
@@ -137,8 +138,7 @@ def encode_pairs(tokenizer, pairs: Sequence, max_length: int) -> list[Encoded]:
         )
         if chosen is None or rejected is None:
             continue
-        correction = pair.source == "correction"
-        encoded.append(Encoded(chosen, rejected, float(pair.weight), correction, correction))
+        encoded.append(Encoded(chosen, rejected, float(pair.weight), pair.source == "correction"))
     return encoded
 
 
@@ -510,7 +510,7 @@ def _train(
     start_step = training.load_checkpoint(peft_model, optimizer, config) if resume else 0
     if start_step:
         log(f"resuming at step {start_step}")
-    repeats = [config.correction_repeats if e.correction else 1 for e in train_set]
+    repeats = [config.correction_repeats if e.supervised else 1 for e in train_set]
     batches = schedule(len(train_set), config.batch_pairs, config.steps, config.seed, repeats)
     anchors = encode_anchors(
         tokenizer,
