@@ -242,6 +242,9 @@ def main() -> None:
     parser.add_argument("--readability", action="store_true", help="train on readability pairs")
     parser.add_argument("--anchors-per-step", type=int, default=None)
     parser.add_argument("--correction-repeats", type=int, default=None)
+    parser.add_argument(
+        "--train-layers", type=int, default=None, help="top N layers' adapter only (0: all)"
+    )
     parser.add_argument("--timing-pairs", type=int, default=0)
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
@@ -318,7 +321,7 @@ def main() -> None:
     options = {"eval_limit": args.eval_limit, "threads": 1, "readability": args.readability}
     if args.lr:
         options["lr"] = args.lr
-    for key in ("anchors_per_step", "correction_repeats"):
+    for key in ("anchors_per_step", "correction_repeats", "train_layers"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     serving = {}
@@ -400,7 +403,12 @@ def timing_run(args, log) -> None:
         "bench-timing",
         args.method,
         steps,
-        {"data": str(data), "eval_limit": 0, "threads": args.threads},
+        {"data": str(data), "eval_limit": 0, "threads": args.threads}
+        | {
+            key: getattr(args, key)
+            for key in ("anchors_per_step", "train_layers")
+            if getattr(args, key) is not None
+        },
         log,
     )
     seconds = time.monotonic() - t0
@@ -438,7 +446,7 @@ def command_line(args) -> str:
         "users": 6, "jobs_per_user": 6, "count": 5, "new_prompts": 16, "corrections": 30,
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
-        "correction_repeats": None,
+        "correction_repeats": None, "train_layers": None,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "write": False,
     }  # fmt: skip
     parts = ["taskset -c 1 .venv/bin/python bench/preferences.py"]

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import regex
 
+from ranking.generation.code_layers import Step, code_order
 from ranking.generation.layerplan import (
     LAYER_TYPES,
     LAYERS,
@@ -201,6 +202,8 @@ class State:
     # lines in a row had them.
     last: str = ""
     run: int = 0
+    # Layer plans of pasted code: the next step of the code's order (LayerRules.order).
+    at: int = 0
 
 
 class StructureChecker:
@@ -233,58 +236,64 @@ class StructureChecker:
         if state.done or not piece:
             return None
         *complete, partial = (state.line + piece).split("\n")
-        family, steps, last, run = state.family, state.steps, state.last, state.run
+        family, steps, last, run, at = state.family, state.steps, state.last, state.run, state.at
         for line in complete:
-            if self._style_allowed(family, steps) and line.startswith(STYLE):
-                return State(family, steps, line, True, last, run)
+            if self._style_allowed(family, steps, at) and line.startswith(STYLE):
+                return State(family, steps, line, True, last, run, at)
             if not family:
                 family = self._finish_first_line(line)
                 if not family:
                     return None
             elif family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(line, True):
                 steps += 1
-            elif family == LAYERS and self._layer(line, steps, last, run, complete=True):
+            elif family == LAYERS and self._layer(line, steps, last, run, at, complete=True):
                 key = _layer_key(line)
                 run = run + 1 if key == last else 1
                 last = key
+                at = self.layers.next_at(line, at)
                 steps += 1
             else:
                 return None
-        if self._style_allowed(family, steps):
+        if self._style_allowed(family, steps, at):
             if partial.startswith(STYLE):
-                return State(family, steps, partial, True, last, run)
+                return State(family, steps, partial, True, last, run, at)
             if STYLE.startswith(partial):
-                return State(family, steps, partial, False, last, run)
+                return State(family, steps, partial, False, last, run, at)
         if not family:
             ok = self._first_line(partial)
         elif family == LAYERS:
-            ok = self._layer(partial, steps, last, run, complete=False)
+            ok = self._layer(partial, steps, last, run, at, complete=False)
         else:
             ok = family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(partial, False)
-        return State(family, steps, partial, False, last, run) if ok else None
+        return State(family, steps, partial, False, last, run, at) if ok else None
 
     def failure(self, state: State) -> str:
         """Return a reason naming where the structure could not go on."""
         return f"no token continues a valid plan after line {state.line!r}"
 
-    def _layer(self, line: str, written: int, last: str, run: int, complete: bool) -> bool:
+    def _layer(self, line: str, written: int, last: str, run: int, at: int, complete: bool) -> bool:
         return (
             written < MAX_LAYER_LINES
             and _layer_line(line, written, complete)
-            and self.layers.allows(line, written, last, run, complete)
+            and self.layers.allows(line, written, last, run, complete, at)
         )
 
-    @staticmethod
-    def _style_allowed(family: str, steps: int) -> bool:
-        return family in NETWORKS or (family in ("flow", LAYERS) and steps > 0)
+    def _style_allowed(self, family: str, steps: int, at: int = 0) -> bool:
+        if family == LAYERS:
+            return steps > 0 and self.layers.order_done(at)
+        return family in NETWORKS or (family == "flow" and steps > 0)
 
     # -- first line: `flow` or a network
+
+    def _flow_allowed(self) -> bool:
+        # Pasted code whose order is read is a network, never a flowchart.
+        return bool(self.spans) and self.layers.order is None
 
     def _first_line(self, line: str) -> bool:
         words = line.split(" ")
         if len(words) == 1:
             head = words[0]
-            return ("flow".startswith(head) and bool(self.spans)) or any(
+            return ("flow".startswith(head) and self._flow_allowed()) or any(
                 family.startswith(head) for family in (*self.networks, LAYERS)
             )
         if words[0] not in self.networks:
@@ -294,7 +303,7 @@ class StructureChecker:
 
     def _finish_first_line(self, line: str) -> str:
         if line == "flow":
-            return "flow" if self.spans else ""
+            return "flow" if self._flow_allowed() else ""
         if line == LAYERS:
             return LAYERS
         words = line.split(" ")
@@ -391,7 +400,10 @@ class LayerRules:
     - `longest_run`: lines with the same kind and numbers in a row (a
       misread paragraph must not repeat `dense 6` to the 40-line cap);
     - `in_order`: `input` only as the first line, and no NEVER_TWICE kind
-      after itself.
+      after itself;
+    - `order`: for pasted code, the layer types its listing builds, in
+      order (code_layers.code_order): each line after an optional `input`
+      takes the next step, and the plan ends only after the last.
 
     The defaults allow every plan the grammar allows.
     """
@@ -399,25 +411,50 @@ class LayerRules:
     numbers: frozenset[str] | None = None
     longest_run: int = MAX_LAYER_LINES
     in_order: bool = False
+    order: tuple[Step, ...] | None = None
 
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
         text = normalise_prompt(prompt)
-        return cls(licensed_numbers(text), longest_run(text), in_order=True)
+        order = code_order(prompt)
+        if order is not None and len(order) >= MAX_LAYER_LINES:
+            order = None
+        return cls(licensed_numbers(text), longest_run(text), in_order=True, order=order)
 
-    def allows(self, line: str, written: int, last: str, run: int, complete: bool) -> bool:
-        if self.in_order:
+    def allows(
+        self, line: str, written: int, last: str, run: int, complete: bool, at: int = 0
+    ) -> bool:
+        if self.in_order or self.order is not None:
             kinds = _kinds_for(line)
             if written:
                 kinds.discard("input")
             last_kind = last.split(" ")[0]
             if last_kind in NEVER_TWICE:
                 kinds.discard(last_kind)
+            if self.order is not None:
+                kinds &= self._order_kinds(at) | ({"input"} if not written else set())
             if not kinds:
                 return False
         if run >= self.longest_run and _layer_key(line) == last:
             return False
         return self.numbers is None or self._numbers_allowed(line, complete)
+
+    def _order_kinds(self, at: int) -> set[str]:
+        """Return the layer types the next line may have at step `at` of the order."""
+        kinds = set(self.order[at].kinds) if at < len(self.order) else set()
+        if at and self.order[at - 1].repeat:
+            kinds |= self.order[at - 1].kinds
+        return kinds
+
+    def next_at(self, line: str, at: int) -> int:
+        """Return the order's step after a complete `line` written at step `at`."""
+        if self.order is None or at >= len(self.order):
+            return at
+        return at + 1 if line.split(" ")[0] in self.order[at].kinds else at
+
+    def order_done(self, at: int) -> bool:
+        """Return whether a plan at step `at` has written every step of its order."""
+        return self.order is None or at >= len(self.order)
 
     def _numbers_allowed(self, line: str, complete: bool) -> bool:
         words = line.split(" ")

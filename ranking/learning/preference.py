@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -84,6 +85,10 @@ class PreferenceConfig:
     correction_repeats: int = 4  # a correction's share of an epoch, in pairs
     anchors_per_step: int = 1  # synthetic supervised examples added to each step
     anchor_weight: float = 1.0
+    # Train the adapter of only the top N decoder layers (None: all). The
+    # frozen layers below run without a graph and backward stops above
+    # them, so a step costs less; see `freeze_lower_layers`.
+    train_layers: int | None = None
 
 
 @dataclass
@@ -451,7 +456,36 @@ def load_model(config: PreferenceConfig):
         recorded = adapter_stop_tokens(Path(config.init_adapter))
         tokenizer.eos_token = recorded[0] if recorded else tokenizer.eos_token
     peft_model = training.add_lora(model, config)
+    if config.train_layers is not None:
+        freeze_lower_layers(peft_model, config.train_layers)
     return peft_model, tokenizer
+
+
+_LAYER_RE = re.compile(r"\.layers\.(\d+)\.")
+
+
+def freeze_lower_layers(peft_model, train_layers: int) -> int:
+    """Leave trainable only the adapter weights of the top `train_layers` decoder layers.
+
+    Preference pairs of one prompt differ in a style line or a few plan
+    lines; what must change sits near the output, so the lower layers keep
+    the adapter's reading of the prompt. Returns how many parameters stay
+    trainable.
+    """
+    if train_layers < 1:
+        raise ValueError("train_layers must be at least 1")
+    total = peft_model.get_base_model().config.num_hidden_layers
+    first = max(0, total - train_layers)
+    trainable = 0
+    for name, param in peft_model.named_parameters():
+        if not param.requires_grad:
+            continue
+        found = _LAYER_RE.search(name)
+        if found is None or int(found.group(1)) < first:
+            param.requires_grad_(False)
+        else:
+            trainable += param.numel()
+    return trainable
 
 
 def train(config: PreferenceConfig, pairs: Sequence, held_out: Sequence = (), **kwargs) -> dict:

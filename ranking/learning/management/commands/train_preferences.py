@@ -42,6 +42,12 @@ class Command(BaseCommand):
             default=PreferenceConfig.anchors_per_step,
             help="synthetic supervised examples per step, to hold structure (0: none)",
         )
+        parser.add_argument(
+            "--train-layers",
+            type=int,
+            default=PreferenceConfig.train_layers or 0,
+            help="train the adapter of only the top N decoder layers (0: all)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -55,6 +61,7 @@ class Command(BaseCommand):
             "threads": opts["threads"],
             "correction_repeats": opts["correction_repeats"],
             "anchors_per_step": opts["anchors_per_step"],
+            "train_layers": opts["train_layers"],
         }
         if opts["lr"] is not None:
             options["lr"] = opts["lr"]

@@ -1,0 +1,322 @@
+"""The order of layers a pasted Keras or PyTorch listing spells out, for the decoder.
+
+The model reads pasted code itself (nothing is run), and reads it well
+for numbers and activations, but on a long listing it drops a layer,
+merges two or invents a dense layer. The order of layer types, though,
+is plain text: `layers.Conv2D(...)` after `layers.Conv2D(...)`, or the
+calls of a PyTorch `forward`, innermost first. `code_order` reads that
+order so the constrained decoder can hold each layer line to it
+(`constrain.LayerRules`), the way flow items are held to the prompt's
+words. Whatever it cannot read for certain (loops, concatenations, layer
+types the plan language has no line for, a `self.x` it cannot find) gives
+None, and the decoder leaves the order to the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+
+# Class names (lower case, no underscores) -> the plan's layer types they may be written as.
+_CLASSES = {
+    "dense": {"dense", "linear"},
+    "linear": {"linear", "dense"},
+    "conv1d": {"conv1d"},
+    "conv2d": {"conv2d"},
+    "maxpooling1d": {"maxpool"},
+    "maxpooling2d": {"maxpool"},
+    "maxpool1d": {"maxpool"},
+    "maxpool2d": {"maxpool"},
+    "averagepooling1d": {"avgpool"},
+    "averagepooling2d": {"avgpool"},
+    "avgpool1d": {"avgpool"},
+    "avgpool2d": {"avgpool"},
+    "globalaveragepooling1d": {"globalavgpool"},
+    "globalaveragepooling2d": {"globalavgpool"},
+    "globalavgpool1d": {"globalavgpool"},
+    "globalavgpool2d": {"globalavgpool"},
+    "adaptiveavgpool1d": {"globalavgpool"},
+    "adaptiveavgpool2d": {"globalavgpool"},
+    "globalmaxpooling1d": {"globalmaxpool"},
+    "globalmaxpooling2d": {"globalmaxpool"},
+    "globalmaxpool1d": {"globalmaxpool"},
+    "globalmaxpool2d": {"globalmaxpool"},
+    "adaptivemaxpool1d": {"globalmaxpool"},
+    "adaptivemaxpool2d": {"globalmaxpool"},
+    "flatten": {"flatten"},
+    "dropout": {"dropout"},
+    "spatialdropout1d": {"dropout"},
+    "spatialdropout2d": {"dropout"},
+    "dropout1d": {"dropout"},
+    "dropout2d": {"dropout"},
+    "batchnormalization": {"batchnorm"},
+    "batchnorm1d": {"batchnorm"},
+    "batchnorm2d": {"batchnorm"},
+    "layernormalization": {"layernorm"},
+    "layernorm": {"layernorm"},
+    "embedding": {"embedding"},
+    "lstm": {"lstm"},
+    "gru": {"gru"},
+    "simplernn": {"rnn"},
+    "rnn": {"rnn"},
+    "multiheadattention": {"attention"},
+    "attention": {"attention"},
+    "transformerencoderlayer": {"transformer"},
+    "add": {"add"},
+    "input": {"input"},
+    "inputlayer": {"input"},
+}
+_BIDIRECTIONAL = {"lstm": "bilstm", "gru": "bigru", "rnn": "birnn"}
+# Part of the layer before them ("Dense 64, relu"), or not a layer at all.
+_SKIPPED = {
+    "relu", "relu6", "leakyrelu", "prelu", "elu", "selu", "gelu", "silu", "swish",
+    "mish", "sigmoid", "tanh", "softmax", "logsoftmax", "softplus", "hardswish",
+    "activation", "sequential", "model", "module", "identity",
+}  # fmt: skip
+# Layers the plan language has no line for, and code whose order is not a
+# line of calls: reading these would hold the model to a wrong order.
+_UNREADABLE = re.compile(
+    r"conv3d|conv\w*transpose|upsampl|concatenate|zeropadding|cropping|timedistributed"
+    r"|repeatvector|pixelshuffle|separable|depthwise|groupnorm|instancenorm"
+    r"|modulelist|moduledict|transformerdecoder"
+    r"|^[ \t]*(?:for|while|if)\b[^\n]*:[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Classes a listing calls that build no layer (models, optimisers, losses,
+# callbacks); any other class it calls that is not a known layer may be a
+# block of its own, whose layers the listing does not show.
+_NOT_LAYERS = {
+    "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
+    "crossentropyloss", "bceloss", "bcewithlogitsloss", "mseloss", "nllloss", "l1loss",
+    "sparsecategoricalcrossentropy", "categoricalcrossentropy", "binarycrossentropy",
+    "meansquarederror", "accuracy", "earlystopping", "modelcheckpoint", "dataloader",
+    "tensor", "variable", "tensordataset", "compose", "totensor", "normalize",
+    "ordereddict", "huber",
+}  # fmt: skip
+# `x.view(...)`, `torch.flatten(x, 1)`, `out.flatten(1)`: a flatten in a forward.
+_FLATTEN_CALLS = {"view", "flatten", "reshape"}
+_FUNCTIONAL = {
+    "max_pool1d": {"maxpool"},
+    "max_pool2d": {"maxpool"},
+    "avg_pool1d": {"avgpool"},
+    "avg_pool2d": {"avgpool"},
+    "adaptive_avg_pool1d": {"globalavgpool"},
+    "adaptive_avg_pool2d": {"globalavgpool"},
+    "adaptive_max_pool1d": {"globalmaxpool"},
+    "adaptive_max_pool2d": {"globalmaxpool"},
+    "dropout": {"dropout"},
+}
+_NOT_LAYER_MODULES = (
+    "losses.", "optimizers.", "metrics.", "callbacks.", "optim.", "initializers.",
+    "regularizers.", "constraints.", "init.",
+)  # fmt: skip
+_CODE = re.compile(r"\bnn\.[A-Z]|\blayers\.[A-Z]|Sequential\(|\.add\([A-Z]|keras\.")
+_CALL = re.compile(r"((?:\b[A-Za-z_]\w*\.)*)([A-Za-z_]\w*)\(")
+# `x + h`, `out += identity`: a skip connection in a forward (not `n + 1`).
+_PLUS = re.compile(r"(?<=[\w)\]])\s*\+=?\s*(?=[A-Za-z_])")
+_NEVER_TWICE = {"flatten", "globalmaxpool", "globalavgpool", "batchnorm", "layernorm", "dropout"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One place in the order: the types its line may have; `repeat`: one or more lines."""
+
+    kinds: frozenset[str]
+    repeat: bool = False
+
+
+class _Unreadable(Exception):
+    """The listing's order cannot be read for certain."""
+
+
+def code_order(prompt: str) -> tuple[Step, ...] | None:
+    """Return the layer types, in order, that the code pasted in `prompt` builds; or None.
+
+    None when the prompt holds no Keras or PyTorch listing, or one whose
+    order cannot be read for certain. An `input` line is not part of the
+    order: the decoder allows one first either way.
+    """
+    code = _strip_comments(prompt)
+    if not _CODE.search(code):
+        return None
+    try:
+        if re.search(r"\bdef\s+(?:forward|call)\s*\(", code):
+            steps = _forward_order(code)
+        else:
+            if _UNREADABLE.search(code):
+                return None
+            steps = _calls_order(code)
+    except _Unreadable:
+        return None
+    steps = [s for s in steps if s.kinds != {"input"}]
+    order: list[Step] = []
+    for step in steps:
+        # Two dropouts in a row are one line (the decoder refuses a second).
+        if order and step.kinds == order[-1].kinds and step.kinds <= _NEVER_TWICE:
+            continue
+        order.append(step)
+    return tuple(order) if len(order) >= 2 else None
+
+
+def _strip_comments(text: str) -> str:
+    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', "", text)
+    return re.sub(r"#[^\n]*", "", text)
+
+
+def _calls_order(code: str) -> list[Step]:
+    """Return the steps of a listing read statement by statement, as `_ordered` reads one."""
+    steps: list[Step] = []
+    for statement in _statements(code):
+        steps += _ordered(statement, _layer_call)
+    return steps
+
+
+def _layer_call(statement: str, match: re.Match) -> list[Step]:
+    """Return the steps of one call in a listing: a layer class, or nothing."""
+    qualifier, name = match.group(1), match.group(2)
+    key = name.lower().replace("_", "")
+    if key == "add" and not (name == "Add" or qualifier.endswith("layers.")):
+        return []  # model.add(...): the Sequential's own method
+    kinds = _CLASSES.get(key)
+    if kinds is None:
+        if (
+            qualifier.endswith(_NOT_LAYER_MODULES)
+            or key in _SKIPPED
+            or key in _NOT_LAYERS
+            or key.endswith(("normal", "uniform", "initializer"))  # HeNormal(), GlorotUniform()
+        ):
+            return []
+        if name[0].isupper() and key != "bidirectional":
+            raise _Unreadable(f"{name}: a block of its own")
+        return []
+    if _torch_bidirectional(statement, match.end()):
+        kinds = {_BIDIRECTIONAL.get(k, k) for k in kinds}
+    return [Step(frozenset(kinds))]
+
+
+def _ordered(statement: str, resolve, skips: bool = False) -> list[Step]:
+    """Return one statement's steps: calls deepest first, then left to right.
+
+    `Dense(4)(GlobalAveragePooling2D()(x))` pools first; a recurrent layer
+    inside `Bidirectional(...)` is bidirectional. With `skips`, a `+`
+    between two names is an `add` at the depth where it stands:
+    `self.norm(x + h)` adds before the norm, `out = out + identity` after
+    the calls left of it.
+    """
+    depths = []
+    depth = 0
+    for ch in statement:
+        depth += ch == "("
+        depth -= ch == ")"
+        depths.append(depth)
+    wrapped = [
+        (m.end(), m.end() + len(_arguments(statement, m.end())))
+        for m in re.finditer(r"\bBidirectional\(", statement)
+    ]
+    events = []
+    for match in _CALL.finditer(statement):
+        steps = resolve(statement, match)
+        at = -depths[match.start()]
+        if steps and any(start <= match.start() < end for start, end in wrapped):
+            # The wrapper's parentheses are not an application: the layer
+            # stands where the wrapper stands.
+            steps = [Step(frozenset(_BIDIRECTIONAL.get(k, k) for k in s.kinds)) for s in steps]
+            at += 1
+        if steps:
+            events.append((at, match.start(), steps))
+    if skips:
+        for match in _PLUS.finditer(statement):
+            events.append((-depths[match.start()], match.start(), [Step(frozenset({"add"}))]))
+    events.sort(key=lambda event: (event[0], event[1]))
+    return [step for _, _, steps in events for step in steps]
+
+
+def _torch_bidirectional(code: str, start: int) -> bool:
+    return "bidirectional=true" in _arguments(code, start).replace(" ", "").lower()
+
+
+def _arguments(code: str, start: int) -> str:
+    """Return the text from `start` (just after an opening parenthesis) to its closing one."""
+    depth = 1
+    for i in range(start, len(code)):
+        if code[i] == "(":
+            depth += 1
+        elif code[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return code[start:i]
+    raise _Unreadable("unbalanced parentheses")
+
+
+def _forward_order(code: str) -> list[Step]:
+    """Return the steps of a module: its forward's (Keras: call's) calls, innermost first."""
+    head, _, forward = re.split(r"(\bdef\s+(?:forward|call)\s*\()", code, maxsplit=1)
+    modules = _modules(head)
+    forward = re.split(r"\n\s*(?:def|class)\s", forward, maxsplit=1)[0]
+    if _UNREADABLE.search(forward):
+        raise _Unreadable("a loop or condition in forward")
+    steps: list[Step] = []
+    for statement in _statements(forward.split(")", 1)[1] if ")" in forward else forward):
+        steps += _ordered(statement, partial(_forward_call, modules), skips=True)
+    return steps
+
+
+def _modules(init: str) -> dict[str, list[Step]]:
+    """Return what each `self.name = ...` of a module's __init__ holds, as steps."""
+    modules = {}
+    for match in re.finditer(r"self\.(\w+)\s*=\s*([\w.]+)\s*\(", init):
+        name, call = match.group(1), match.group(2).split(".")[-1].lower()
+        arguments = _arguments(init, match.end())
+        if _UNREADABLE.search(call):
+            raise _Unreadable(call)
+        if call == "sequential":
+            if _UNREADABLE.search(arguments):
+                raise _Unreadable("a Sequential the plan cannot draw")
+            modules[name] = _calls_order(arguments)
+        elif call == "transformerencoder":
+            modules[name] = [Step(frozenset({"transformer"}), repeat=True)]
+        elif call in _CLASSES:
+            kinds = _CLASSES[call]
+            if "bidirectional=true" in arguments.replace(" ", "").lower():
+                kinds = {_BIDIRECTIONAL.get(k, k) for k in kinds}
+            modules[name] = [Step(frozenset(kinds))]
+        elif call.replace("_", "") in _SKIPPED:
+            modules[name] = []
+        else:
+            modules[name] = None  # something of its own: unreadable if forward calls it
+    return modules
+
+
+def _statements(body: str) -> list[str]:
+    """Return the forward's statements, lines joined while a parenthesis is open."""
+    statements, current, depth = [], "", 0
+    for line in body.splitlines():
+        current += " " + line.strip()
+        depth += line.count("(") - line.count(")")
+        if depth <= 0 and current.strip():
+            statements.append(current.strip())
+            current, depth = "", 0
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+def _forward_call(modules, statement: str, match: re.Match) -> list[Step]:
+    """Return the steps of one call in a forward: a module of __init__, a function, a flatten."""
+    qualifier, name = match.group(1), match.group(2)
+    if name == "cat" and "self." in _arguments(statement, match.end()):
+        raise _Unreadable("a concatenation of layers' outputs")
+    if qualifier == "self.":
+        if name not in modules or modules[name] is None:
+            raise _Unreadable(f"self.{name}")
+        return modules[name]
+    if name in _FLATTEN_CALLS:
+        return [Step(frozenset({"flatten"}))]
+    if qualifier in ("F.", "nn.functional.", "torch.nn.functional.", "torch."):
+        kinds = _FUNCTIONAL.get(name)
+        return [Step(frozenset(kinds))] if kinds else []
+    key = name.lower().replace("_", "")
+    if key in _CLASSES:
+        return [Step(frozenset(_CLASSES[key]))]
+    return []

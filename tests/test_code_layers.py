@@ -1,0 +1,205 @@
+"""The layer order read from pasted code, and the decoder holding a plan to it.
+
+`code_layers.code_order` reads the order of layer types a Keras or PyTorch
+listing builds (nothing is run); the constrained decoder then lets each
+layer line take only the next type. Listings here are written for these
+tests; the blind sets stay for benchmarks.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ranking.generation import constrain
+from ranking.generation.code_layers import code_order
+from ranking.generation.layerplan import parse_layer_lines
+from tests.test_constrain import feed, style_bias, tiny_base, tokenizer  # noqa: F401
+
+KERAS_LIST = """model = keras.Sequential([
+    layers.Conv2D(16, (5, 5), activation="relu", input_shape=(48, 48, 1)),
+    layers.MaxPooling2D((2, 2)),
+    layers.Dropout(0.3),  # regularise
+    layers.Flatten(),
+    layers.Dense(7, activation="softmax"),
+])"""
+
+KERAS_ADD = """please draw my sentiment model
+model = Sequential()
+model.add(Embedding(5000, 64))
+model.add(Bidirectional(GRU(48)))
+model.add(Dense(24))
+model.add(Activation('relu'))
+model.add(Dense(2, activation='softmax'))
+model.compile(optimizer=Adam(1e-3), loss='categorical_crossentropy')"""
+
+KERAS_FUNCTIONAL = """inp = keras.Input(shape=(40, 40, 3))
+a = layers.Conv2D(24, 3, padding="same", activation="relu")(inp)
+b = layers.Conv2D(24, 3, padding="same")(a)
+b = layers.BatchNormalization()(b)
+c = layers.add([a, b])
+out = layers.Dense(4)(layers.GlobalAveragePooling2D()(c))"""
+
+TORCH_CLASS = '''class Tagger(nn.Module):
+    """Three-way tagger."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(12, 40, kernel_size=9)
+        self.norm = nn.BatchNorm1d(40)
+        self.pool = nn.MaxPool1d(3)
+        self.rnn = nn.LSTM(40, 20, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(40, 3)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.norm(self.conv(x))))
+        x, _ = self.rnn(x.transpose(1, 2))
+        return self.head(x[:, -1])
+'''
+
+TORCH_RESIDUAL = """class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(30, 30)
+        self.fc2 = nn.Linear(30, 30)
+        self.out = nn.Linear(30, 2)
+
+    def forward(self, x):
+        h = F.gelu(self.fc1(x))
+        h = self.fc2(h) + x
+        return self.out(torch.flatten(h, 1))
+"""
+
+
+def kinds(order):
+    return [sorted(step.kinds) for step in order]
+
+
+def test_a_keras_list_is_read_in_order_without_input_or_activations():
+    assert kinds(code_order(KERAS_LIST)) == [
+        ["conv2d"], ["maxpool"], ["dropout"], ["flatten"], ["dense", "linear"]
+    ]  # fmt: skip
+
+
+def test_the_add_form_merges_bidirectional_and_skips_activations_and_the_optimiser():
+    assert kinds(code_order(KERAS_ADD)) == [
+        ["embedding"], ["bigru"], ["dense", "linear"], ["dense", "linear"]
+    ]  # fmt: skip
+
+
+def test_a_wrapped_recurrent_layer_in_a_list_keeps_its_place():
+    code = (
+        "model = keras.Sequential([\n    layers.Embedding(3000, 32),\n"
+        "    layers.Bidirectional(layers.LSTM(16, return_sequences=True)),\n"
+        "    layers.Dense(8, kernel_initializer=HeNormal()),\n    layers.Dense(1),\n])"
+    )
+    assert kinds(code_order(code)) == [
+        ["embedding"], ["bilstm"], ["dense", "linear"], ["dense", "linear"]
+    ]  # fmt: skip
+
+
+def test_the_functional_form_reads_a_skip_and_nested_calls_innermost_first():
+    assert kinds(code_order(KERAS_FUNCTIONAL)) == [
+        ["conv2d"], ["conv2d"], ["batchnorm"], ["add"], ["globalavgpool"], ["dense", "linear"]
+    ]  # fmt: skip
+
+
+def test_a_torch_forward_gives_the_order_whatever_order_init_defines():
+    assert kinds(code_order(TORCH_CLASS)) == [
+        ["conv1d"], ["batchnorm"], ["maxpool"], ["bilstm"], ["dense", "linear"]
+    ]  # fmt: skip
+
+
+def test_a_plus_in_forward_is_a_skip_and_torch_flatten_a_flatten():
+    assert kinds(code_order(TORCH_RESIDUAL)) == [
+        ["dense", "linear"], ["dense", "linear"], ["add"], ["flatten"], ["dense", "linear"]
+    ]  # fmt: skip
+
+
+def test_a_transformer_encoder_is_one_or_more_blocks():
+    code = """class Enc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(1000, 64)
+        self.enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4), num_layers=n)
+        self.fc = nn.Linear(64, 2)
+
+    def forward(self, t):
+        return self.fc(self.enc(self.emb(t)))
+"""
+    order = code_order(code)
+    assert kinds(order) == [["embedding"], ["transformer"], ["dense", "linear"]]
+    assert [step.repeat for step in order] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a CNN with two conv layers, dropout 0.5 and a dense softmax output",
+        "I use keras for this one: conv 32 3x3, pool, dense 10",
+        # A block of its own: its layers are not in the listing.
+        "model = nn.Sequential(ResBlock(64), ResBlock(64), nn.Linear(64, 10))",
+        # A loop in forward builds an unknown number of layers.
+        "class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(8, 8)\n\n    def forward(self, x):\n"
+        "        for _ in range(3):\n            x = self.fc(x)\n        return x\n",
+        # Outputs of layers concatenated: not a line of layers.
+        "model = keras.Sequential([layers.Dense(8), layers.Dense(4)])\n"
+        "x = layers.concatenate([a, b])",
+        # Layers the plan language cannot draw.
+        "model = nn.Sequential(nn.Conv3d(1, 8, 3), nn.ReLU(), nn.Linear(8, 2))",
+    ],
+)
+def test_prose_and_listings_it_cannot_read_for_certain_give_no_order(prompt):
+    assert code_order(prompt) is None
+
+
+def test_the_checker_holds_layer_lines_to_the_order_of_the_code():
+    checker = constrain.StructureChecker.for_prompt(KERAS_LIST)
+    assert feed(checker, "flow") is None  # pasted code is a network
+    assert feed(checker, "layers\ninput 48x48x1\nconv2d 16 5x5 relu\nmaxpool 2x2\n") is not None
+    assert feed(checker, "layers\nconv2d 16 5x5 relu\nmaxpool 2x2\n") is not None
+    assert feed(checker, "layers\nconv2d 16 5x5 relu\ndense") is None  # the pool comes first
+    assert feed(checker, "layers\nconv2d 16 5x5 relu\nmaxpool 2x2\nstyle:") is None  # too early
+    whole = "layers\nconv2d 16 5x5 relu\nmaxpool 2x2\ndropout 0.3\nflatten\ndense 7 softmax\n"
+    assert feed(checker, whole + "dense") is None  # nothing after the last layer
+    assert feed(checker, whole + "style:").done
+
+
+def test_a_repeated_step_takes_as_many_lines_as_the_model_writes():
+    code = "model = nn.Sequential(nn.Embedding(900, 32), nn.TransformerEncoder(x, 2), nn.Linear(32, 2))"
+    checker = constrain.StructureChecker.for_prompt(code)
+    head = "layers\nembedding 900 32\ntransformer 2\n"
+    assert feed(checker, head + "linear 2\nstyle:").done
+    assert feed(checker, head + "transformer 2\ntransformer 2\nlinear 2\nstyle:").done
+
+
+CODE_PROMPTS = [KERAS_LIST, KERAS_ADD, KERAS_FUNCTIONAL, TORCH_CLASS, TORCH_RESIDUAL]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(prompt=st.sampled_from(CODE_PROMPTS), seed=st.integers(0, 2**16))
+def test_random_logits_under_an_order_never_dead_end_and_follow_it(tokenizer, prompt, seed):  # noqa: F811
+    checker = constrain.StructureChecker.for_prompt(prompt)
+    order = code_order(prompt)
+    table = constrain.token_table(tokenizer)
+    state = feed(checker, "layers\n")
+    rng = torch.Generator().manual_seed(seed)
+    bias = style_bias(table, 4.0)
+    text = "layers\n"
+    for _ in range(400):
+        logits = torch.randn(len(table.strings), generator=rng) * 3 + bias
+        choice = constrain.choose_token(logits, state, checker, table, temperature=0.0)
+        assert choice is not None, f"dead end after {text!r}"
+        state, text = choice.state, text + choice.text
+        if state.done:
+            break
+    assert state.done, text
+    lines = text[: text.index("style:")].splitlines()[1:]
+    written = [spec.kind for spec in parse_layer_lines(lines) if spec.kind != "input"]
+    assert len(written) == len(order)
+    assert all(kind in step.kinds for kind, step in zip(written, order, strict=True))
