@@ -77,10 +77,28 @@ def kinds(order):
     return [sorted(step.kinds) for step in order]
 
 
-def test_a_keras_list_is_read_in_order_without_input_or_activations():
+def test_a_keras_list_is_read_in_order_with_its_input_and_without_activations():
     assert kinds(code_order(KERAS_LIST)) == [
-        ["conv2d"], ["maxpool"], ["dropout"], ["flatten"], ["dense", "linear"]
+        ["input"], ["conv2d"], ["maxpool"], ["dropout"], ["flatten"], ["dense", "linear"]
     ]  # fmt: skip
+
+
+def test_each_step_may_write_the_numbers_of_its_own_call_with_names_resolved():
+    code = (
+        "N_OUT = 6\nwidth = 96\nmodel = keras.Sequential([\n"
+        "    layers.LSTM(width, return_sequences=True, input_shape=(30, 4)),\n"
+        "    layers.Dropout(rate=0.15),\n    layers.MaxPooling1D(),\n"
+        '    layers.Dense(N_OUT, activation="softmax", name="out"),\n])'
+    )
+    order = code_order(code)
+    assert [sorted(step.numbers) for step in order] == [
+        ["30", "4"], ["96"], ["0.15"], ["2"], ["6"]
+    ]  # fmt: skip
+
+
+def test_a_number_the_code_does_not_give_leaves_the_prompts_numbers():
+    code = "def build(k):\n    return nn.Sequential(nn.Linear(k, 10), nn.Linear(10, 2))"
+    assert [step.numbers for step in code_order(code)] == [None, frozenset({"10", "2"})]
 
 
 def test_the_add_form_merges_bidirectional_and_skips_activations_and_the_optimiser():
@@ -102,7 +120,7 @@ def test_a_wrapped_recurrent_layer_in_a_list_keeps_its_place():
 
 def test_the_functional_form_reads_a_skip_and_nested_calls_innermost_first():
     assert kinds(code_order(KERAS_FUNCTIONAL)) == [
-        ["conv2d"], ["conv2d"], ["batchnorm"], ["add"], ["globalavgpool"], ["dense", "linear"]
+        ["input"], ["conv2d"], ["conv2d"], ["batchnorm"], ["add"], ["globalavgpool"], ["dense", "linear"]
     ]  # fmt: skip
 
 
@@ -156,16 +174,39 @@ def test_prose_and_listings_it_cannot_read_for_certain_give_no_order(prompt):
     assert code_order(prompt) is None
 
 
-def test_the_checker_holds_layer_lines_to_the_order_of_the_code():
+def test_an_encoder_has_as_many_blocks_as_its_num_layers_says():
+    code = """class Enc(nn.Module):
+    def __init__(self, depth=3):
+        super().__init__()
+        self.enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4), num_layers=depth)
+        self.fc = nn.Linear(64, 2)
+
+    def forward(self, t):
+        return self.fc(self.enc(t))
+"""
+    assert kinds(code_order(code)) == [["transformer"]] * 3 + [["dense", "linear"]]
+
+
+def test_the_checker_holds_layer_lines_to_the_order_and_numbers_of_the_code():
     checker = constrain.StructureChecker.for_prompt(KERAS_LIST)
     assert feed(checker, "flow") is None  # pasted code is a network
     assert feed(checker, "layers\ninput 48x48x1\nconv2d 16 5x5 relu\nmaxpool 2x2\n") is not None
-    assert feed(checker, "layers\nconv2d 16 5x5 relu\nmaxpool 2x2\n") is not None
-    assert feed(checker, "layers\nconv2d 16 5x5 relu\ndense") is None  # the pool comes first
-    assert feed(checker, "layers\nconv2d 16 5x5 relu\nmaxpool 2x2\nstyle:") is None  # too early
-    whole = "layers\nconv2d 16 5x5 relu\nmaxpool 2x2\ndropout 0.3\nflatten\ndense 7 softmax\n"
+    assert feed(checker, "layers\nconv2d") is None  # the listing declares its input
+    assert feed(checker, "layers\ninput 48x48x1\nconv2d 7") is None  # the Dense's number
+    assert feed(checker, "layers\ninput 48x48x1\nconv2d 16 5x5 relu\ndense") is None
+    head = "layers\ninput 48x48x1\nconv2d 16 5x5 relu\nmaxpool 2x2\n"
+    assert feed(checker, head + "style:") is None  # too early
+    whole = head + "dropout 0.3\nflatten\ndense 7 softmax\n"
     assert feed(checker, whole + "dense") is None  # nothing after the last layer
     assert feed(checker, whole + "style:").done
+
+
+def test_an_input_the_prose_mentions_may_start_a_torch_plan():
+    code = "nn.Sequential(nn.Linear(12, 5), nn.ReLU(), nn.Linear(5, 1))"
+    assert feed(constrain.StructureChecker.for_prompt(code), "layers\ninput") is None
+    checker = constrain.StructureChecker.for_prompt("the input is 12 sensor readings\n" + code)
+    assert feed(checker, "layers\ninput 12\nlinear 5 relu\nlinear 1\nstyle:").done
+    assert feed(checker, "layers\nlinear 5 relu\nlinear 1\nstyle:").done
 
 
 def test_a_repeated_step_takes_as_many_lines_as_the_model_writes():
@@ -200,6 +241,6 @@ def test_random_logits_under_an_order_never_dead_end_and_follow_it(tokenizer, pr
             break
     assert state.done, text
     lines = text[: text.index("style:")].splitlines()[1:]
-    written = [spec.kind for spec in parse_layer_lines(lines) if spec.kind != "input"]
+    written = [spec.kind for spec in parse_layer_lines(lines)]
     assert len(written) == len(order)
     assert all(kind in step.kinds for kind, step in zip(written, order, strict=True))

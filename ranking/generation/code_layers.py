@@ -15,7 +15,7 @@ None, and the decoder leaves the order to the model.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 # Class names (lower case, no underscores) -> the plan's layer types they may be written as.
@@ -120,10 +120,17 @@ _NEVER_TWICE = {"flatten", "globalmaxpool", "globalavgpool", "batchnorm", "layer
 
 @dataclass(frozen=True)
 class Step:
-    """One place in the order: the types its line may have; `repeat`: one or more lines."""
+    """One place in the order: the types its line may have; `repeat`: one or more lines.
+
+    `numbers`: the numbers its line may write, those of its own call (names
+    resolved to the numbers the code gives them); None where the call's
+    numbers cannot all be read, and the prompt's numbers apply.
+    """
 
     kinds: frozenset[str]
     repeat: bool = False
+    numbers: frozenset[str] | None = None
+    arguments: str = field(default="", compare=False)  # the call's text, for `numbers`
 
 
 class _Unreadable(Exception):
@@ -131,11 +138,11 @@ class _Unreadable(Exception):
 
 
 def code_order(prompt: str) -> tuple[Step, ...] | None:
-    """Return the layer types, in order, that the code pasted in `prompt` builds; or None.
+    """Return the layers, in order, that the code pasted in `prompt` builds; or None.
 
     None when the prompt holds no Keras or PyTorch listing, or one whose
-    order cannot be read for certain. An `input` line is not part of the
-    order: the decoder allows one first either way.
+    order cannot be read for certain. The order starts with `input` only
+    where the code declares an input (`input_shape=`, `keras.Input`).
     """
     code = _strip_comments(prompt)
     if not _CODE.search(code):
@@ -149,9 +156,11 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
             steps = _calls_order(code)
     except _Unreadable:
         return None
-    steps = [s for s in steps if s.kinds != {"input"}]
+    # One input, and only first.
+    steps = [s for i, s in enumerate(steps) if s.kinds != {"input"} or i == 0]
+    names = _named_numbers(code)
     order: list[Step] = []
-    for step in steps:
+    for step in (_with_numbers(s, names) for s in steps):
         # Two dropouts in a row are one line (the decoder refuses a second).
         if order and step.kinds == order[-1].kinds and step.kinds <= _NEVER_TWICE:
             continue
@@ -190,9 +199,15 @@ def _layer_call(statement: str, match: re.Match) -> list[Step]:
         if name[0].isupper() and key != "bidirectional":
             raise _Unreadable(f"{name}: a block of its own")
         return []
-    if _torch_bidirectional(statement, match.end()):
+    arguments = _arguments(statement, match.end())
+    if "bidirectional=true" in arguments.replace(" ", "").lower():
         kinds = {_BIDIRECTIONAL.get(k, k) for k in kinds}
-    return [Step(frozenset(kinds))]
+    shape = re.search(r"\b(?:batch_)?input_shape\s*=\s*(\([^()]*\)|\[[^\[\]]*\])", arguments)
+    own = arguments.replace(shape.group(0), "") if shape else arguments
+    steps = [Step(frozenset(kinds), arguments=own)]
+    if shape and "input" not in kinds:
+        steps.insert(0, Step(frozenset({"input"}), arguments=shape.group(1)))
+    return steps
 
 
 def _ordered(statement: str, resolve, skips: bool = False) -> list[Step]:
@@ -221,7 +236,10 @@ def _ordered(statement: str, resolve, skips: bool = False) -> list[Step]:
         if steps and any(start <= match.start() < end for start, end in wrapped):
             # The wrapper's parentheses are not an application: the layer
             # stands where the wrapper stands.
-            steps = [Step(frozenset(_BIDIRECTIONAL.get(k, k) for k in s.kinds)) for s in steps]
+            steps = [
+                replace(s, kinds=frozenset(_BIDIRECTIONAL.get(k, k) for k in s.kinds))
+                for s in steps
+            ]
             at += 1
         if steps:
             events.append((at, match.start(), steps))
@@ -230,10 +248,6 @@ def _ordered(statement: str, resolve, skips: bool = False) -> list[Step]:
             events.append((-depths[match.start()], match.start(), [Step(frozenset({"add"}))]))
     events.sort(key=lambda event: (event[0], event[1]))
     return [step for _, _, steps in events for step in steps]
-
-
-def _torch_bidirectional(code: str, start: int) -> bool:
-    return "bidirectional=true" in _arguments(code, start).replace(" ", "").lower()
 
 
 def _arguments(code: str, start: int) -> str:
@@ -275,17 +289,34 @@ def _modules(init: str) -> dict[str, list[Step]]:
                 raise _Unreadable("a Sequential the plan cannot draw")
             modules[name] = _calls_order(arguments)
         elif call == "transformerencoder":
-            modules[name] = [Step(frozenset({"transformer"}), repeat=True)]
+            modules[name] = _encoder_steps(init, arguments)
         elif call in _CLASSES:
             kinds = _CLASSES[call]
             if "bidirectional=true" in arguments.replace(" ", "").lower():
                 kinds = {_BIDIRECTIONAL.get(k, k) for k in kinds}
-            modules[name] = [Step(frozenset(kinds))]
+            modules[name] = [Step(frozenset(kinds), arguments=arguments)]
         elif call.replace("_", "") in _SKIPPED:
             modules[name] = []
         else:
             modules[name] = None  # something of its own: unreadable if forward calls it
     return modules
+
+
+def _encoder_steps(code: str, arguments: str) -> list[Step]:
+    """Return a TransformerEncoder's blocks: `num_layers` of them where the code says how many.
+
+    `num_layers=3`, or a name the code sets or defaults to a number
+    (`num_layers=3` in a signature, `N_LAYERS = 3`); else one or more.
+    """
+    block = Step(frozenset({"transformer"}), arguments=arguments)
+    found = re.search(r"num_layers\s*=\s*(\w+)", arguments)
+    count = found.group(1) if found else ""
+    if count and not count.isdigit():
+        value = re.search(rf"\b{re.escape(count)}\s*(?::\s*int\s*)?=\s*(\d+)\b", code)
+        count = value.group(1) if value else ""
+    if count.isdigit() and 1 <= int(count) <= 12:
+        return [block] * int(count)
+    return [replace(block, repeat=True)]
 
 
 def _statements(body: str) -> list[str]:
@@ -320,3 +351,75 @@ def _forward_call(modules, statement: str, match: re.Match) -> list[Step]:
     if key in _CLASSES:
         return [Step(frozenset(_CLASSES[key]))]
     return []
+
+
+# ---------------------------------------------------------------- numbers
+
+# Keyword arguments that hold a layer's numbers; others (padding, stride,
+# num_layers, flags) say nothing a layer line writes.
+_NUMERIC_KEYWORDS = {
+    "units", "filters", "kernel_size", "pool_size", "rate", "p", "input_dim", "output_dim",
+    "num_heads", "key_dim", "nhead", "d_model", "hidden_size", "in_features", "out_features",
+    "in_channels", "out_channels", "num_embeddings", "embedding_dim", "embed_dim", "shape",
+    "output_size",
+}  # fmt: skip
+_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*[(.\w])(?!\s*=[^=])")
+_LITERAL = re.compile(r"(?<![\w.])(\d[\d_]*(?:\.\d+)?)(?![\w.])")
+_NOT_NAMES = {"True", "False", "None", "self"}
+# Numbers a call without any still draws with: the default pool and dropout.
+_DEFAULTS = {"maxpool": "2", "avgpool": "2", "dropout": "0.5"}
+
+
+def _named_numbers(code: str) -> dict[str, set[str]]:
+    """Return the numbers the code gives each name (`EMBED = 64`, `hidden=128` in a signature)."""
+    found: dict[str, set[str]] = {}
+    pattern = r"\b([A-Za-z_]\w*)\s*(?::\s*\w+\s*)?=\s*(\d[\d_]*(?:\.\d+)?)(?![\w.]|\s*[-+*/])"
+    for name, value in re.findall(pattern, code):
+        found.setdefault(name, set()).add(_number(value))
+    return found
+
+
+def _number(text: str) -> str:
+    value = float(text.replace("_", ""))
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _with_numbers(step: Step, names: dict[str, set[str]]) -> Step:
+    """Return `step` with the numbers its call states, or None where a name cannot be read."""
+    if step.numbers is not None:
+        return step
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "", step.arguments)
+    values: set[str] = set()
+    for piece in _top_level(text):
+        keyword = re.match(r"\s*(\w+)\s*=(?!=)", piece)
+        if keyword and keyword.group(1) not in _NUMERIC_KEYWORDS:
+            continue
+        value = piece[keyword.end() :] if keyword else piece
+        values |= {_number(v) for v in _LITERAL.findall(value)}
+        for name in _NAME.findall(value):
+            if name in _NOT_NAMES:
+                continue
+            if name not in names:
+                return step  # a number the code does not give: leave it to the prompt's
+            values |= names[name]
+    if not values:
+        values = {_DEFAULTS[k] for k in step.kinds if k in _DEFAULTS}
+    if "dropout" in step.kinds:
+        usable = any(v.startswith("0.") for v in values)
+    else:
+        usable = any("." not in v and 1 <= int(v) <= 999_999 for v in values)
+    return replace(step, numbers=frozenset(values)) if usable else step
+
+
+def _top_level(arguments: str) -> list[str]:
+    """Return a call's arguments split at the commas outside any bracket."""
+    pieces, depth, current = [], 0, ""
+    for ch in arguments:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            pieces.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*pieces, current]

@@ -391,6 +391,9 @@ def _kinds_for(line: str) -> set[str]:
     return {kind for kind in LAYER_TYPES if kind.startswith(head)}
 
 
+_INPUT_WORD = re.compile(r"\binputs?\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class LayerRules:
     """What a layer plan may write for one prompt, beyond the line grammar.
@@ -401,9 +404,9 @@ class LayerRules:
       misread paragraph must not repeat `dense 6` to the 40-line cap);
     - `in_order`: `input` only as the first line, and no NEVER_TWICE kind
       after itself;
-    - `order`: for pasted code, the layer types its listing builds, in
-      order (code_layers.code_order): each line after an optional `input`
-      takes the next step, and the plan ends only after the last.
+    - `order`: for pasted code, the layers its listing builds, in order
+      (code_layers.code_order): each line takes the next step's type and
+      that call's numbers, and the plan ends only after the last step.
 
     The defaults allow every plan the grammar allows.
     """
@@ -412,6 +415,8 @@ class LayerRules:
     longest_run: int = MAX_LAYER_LINES
     in_order: bool = False
     order: tuple[Step, ...] | None = None
+    # With an order that declares no input: may the plan still start with one?
+    input_optional: bool = False
 
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
@@ -419,7 +424,10 @@ class LayerRules:
         order = code_order(prompt)
         if order is not None and len(order) >= MAX_LAYER_LINES:
             order = None
-        return cls(licensed_numbers(text), longest_run(text), in_order=True, order=order)
+        # "input is 42 tabular features" beside a PyTorch listing, which
+        # declares no input of its own.
+        optional = bool(order and "input" not in order[0].kinds and _INPUT_WORD.search(prompt))
+        return cls(licensed_numbers(text), longest_run(text), True, order, optional)
 
     def allows(
         self, line: str, written: int, last: str, run: int, complete: bool, at: int = 0
@@ -432,19 +440,32 @@ class LayerRules:
             if last_kind in NEVER_TWICE:
                 kinds.discard(last_kind)
             if self.order is not None:
-                kinds &= self._order_kinds(at) | ({"input"} if not written else set())
+                allowed = {k for step in self._steps_at(at) for k in step.kinds}
+                if self.input_optional and not written:
+                    allowed.add("input")
+                kinds &= allowed
             if not kinds:
                 return False
         if run >= self.longest_run and _layer_key(line) == last:
             return False
-        return self.numbers is None or self._numbers_allowed(line, complete)
+        numbers = self.numbers if line.startswith("input") else self._numbers_at(at)
+        return numbers is None or self._numbers_allowed(line, complete, numbers)
 
-    def _order_kinds(self, at: int) -> set[str]:
-        """Return the layer types the next line may have at step `at` of the order."""
-        kinds = set(self.order[at].kinds) if at < len(self.order) else set()
+    def _steps_at(self, at: int) -> list[Step]:
+        """Return the steps of the order the next line may take at step `at`."""
+        steps = [self.order[at]] if at < len(self.order) else []
         if at and self.order[at - 1].repeat:
-            kinds |= self.order[at - 1].kinds
-        return kinds
+            steps.append(self.order[at - 1])
+        return steps
+
+    def _numbers_at(self, at: int) -> frozenset[str] | None:
+        """Return the numbers a line at step `at` may write: its call's, else the prompt's."""
+        if self.order is None:
+            return self.numbers
+        steps = self._steps_at(at)
+        if not steps or any(step.numbers is None for step in steps):
+            return self.numbers
+        return frozenset().union(*(step.numbers for step in steps))
 
     def next_at(self, line: str, at: int) -> int:
         """Return the order's step after a complete `line` written at step `at`."""
@@ -456,7 +477,8 @@ class LayerRules:
         """Return whether a plan at step `at` has written every step of its order."""
         return self.order is None or at >= len(self.order)
 
-    def _numbers_allowed(self, line: str, complete: bool) -> bool:
+    @staticmethod
+    def _numbers_allowed(line: str, complete: bool, numbers: frozenset[str]) -> bool:
         words = line.split(" ")
         if words[0] == "add":
             return True  # a count of lines above, not a number of the prompt
@@ -466,7 +488,7 @@ class LayerRules:
             pieces = word.split("x")
             for j, piece in enumerate(pieces):
                 writing = not complete and i == len(words) - 1 and j == len(pieces) - 1
-                if not allows(self.numbers, piece, partial=writing):
+                if not allows(numbers, piece, partial=writing):
                     return False
         return True
 
