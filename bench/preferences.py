@@ -251,6 +251,9 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads of a timing run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--tag", default="", help="suffix of this run's database and result files (parallel runs)"
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     started = time.monotonic()
@@ -258,7 +261,7 @@ def main() -> None:
     def log(text):
         print(f"[{time.monotonic() - started:7.0f}s] {text}", file=sys.stderr, flush=True)
 
-    setup_django("timing" if args.timing_pairs else "preferences")
+    setup_django(("timing" if args.timing_pairs else "preferences") + args.tag)
     if args.timing_pairs:
         return timing_run(args, log)
     import torch
@@ -360,7 +363,9 @@ def main() -> None:
         "serving": {k: round(statistics.median(v), 2) for k, v in serving.items()},
         "seconds": round(time.monotonic() - started),
     }
-    (BENCH_DIR / "preferences_result.json").write_text(json.dumps(result, indent=2) + "\n")
+    (BENCH_DIR / f"preferences{args.tag}_result.json").write_text(
+        json.dumps(result, indent=2) + "\n"
+    )
     text = markdown(result, command_line(args))
     print(text)
     if args.write:
@@ -392,7 +397,7 @@ def timing_run(args, log) -> None:
                 1.0,
             )
         )
-    data = BENCH_DIR / "timing_pairs.jsonl"
+    data = BENCH_DIR / f"timing{args.tag}_pairs.jsonl"
     pairs_mod.write_jsonl(rows, data)
     epoch = math.ceil(0.8 * len(rows) / 4)  # one epoch of the 80% trained on, 4 pairs a step
     steps = min(epoch, args.timing_steps) if args.timing_steps else epoch
@@ -447,9 +452,12 @@ def command_line(args) -> str:
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
         "correction_repeats": None, "train_layers": None,
-        "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "write": False,
+        "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
-    parts = ["taskset -c 1 .venv/bin/python bench/preferences.py"]
+    # The core it ran on, as `taskset -c N` pins it (both cores: no pin).
+    cores = sorted(os.sched_getaffinity(0))
+    pin = f"taskset -c {','.join(map(str, cores))} " if len(cores) < os.cpu_count() else ""
+    parts = [f"{pin}.venv/bin/python bench/preferences.py"]
     for key, default in defaults.items():
         value = getattr(args, key)
         if value != default:
