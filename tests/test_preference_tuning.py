@@ -204,3 +204,28 @@ def test_rejected_plans_scored_on_the_chosen_plans_cache_match_scoring_each_alon
     assert all(
         torch.allclose(a, b, atol=1e-4) for a, b in zip(shared_grads, alone_grads, strict=True)
     )
+
+
+def test_training_the_top_layers_leaves_the_adapter_below_them_as_it_was(tiny, tmp_path):
+    from safetensors.torch import load_file
+
+    base, adapter = tiny
+    config = config_for(tiny, tmp_path, "orpo", train_layers=1, steps=4)
+    preference.train(config, pairs_for(["a small net", "a tiny network"]), log=lambda _: None)
+    start = load_file(str(adapter / "adapter_model.safetensors"))
+    tuned = load_file(str(tmp_path / "out" / "adapter_model.safetensors"))
+    layers = {int(name.split(".layers.")[1].split(".")[0]) for name in start}
+    top = max(layers)
+    changed = {
+        int(name.split(".layers.")[1].split(".")[0])
+        for name in start
+        if not (start[name].float() == tuned[name].float()).all()
+    }
+    assert changed == {top}
+
+
+def test_accuracy_samples_are_spread_over_all_pairs():
+    assert preference._spread(list(range(98)), 64)[:4] == [0, 1, 3, 4]
+    assert len(preference._spread(list(range(98)), 64)) == 64
+    assert preference._spread(list(range(98)), 64)[-1] == 96
+    assert preference._spread([1, 2], 64) == [1, 2]
