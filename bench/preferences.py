@@ -27,7 +27,8 @@ starts) and `runs.activate`. Nothing is written to the tables directly.
    templated held-out split and blind process set 6 (before/after), and
    seconds per step; with --serving, jobs are timed while the run trains.
 `--timing-pairs N` instead times one epoch on N synthetic style pairs (no
-evaluation); `--timing-steps K` runs only K of its steps and extrapolates.
+evaluation; with --serving, jobs are timed before and while it trains);
+`--timing-steps K` runs only K of its steps and extrapolates.
 `--write` appends the results to docs/benchmarks.md with date and machine.
 """
 
@@ -212,6 +213,33 @@ def train(admin, name: str, method: str, steps: int, options: dict, log) -> obje
     return run
 
 
+def train_while_serving(admin, name, method, steps, options, log, user, prompts, count):
+    """Return (run, seconds the run took, {"idle": [s], "training": [s]}).
+
+    `prompts` are timed as jobs before the run and while it trains; no
+    prompts: the run alone, and an empty dict.
+    """
+    box = {}
+
+    def run_it():
+        started = time.monotonic()
+        box["run"] = train(admin, name, method, steps, options, log)
+        box["seconds"] = time.monotonic() - started
+
+    if not prompts:
+        run_it()
+        return box["run"], box["seconds"], {}
+    serving = {"idle": timed_jobs(user, prompts, count)}
+    worker = threading.Thread(target=run_it)
+    worker.start()
+    time.sleep(60)  # past model loading: time jobs while steps run
+    serving["training"] = timed_jobs(user, prompts, count)
+    worker.join()
+    if "run" not in box:
+        raise SystemExit("training failed (see the log above)")
+    return box["run"], box["seconds"], serving
+
+
 def timed_jobs(user, prompts, count) -> list[float]:
     seconds = []
     for prompt in prompts:
@@ -249,7 +277,7 @@ def main() -> None:
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
     )
-    parser.add_argument("--threads", type=int, default=1, help="torch threads of a timing run")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of the run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--tag", default="", help="suffix of this run's database and result files (parallel runs)"
@@ -321,28 +349,20 @@ def main() -> None:
     counts = pairs_mod.counts_by_source(found)
     log(f"{len(found)} pairs: {counts}")
 
-    options = {"eval_limit": args.eval_limit, "threads": 1, "readability": args.readability}
+    options = {
+        "eval_limit": args.eval_limit,
+        "threads": args.threads,
+        "readability": args.readability,
+    }
     if args.lr:
         options["lr"] = args.lr
     for key in ("anchors_per_step", "correction_repeats", "train_layers"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
-    serving = {}
-    if args.serving:
-        serving["idle"] = timed_jobs(users[1], serving_prompts, args.count)
-        box = {}
-        worker = threading.Thread(
-            target=lambda: box.update(
-                run=train(admin, "bench-tuned", args.method, args.steps, options, log)
-            )
-        )
-        worker.start()
-        time.sleep(60)  # past model loading: time jobs while steps run
-        serving["training"] = timed_jobs(users[1], serving_prompts, args.count)
-        worker.join()
-        run = box["run"]
-    else:
-        run = train(admin, "bench-tuned", args.method, args.steps, options, log)
+    run, _, serving = train_while_serving(
+        admin, "bench-tuned", args.method, args.steps, options, log,
+        users[1], serving_prompts, args.count,
+    )  # fmt: skip
     # The tuned version is registered inactive: the shipped one still serves.
     log("measuring before tuning")
     before_shares, before_f1 = measure("before")
@@ -402,21 +422,18 @@ def timing_run(args, log) -> None:
     epoch = math.ceil(0.8 * len(rows) / 4)  # one epoch of the 80% trained on, 4 pairs a step
     steps = min(epoch, args.timing_steps) if args.timing_steps else epoch
     admin = User.objects.create_superuser("staff", password="bench-password-1")
-    t0 = time.monotonic()
-    run = train(
-        admin,
-        "bench-timing",
-        args.method,
-        steps,
-        {"data": str(data), "eval_limit": 0, "threads": args.threads}
-        | {
-            key: getattr(args, key)
-            for key in ("anchors_per_step", "train_layers")
-            if getattr(args, key) is not None
-        },
-        log,
+    user = User.objects.create_user("user0", password="bench-password-1")
+    options = {"data": str(data), "eval_limit": 0, "threads": args.threads} | {
+        key: getattr(args, key)
+        for key in ("anchors_per_step", "train_layers")
+        if getattr(args, key) is not None
+    }
+    prompts = synthetic_prompts(args.serving, 9_500_000 + args.seed)
+    if prompts:
+        run_job(user, prompts[0], args.count)  # load the serving model before timing
+    run, seconds, serving = train_while_serving(
+        admin, "bench-timing", args.method, steps, options, log, user, prompts, args.count
     )
-    seconds = time.monotonic() - t0
     per_step = run.report["training"]["seconds_per_step"]
     whole = (
         f"{seconds / 60:.1f} min in all"
@@ -434,6 +451,13 @@ def timing_run(args, log) -> None:
         f"{run.report['preference_accuracy']['before']['accuracy']} -> "
         f"{run.report['preference_accuracy']['after']['accuracy']}.\n"
     )
+    if serving:
+        idle, busy = (statistics.median(serving[k]) for k in ("idle", "training"))
+        text += (
+            f"\nServing meanwhile ({len(prompts)} jobs of {args.count} candidates, same process): "
+            f"median {idle:.2f} s a job idle, {busy:.2f} s while the run trained "
+            f"({busy / idle:.1f}x).\n"
+        )
     print(text)
     if args.write:
         with open(ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as out:
