@@ -85,7 +85,7 @@ def test_a_keras_list_is_read_in_order_with_its_input_and_without_activations():
 
 def test_each_step_may_write_the_numbers_of_its_own_call_with_names_resolved():
     code = (
-        "N_OUT = 6\nwidth = 96\nmodel = keras.Sequential([\n"
+        "N_OUT, width = 6, 96\nmodel = keras.Sequential([\n"
         "    layers.LSTM(width, return_sequences=True, input_shape=(30, 4)),\n"
         "    layers.Dropout(rate=0.15),\n    layers.MaxPooling1D(),\n"
         '    layers.Dense(N_OUT, activation="softmax", name="out"),\n])'
@@ -97,8 +97,33 @@ def test_each_step_may_write_the_numbers_of_its_own_call_with_names_resolved():
 
 
 def test_a_number_the_code_does_not_give_leaves_the_prompts_numbers():
-    code = "def build(k):\n    return nn.Sequential(nn.Linear(k, 10), nn.Linear(10, 2))"
-    assert [step.numbers for step in code_order(code)] == [None, frozenset({"10", "2"})]
+    code = "def build(k):\n    return nn.Sequential(nn.Linear(8, 10), nn.Linear(10, k))"
+    assert [step.numbers for step in code_order(code)] == [frozenset({"10"}), None]
+
+
+def test_a_torch_layers_first_argument_is_what_flows_in_not_its_size():
+    code = (
+        "import torch\nnet = nn.Sequential(nn.Conv1d(12, 40, 9), nn.Flatten(), nn.Linear(400, 3))"
+    )
+    assert [step.numbers for step in code_order(code)] == [
+        frozenset({"40", "9"}), None, frozenset({"3"})
+    ]  # fmt: skip
+
+
+def test_a_loop_over_a_literal_list_is_written_out():
+    code = (
+        "model = keras.Sequential()\nmodel.add(keras.Input(shape=(64, 64, 3)))\n"
+        "for width in [16, 32]:\n"
+        "    model.add(layers.Conv2D(width, 3, activation='relu'))\n"
+        "    model.add(layers.MaxPooling2D(2))\n"
+        "model.add(layers.Flatten())\nmodel.add(layers.Dense(4))\n"
+    )
+    order = code_order(code)
+    assert kinds(order) == [
+        ["input"], ["conv2d"], ["maxpool"], ["conv2d"], ["maxpool"], ["flatten"],
+        ["dense", "linear"],
+    ]  # fmt: skip
+    assert [sorted(order[i].numbers) for i in (1, 3)] == [["16", "3"], ["3", "32"]]
 
 
 def test_the_add_form_merges_bidirectional_and_skips_activations_and_the_optimiser():

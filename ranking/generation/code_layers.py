@@ -111,6 +111,8 @@ _NOT_LAYER_MODULES = (
     "losses.", "optimizers.", "metrics.", "callbacks.", "optim.", "initializers.",
     "regularizers.", "constraints.", "init.",
 )  # fmt: skip
+_TORCH = re.compile(r"\bnn\.[A-Z]|\bimport torch|\bfrom torch")
+_KERAS = re.compile(r"keras|\blayers\.[A-Z]")
 _CODE = re.compile(r"\bnn\.[A-Z]|\blayers\.[A-Z]|Sequential\(|\.add\([A-Z]|keras\.")
 _CALL = re.compile(r"((?:\b[A-Za-z_]\w*\.)*)([A-Za-z_]\w*)\(")
 # `x + h`, `out += identity`: a skip connection in a forward (not `n + 1`).
@@ -151,6 +153,7 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
         if re.search(r"\bdef\s+(?:forward|call)\s*\(", code):
             steps = _forward_order(code)
         else:
+            code = _unroll_loops(code)
             if _UNREADABLE.search(code):
                 return None
             steps = _calls_order(code)
@@ -159,13 +162,46 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
     # One input, and only first.
     steps = [s for i, s in enumerate(steps) if s.kinds != {"input"} or i == 0]
     names = _named_numbers(code)
+    torch = bool(_TORCH.search(code)) and not _KERAS.search(code)
     order: list[Step] = []
-    for step in (_with_numbers(s, names) for s in steps):
+    for step in (_with_numbers(s, names, torch) for s in steps):
         # Two dropouts in a row are one line (the decoder refuses a second).
         if order and step.kinds == order[-1].kinds and step.kinds <= _NEVER_TWICE:
             continue
         order.append(step)
     return tuple(order) if len(order) >= 2 else None
+
+
+_LOOP = re.compile(
+    r"^([ \t]*)for[ \t]+(\w+)[ \t]+in[ \t]+"
+    r"(\[[^\[\]\n]*\]|\([^()\n]*\)|range\(\s*(\d+)\s*\))[ \t]*:[ \t]*\n"
+    r"((?:\1[ \t]+\S[^\n]*\n?|[ \t]*\n)+)",
+    re.MULTILINE,
+)
+
+
+def _unroll_loops(code: str) -> str:
+    """Return `code` with each loop over a literal list or `range(N)` written out.
+
+    `for filters in [32, 64]:` and an `.add(Conv2D(filters, 3))` body become
+    two calls with 32 and 64; a loop over anything else stays, and the
+    listing is then unreadable.
+    """
+    for _ in range(8):  # nested loops: the outer one first, then its copies
+        match = _LOOP.search(code)
+        if match is None:
+            return code
+        indent, name, values, count, body = match.groups()
+        if count is not None:
+            items = [str(i) for i in range(min(int(count), 16))]
+        else:
+            items = [v.strip() for v in values[1:-1].split(",") if v.strip()]
+        lines = [line for line in body.splitlines() if line.strip()]
+        extra = min(len(line) - len(line.lstrip()) for line in lines)
+        body = "\n".join(indent + line[extra:] for line in lines)
+        copies = "".join(re.sub(rf"\b{name}\b", item, body) + "\n" for item in items)
+        code = code[: match.start()] + copies + code[match.end() :]
+    return code
 
 
 def _strip_comments(text: str) -> str:
@@ -359,10 +395,13 @@ def _forward_call(modules, statement: str, match: re.Match) -> list[Step]:
 # num_layers, flags) say nothing a layer line writes.
 _NUMERIC_KEYWORDS = {
     "units", "filters", "kernel_size", "pool_size", "rate", "p", "input_dim", "output_dim",
-    "num_heads", "key_dim", "nhead", "d_model", "hidden_size", "in_features", "out_features",
-    "in_channels", "out_channels", "num_embeddings", "embedding_dim", "embed_dim", "shape",
+    "num_heads", "key_dim", "nhead", "d_model", "hidden_size", "out_features",
+    "out_channels", "num_embeddings", "embedding_dim", "embed_dim", "shape",
     "output_size",
 }  # fmt: skip
+_TORCH_INPUT_FIRST = frozenset(
+    {"linear", "dense", "conv1d", "conv2d", "lstm", "gru", "rnn", "bilstm", "bigru", "birnn"}
+)
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*[(.\w])(?!\s*=[^=])")
 _LITERAL = re.compile(r"(?<![\w.])(\d[\d_]*(?:\.\d+)?)(?![\w.])")
 _NOT_NAMES = {"True", "False", "None", "self"}
@@ -370,9 +409,21 @@ _NOT_NAMES = {"True", "False", "None", "self"}
 _DEFAULTS = {"maxpool": "2", "avgpool": "2", "dropout": "0.5"}
 
 
+_TUPLE_ASSIGNMENT = re.compile(
+    r"^[ \t]*(\w+(?:[ \t]*,[ \t]*\w+)+)[ \t]*=[ \t]*"
+    r"(\(?[\d_.]+(?:[ \t]*,[ \t]*[\d_.]+)+\)?)[ \t]*$",
+    re.MULTILINE,
+)
+
+
 def _named_numbers(code: str) -> dict[str, set[str]]:
     """Return the numbers the code gives each name (`EMBED = 64`, `hidden=128` in a signature)."""
     found: dict[str, set[str]] = {}
+    for names, values in _TUPLE_ASSIGNMENT.findall(code):  # `n_in, n_out = 9, 6`
+        names, values = re.split(r"\s*,\s*", names), re.findall(r"[\d_.]+", values)
+        for name, value in zip(names, values, strict=False):
+            found.setdefault(name, set()).add(_number(value))
+    code = _TUPLE_ASSIGNMENT.sub("", code)
     pattern = r"\b([A-Za-z_]\w*)\s*(?::\s*\w+\s*)?=\s*(\d[\d_]*(?:\.\d+)?)(?![\w.]|\s*[-+*/])"
     for name, value in re.findall(pattern, code):
         found.setdefault(name, set()).add(_number(value))
@@ -384,13 +435,22 @@ def _number(text: str) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _with_numbers(step: Step, names: dict[str, set[str]]) -> Step:
-    """Return `step` with the numbers its call states, or None where a name cannot be read."""
+def _with_numbers(step: Step, names: dict[str, set[str]], torch: bool = False) -> Step:
+    """Return `step` with the numbers its call states, or None where a name cannot be read.
+
+    A PyTorch layer's first argument is what flows in (`nn.Linear(128, 10)`
+    is a 10-unit layer), never a number of its line.
+    """
     if step.numbers is not None:
         return step
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "", step.arguments)
+    pieces = _top_level(text)
+    if torch and step.kinds & _TORCH_INPUT_FIRST:
+        positional = [p for p in pieces if not re.match(r"\s*\w+\s*=(?!=)", p)]
+        if positional:
+            pieces.remove(positional[0])
     values: set[str] = set()
-    for piece in _top_level(text):
+    for piece in pieces:
         keyword = re.match(r"\s*(\w+)\s*=(?!=)", piece)
         if keyword and keyword.group(1) not in _NUMERIC_KEYWORDS:
             continue

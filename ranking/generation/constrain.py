@@ -391,7 +391,8 @@ def _kinds_for(line: str) -> set[str]:
     return {kind for kind in LAYER_TYPES if kind.startswith(head)}
 
 
-_INPUT_WORD = re.compile(r"\binputs?\b", re.IGNORECASE)
+# An input named, or its shape ("64x64 RGB crops").
+_INPUT_WORD = re.compile(r"\binputs?\b|\b\d+ ?[x×] ?\d+\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -424,8 +425,8 @@ class LayerRules:
         order = code_order(prompt)
         if order is not None and len(order) >= MAX_LAYER_LINES:
             order = None
-        # "input is 42 tabular features" beside a PyTorch listing, which
-        # declares no input of its own.
+        # "input is 42 tabular features" or "64x64 crops" beside a PyTorch
+        # listing, which declares no input of its own.
         optional = bool(order and "input" not in order[0].kinds and _INPUT_WORD.search(prompt))
         return cls(licensed_numbers(text), longest_run(text), True, order, optional)
 
