@@ -46,8 +46,10 @@ SETS = {
     "layers_blind3": ("layers_blind3.jsonl", "networks, blind set 3 (layers)", 10000),
     # Written for the round after stage 7; unscored.
     "layers_blind4": ("layers_blind4.jsonl", "networks, blind set 4 (layers)", 11000),
-    # Written (a40ed12) for the round after set 4 is spent; unscored.
+    # Written (a40ed12) for the round after set 4 is spent; judged the code-order decoder.
     "layers_blind5": ("layers_blind5.jsonl", "networks, blind set 5 (layers)", 12000),
+    # Written (55c4cdd) after set 5 was scored with the code-order decoder; unscored.
+    "layers_blind6": ("layers_blind6.jsonl", "networks, blind set 6 (layers)", 13000),
 }
 POOLS = ("maxpool", "avgpool")
 
