@@ -102,12 +102,13 @@ def test_staff_see_what_there_is_to_learn(admin_client, alice):
 
 
 def test_staff_start_one_run_at_a_time(admin_client, admin_user):
-    form = {"name": "tuned", "method": "orpo", "steps": 20, "eval_limit": 5}
+    form = {"name": "tuned", "method": "orpo", "steps": 20, "eval_limit": 5, "threads": 2}
     response = admin_client.post(PAGE + "start/llm/", form)
     assert response.status_code == 302
     queued = TrainingRun.objects.get()
     assert (queued.status, queued.method, queued.steps) == ("queued", "orpo", 20)
     assert queued.requested_by == admin_user and queued.options["eval_limit"] == 5
+    assert queued.options["threads"] == 2
     response = admin_client.post(PAGE + "start/llm/", {**form, "name": "another"}, follow=True)
     assert "one run at a time" in response.content.decode()
     assert TrainingRun.objects.count() == 1

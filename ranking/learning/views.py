@@ -86,7 +86,11 @@ def start_run(request, kind):
         return learning_page(request, **forms)
     data = form.cleaned_data
     if kind == Kind.LLM:
-        options = {"eval_limit": data["eval_limit"], "readability": data["readability"]}
+        options = {
+            "eval_limit": data["eval_limit"],
+            "readability": data["readability"],
+            "threads": data["threads"],
+        }
         method, steps = data["method"], data["steps"]
     else:
         options, method, steps = {"epochs": data["epochs"]}, "", 0
