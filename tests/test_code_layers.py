@@ -269,3 +269,16 @@ def test_random_logits_under_an_order_never_dead_end_and_follow_it(tokenizer, pr
     written = [spec.kind for spec in parse_layer_lines(lines)]
     assert len(written) == len(order)
     assert all(kind in step.kinds for kind, step in zip(written, order, strict=True))
+
+
+def test_drafts_are_the_lines_the_code_plainly_reads_as():
+    from ranking.generation.code_layers import draft_lines
+
+    assert draft_lines(code_order(KERAS_LIST), KERAS_LIST) == (
+        "input 48x48x1\n", "conv2d 16 5x5 relu\n", "maxpool 2x2\n", "dropout 0.3\n",
+        "flatten\n", "dense 7 softmax\n",
+    )  # fmt: skip
+    # F.relu after a batch norm belongs to the conv; PyTorch's first argument flows in.
+    assert draft_lines(code_order(TORCH_CLASS), TORCH_CLASS) == (
+        "conv1d 40 9 relu\n", "batchnorm\n", "maxpool 3\n", "bilstm 20\n", "linear 3\n"
+    )  # fmt: skip

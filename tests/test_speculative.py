@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from ranking.generation import constrain, llm
 from ranking.generation.prompting import format_prompt
+from tests.test_code_layers import CODE_PROMPTS
 from tests.test_constrain import biased_generator, prompts
 from tests.tinylm import build_tiny_model, teach
 
@@ -286,3 +287,18 @@ def test_speculation_is_a_generator_setting():
     assert llm.DEFAULT_SETTINGS["speculate"] > 0
     config = llm.GeneratorConfig.build(generation_settings={"speculate": 0})
     assert config.options["speculate"] == 0
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(prompt=st.sampled_from(CODE_PROMPTS), **models)
+def test_drafts_of_pasted_code_leave_the_structure_as_it_was(pair, prompt, seed, scale):
+    # Layer lines are drafted from the listing (code_layers.draft_lines).
+    on, off = noisy_pair(pair, seed, scale)
+    spec, spec_calls = decode_structure(on, prompt)
+    plain, plain_calls = decode_structure(off, prompt)
+    if parted_at_a_tie(spec, plain):
+        return
+    assert_same_structure(spec, plain)
+    assert spec_calls <= plain_calls

@@ -74,6 +74,18 @@ _SKIPPED = {
     "mish", "sigmoid", "tanh", "softmax", "logsoftmax", "softplus", "hardswish",
     "activation", "sequential", "model", "module", "identity",
 }  # fmt: skip
+# Activation calls -> the plan's activation word (part of the layer before).
+_ACTIVATIONS = {
+    "relu": "relu", "relu6": "relu", "leakyrelu": "leakyrelu", "prelu": "prelu", "elu": "elu",
+    "selu": "selu", "gelu": "gelu", "silu": "silu", "swish": "swish", "mish": "mish",
+    "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "logsoftmax": "softmax",
+    "softplus": "softplus",
+}  # fmt: skip
+_ACTIVATION = "activation"  # the kind of a marker step, folded away by `_fold_activations`
+_CARRY_ACTIVATION = frozenset(
+    {"dense", "linear", "conv1d", "conv2d", "lstm", "gru", "rnn", "bilstm", "bigru", "birnn"}
+)
+_PASSED_BY_ACTIVATION = frozenset({"batchnorm", "layernorm", "maxpool", "avgpool", "dropout"})
 # Layers the plan language has no line for, and code whose order is not a
 # line of calls: reading these would hold the model to a wrong order.
 _UNREADABLE = re.compile(
@@ -133,6 +145,11 @@ class Step:
     repeat: bool = False
     numbers: frozenset[str] | None = None
     arguments: str = field(default="", compare=False)  # the call's text, for `numbers`
+    # For the decoder's draft of the line (llm speculation): the call's
+    # numbers in the order written, and the activation the code applies.
+    written: tuple[str, ...] = field(default=(), compare=False)
+    activation: str = field(default="", compare=False)
+    call: str = field(default="", compare=False)  # the class or function, lower case
 
 
 class _Unreadable(Exception):
@@ -159,6 +176,7 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
             steps = _calls_order(code)
     except _Unreadable:
         return None
+    steps = _fold_activations(steps)
     # One input, and only first.
     steps = [s for i, s in enumerate(steps) if s.kinds != {"input"} or i == 0]
     names = _named_numbers(code)
@@ -204,6 +222,77 @@ def _unroll_loops(code: str) -> str:
     return code
 
 
+def _activation_step(key: str, arguments: str) -> list[Step]:
+    """Return a marker for an activation call (folded into the layer before it), or []."""
+    if key == "activation":  # Keras `Activation("relu")`
+        named = re.search(r"[\"'](\w+)[\"']", arguments)
+        key = named.group(1).lower() if named else ""
+    name = _ACTIVATIONS.get(key)
+    return [Step(frozenset({_ACTIVATION}), activation=name)] if name else []
+
+
+def _fold_activations(steps: list[Step]) -> list[Step]:
+    """Return `steps` with each activation marker set on its layer, and dropped.
+
+    Its layer is the last one before it that a line can give an activation
+    (dense, conv, recurrent), past norms, pools and dropout: conv, batch
+    norm, ReLU is drawn `conv2d ... relu`, then `batchnorm`.
+    """
+    folded: list[Step] = []
+    for step in steps:
+        if step.kinds != {_ACTIVATION}:
+            folded.append(step)
+            continue
+        for i in range(len(folded) - 1, -1, -1):
+            if folded[i].kinds & _CARRY_ACTIVATION:
+                if not folded[i].activation:
+                    folded[i] = replace(folded[i], activation=step.activation)
+                break
+            if not folded[i].kinds <= _PASSED_BY_ACTIVATION:
+                break
+    return folded
+
+
+def draft_lines(order: tuple[Step, ...], prompt: str) -> tuple[str, ...]:
+    """Return, per step, the layer line the code most plainly reads as ("" where unsure).
+
+    A guess for speculative decoding only: the model checks every token of
+    it and writes its own line where they differ.
+    """
+    torch = bool(_TORCH.search(prompt)) and not _KERAS.search(prompt)
+    return tuple(_draft(step, torch) for step in order)
+
+
+def _draft(step: Step, torch: bool) -> str:
+    kinds = step.kinds
+    if kinds == {"dense", "linear"}:
+        kind = "linear" if torch else "dense"
+    elif len(kinds) == 1:
+        (kind,) = kinds
+    else:
+        return ""
+    n = step.written
+    if kind in ("flatten", "batchnorm", "layernorm", "globalmaxpool", "globalavgpool"):
+        return kind + "\n"
+    if not n:
+        return ""
+    if kind == "input":
+        args = ["x".join(n)]
+    elif kind == "conv2d":
+        args = [n[0], f"{n[1]}x{n[1]}"] if len(n) > 1 else []
+    elif kind in ("conv1d", "embedding"):
+        args = list(n[:2]) if len(n) > 1 else []
+    elif kind in ("maxpool", "avgpool"):
+        args = [n[0] if "1d" in step.call else f"{n[0]}x{n[0]}"]
+    else:
+        args = [n[0]]
+    if not args:
+        return ""
+    keras = re.search(r"activation\s*=\s*[\"'](\w+)[\"']", step.arguments)
+    activation = step.activation or (_ACTIVATIONS.get(keras.group(1).lower(), "") if keras else "")
+    return " ".join([kind, *args, *([activation] if activation else [])]) + "\n"
+
+
 def _strip_comments(text: str) -> str:
     text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', "", text)
     return re.sub(r"#[^\n]*", "", text)
@@ -223,6 +312,8 @@ def _layer_call(statement: str, match: re.Match) -> list[Step]:
     key = name.lower().replace("_", "")
     if key == "add" and not (name == "Add" or qualifier.endswith("layers.")):
         return []  # model.add(...): the Sequential's own method
+    if key in _ACTIVATIONS or key == "activation":
+        return _activation_step(key, _arguments(statement, match.end()))
     kinds = _CLASSES.get(key)
     if kinds is None:
         if (
@@ -240,7 +331,7 @@ def _layer_call(statement: str, match: re.Match) -> list[Step]:
         kinds = {_BIDIRECTIONAL.get(k, k) for k in kinds}
     shape = re.search(r"\b(?:batch_)?input_shape\s*=\s*(\([^()]*\)|\[[^\[\]]*\])", arguments)
     own = arguments.replace(shape.group(0), "") if shape else arguments
-    steps = [Step(frozenset(kinds), arguments=own)]
+    steps = [Step(frozenset(kinds), arguments=own, call=key)]
     if shape and "input" not in kinds:
         steps.insert(0, Step(frozenset({"input"}), arguments=shape.group(1)))
     return steps
@@ -330,7 +421,9 @@ def _modules(init: str) -> dict[str, list[Step]]:
             kinds = _CLASSES[call]
             if "bidirectional=true" in arguments.replace(" ", "").lower():
                 kinds = {_BIDIRECTIONAL.get(k, k) for k in kinds}
-            modules[name] = [Step(frozenset(kinds), arguments=arguments)]
+            modules[name] = [Step(frozenset(kinds), arguments=arguments, call=call)]
+        elif call.replace("_", "") in _ACTIVATIONS:
+            modules[name] = _activation_step(call.replace("_", ""), arguments)
         elif call.replace("_", "") in _SKIPPED:
             modules[name] = []
         else:
@@ -382,7 +475,9 @@ def _forward_call(modules, statement: str, match: re.Match) -> list[Step]:
         return [Step(frozenset({"flatten"}))]
     if qualifier in ("F.", "nn.functional.", "torch.nn.functional.", "torch."):
         kinds = _FUNCTIONAL.get(name)
-        return [Step(frozenset(kinds))] if kinds else []
+        if kinds:
+            return [Step(frozenset(kinds), call=name)]
+        return _activation_step(name.lower().replace("_", ""), "")
     key = name.lower().replace("_", "")
     if key in _CLASSES:
         return [Step(frozenset(_CLASSES[key]))]
@@ -404,6 +499,7 @@ _TORCH_INPUT_FIRST = frozenset(
 )
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*[(.\w])(?!\s*=[^=])")
 _LITERAL = re.compile(r"(?<![\w.])(\d[\d_]*(?:\.\d+)?)(?![\w.])")
+_NUMBER_OR_NAME = re.compile(f"{_LITERAL.pattern}|{_NAME.pattern}")
 _NOT_NAMES = {"True", "False", "None", "self"}
 # Numbers a call without any still draws with: the default pool and dropout.
 _DEFAULTS = {"maxpool": "2", "avgpool": "2", "dropout": "0.5"}
@@ -449,26 +545,29 @@ def _with_numbers(step: Step, names: dict[str, set[str]], torch: bool = False) -
         positional = [p for p in pieces if not re.match(r"\s*\w+\s*=(?!=)", p)]
         if positional:
             pieces.remove(positional[0])
-    values: set[str] = set()
+    written: list[str] = []
     for piece in pieces:
         keyword = re.match(r"\s*(\w+)\s*=(?!=)", piece)
         if keyword and keyword.group(1) not in _NUMERIC_KEYWORDS:
             continue
         value = piece[keyword.end() :] if keyword else piece
-        values |= {_number(v) for v in _LITERAL.findall(value)}
-        for name in _NAME.findall(value):
-            if name in _NOT_NAMES:
-                continue
-            if name not in names:
-                return step  # a number the code does not give: leave it to the prompt's
-            values |= names[name]
+        for literal, name in _NUMBER_OR_NAME.findall(value):
+            if literal:
+                written.append(_number(literal))
+            elif name not in _NOT_NAMES:
+                if name not in names:
+                    return step  # a number the code does not give: leave it to the prompt's
+                written += sorted(names[name])
+    values = set(written)
     if not values:
         values = {_DEFAULTS[k] for k in step.kinds if k in _DEFAULTS}
     if "dropout" in step.kinds:
         usable = any(v.startswith("0.") for v in values)
     else:
         usable = any("." not in v and 1 <= int(v) <= 999_999 for v in values)
-    return replace(step, numbers=frozenset(values)) if usable else step
+    if not usable:
+        return step
+    return replace(step, numbers=frozenset(values), written=tuple(written))
 
 
 def _top_level(arguments: str) -> list[str]:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ranking.generation.code_layers import Step, code_order
+from ranking.generation.code_layers import Step, code_order, draft_lines
 from ranking.generation.layerplan import (
     LAYER_TYPES,
     LAYERS,
@@ -418,6 +418,8 @@ class LayerRules:
     order: tuple[Step, ...] | None = None
     # With an order that declares no input: may the plan still start with one?
     input_optional: bool = False
+    # Per step, the line the code plainly reads as: a draft for speculation.
+    drafts: tuple[str, ...] = ()
 
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
@@ -428,7 +430,8 @@ class LayerRules:
         # "input is 42 tabular features" or "64x64 crops" beside a PyTorch
         # listing, which declares no input of its own.
         optional = bool(order and "input" not in order[0].kinds and _INPUT_WORD.search(prompt))
-        return cls(licensed_numbers(text), longest_run(text), True, order, optional)
+        drafts = draft_lines(order, prompt) if order else ()
+        return cls(licensed_numbers(text), longest_run(text), True, order, optional, drafts)
 
     def allows(
         self, line: str, written: int, last: str, run: int, complete: bool, at: int = 0
@@ -473,6 +476,13 @@ class LayerRules:
         if self.order is None or at >= len(self.order):
             return at
         return at + 1 if line.split(" ")[0] in self.order[at].kinds else at
+
+    def draft(self, state) -> str:
+        """Return the line the code reads as for the line `state` is about to start, or ""."""
+        if state.family != LAYERS or state.line or state.at >= len(self.drafts):
+            return ""
+        # An optional input first: no guess until the model has chosen.
+        return "" if self.input_optional and not state.steps else self.drafts[state.at]
 
     def order_done(self, at: int) -> bool:
         """Return whether a plan at step `at` has written every step of its order."""

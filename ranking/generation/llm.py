@@ -408,6 +408,11 @@ class Generator:
         ids = self.tokenizer(line + continuation, add_special_tokens=False).input_ids
         return ids[len(written) :][:size] if ids[: len(written)] == written else []
 
+    def _layer_draft(self, structure, size: int) -> list[int]:
+        """Return the tokens of the line pasted code reads as, at a layer line's start; or []."""
+        line = structure.checker.layers.draft(structure.states[-1])
+        return self.tokenizer(line, add_special_tokens=False).input_ids[:size] if line else []
+
     def _generate_plan(
         self, prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
     ):
@@ -602,8 +607,14 @@ class Generator:
         tokens where they occurred before.
         """
         strings = self._token_table.strings
-        draft = self._item_draft(structure, size) or lookup_draft(
-            structure.prompt_ids + structure.tokens, size, prompt_length=len(structure.prompt_ids)
+        draft = (
+            self._item_draft(structure, size)
+            or self._layer_draft(structure, size)
+            or lookup_draft(
+                structure.prompt_ids + structure.tokens,
+                size,
+                prompt_length=len(structure.prompt_ids),
+            )
         )
         # A token no structure may hold would be refused: the draft ends before it.
         for i, token in enumerate(draft):
