@@ -271,7 +271,7 @@ def main() -> None:
     parser.add_argument("--anchors-per-step", type=int, default=None)
     parser.add_argument("--correction-repeats", type=int, default=None)
     parser.add_argument(
-        "--train-layers", type=int, default=None, help="top N layers' adapter only (0: all)"
+        "--pair-layers", type=int, default=None, help="pairs train the top N layers only (0: all)"
     )
     parser.add_argument("--timing-pairs", type=int, default=0)
     parser.add_argument(
@@ -356,7 +356,7 @@ def main() -> None:
     }
     if args.lr:
         options["lr"] = args.lr
-    for key in ("anchors_per_step", "correction_repeats", "train_layers"):
+    for key in ("anchors_per_step", "correction_repeats", "pair_layers"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     run, _, serving = train_while_serving(
@@ -425,7 +425,7 @@ def timing_run(args, log) -> None:
     user = User.objects.create_user("user0", password="bench-password-1")
     options = {"data": str(data), "eval_limit": 0, "threads": args.threads} | {
         key: getattr(args, key)
-        for key in ("anchors_per_step", "train_layers")
+        for key in ("anchors_per_step", "pair_layers")
         if getattr(args, key) is not None
     }
     prompts = synthetic_prompts(args.serving, 9_500_000 + args.seed)
@@ -475,7 +475,7 @@ def command_line(args) -> str:
         "users": 6, "jobs_per_user": 6, "count": 5, "new_prompts": 16, "corrections": 30,
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
-        "correction_repeats": None, "train_layers": None,
+        "correction_repeats": None, "pair_layers": None,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
     # The core it ran on, as `taskset -c N` pins it (both cores: no pin).

@@ -206,22 +206,31 @@ def test_rejected_plans_scored_on_the_chosen_plans_cache_match_scoring_each_alon
     )
 
 
-def test_training_the_top_layers_leaves_the_adapter_below_them_as_it_was(tiny, tmp_path):
+def changed_layers(start_dir, tuned_dir) -> set[int]:
     from safetensors.torch import load_file
 
-    base, adapter = tiny
-    config = config_for(tiny, tmp_path, "orpo", train_layers=1, steps=4)
-    preference.train(config, pairs_for(["a small net", "a tiny network"]), log=lambda _: None)
-    start = load_file(str(adapter / "adapter_model.safetensors"))
-    tuned = load_file(str(tmp_path / "out" / "adapter_model.safetensors"))
-    layers = {int(name.split(".layers.")[1].split(".")[0]) for name in start}
-    top = max(layers)
-    changed = {
+    start = load_file(str(start_dir / "adapter_model.safetensors"))
+    tuned = load_file(str(tuned_dir / "adapter_model.safetensors"))
+    return {
         int(name.split(".layers.")[1].split(".")[0])
         for name in start
         if not (start[name].float() == tuned[name].float()).all()
     }
-    assert changed == {top}
+
+
+@pytest.mark.parametrize("source", ["rating", "correction"])
+def test_pairs_train_only_the_top_layers_and_corrections_all_of_them(tiny, tmp_path, source):
+    from safetensors.torch import load_file
+
+    _, adapter = tiny
+    layers = {
+        int(name.split(".layers.")[1].split(".")[0])
+        for name in load_file(str(adapter / "adapter_model.safetensors"))
+    }
+    config = config_for(tiny, tmp_path, "orpo", pair_layers=1, anchors_per_step=0, steps=4)
+    preference.train(config, pairs_for(["a small net", "a tiny net"], source), log=lambda _: None)
+    changed = changed_layers(adapter, tmp_path / "out")
+    assert changed == ({max(layers)} if source == "rating" else layers)
 
 
 def test_accuracy_samples_are_spread_over_all_pairs():

@@ -41,6 +41,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -88,10 +89,10 @@ class PreferenceConfig:
     correction_repeats: int = 4  # a correction's share of an epoch, in pairs
     anchors_per_step: int = 1  # synthetic supervised examples added to each step
     anchor_weight: float = 1.0
-    # Train the adapter of only the top N decoder layers (None: all). The
-    # frozen layers below run without a graph and backward stops above
-    # them, so a step costs less; see `freeze_lower_layers`.
-    train_layers: int | None = None
+    # Rating and readability pairs train only the top N decoder layers'
+    # adapter (None: all); corrections and anchors train every layer. See
+    # `lower_adapter`.
+    pair_layers: int | None = None
 
 
 @dataclass
@@ -256,7 +257,13 @@ def _mean(tensor) -> float:
     return round(float(tensor.detach().mean()), 5)
 
 
-def pair_logps(peft_model, batch: Sequence[Encoded], pad_id: int, anchors: Sequence[Encoded] = ()):
+def pair_logps(
+    peft_model,
+    batch: Sequence[Encoded],
+    pad_id: int,
+    anchors: Sequence[Encoded] = (),
+    lower: Sequence = (),
+):
     """Return (chosen sums, chosen lengths, rejected sums, rejected lengths) for a batch.
 
     With `anchors`, also (their sums, their lengths). Each sequence runs on
@@ -266,15 +273,17 @@ def pair_logps(peft_model, batch: Sequence[Encoded], pad_id: int, anchors: Seque
     key/value cache (`_rejected_logps`), so a pair's prompt and shared start
     are computed once. The result equals scoring every sequence on its own
     (`sequence_logps`; a test holds values and gradients equal). `pad_id`
-    is unused: nothing is padded.
+    is unused: nothing is padded. `lower` (`lower_adapter`): weights a
+    pair that is not a correction does not train.
     """
     device = next(peft_model.parameters()).device
     causal = peft_model.get_base_model()
     chosen, rejected = [], []
     for encoded in batch:
-        token_logps, hidden, cache = _plan_logps(causal, encoded.chosen, device, cache=True)
-        chosen.append(token_logps.sum())
-        rejected.append(_rejected_logps(causal, cache, hidden, token_logps, encoded, device))
+        with _held(() if encoded.supervised else lower):
+            token_logps, hidden, cache = _plan_logps(causal, encoded.chosen, device, cache=True)
+            chosen.append(token_logps.sum())
+            rejected.append(_rejected_logps(causal, cache, hidden, token_logps, encoded, device))
     parts = (
         _stack(chosen, device),
         _lengths([e.chosen for e in batch], device),
@@ -349,7 +358,7 @@ def _rejected_logps(causal, cache, hidden, token_logps, encoded: Encoded, device
     return total
 
 
-def batch_loss(method, peft_model, batch, pad_id, config, reference=None, anchors=()):
+def batch_loss(method, peft_model, batch, pad_id, config, reference=None, anchors=(), lower=()):
     """Return (loss, parts) of one batch of encoded pairs under `method`, plus anchors' NLL.
 
     Anchors add their weighted NLL to the numerator and their weight to the
@@ -358,7 +367,7 @@ def batch_loss(method, peft_model, batch, pad_id, config, reference=None, anchor
     import torch
 
     chosen, chosen_len, rejected, rejected_len, *extra = pair_logps(
-        peft_model, batch, pad_id, anchors
+        peft_model, batch, pad_id, anchors, lower
     )
     weights = torch.tensor([e.weight for e in batch], device=chosen.device)
     if method == "orpo":
@@ -459,36 +468,42 @@ def load_model(config: PreferenceConfig):
         recorded = adapter_stop_tokens(Path(config.init_adapter))
         tokenizer.eos_token = recorded[0] if recorded else tokenizer.eos_token
     peft_model = training.add_lora(model, config)
-    if config.train_layers is not None:
-        freeze_lower_layers(peft_model, config.train_layers)
     return peft_model, tokenizer
 
 
 _LAYER_RE = re.compile(r"\.layers\.(\d+)\.")
 
 
-def freeze_lower_layers(peft_model, train_layers: int) -> int:
-    """Leave trainable only the adapter weights of the top `train_layers` decoder layers.
+def lower_adapter(peft_model, pair_layers: int) -> list:
+    """Return the trainable adapter weights below the top `pair_layers` decoder layers.
 
-    Preference pairs of one prompt differ in a style line or a few plan
-    lines; what must change sits near the output, so the lower layers keep
-    the adapter's reading of the prompt. Returns how many parameters stay
-    trainable.
+    A rating pair's chosen and rejected plans differ in a style line or a
+    few plan lines: what must change sits near the output, so a pair's
+    gradient stops at the top layers, and its backward pass (a third to a
+    half of a step) is that much shorter. Corrections rewrite how a prompt
+    is read, and anchors hold that reading, so they reach every layer.
     """
-    if train_layers < 1:
-        raise ValueError("train_layers must be at least 1")
-    total = peft_model.get_base_model().config.num_hidden_layers
-    first = max(0, total - train_layers)
-    trainable = 0
+    if pair_layers < 1:
+        raise ValueError("pair_layers must be at least 1")
+    first = peft_model.get_base_model().config.num_hidden_layers - pair_layers
+    lower = []
     for name, param in peft_model.named_parameters():
-        if not param.requires_grad:
-            continue
         found = _LAYER_RE.search(name)
-        if found is None or int(found.group(1)) < first:
-            param.requires_grad_(False)
-        else:
-            trainable += param.numel()
-    return trainable
+        if param.requires_grad and (found is None or int(found.group(1)) < first):
+            lower.append(param)
+    return lower
+
+
+@contextmanager
+def _held(params: Sequence):
+    """Build no graph through `params` inside the block (their values still count)."""
+    for param in params:
+        param.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for param in params:
+            param.requires_grad_(True)
 
 
 def train(config: PreferenceConfig, pairs: Sequence, held_out: Sequence = (), **kwargs) -> dict:
@@ -543,6 +558,7 @@ def _train(
 
     peft_model.train()
     trainable = [p for p in peft_model.parameters() if p.requires_grad]
+    lower = lower_adapter(peft_model, config.pair_layers) if config.pair_layers else []
     optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=0.0)
     start_step = training.load_checkpoint(peft_model, optimizer, config) if resume else 0
     if start_step:
@@ -577,7 +593,7 @@ def _train(
         per_step = config.anchors_per_step
         step_anchors = anchors[step * per_step : (step + 1) * per_step]
         loss, parts = batch_loss(
-            config.method, peft_model, batch, pad_id, config, ref, step_anchors
+            config.method, peft_model, batch, pad_id, config, ref, step_anchors, lower
         )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)

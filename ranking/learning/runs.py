@@ -222,7 +222,7 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
             options.get("anchors_per_step", preference.PreferenceConfig.anchors_per_step)
         ),
         # 0 (or absent with no default) trains every layer's adapter.
-        train_layers=int(options.get("train_layers", preference.PreferenceConfig.train_layers or 0))
+        pair_layers=int(options.get("pair_layers", preference.PreferenceConfig.pair_layers or 0))
         or None,
     )
     resume = (Path(config.checkpoint_dir) / "trainer_state.pt").exists()

@@ -43,10 +43,10 @@ class Command(BaseCommand):
             help="synthetic supervised examples per step, to hold structure (0: none)",
         )
         parser.add_argument(
-            "--train-layers",
+            "--pair-layers",
             type=int,
-            default=PreferenceConfig.train_layers or 0,
-            help="train the adapter of only the top N decoder layers (0: all)",
+            default=PreferenceConfig.pair_layers or 0,
+            help="rating and readability pairs train only the top N layers (0: all)",
         )
         parser.add_argument("--no-progress", action="store_true")
 
@@ -61,7 +61,7 @@ class Command(BaseCommand):
             "threads": opts["threads"],
             "correction_repeats": opts["correction_repeats"],
             "anchors_per_step": opts["anchors_per_step"],
-            "train_layers": opts["train_layers"],
+            "pair_layers": opts["pair_layers"],
         }
         if opts["lr"] is not None:
             options["lr"] = opts["lr"]
