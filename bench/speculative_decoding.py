@@ -97,6 +97,13 @@ def bench_prompts(per_set: int) -> list[dict]:
     return process + nets + flows
 
 
+def code_prompts(name: str) -> list[dict]:
+    """Return the pasted-code prompts of the layer set bench/NAME.jsonl."""
+    with open(ROOT / "bench" / f"{name}.jsonl") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return [r for r in rows if r["kind"] == "code"]
+
+
 def run_prompt(generator, counter, scorer, prompt: str, seed: int) -> dict:
     """Generate, rank and count one prompt end to end; then time the generator alone."""
     counter.reset()
@@ -166,6 +173,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--per-set", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=1, help="runs per prompt and setting")
+    parser.add_argument(
+        "--code-set", help="instead: the pasted-code prompts of bench/NAME.jsonl (a layer set)"
+    )
+    parser.add_argument(
+        "--no-layer-drafts", action="store_true", help="speculate without drafts from the code"
+    )
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
     args = parser.parse_args()
 
@@ -179,10 +192,12 @@ def main() -> None:
             adapter=adapter, generation_settings={**settings, "speculate": args.speculate}
         ),
     }
+    if args.no_layer_drafts:
+        generators["on"]._layer_draft = lambda structure, size: []
     counters = {name: instrument(g) for name, g in generators.items()}
     models = ROOT / "models" / "scoring"
     scorer = Scorer.load(models / "readability", models / "autoencoder")
-    rows = bench_prompts(args.per_set)
+    rows = code_prompts(args.code_set) if args.code_set else bench_prompts(args.per_set)
     for name, generator in generators.items():  # warm-up: lazy initialisation
         run_prompt(generator, counters[name], scorer, "a 3-4-2 MLP", 0)
 
@@ -218,14 +233,24 @@ def main() -> None:
         + (f" --speculate {args.speculate}" if args.speculate != 8 else "")
         + (f" --repeats {args.repeats}" if args.repeats != 1 else "")
         + (f" --per-set {args.per_set}" if args.per_set != 6 else "")
+        + (f" --code-set {args.code_set}" if args.code_set else "")
+        + (" --no-layer-drafts" if args.no_layer_drafts else "")
         + (" --write" if args.write else "")
     )
+    if args.code_set:
+        described = f"the pasted code of {args.code_set}" + (
+            ", speculating without the code's line drafts" if args.no_layer_drafts else ""
+        )
+    else:
+        described = (
+            f"first {args.per_set} flowcharts of process_blind5, first {args.per_set} "
+            "of free_prompts: networks and flowcharts"
+        )
     lines = [
         f"## Speculative structure decoding (issue 10; {date.today()}, {cpu_name()}, "
         f"{args.threads} thread{'s' if args.threads > 1 else ''})",
         "",
-        f"`{command}`; shipped adapter, {len(rows)} prompts (first {args.per_set} flowcharts "
-        f"of process_blind5, first {args.per_set} of free_prompts: networks and flowcharts), "
+        f"`{command}`; shipped adapter, {len(rows)} prompts ({described}), "
         f"count={COUNT}, ranking included; `speculate` {args.speculate} vs 0, each prompt "
         f"on then off{f', best of {args.repeats}' if args.repeats > 1 else ''}. "
         "One core: the generator runs with `threads: 1` pinned to CPU 1 (CPU 0 was training), "
