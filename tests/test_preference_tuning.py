@@ -219,7 +219,7 @@ def changed_layers(start_dir, tuned_dir) -> set[int]:
 
 
 @pytest.mark.parametrize("source", ["rating", "correction"])
-def test_pairs_train_only_the_top_layers_and_corrections_all_of_them(tiny, tmp_path, source):
+def test_pairs_and_their_anchors_train_the_top_layers_and_corrections_all(tiny, tmp_path, source):
     from safetensors.torch import load_file
 
     _, adapter = tiny
@@ -227,7 +227,7 @@ def test_pairs_train_only_the_top_layers_and_corrections_all_of_them(tiny, tmp_p
         int(name.split(".layers.")[1].split(".")[0])
         for name in load_file(str(adapter / "adapter_model.safetensors"))
     }
-    config = config_for(tiny, tmp_path, "orpo", pair_layers=1, anchors_per_step=0, steps=4)
+    config = config_for(tiny, tmp_path, "orpo", pair_layers=1, anchors_per_step=1, steps=4)
     preference.train(config, pairs_for(["a small net", "a tiny net"], source), log=lambda _: None)
     changed = changed_layers(adapter, tmp_path / "out")
     assert changed == ({max(layers)} if source == "rating" else layers)

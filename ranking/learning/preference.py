@@ -90,8 +90,8 @@ class PreferenceConfig:
     anchors_per_step: int = 1  # synthetic supervised examples added to each step
     anchor_weight: float = 1.0
     # Rating and readability pairs train only the top N decoder layers'
-    # adapter (None: all); corrections and anchors train every layer. See
-    # `lower_adapter`.
+    # adapter (None: all); corrections train every layer, and so do the
+    # anchors of a step with one. See `lower_adapter`.
     pair_layers: int | None = None
 
 
@@ -274,7 +274,8 @@ def pair_logps(
     are computed once. The result equals scoring every sequence on its own
     (`sequence_logps`; a test holds values and gradients equal). `pad_id`
     is unused: nothing is padded. `lower` (`lower_adapter`): weights a
-    pair that is not a correction does not train.
+    pair that is not a correction does not train, nor do the anchors of a
+    batch without one.
     """
     device = next(peft_model.parameters()).device
     causal = peft_model.get_base_model()
@@ -292,7 +293,10 @@ def pair_logps(
     )
     if not anchors:
         return parts
-    sums = [_plan_logps(causal, a.chosen, device)[0].sum() for a in anchors]
+    # Anchors hold what the step moves: the lower layers move only with a
+    # correction in the batch.
+    with _held(() if any(e.supervised for e in batch) else lower):
+        sums = [_plan_logps(causal, a.chosen, device)[0].sum() for a in anchors]
     return (*parts, _stack(sums, device), _lengths([a.chosen for a in anchors], device))
 
 
@@ -481,7 +485,8 @@ def lower_adapter(peft_model, pair_layers: int) -> list:
     few plan lines: what must change sits near the output, so a pair's
     gradient stops at the top layers, and its backward pass (a third to a
     half of a step) is that much shorter. Corrections rewrite how a prompt
-    is read, and anchors hold that reading, so they reach every layer.
+    is read, so it reaches every layer, and so do the anchors that hold
+    that reading in a step with a correction.
     """
     if pair_layers < 1:
         raise ValueError("pair_layers must be at least 1")
