@@ -119,6 +119,19 @@ def test_corrections_come_round_as_often_as_asked_and_never_twice_in_a_batch():
     assert preference.schedule(8, 2, 4, seed=5) == preference.schedule(8, 2, 4, 5, [1] * 8)
 
 
+def test_corrections_keep_their_share_of_an_epoch_as_ratings_grow():
+    def encoded(supervised):
+        return preference.Encoded(([1, 2], 1), ([1, 3], 1), 1.0, supervised)
+
+    config = preference.PreferenceConfig(correction_repeats=4, correction_share=0.3)
+    few = [encoded(False)] * 40 + [encoded(True)] * 5
+    assert preference.correction_repeats(few, config)[-1] == 4  # 20 of 60: share met
+    many = [encoded(False)] * 91 + [encoded(True)] * 5
+    repeats = preference.correction_repeats(many, config)
+    assert repeats[:91] == [1] * 91 and repeats[-1] == 8  # 40 of 131 >= 0.3
+    assert 5 * 7 / (91 + 5 * 7) < 0.3
+
+
 def test_anchors_are_synthetic_examples_in_the_styles_users_chose():
     from ranking.generation import synth
 

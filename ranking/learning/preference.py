@@ -25,7 +25,8 @@ Two things keep a short run from undoing what the adapter knew or missing
 what users wrote (measured in docs/benchmarks.md, "Corrections come round,
 anchors hold structure"):
 
-- corrections come round `correction_repeats` times an epoch: they are few,
+- corrections come round `correction_repeats` times an epoch, or more, so
+  that they make `correction_share` of it: they are few,
   and a user wrote the right answer;
 - `anchors_per_step` synthetic examples of the kind the adapter was trained
   on ride along each step as supervised-only items (their likelihood, no
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 import time
@@ -86,7 +88,10 @@ class PreferenceConfig:
     target_modules: str | list[str] = "all-linear"
     time_limit_minutes: float | None = None
     stop_at: int | None = None  # stop after this step (checkpointed), as if interrupted
-    correction_repeats: int = 4  # a correction's share of an epoch, in pairs
+    correction_repeats: int = 4  # how often a correction comes round an epoch, at least
+    # ... and at least this share of an epoch's pairs are corrections, when
+    # there are any: more ratings must not drown what users wrote.
+    correction_share: float = 0.3
     anchors_per_step: int = 1  # synthetic supervised examples added to each step
     anchor_weight: float = 1.0
     # Rating and readability pairs train only the top N decoder layers'
@@ -433,6 +438,18 @@ def preference_accuracy(peft_model, encoded: Sequence[Encoded], pad_id: int) -> 
 # ---------------------------------------------------------------- the loop
 
 
+def correction_repeats(train_set: Sequence[Encoded], config: PreferenceConfig) -> list[int]:
+    """Return how often each pair comes round an epoch: 1, or for a correction enough times
+    (`correction_repeats` at least) that corrections make `correction_share` of the epoch."""
+    corrections = sum(e.supervised for e in train_set)
+    others = len(train_set) - corrections
+    repeats = config.correction_repeats
+    if corrections and 0 < config.correction_share < 1:
+        needed = config.correction_share * others / ((1 - config.correction_share) * corrections)
+        repeats = max(repeats, math.ceil(needed))
+    return [repeats if e.supervised else 1 for e in train_set]
+
+
 def schedule(
     n_pairs: int, batch_pairs: int, steps: int, seed: int, repeats: Sequence[int] | None = None
 ) -> list[list[int]]:
@@ -568,7 +585,7 @@ def _train(
     start_step = training.load_checkpoint(peft_model, optimizer, config) if resume else 0
     if start_step:
         log(f"resuming at step {start_step}")
-    repeats = [config.correction_repeats if e.supervised else 1 for e in train_set]
+    repeats = correction_repeats(train_set, config)
     batches = schedule(len(train_set), config.batch_pairs, config.steps, config.seed, repeats)
     anchors = encode_anchors(
         tokenizer,
