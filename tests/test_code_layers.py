@@ -110,6 +110,16 @@ def test_a_torch_layers_first_argument_is_what_flows_in_not_its_size():
     ]  # fmt: skip
 
 
+def test_a_functional_call_gives_the_numbers_after_its_tensor():
+    code = (
+        "class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(16, 8)\n\n    def forward(self, x):\n"
+        "        x = F.max_pool1d(x, 4)\n        x = F.dropout(x, p=0.3, training=self.training)\n"
+        "        return self.fc(x)\n"
+    )
+    assert [sorted(step.numbers) for step in code_order(code)] == [["4"], ["0.3"], ["8"]]
+
+
 def test_a_loop_over_a_literal_list_is_written_out():
     code = (
         "model = keras.Sequential()\nmodel.add(keras.Input(shape=(64, 64, 3)))\n"

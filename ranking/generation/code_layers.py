@@ -476,7 +476,9 @@ def _forward_call(modules, statement: str, match: re.Match) -> list[Step]:
     if qualifier in ("F.", "nn.functional.", "torch.nn.functional.", "torch."):
         kinds = _FUNCTIONAL.get(name)
         if kinds:
-            return [Step(frozenset(kinds), call=name)]
+            # The first argument is the tensor: `F.dropout(x, 0.3)`, `F.max_pool2d(x, 2)`.
+            arguments = _top_level(_arguments(statement, match.end()))[1:]
+            return [Step(frozenset(kinds), arguments=",".join(arguments), call=name)]
         return _activation_step(name.lower().replace("_", ""), "")
     key = name.lower().replace("_", "")
     if key in _CLASSES:
