@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from ranking.generation import constrain, llm
 from ranking.generation.prompting import format_prompt
-from tests.test_code_layers import CODE_PROMPTS
 from tests.test_constrain import biased_generator, prompts
+from tests.test_pasted_code import CODE_PROMPTS
 from tests.tinylm import build_tiny_model, teach
 
 # Log-probabilities (and logits) of the same token from a one-token and a
@@ -206,7 +206,7 @@ models = {"seed": st.integers(0, 10_000), "scale": st.sampled_from([0.0, 0.5, 1.
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-# Pasted code too: its layer lines are drafted from the listing (code_layers.draft_lines).
+# Pasted code too: its layer lines are drafted from the listing (pasted_code.draft_lines).
 @given(prompt=st.one_of(prompts, st.sampled_from(CODE_PROMPTS)), **models)
 def test_speculation_decodes_the_same_structure_and_alternative(pair, prompt, seed, scale):
     on, off = noisy_pair(pair, seed, scale)

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import regex
 
-from ranking.generation.code_layers import Step, code_order, draft_lines
 from ranking.generation.layerplan import (
     LAYER_TYPES,
     LAYERS,
@@ -42,6 +41,7 @@ from ranking.generation.layerplan import (
     MAX_LAYER_LINES,
     needs_layer_plan,
 )
+from ranking.generation.pasted_code import Step, code_order, draft_lines
 from ranking.generation.plan import (
     GRANULARITY_FLAGS,
     ITEM_RE,
@@ -406,7 +406,7 @@ class LayerRules:
     - `in_order`: `input` only as the first line, and no NEVER_TWICE kind
       after itself;
     - `order`: for pasted code, the layers its listing builds, in order
-      (code_layers.code_order): each line takes the next step's type and
+      (pasted_code.code_order): each line takes the next step's type and
       that call's numbers, and the plan ends only after the last step.
 
     The defaults allow every plan the grammar allows.

@@ -1,6 +1,6 @@
 """The layer order read from pasted code, and the decoder holding a plan to it.
 
-`code_layers.code_order` reads the order of layer types a Keras or PyTorch
+`pasted_code.code_order` reads the order of layer types a Keras or PyTorch
 listing builds (nothing is run); the constrained decoder then lets each
 layer line take only the next type. Listings here are written for these
 tests; the blind sets stay for benchmarks.
@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ranking.generation import constrain
-from ranking.generation.code_layers import code_order
 from ranking.generation.layerplan import parse_layer_lines
+from ranking.generation.pasted_code import code_order
 from tests.test_constrain import feed, style_bias, tiny_base, tokenizer  # noqa: F401
 
 KERAS_LIST = """model = keras.Sequential([
@@ -282,7 +282,7 @@ def test_random_logits_under_an_order_never_dead_end_and_follow_it(tokenizer, pr
 
 
 def test_drafts_are_the_lines_the_code_plainly_reads_as():
-    from ranking.generation.code_layers import draft_lines
+    from ranking.generation.pasted_code import draft_lines
 
     assert draft_lines(code_order(KERAS_LIST), KERAS_LIST) == (
         "input 48x48x1\n", "conv2d 16 5x5 relu\n", "maxpool 2x2\n", "dropout 0.3\n",

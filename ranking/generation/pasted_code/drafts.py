@@ -1,0 +1,48 @@
+"""The line each step of a listing plainly reads as: a draft for speculative decoding."""
+
+from __future__ import annotations
+
+import re
+
+from ranking.generation.pasted_code.steps import Step
+from ranking.generation.pasted_code.vocabulary import ACTIVATIONS, KERAS, TORCH
+
+
+def draft_lines(order: tuple[Step, ...], prompt: str) -> tuple[str, ...]:
+    """Return, per step, the layer line the code most plainly reads as ("" where unsure).
+
+    A guess for speculative decoding only: the model checks every token of
+    it and writes its own line where they differ.
+    """
+    torch = bool(TORCH.search(prompt)) and not KERAS.search(prompt)
+    return tuple(_draft(step, torch) for step in order)
+
+
+def _draft(step: Step, torch: bool) -> str:
+    kinds = step.kinds
+    if kinds == {"dense", "linear"}:
+        kind = "linear" if torch else "dense"
+    elif len(kinds) == 1:
+        (kind,) = kinds
+    else:
+        return ""
+    n = step.written
+    if kind in ("flatten", "batchnorm", "layernorm", "globalmaxpool", "globalavgpool"):
+        return kind + "\n"
+    if not n:
+        return ""
+    if kind == "input":
+        args = ["x".join(n)]
+    elif kind == "conv2d":
+        args = [n[0], f"{n[1]}x{n[1]}"] if len(n) > 1 else []
+    elif kind in ("conv1d", "embedding"):
+        args = list(n[:2]) if len(n) > 1 else []
+    elif kind in ("maxpool", "avgpool"):
+        args = [n[0] if "1d" in step.call else f"{n[0]}x{n[0]}"]
+    else:
+        args = [n[0]]
+    if not args:
+        return ""
+    keras = re.search(r"activation\s*=\s*[\"'](\w+)[\"']", step.arguments)
+    activation = step.activation or (ACTIVATIONS.get(keras.group(1).lower(), "") if keras else "")
+    return " ".join([kind, *args, *([activation] if activation else [])]) + "\n"

@@ -1,0 +1,229 @@
+"""`code_order`: the layers a Keras or PyTorch listing builds, in order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import partial
+
+from ranking.generation.pasted_code.numbers import named_numbers, with_numbers
+from ranking.generation.pasted_code.steps import Step, activation_step, fold_activations
+from ranking.generation.pasted_code.text import (
+    Unreadable,
+    call_arguments,
+    split_statements,
+    strip_comments,
+    top_level_arguments,
+    unroll_loops,
+)
+from ranking.generation.pasted_code.vocabulary import (
+    ACTIVATIONS,
+    BIDIRECTIONAL,
+    CALL,
+    CLASSES,
+    CODE,
+    FLATTEN_CALLS,
+    FUNCTIONAL,
+    KERAS,
+    NEVER_TWICE,
+    NOT_LAYER_MODULES,
+    NOT_LAYERS,
+    PLUS,
+    SKIPPED,
+    TORCH,
+    UNREADABLE,
+)
+
+
+def code_order(prompt: str) -> tuple[Step, ...] | None:
+    """Return the layers, in order, that the code pasted in `prompt` builds; or None.
+
+    None when the prompt holds no Keras or PyTorch listing, or one whose
+    order cannot be read for certain. The order starts with `input` only
+    where the code declares an input (`input_shape=`, `keras.Input`).
+    """
+    code = strip_comments(prompt)
+    if not CODE.search(code):
+        return None
+    try:
+        if re.search(r"\bdef\s+(?:forward|call)\s*\(", code):
+            steps = _forward_order(code)
+        else:
+            code = unroll_loops(code)
+            if UNREADABLE.search(code):
+                return None
+            steps = _calls_order(code)
+    except Unreadable:
+        return None
+    steps = fold_activations(steps)
+    # One input, and only first.
+    steps = [s for i, s in enumerate(steps) if s.kinds != {"input"} or i == 0]
+    names = named_numbers(code)
+    torch = bool(TORCH.search(code)) and not KERAS.search(code)
+    order: list[Step] = []
+    for step in (with_numbers(s, names, torch) for s in steps):
+        # Two dropouts in a row are one line (the decoder refuses a second).
+        if order and step.kinds == order[-1].kinds and step.kinds <= NEVER_TWICE:
+            continue
+        order.append(step)
+    return tuple(order) if len(order) >= 2 else None
+
+
+def _calls_order(code: str) -> list[Step]:
+    """Return the steps of a listing read statement by statement, as `_ordered` reads one."""
+    steps: list[Step] = []
+    for statement in split_statements(code):
+        steps += _ordered(statement, _layer_call)
+    return steps
+
+
+def _layer_call(statement: str, match: re.Match) -> list[Step]:
+    """Return the steps of one call in a listing: a layer class, or nothing."""
+    qualifier, name = match.group(1), match.group(2)
+    key = name.lower().replace("_", "")
+    if key == "add" and not (name == "Add" or qualifier.endswith("layers.")):
+        return []  # model.add(...): the Sequential's own method
+    if key in ACTIVATIONS or key == "activation":
+        return activation_step(key, call_arguments(statement, match.end()))
+    kinds = CLASSES.get(key)
+    if kinds is None:
+        if (
+            qualifier.endswith(NOT_LAYER_MODULES)
+            or key in SKIPPED
+            or key in NOT_LAYERS
+            or key.endswith(("normal", "uniform", "initializer"))  # HeNormal(), GlorotUniform()
+        ):
+            return []
+        if name[0].isupper() and key != "bidirectional":
+            raise Unreadable(f"{name}: a block of its own")
+        return []
+    arguments = call_arguments(statement, match.end())
+    if "bidirectional=true" in arguments.replace(" ", "").lower():
+        kinds = {BIDIRECTIONAL.get(k, k) for k in kinds}
+    shape = re.search(r"\b(?:batch_)?input_shape\s*=\s*(\([^()]*\)|\[[^\[\]]*\])", arguments)
+    own = arguments.replace(shape.group(0), "") if shape else arguments
+    steps = [Step(frozenset(kinds), arguments=own, call=key)]
+    if shape and "input" not in kinds:
+        steps.insert(0, Step(frozenset({"input"}), arguments=shape.group(1)))
+    return steps
+
+
+def _ordered(statement: str, resolve, skips: bool = False) -> list[Step]:
+    """Return one statement's steps: calls deepest first, then left to right.
+
+    `Dense(4)(GlobalAveragePooling2D()(x))` pools first; a recurrent layer
+    inside `Bidirectional(...)` is bidirectional. With `skips`, a `+`
+    between two names is an `add` at the depth where it stands:
+    `self.norm(x + h)` adds before the norm, `out = out + identity` after
+    the calls left of it.
+    """
+    depths = []
+    depth = 0
+    for ch in statement:
+        depth += ch == "("
+        depth -= ch == ")"
+        depths.append(depth)
+    wrapped = [
+        (m.end(), m.end() + len(call_arguments(statement, m.end())))
+        for m in re.finditer(r"\bBidirectional\(", statement)
+    ]
+    events = []
+    for match in CALL.finditer(statement):
+        steps = resolve(statement, match)
+        at = -depths[match.start()]
+        if steps and any(start <= match.start() < end for start, end in wrapped):
+            # The wrapper's parentheses are not an application: the layer
+            # stands where the wrapper stands.
+            steps = [
+                replace(s, kinds=frozenset(BIDIRECTIONAL.get(k, k) for k in s.kinds)) for s in steps
+            ]
+            at += 1
+        if steps:
+            events.append((at, match.start(), steps))
+    if skips:
+        for match in PLUS.finditer(statement):
+            events.append((-depths[match.start()], match.start(), [Step(frozenset({"add"}))]))
+    events.sort(key=lambda event: (event[0], event[1]))
+    return [step for _, _, steps in events for step in steps]
+
+
+def _forward_order(code: str) -> list[Step]:
+    """Return the steps of a module: its forward's (Keras: call's) calls, innermost first."""
+    head, _, forward = re.split(r"(\bdef\s+(?:forward|call)\s*\()", code, maxsplit=1)
+    modules = _modules(head)
+    forward = re.split(r"\n\s*(?:def|class)\s", forward, maxsplit=1)[0]
+    if UNREADABLE.search(forward):
+        raise Unreadable("a loop or condition in forward")
+    steps: list[Step] = []
+    for statement in split_statements(forward.split(")", 1)[1] if ")" in forward else forward):
+        steps += _ordered(statement, partial(_forward_call, modules), skips=True)
+    return steps
+
+
+def _modules(init: str) -> dict[str, list[Step]]:
+    """Return what each `self.name = ...` of a module's __init__ holds, as steps."""
+    modules = {}
+    for match in re.finditer(r"self\.(\w+)\s*=\s*([\w.]+)\s*\(", init):
+        name, call = match.group(1), match.group(2).split(".")[-1].lower()
+        arguments = call_arguments(init, match.end())
+        if UNREADABLE.search(call):
+            raise Unreadable(call)
+        if call == "sequential":
+            if UNREADABLE.search(arguments):
+                raise Unreadable("a Sequential the plan cannot draw")
+            modules[name] = _calls_order(arguments)
+        elif call == "transformerencoder":
+            modules[name] = _encoder_steps(init, arguments)
+        elif call in CLASSES:
+            kinds = CLASSES[call]
+            if "bidirectional=true" in arguments.replace(" ", "").lower():
+                kinds = {BIDIRECTIONAL.get(k, k) for k in kinds}
+            modules[name] = [Step(frozenset(kinds), arguments=arguments, call=call)]
+        elif call.replace("_", "") in ACTIVATIONS:
+            modules[name] = activation_step(call.replace("_", ""), arguments)
+        elif call.replace("_", "") in SKIPPED:
+            modules[name] = []
+        else:
+            modules[name] = None  # something of its own: unreadable if forward calls it
+    return modules
+
+
+def _encoder_steps(code: str, arguments: str) -> list[Step]:
+    """Return a TransformerEncoder's blocks: `num_layers` of them where the code says how many.
+
+    `num_layers=3`, or a name the code sets or defaults to a number
+    (`num_layers=3` in a signature, `N_LAYERS = 3`); else one or more.
+    """
+    block = Step(frozenset({"transformer"}), arguments=arguments)
+    found = re.search(r"num_layers\s*=\s*(\w+)", arguments)
+    count = found.group(1) if found else ""
+    if count and not count.isdigit():
+        value = re.search(rf"\b{re.escape(count)}\s*(?::\s*int\s*)?=\s*(\d+)\b", code)
+        count = value.group(1) if value else ""
+    if count.isdigit() and 1 <= int(count) <= 12:
+        return [block] * int(count)
+    return [replace(block, repeat=True)]
+
+
+def _forward_call(modules, statement: str, match: re.Match) -> list[Step]:
+    """Return the steps of one call in a forward: a module of __init__, a function, a flatten."""
+    qualifier, name = match.group(1), match.group(2)
+    if name == "cat" and "self." in call_arguments(statement, match.end()):
+        raise Unreadable("a concatenation of layers' outputs")
+    if qualifier == "self.":
+        if name not in modules or modules[name] is None:
+            raise Unreadable(f"self.{name}")
+        return modules[name]
+    if name in FLATTEN_CALLS:
+        return [Step(frozenset({"flatten"}))]
+    if qualifier in ("F.", "nn.functional.", "torch.nn.functional.", "torch."):
+        kinds = FUNCTIONAL.get(name)
+        if kinds:
+            # The first argument is the tensor: `F.dropout(x, 0.3)`, `F.max_pool2d(x, 2)`.
+            arguments = top_level_arguments(call_arguments(statement, match.end()))[1:]
+            return [Step(frozenset(kinds), arguments=",".join(arguments), call=name)]
+        return activation_step(name.lower().replace("_", ""), "")
+    key = name.lower().replace("_", "")
+    if key in CLASSES:
+        return [Step(frozenset(CLASSES[key]))]
+    return []
