@@ -7,9 +7,10 @@ is plain text: `layers.Conv2D(...)` after `layers.Conv2D(...)`, or the
 calls of a PyTorch `forward`, innermost first. `code_order` reads that
 order so the constrained decoder can hold each layer line to it
 (`constrain.LayerRules`), the way flow items are held to the prompt's
-words. Whatever it cannot read for certain (loops, concatenations, layer
-types the plan language has no line for, a `self.x` it cannot find) gives
-None, and the decoder leaves the order to the model.
+words. Whatever it cannot read for certain (loops over anything but a
+literal list, concatenations, layer types the plan language has no line
+for, a `self.x` it cannot find) gives None, and the decoder leaves the
+order to the model.
 
 - `reading`: `code_order`, the steps of a listing (Keras calls, a PyTorch
   `forward`);

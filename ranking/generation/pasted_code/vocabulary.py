@@ -55,17 +55,10 @@ CLASSES = {
     "inputlayer": {"input"},
 }
 
-
 BIDIRECTIONAL = {"lstm": "bilstm", "gru": "bigru", "rnn": "birnn"}
 
-
-# Part of the layer before them ("Dense 64, relu"), or not a layer at all.
-SKIPPED = {
-    "relu", "relu6", "leakyrelu", "prelu", "elu", "selu", "gelu", "silu", "swish",
-    "mish", "sigmoid", "tanh", "softmax", "logsoftmax", "softplus", "hardswish",
-    "activation", "sequential", "model", "module", "identity",
-}  # fmt: skip
-
+# Calls that draw nothing: containers, and an activation the plan has no word for.
+SKIPPED = {"sequential", "model", "module", "identity", "hardswish"}
 
 # Activation calls -> the plan's activation word (part of the layer before).
 ACTIVATIONS = {
@@ -75,17 +68,13 @@ ACTIVATIONS = {
     "softplus": "softplus",
 }  # fmt: skip
 
-
 ACTIVATION = "activation"  # the kind of a marker step, folded away by `fold_activations`
-
 
 CARRY_ACTIVATION = frozenset(
     {"dense", "linear", "conv1d", "conv2d", "lstm", "gru", "rnn", "bilstm", "bigru", "birnn"}
 )
 
-
 PASSED_BY_ACTIVATION = frozenset({"batchnorm", "layernorm", "maxpool", "avgpool", "dropout"})
-
 
 # Layers the plan language has no line for, and code whose order is not a
 # line of calls: reading these would hold the model to a wrong order.
@@ -96,7 +85,6 @@ UNREADABLE = re.compile(
     r"|^[ \t]*(?:for|while|if)\b[^\n]*:[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-
 
 # Classes a listing calls that build no layer (models, optimisers, losses,
 # callbacks); any other class it calls that is not a known layer may be a
@@ -110,10 +98,8 @@ NOT_LAYERS = {
     "ordereddict", "huber",
 }  # fmt: skip
 
-
 # `x.view(...)`, `torch.flatten(x, 1)`, `out.flatten(1)`: a flatten in a forward.
 FLATTEN_CALLS = {"view", "flatten", "reshape"}
-
 
 FUNCTIONAL = {
     "max_pool1d": {"maxpool"},
@@ -127,31 +113,23 @@ FUNCTIONAL = {
     "dropout": {"dropout"},
 }
 
-
 NOT_LAYER_MODULES = (
     "losses.", "optimizers.", "metrics.", "callbacks.", "optim.", "initializers.",
     "regularizers.", "constraints.", "init.",
 )  # fmt: skip
 
-
 TORCH = re.compile(r"\bnn\.[A-Z]|\bimport torch|\bfrom torch")
-
 
 KERAS = re.compile(r"keras|\blayers\.[A-Z]")
 
-
 CODE = re.compile(r"\bnn\.[A-Z]|\blayers\.[A-Z]|Sequential\(|\.add\([A-Z]|keras\.")
 
-
 CALL = re.compile(r"((?:\b[A-Za-z_]\w*\.)*)([A-Za-z_]\w*)\(")
-
 
 # `x + h`, `out += identity`: a skip connection in a forward (not `n + 1`).
 PLUS = re.compile(r"(?<=[\w)\]])\s*\+=?\s*(?=[A-Za-z_])")
 
-
 NEVER_TWICE = {"flatten", "globalmaxpool", "globalavgpool", "batchnorm", "layernorm", "dropout"}
-
 
 TORCH_INPUT_FIRST = frozenset(
     {"linear", "dense", "conv1d", "conv2d", "lstm", "gru", "rnn", "bilstm", "bigru", "birnn"}
