@@ -48,8 +48,10 @@ SETS = {
     "layers_blind4": ("layers_blind4.jsonl", "networks, blind set 4 (layers)", 11000),
     # Written (a40ed12) for the round after set 4 is spent; judged the code-order decoder.
     "layers_blind5": ("layers_blind5.jsonl", "networks, blind set 5 (layers)", 12000),
-    # Written (55c4cdd) after set 5 was scored with the code-order decoder; unscored.
+    # Written (55c4cdd) after set 5 was scored; judged the decoder as of 30cfe95 (spent).
     "layers_blind6": ("layers_blind6.jsonl", "networks, blind set 6 (layers)", 13000),
+    # Written (967bc1f) for the next round; unscored.
+    "layers_blind7": ("layers_blind7.jsonl", "networks, blind set 7 (layers)", 14000),
 }
 POOLS = ("maxpool", "avgpool")
 
