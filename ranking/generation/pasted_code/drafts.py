@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ranking.generation.pasted_code.steps import Step
-from ranking.generation.pasted_code.vocabulary import ACTIVATIONS, KERAS, TORCH
+from ranking.generation.pasted_code.vocabulary import ACTIVATIONS, is_torch
 
 
 def draft_lines(order: tuple[Step, ...], prompt: str) -> tuple[str, ...]:
@@ -14,7 +14,7 @@ def draft_lines(order: tuple[Step, ...], prompt: str) -> tuple[str, ...]:
     A guess for speculative decoding only: the model checks every token of
     it and writes its own line where they differ.
     """
-    torch = bool(TORCH.search(prompt)) and not KERAS.search(prompt)
+    torch = is_torch(prompt)
     return tuple(_draft(step, torch) for step in order)
 
 

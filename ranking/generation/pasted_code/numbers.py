@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ranking.generation.layerplan import number_text
 from ranking.generation.pasted_code.steps import Step
 from ranking.generation.pasted_code.text import top_level_arguments
 from ranking.generation.pasted_code.vocabulary import TORCH_INPUT_FIRST
@@ -17,24 +18,13 @@ _NUMERIC_KEYWORDS = {
     "out_channels", "num_embeddings", "embedding_dim", "embed_dim", "shape",
     "output_size",
 }  # fmt: skip
-
-
+_KEYWORD = re.compile(r"\s*(\w+)\s*=(?!=)")  # a keyword argument's `name=`
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*[(.\w])(?!\s*=[^=])")
-
-
 _LITERAL = re.compile(r"(?<![\w.])(\d[\d_]*(?:\.\d+)?)(?![\w.])")
-
-
 _NUMBER_OR_NAME = re.compile(f"{_LITERAL.pattern}|{_NAME.pattern}")
-
-
 _NOT_NAMES = {"True", "False", "None", "self"}
-
-
 # Numbers a call without any still draws with: the default pool and dropout.
 _DEFAULTS = {"maxpool": "2", "avgpool": "2", "dropout": "0.5"}
-
-
 _TUPLE_ASSIGNMENT = re.compile(
     r"^[ \t]*(\w+(?:[ \t]*,[ \t]*\w+)+)[ \t]*=[ \t]*"
     r"(\(?[\d_.]+(?:[ \t]*,[ \t]*[\d_.]+)+\)?)[ \t]*$",
@@ -57,8 +47,8 @@ def named_numbers(code: str) -> dict[str, set[str]]:
 
 
 def _number(text: str) -> str:
-    value = float(text.replace("_", ""))
-    return str(int(value)) if value.is_integer() else repr(value)
+    """Return a literal (`20_000`, `0.50`) as a plan writes it."""
+    return number_text(float(text.replace("_", "")))
 
 
 def with_numbers(step: Step, names: dict[str, set[str]], torch: bool = False) -> Step:
@@ -72,12 +62,12 @@ def with_numbers(step: Step, names: dict[str, set[str]], torch: bool = False) ->
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "", step.arguments)
     pieces = top_level_arguments(text)
     if torch and step.kinds & TORCH_INPUT_FIRST:
-        positional = [p for p in pieces if not re.match(r"\s*\w+\s*=(?!=)", p)]
+        positional = [p for p in pieces if not _KEYWORD.match(p)]
         if positional:
             pieces.remove(positional[0])
     written: list[str] = []
     for piece in pieces:
-        keyword = re.match(r"\s*(\w+)\s*=(?!=)", piece)
+        keyword = _KEYWORD.match(piece)
         if keyword and keyword.group(1) not in _NUMERIC_KEYWORDS:
             continue
         value = piece[keyword.end() :] if keyword else piece

@@ -24,14 +24,13 @@ from ranking.generation.pasted_code.vocabulary import (
     CODE,
     FLATTEN_CALLS,
     FUNCTIONAL,
-    KERAS,
     NEVER_TWICE,
     NOT_LAYER_MODULES,
     NOT_LAYERS,
     PLUS,
     SKIPPED,
-    TORCH,
     UNREADABLE,
+    is_torch,
 )
 
 
@@ -59,7 +58,7 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
     # One input, and only first.
     steps = [s for i, s in enumerate(steps) if s.kinds != {"input"} or i == 0]
     names = named_numbers(code)
-    torch = bool(TORCH.search(code)) and not KERAS.search(code)
+    torch = is_torch(code)
     order: list[Step] = []
     for step in (with_numbers(s, names, torch) for s in steps):
         # Two dropouts in a row are one line (the decoder refuses a second).
@@ -98,14 +97,23 @@ def _layer_call(statement: str, match: re.Match) -> list[Step]:
             raise Unreadable(f"{name}: a block of its own")
         return []
     arguments = call_arguments(statement, match.end())
-    if "bidirectional=true" in arguments.replace(" ", "").lower():
-        kinds = {BIDIRECTIONAL.get(k, k) for k in kinds}
     shape = re.search(r"\b(?:batch_)?input_shape\s*=\s*(\([^()]*\)|\[[^\[\]]*\])", arguments)
     own = arguments.replace(shape.group(0), "") if shape else arguments
-    steps = [Step(frozenset(kinds), arguments=own, call=key)]
+    steps = [_class_step(key, own)]
     if shape and "input" not in kinds:
         steps.insert(0, Step(frozenset({"input"}), arguments=shape.group(1)))
     return steps
+
+
+def _class_step(key: str, arguments: str) -> Step:
+    """Return the step of a layer class `key` of CLASSES called with `arguments`.
+
+    PyTorch says `bidirectional=True` where Keras wraps the layer (`_ordered`).
+    """
+    kinds = CLASSES[key]
+    if "bidirectional=true" in arguments.replace(" ", "").lower():
+        kinds = {BIDIRECTIONAL.get(k, k) for k in kinds}
+    return Step(frozenset(kinds), arguments=arguments, call=key)
 
 
 def _ordered(statement: str, resolve, skips: bool = False) -> list[Step]:
@@ -164,7 +172,8 @@ def _modules(init: str) -> dict[str, list[Step]]:
     """Return what each `self.name = ...` of a module's __init__ holds, as steps."""
     modules = {}
     for match in re.finditer(r"self\.(\w+)\s*=\s*([\w.]+)\s*\(", init):
-        name, call = match.group(1), match.group(2).split(".")[-1].lower()
+        name = match.group(1)
+        call = match.group(2).split(".")[-1].lower().replace("_", "")
         arguments = call_arguments(init, match.end())
         if UNREADABLE.search(call):
             raise Unreadable(call)
@@ -175,13 +184,10 @@ def _modules(init: str) -> dict[str, list[Step]]:
         elif call == "transformerencoder":
             modules[name] = _encoder_steps(init, arguments)
         elif call in CLASSES:
-            kinds = CLASSES[call]
-            if "bidirectional=true" in arguments.replace(" ", "").lower():
-                kinds = {BIDIRECTIONAL.get(k, k) for k in kinds}
-            modules[name] = [Step(frozenset(kinds), arguments=arguments, call=call)]
-        elif call.replace("_", "") in ACTIVATIONS:
-            modules[name] = activation_step(call.replace("_", ""), arguments)
-        elif call.replace("_", "") in SKIPPED:
+            modules[name] = [_class_step(call, arguments)]
+        elif call in ACTIVATIONS:
+            modules[name] = activation_step(call, arguments)
+        elif call in SKIPPED:
             modules[name] = []
         else:
             modules[name] = None  # something of its own: unreadable if forward calls it

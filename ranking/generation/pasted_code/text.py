@@ -60,7 +60,7 @@ def call_arguments(code: str, start: int) -> str:
 
 
 def split_statements(body: str) -> list[str]:
-    """Return the forward's statements, lines joined while a parenthesis is open."""
+    """Return the statements of a listing or a forward, lines joined while a parenthesis is open."""
     statements, current, depth = [], "", 0
     for line in body.splitlines():
         current += " " + line.strip()

@@ -118,9 +118,14 @@ NOT_LAYER_MODULES = (
     "regularizers.", "constraints.", "init.",
 )  # fmt: skip
 
-TORCH = re.compile(r"\bnn\.[A-Z]|\bimport torch|\bfrom torch")
+_TORCH = re.compile(r"\bnn\.[A-Z]|\bimport torch|\bfrom torch")
+_KERAS = re.compile(r"keras|\blayers\.[A-Z]")
 
-KERAS = re.compile(r"keras|\blayers\.[A-Z]")
+
+def is_torch(code: str) -> bool:
+    """Return whether `code` is PyTorch (and not Keras, whose Dense reads as `dense`)."""
+    return bool(_TORCH.search(code)) and not _KERAS.search(code)
+
 
 CODE = re.compile(r"\bnn\.[A-Z]|\blayers\.[A-Z]|Sequential\(|\.add\([A-Z]|keras\.")
 
