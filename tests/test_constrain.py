@@ -524,3 +524,11 @@ def test_a_skip_cannot_start_where_no_skip_can_end():
     assert feed(checker, "layers\nlstm 64\nad") is None
     assert feed(checker, "layers\nlstm 64\nattention") is not None
     assert feed(checker, "layers\nlstm 64\ndense 10\nadd 1\n") is not None
+
+
+def test_a_rate_is_written_as_the_parser_writes_it_back():
+    # "dropout 0.00" parses to a rate of 0, which no plan line can write back.
+    checker = checker_for("an LSTM with dropout")
+    assert feed(checker, "layers\nlstm 64\ndropout 0.05\nstyle:").done
+    for line in ("dropout 0.00\n", "dropout 0.50\n", "dropout 0.0000"):
+        assert feed(checker, "layers\nlstm 64\n" + line) is None

@@ -20,7 +20,7 @@ the model was trained on:
     flow                        | net 6 3 4 2 [neurons|layers]
     IN, IN > PROC > OUT         | cnn 32 conv3 pool2 [dense] 64 10 [flag]
     ...                         | layers
-    style:                      | conv2d 32 3x3 relu   (layerplan.LINE_RE)
+    style:                      | conv2d 32 3x3 relu   (layerplan.CANONICAL_LINE_RE)
                                 | ...
                                 | style:
 """
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import regex
 
 from ranking.generation.layerplan import (
+    CANONICAL_LINE_RE,
     LAYER_TYPES,
     LAYERS,
-    LINE_RE,
     MAX_LAYER_LINES,
     needs_layer_plan,
 )
@@ -76,7 +76,7 @@ CNN_PARTIAL = re.compile(r"conv=?[1-9]\d{0,3}|(?:max|avg)?pool[1-9]\d?")
 CNN_KEYWORDS = ("conv=", "maxpool", "avgpool", "pool", "dense")
 # The layer-line grammar with partial matching: a line being written is
 # valid while some complete layer line starts with it.
-LAYER_LINE = regex.compile(LINE_RE.pattern)
+LAYER_LINE = regex.compile(CANONICAL_LINE_RE.pattern)
 # Candidates examined per step before widening: a trained model's choice is
 # almost always in the first few; a random one needs the whole vocabulary.
 WINDOWS = (16, 256, None)
@@ -364,7 +364,7 @@ def _layer_line(line: str, written: int, complete: bool) -> bool:
         return bool(LAYER_LINE.fullmatch(line, partial=True)) and not (
             line.startswith("add ") and len(line) > 4 and int(line[4]) >= written
         )
-    return bool(LINE_RE.fullmatch(line)) and not (
+    return bool(CANONICAL_LINE_RE.fullmatch(line)) and not (
         line.startswith("add ") and int(line[4:]) >= written
     )
 

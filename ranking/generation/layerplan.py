@@ -16,8 +16,9 @@ output of the K lines above it is added to the input of the first of them
 ("a residual connection around the two conv layers" is `add 2` after them).
 
 The grammar is one regular expression per line (`LINE_RE`), so the same
-text serves the parser, the constrained decoder (partial matches) and the
-benchmark (types and numbers of each label).
+text serves the parser, the constrained decoder (partial matches of its
+canonical form, `CANONICAL_LINE_RE`) and the benchmark (types and numbers
+of each label).
 """
 
 from __future__ import annotations
@@ -71,7 +72,17 @@ _ARGS = {
     "add": rf" [1-{MAX_SKIP}]",
 }
 LAYER_TYPES = tuple(_ARGS)
-LINE_RE = re.compile("|".join(f"(?:{kind}{args})" for kind, args in _ARGS.items()))
+
+
+def _line_re(args: dict[str, str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{kind}{pattern})" for kind, pattern in args.items()))
+
+
+LINE_RE = _line_re(_ARGS)
+# The lines `LayerSpec.to_text` writes: a rate without trailing zeros
+# ("dropout 0.5", never "0.50" or "0.00", which the parser reads as 0.5 and
+# 0 and writes back otherwise). The decoder writes only these.
+CANONICAL_LINE_RE = _line_re({**_ARGS, "dropout": r" 0\.\d{0,2}[1-9]"})
 
 _NAMES = {
     "input": "Input",
