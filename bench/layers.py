@@ -50,7 +50,9 @@ SETS = {
     "layers_blind5": ("layers_blind5.jsonl", "networks, blind set 5 (layers)", 12000),
     # Written (55c4cdd) after set 5 was scored; judged the decoder as of 30cfe95 (spent).
     "layers_blind6": ("layers_blind6.jsonl", "networks, blind set 6 (layers)", 13000),
-    # Written (967bc1f) for the next round; unscored.
+    # Written (967bc1f) for the next round; unscored. Its code half went through
+    # a development check of the listing reader once (one mismatch printed, no
+    # code changed from it): judge pasted code on a fresh set, prose on this one.
     "layers_blind7": ("layers_blind7.jsonl", "networks, blind set 7 (layers)", 14000),
 }
 POOLS = ("maxpool", "avgpool")
