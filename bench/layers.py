@@ -54,6 +54,7 @@ SETS = {
     # a development check of the listing reader once (one mismatch printed, no
     # code changed from it): judge pasted code on a fresh set, prose on this one.
     "layers_blind7": ("layers_blind7.jsonl", "networks, blind set 7 (layers)", 14000),
+    "layers_blind8": ("layers_blind8.jsonl", "networks, blind set 8 (layers)", 15000),
 }
 POOLS = ("maxpool", "avgpool")
 
