@@ -226,7 +226,7 @@ def run_model(rows: list[dict], count: int, generator, scorer, seed: int) -> lis
             records.append(measure(row, None, top.seconds))
             continue
         records.append(measure(row, top.candidate.node_list, top.seconds, top.first_s))
-        records[-1]["alternative_top"] = top.alternative_first
+        records[-1].update(alternative_top=top.alternative_first, plan=top.candidate.plan)
         names = ""
         if "edge_f1" in records[-1]:
             names = (
@@ -312,6 +312,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--adapter", default=str(llm.default_adapter_dir()))
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
+    parser.add_argument("--records", help="write per-prompt records (JSON lines) here")
     parser.add_argument(
         "--sets",
         default=DEFAULT_SETS,
@@ -336,14 +337,18 @@ def main() -> None:
     # One warm-up prompt so the first timing does not include lazy initialisation.
     generate_candidates("a 3-4-2 MLP", args.count, generator=generator, seed=0)
 
-    table = []
+    table, kept = [], []
     if held_out:
-        table.append(
-            summarise("held-out r500-r699", run_model(held_out, args.count, generator, scorer, 1))
-        )
+        records = run_model(held_out, args.count, generator, scorer, 1)
+        table.append(summarise("held-out r500-r699", records))
+        kept += records
     for name, rows in free.items():
         _, title, seed = FREE_SETS[name]
-        table.append(summarise(title, run_model(rows, args.count, generator, scorer, seed)))
+        records = run_model(rows, args.count, generator, scorer, seed)
+        table.append(summarise(title, records))
+        kept += records
+    if args.records:
+        Path(args.records).write_text("".join(json.dumps(r) + "\n" for r in kept))
     if held_out:
         table.append(summarise("baseline: template parser, held-out", run_baseline(held_out)))
     text = markdown(table, command_line(args))

@@ -79,10 +79,10 @@ def structure_plan(text: str):
 
 
 def test_spans_are_word_runs_of_the_prompt_and_never_cross_punctuation():
-    spans = set(prompt_spans(SPAM + ". Then, the (output is 28 x 28) goes to C++ code."))
+    spans = set(prompt_spans(SPAM + ". Then, the (output of 28 x 28) goes to C++ code."))
     assert {"emails", "TF-IDF vectorizer", "LinearSVC spam filter", "spam labels"} <= spans
     assert "C++ code" in spans  # trailing "." stripped, "+" kept
-    assert "output is 28 x 28" in spans  # the parentheses are not part of the name
+    assert "output of 28 x 28" in spans  # the parentheses are not part of the name
     assert "Emails" in spans and "linearSVC" in spans  # first letter in either case
     assert "emails TF-IDF" not in spans  # "->" separates words
     assert "spam labels Then" not in spans  # a sentence end separates spans

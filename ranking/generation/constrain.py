@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import regex
 
+from ranking.generation.flowgraph import name_key
 from ranking.generation.layerplan import (
     CANONICAL_LINE_RE,
     LAYER_TYPES,
@@ -51,6 +52,7 @@ from ranking.generation.plan import (
 )
 from ranking.generation.prompt_numbers import allows, licensed_numbers, longest_run
 from ranking.generation.prompting import normalise_prompt
+from ranking.generation.prose_names import data_only, is_name_span
 
 STYLE = "style:"
 # The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
@@ -108,8 +110,10 @@ def prompt_spans(prompt: str) -> list[str]:
     a single plain space, and not past a word that lost punctuation at that
     end ("labels. Then" is two sentences). Each span also comes with its
     first letter's case flipped: a sentence-initial "Emails" may be "emails".
+    Spans English never uses as a name are left out (`prose_names.is_name_span`).
     """
-    text = normalise_prompt(prompt)
+    # A NUL keeps each line break a word boundary that no span joins across.
+    text = normalise_prompt(prompt.replace("\n", "\0"))
     words = []  # (clean word, may join the previous word)
     previous_end = -2
     previous_clean_end = False
@@ -131,6 +135,7 @@ def prompt_spans(prompt: str) -> list[str]:
     spans: set[str] = set()
     for start in range(len(words)):
         span = words[start][0]
+        before = words[start - 1][0] if start and words[start][1] else None
         for end in range(start, min(start + MAX_SPAN_WORDS, len(words))):
             if end > start:
                 if not words[end][1]:
@@ -138,7 +143,10 @@ def prompt_spans(prompt: str) -> list[str]:
                 span = f"{span} {words[end][0]}"
             if len(span) > MAX_SPAN_CHARS:
                 break
-            if ITEM_RE.match(span):
+            joined = end + 1 < len(words) and words[end + 1][1]
+            after = words[end + 1][0] if joined else None
+            names = [word for word, _ in words[start : end + 1]]
+            if ITEM_RE.match(span) and is_name_span(names, before, after):
                 spans.add(span)
                 flipped = span[0].swapcase() + span[1:]
                 if ITEM_RE.match(flipped):
@@ -221,15 +229,22 @@ class StructureChecker:
         spans: SpanSet,
         networks: tuple[str, ...] = NETWORKS,
         layers: LayerRules | None = None,
+        data_only: frozenset[str] = frozenset(),
     ):
         self.spans = spans
         self.networks = networks
         self.layers = layers or LayerRules()
+        self.data_only = data_only
 
     @classmethod
     def for_prompt(cls, prompt: str) -> StructureChecker:
         networks = () if needs_layer_plan(prompt) else NETWORKS
-        return cls(SpanSet(prompt_spans(prompt)), networks, LayerRules.for_prompt(prompt))
+        return cls(
+            SpanSet(prompt_spans(prompt)),
+            networks,
+            LayerRules.for_prompt(prompt),
+            data_only(prompt),
+        )
 
     def advance(self, state: State, piece: str) -> State | None:
         """Return the state after appending `piece`, or None if no valid plan starts so."""
@@ -344,6 +359,8 @@ class StructureChecker:
             items = part.split(", ")
             if role == 1 and len(items) > 1:
                 return False  # one processor per line
+            if role == 1 and not partial and name_key(part) in self.data_only:
+                return False  # a chain's end is data (prose_names.data_only)
             if any(item not in self.spans for item in items[:-1]):
                 return False
             tail = items[-1]

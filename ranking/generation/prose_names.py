@@ -1,0 +1,120 @@
+"""What a phrase of free English cannot be in a flowchart plan.
+
+The constrained decoder offers every span of the prompt as a node name
+(`constrain.prompt_spans`). Read free English, the small model sometimes
+takes a verb for a thing ("keyframes are pre-annotated by ..." gave a node
+"pre-annotated"; "HiFi-GAN vocodes those" a processor "HiFi-GAN vocodes")
+and draws the store an arrow chain ends in as a processor with no output
+("... -> chunk vectors -> pgvector"). These rules, read from the words
+around a span, take such choices away; the model's next choice stands.
+
+- `is_name_span`: a span is not a name when it holds a form of "be"/"get",
+  starts with a participle right after one ("is materialised"), ends right
+  before a determiner (its last word is then a verb or a preposition:
+  "ALS factorizes the ..."), holds one after its first word ("hands an
+  audio buffer"), or is a lone pronoun or time word.
+- `data_only`: the last item of an arrow chain, and items joined by " + "
+  before an arrow, are what a chain carries or lands in, never a processor
+  (docs/plan-language.md: `Documents → Chunk → Embed → Store` ends in
+  `Embed > - > Store`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ranking.generation.flowgraph import name_key
+
+BE = frozenset("is are was were be been being".split())
+# "gets excuted by" is passive, "to get labelled clusters" is not: after a
+# form of "get" only a lone participle is refused.
+GET = frozenset("get gets got gotten getting".split())
+AUXILIARIES = BE | GET
+# Participles that do not end in "-ed" and that pipelines use.
+IRREGULAR_PARTICIPLES = frozenset(
+    "split sent built written run fed read kept made taken given shown held cut put set "
+    "broken chosen drawn known seen spun bound found sold told brought caught left lost "
+    "spent pulled thrown".split()
+)
+# A word right after a name's last word that shows the last word is a verb
+# ("pyannote segments the audio") or a preposition ("into the table").
+DETERMINERS = frozenset("the a an those these this them its their our my your every".split())
+# Words that stand for a name or a time, never one themselves: the model
+# writes the name a pronoun stands for (docs/plan-language.md).
+NOT_NAMES = frozenset(
+    "it they them this that these those which who what then also first next finally later "
+    "both each all here there nightly hourly daily weekly monthly yearly "
+    "now today tonight later seconds minutes hours days weeks months years".split()
+)
+ARROW_RE = re.compile(r"\s*(?:-{1,2}>|=>|→|⟶|⇒)\s*")
+# Where the text after a chain's last arrow stops being its item.
+ITEM_END_RE = re.compile(
+    r"[,;:!?()\[\]]|\.(?:\s|$)"
+    r"|\s(?:and|then|which|that|where|who|before|after|until|every|for|with|via|in|on|at)\s",
+    re.IGNORECASE,
+)
+PLUS_RE = re.compile(r"\s\+\s")
+
+
+def _participle(word: str) -> bool:
+    word = word.lower()
+    return word.endswith("ed") or word in IRREGULAR_PARTICIPLES
+
+
+def is_name_span(words: list[str], before: str | None, after: str | None) -> bool:
+    """Return whether a run of prompt `words` may be a node name.
+
+    `before` and `after` are the words joined to the run in the prompt
+    (same sentence, one space apart), or None.
+    """
+    lowered = [word.lower() for word in words]
+    if any(word in AUXILIARIES for word in lowered):
+        return False
+    if len(lowered) == 1 and lowered[0] in NOT_NAMES:
+        return False
+    # An article inside a run joins a verb to its object ("hands an audio buffer").
+    if any(word in DETERMINERS for word in lowered[1:]):
+        return False
+    if before is not None and _participle(lowered[0]):
+        if before.lower() in BE or (before.lower() in GET and len(lowered) == 1):
+            return False
+    return not (after is not None and after.lower() in DETERMINERS)
+
+
+def _chain_items(line: str) -> tuple[list[str], list[str]]:
+    """Return an arrow line's last item and the items joined by " + " before an arrow."""
+    segments = ARROW_RE.split(line)
+    if len(segments) < 2:
+        return [], []
+    last = ITEM_END_RE.split(segments[-1], maxsplit=1)[0].strip()
+    joined = [
+        part.strip()
+        for segment in segments[:-1]
+        if PLUS_RE.search(segment)
+        for part in PLUS_RE.split(segment)
+    ]
+    return [last] if last else [], joined
+
+
+def data_only(prompt: str) -> frozenset[str]:
+    """Return the name keys that this prompt never lets be a processor.
+
+    An item counts only where every mention of it in the prompt is at a
+    chain's end or beside a " + ": "Qdrant collection" that ends one chain
+    and sits inside another stays free.
+    """
+    ends: list[str] = []
+    for line in prompt.splitlines():
+        last, joined = _chain_items(line)
+        ends += last + joined
+    keys = set()
+    lowered = prompt.lower()
+    for item in ends:
+        words = item.split()
+        # "the Postgres warehouse" is written "Postgres warehouse": any word suffix counts.
+        for start in range(len(words)):
+            suffix = " ".join(words[start:])
+            key = name_key(suffix)
+            if key and lowered.count(suffix.lower()) <= ends.count(item):
+                keys.add(key)
+    return frozenset(keys)

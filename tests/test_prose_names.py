@@ -1,0 +1,112 @@
+"""Phrases free English never uses as a name, and chain ends that are never processors."""
+
+from __future__ import annotations
+
+import pytest
+
+from ranking.generation.constrain import State, StructureChecker, prompt_spans
+from ranking.generation.flowgraph import name_key
+from ranking.generation.prose_names import data_only, is_name_span
+from ranking.generation.synth import generate_examples
+
+
+def feed(checker: StructureChecker, text: str) -> State | None:
+    state = State()
+    for char in text:
+        state = checker.advance(state, char)
+        if state is None:
+            return None
+    return state
+
+
+@pytest.mark.parametrize(
+    ("prompt", "verb", "name"),
+    [
+        ("keyframes are pre-annotated by a YOLOv8 detector", "pre-annotated", "keyframes"),
+        (
+            "rolling_30d_spend is materialised to the Feast online store",
+            "materialised",
+            "Feast online store",
+        ),
+        ("the tool call gets excuted by the tool runner", "excuted", "tool runner"),
+        ("HiFi-GAN vocodes those into 22kHz audio", "HiFi-GAN vocodes", "HiFi-GAN"),
+        ("pyannote segments the 16 kHz audio into utterances", "pyannote segments", "16 kHz audio"),
+        ("Evidently AI reads those logs nightly and computes drift", "nightly", "Evidently AI"),
+        ("the ranker reads it and writes scores", "it", "scores"),
+        (
+            "when it fires, hands an audio buffer to the ASR",
+            "hands an audio buffer",
+            "audio buffer",
+        ),
+        ("Weeks later, chargeback reports arrive", "Weeks", "chargeback reports"),
+    ],
+)
+def test_verbs_pronouns_and_time_words_are_not_names(prompt, verb, name):
+    spans = prompt_spans(prompt)
+    assert verb not in spans
+    assert name in spans
+
+
+def test_participles_stay_names_where_they_are_not_passive():
+    spans = prompt_spans("run the encoder on raw audio to get aggregated mel spectrograms")
+    assert "aggregated mel spectrograms" in spans
+    assert "aggregated" not in spans  # "to get aggregated" alone is the verb
+    assert "cleaned events" in prompt_spans("the cleaner writes cleaned events to S3")
+
+
+def test_a_name_before_a_line_break_does_not_run_into_the_next_line():
+    spans = prompt_spans("captions go into the nightly mart\nThe mart is read by Looker")
+    assert "nightly mart" in spans
+    assert "nightly mart The" not in spans
+
+
+def test_is_name_span_reads_the_words_around_the_run():
+    assert is_name_span(["ALS"], None, "factorizes")
+    assert not is_name_span(["ALS", "factorizes"], None, "the")
+    assert not is_name_span(["validated"], "are", "by")
+    assert is_name_span(["validated", "events"], "writes", None)
+    assert not is_name_span(["events", "are", "validated"], None, None)
+
+
+def test_the_last_item_of_an_arrow_chain_is_data():
+    prompt = (
+        "Confluence pages -> HTML cleaner -> plain text -> embedder -> chunk vectors -> pgvector"
+    )
+    keys = data_only(prompt)
+    assert name_key("pgvector") in keys
+    assert name_key("HTML cleaner") not in keys
+    checker = StructureChecker.for_prompt(prompt)
+    assert feed(checker, "flow\nchunk vectors > pgvector > -\n") is None
+    assert feed(checker, "flow\nchunk vectors > - > pgvector\nstyle:") is not None
+
+
+def test_a_chain_end_named_elsewhere_stays_free():
+    prompt = (
+        "Indexing: PDFs → chunker → chunks → embedder → vectors → Qdrant collection\n"
+        "Query side: question → embedder → query vector → Qdrant collection → top-5 chunks"
+    )
+    keys = data_only(prompt)
+    assert name_key("Qdrant collection") not in keys
+    assert name_key("top-5 chunks") in keys
+
+
+def test_items_joined_by_plus_are_inputs():
+    keys = data_only("normalised clips + MUSAN noise → augmenter → augmented clips")
+    assert {name_key("normalised clips"), name_key("MUSAN noise")} <= keys
+    assert name_key("augmenter") not in keys
+
+
+def test_the_last_item_stops_at_the_sentence_or_clause():
+    keys = data_only("clickstream CSVs -> cleaner -> Postgres warehouse. Failed rows go to S3")
+    assert name_key("Postgres warehouse") in keys
+    assert name_key("Failed rows") not in keys
+
+
+def test_every_synthetic_process_plan_still_decodes():
+    """The rules take away no name and no processor the process training data writes."""
+    examples = [e for e in generate_examples(600, seed=5) if e.source == "processes"]
+    assert len(examples) > 100
+    for example in examples:
+        structure = example.plan.split("\nstyle:")[0]
+        checker = StructureChecker.for_prompt(example.prompt)
+        assert feed(checker, structure + "\nstyle:") is not None, (example.prompt, structure)
