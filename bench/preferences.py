@@ -273,6 +273,9 @@ def main() -> None:
     parser.add_argument(
         "--pair-layers", type=int, default=None, help="pairs train the top N layers only (0: all)"
     )
+    parser.add_argument(
+        "--whole-pairs", action="store_true", help="style pairs scored on the whole plan"
+    )
     parser.add_argument("--timing-pairs", type=int, default=0)
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
@@ -359,6 +362,8 @@ def main() -> None:
     for key in ("anchors_per_step", "correction_repeats", "pair_layers"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
+    if args.whole_pairs:
+        options["style_only"] = False
     run, _, serving = train_while_serving(
         admin, "bench-tuned", args.method, args.steps, options, log,
         users[1], serving_prompts, args.count,
@@ -428,6 +433,8 @@ def timing_run(args, log) -> None:
         for key in ("anchors_per_step", "pair_layers")
         if getattr(args, key) is not None
     }
+    if args.whole_pairs:
+        options["style_only"] = False
     prompts = synthetic_prompts(args.serving, 9_500_000 + args.seed)
     if prompts:
         run_job(user, prompts[0], args.count)  # load the serving model before timing
@@ -475,7 +482,7 @@ def command_line(args) -> str:
         "users": 6, "jobs_per_user": 6, "count": 5, "new_prompts": 16, "corrections": 30,
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
-        "correction_repeats": None, "pair_layers": None,
+        "correction_repeats": None, "pair_layers": None, "whole_pairs": False,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
     # The core it ran on, as `taskset -c N` pins it (both cores: no pin).

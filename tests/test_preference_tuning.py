@@ -219,6 +219,39 @@ def test_rejected_plans_scored_on_the_chosen_plans_cache_match_scoring_each_alon
     )
 
 
+def test_style_pairs_are_scored_from_their_style_line(tiny):
+    """A rating pair that shares its structure trains its style line alone; others stay whole."""
+    import torch
+
+    base, adapter = tiny
+    model, tokenizer = preference.load_model(
+        preference.PreferenceConfig(base_path=str(base), init_adapter=str(adapter))
+    )
+    other = "flow\nraw text > tokenizer > tokens\nstyle: down box arrow grey labels small"
+    pairs = [
+        PreferencePair("a small net", CHOSEN, REJECTED, "rating", 1.0),  # style differs
+        PreferencePair("a small net", CHOSEN, other, "rating", 1.0),  # structure differs
+        PreferencePair("a small net", CHOSEN, REJECTED, "correction", 1.0),  # a user's plan
+    ]
+    whole = preference.encode_pairs(tokenizer, pairs, 400)
+    styled = preference.encode_pairs(tokenizer, pairs, 400, style_only=True)
+    assert [e.style_only for e in styled] == [True, False, False]
+    ids, start = styled[0].chosen
+    assert ids == whole[0].chosen[0] and start > whole[0].chosen[1]
+    assert tokenizer.decode(ids[start:-1]) == CHOSEN.splitlines()[-1]
+    assert styled[0].rejected[1] == start
+    assert [e.chosen for e in styled[1:]] == [e.chosen for e in whole[1:]]
+
+    # Its log-probability is the whole plan's less the structure tokens'.
+    pad = tokenizer.pad_token_id
+    with torch.no_grad():
+        style_sum, style_len, _, _ = preference.pair_logps(model, styled[:1], pad)
+        whole_sum, whole_len, _, _ = preference.pair_logps(model, whole[:1], pad)
+        structure = preference.sequence_logps(model, [(ids[:start], whole[0].chosen[1])], pad)[0]
+    assert torch.allclose(style_sum, whole_sum - structure, atol=1e-4)
+    assert style_len.item() == whole_len.item() - (start - whole[0].chosen[1])
+
+
 def changed_layers(start_dir, tuned_dir) -> set[int]:
     from safetensors.torch import load_file
 

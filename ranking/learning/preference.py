@@ -98,6 +98,10 @@ class PreferenceConfig:
     # adapter (None: all); corrections train every layer, and so do the
     # anchors of a step with one. See `lower_adapter`.
     pair_layers: int | None = None
+    # A rating or readability pair whose two plans share their structure says
+    # nothing about structure: it is scored on its style line alone, so it
+    # cannot move the structure the adapter writes (see `encode_pairs`).
+    style_only: bool = True
 
 
 @dataclass
@@ -113,6 +117,9 @@ class Encoded:
     # A correction (or an anchor): its chosen plan's NLL is trained under DPO
     # too, and as a pair it comes round `correction_repeats` times an epoch.
     supervised: bool
+    # Scored from its style line on (`encode_pairs`): the ids' "prompt
+    # length" then ends where the style line starts.
+    style_only: bool = False
 
 
 # ---------------------------------------------------------------- data
@@ -140,8 +147,17 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def encode_pairs(tokenizer, pairs: Sequence, max_length: int) -> list[Encoded]:
-    """Return the pairs that fit `max_length` as token ids (prompts encoded as generation does)."""
+def encode_pairs(
+    tokenizer, pairs: Sequence, max_length: int, style_only: bool = False
+) -> list[Encoded]:
+    """Return the pairs that fit `max_length` as token ids (prompts encoded as generation does).
+
+    With `style_only`, a pair that is not a correction and whose plans share
+    their structure is scored from its style line on: the structure joins
+    the prompt as context, so the pair trains the style it is about and no
+    structure token (the structure drops of docs/benchmarks.md, "Style
+    pairs scored on their style line").
+    """
     encoded = []
     for pair in pairs:
         chosen = training.encode_pair(
@@ -152,8 +168,30 @@ def encode_pairs(tokenizer, pairs: Sequence, max_length: int) -> list[Encoded]:
         )
         if chosen is None or rejected is None:
             continue
-        encoded.append(Encoded(chosen, rejected, float(pair.weight), pair.source == "correction"))
+        correction, style = pair.source == "correction", False
+        if style_only and not correction and _structure(pair.chosen) == _structure(pair.rejected):
+            start = _style_start(tokenizer, chosen, pair.chosen)
+            if start is not None and chosen[0][:start] == rejected[0][:start]:
+                chosen, rejected, style = (chosen[0], start), (rejected[0], start), True
+        encoded.append(Encoded(chosen, rejected, float(pair.weight), correction, style))
     return encoded
+
+
+def _structure(plan: str) -> str:
+    return plan.strip().rpartition("\nstyle:")[0]
+
+
+def _style_start(tokenizer, encoded: tuple[list[int], int], plan: str) -> int | None:
+    """Return the index of the first token of the plan's style line, if a token starts it."""
+    ids, prompt_len = encoded
+    head = _structure(plan) + "\n"
+    for end in range(prompt_len + 1, len(ids)):
+        text = tokenizer.decode(ids[prompt_len:end])
+        if text == head:
+            return end
+        if len(text) > len(head):
+            return None
+    return None
 
 
 def anchor_examples(n: int, seed: int, chosen_plans: Sequence[str]) -> list[training.Pair]:
@@ -567,11 +605,15 @@ def _train(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     peft_model.to(device)
     pad_id = tokenizer.pad_token_id
-    train_set = encode_pairs(tokenizer, pairs, config.max_length)
+    train_set = encode_pairs(tokenizer, pairs, config.max_length, config.style_only)
     eval_set = encode_pairs(tokenizer, held_out, config.max_length)
     if not train_set:
         raise ValueError("no preference pair fits the model's length limit; nothing to train on")
-    log(f"{len(train_set)} training pairs, {len(eval_set)} held out ({config.method})")
+    style_pairs = sum(e.style_only for e in train_set)
+    log(
+        f"{len(train_set)} training pairs ({style_pairs} scored on their style line), "
+        f"{len(eval_set)} held out ({config.method})"
+    )
     eval_sample = _spread(eval_set, HELD_OUT_ACCURACY_SAMPLE)
     before = preference_accuracy(peft_model, eval_sample, pad_id)
     train_sample = _spread(train_set, TRAIN_ACCURACY_SAMPLE)

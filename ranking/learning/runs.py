@@ -224,6 +224,7 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
         # 0 (or absent with no default) trains every layer's adapter.
         pair_layers=int(options.get("pair_layers", preference.PreferenceConfig.pair_layers or 0))
         or None,
+        style_only=bool(options.get("style_only", preference.PreferenceConfig.style_only)),
     )
     resume = (Path(config.checkpoint_dir) / "trainer_state.pt").exists()
     clock = preference.Progress(total=run.steps)

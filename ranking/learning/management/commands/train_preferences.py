@@ -48,6 +48,11 @@ class Command(BaseCommand):
             default=PreferenceConfig.pair_layers or 0,
             help="rating and readability pairs train only the top N layers (0: all)",
         )
+        parser.add_argument(
+            "--whole-pairs",
+            action="store_true",
+            help="score style-only rating pairs on the whole plan, structure too",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -62,6 +67,7 @@ class Command(BaseCommand):
             "correction_repeats": opts["correction_repeats"],
             "anchors_per_step": opts["anchors_per_step"],
             "pair_layers": opts["pair_layers"],
+            "style_only": not opts["whole_pairs"],
         }
         if opts["lr"] is not None:
             options["lr"] = opts["lr"]
