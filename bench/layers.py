@@ -55,6 +55,7 @@ SETS = {
     # code changed from it): judge pasted code on a fresh set, prose on this one.
     "layers_blind7": ("layers_blind7.jsonl", "networks, blind set 7 (layers)", 14000),
     "layers_blind8": ("layers_blind8.jsonl", "networks, blind set 8 (layers)", 15000),
+    "layers_blind9": ("layers_blind9.jsonl", "networks, blind set 9 (layers)", 16000),
 }
 POOLS = ("maxpool", "avgpool")
 
