@@ -65,7 +65,10 @@ def test_the_longest_run_is_the_largest_count_of_layers_the_prompt_states():
     assert longest_run("for _ in range(6):\n    layers.append(nn.Linear(64, 64))") == 6
 
 
-PROSE = "Three 3x3 conv layers with 32 filters, then a dense layer of 1024 units and 50% dropout."
+# Not a plain list ("each"), so no order (layer_list): the numbers rules alone.
+PROSE = (
+    "Three 3x3 conv layers with 32 filters each, then a dense layer of 1024 units and 50% dropout."
+)
 
 
 def test_a_layer_line_writes_only_numbers_the_prompt_states():

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import regex
 
 from ranking.generation.flowgraph import name_key
+from ranking.generation.layer_list import list_order
 from ranking.generation.layerplan import (
     CANONICAL_LINE_RE,
     LAYER_TYPES,
@@ -423,8 +424,10 @@ class LayerRules:
     - `in_order`: `input` only as the first line, and no NEVER_TWICE kind
       after itself;
     - `order`: for pasted code, the layers its listing builds, in order
-      (pasted_code.code_order): each line takes the next step's type and
-      that call's numbers, and the plan ends only after the last step.
+      (pasted_code.code_order), or for a plain list of layers in words the
+      layers it names (layer_list.list_order): each line takes the next
+      step's type and that call's (item's) numbers, and the plan ends only
+      after the last step.
 
     The defaults allow every plan the grammar allows.
     """
@@ -441,13 +444,21 @@ class LayerRules:
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
         text = normalise_prompt(prompt)
-        order = code_order(prompt)
+        order, drafts, listed = code_order(prompt), (), False
+        if order is None:
+            # "input 32x32x3, two conv layers ..., flatten, ...": its input may
+            # be in a title the list leaves out ("takes windows of 96 steps").
+            order = list_order(prompt)
+            listed = order is not None
+        elif len(order) < MAX_LAYER_LINES:
+            drafts = draft_lines(order, prompt)
         if order is not None and len(order) >= MAX_LAYER_LINES:
-            order = None
+            order, drafts = None, ()
         # "input is 42 tabular features" or "64x64 crops" beside a PyTorch
         # listing, which declares no input of its own.
-        optional = bool(order and "input" not in order[0].kinds and _INPUT_WORD.search(prompt))
-        drafts = draft_lines(order, prompt) if order else ()
+        optional = bool(
+            order and "input" not in order[0].kinds and (listed or _INPUT_WORD.search(prompt))
+        )
         return cls(licensed_numbers(text), longest_run(text), True, order, optional, drafts)
 
     def allows(

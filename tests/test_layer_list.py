@@ -1,0 +1,115 @@
+"""A network written as a plain list of layers: its order, and the decoder held to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from ranking.generation.constrain import State, StructureChecker
+from ranking.generation.layer_list import list_order
+from ranking.generation.synth import generate_examples
+
+TWO_CONVS = (
+    "input 32x32x3, two conv layers with 32 filters 3x3 and relu, 2x2 max pooling, "
+    "flatten, dense 10 softmax"
+)
+
+
+def kinds(prompt: str) -> list[list[str]] | None:
+    order = list_order(prompt)
+    return None if order is None else [sorted(step.kinds) for step in order]
+
+
+def feed(checker: StructureChecker, text: str) -> State | None:
+    state = State()
+    for char in text:
+        state = checker.advance(state, char)
+        if state is None:
+            return None
+    return state
+
+
+def test_a_counted_item_is_that_many_layers_and_an_activation_is_no_layer():
+    assert kinds(TWO_CONVS) == [
+        ["input"],
+        ["conv1d", "conv2d"],
+        ["conv1d", "conv2d"],
+        ["maxpool"],
+        ["flatten"],
+        ["dense", "linear"],
+    ]
+
+
+def test_each_item_writes_only_its_own_numbers():
+    order = list_order(
+        "an embedding layer (20,000 words, 128 dims), a bidirectional LSTM with 64 units, "
+        "dropout 0.25 and a dense output of 1 with sigmoid"
+    )
+    assert [sorted(step.kinds) for step in order] == [
+        ["embedding"],
+        ["bilstm"],
+        ["dropout"],
+        ["dense", "linear"],
+    ]
+    assert {"20000", "128"} <= order[0].numbers and "64" not in order[0].numbers
+    assert "64" in order[1].numbers and "128" not in order[1].numbers
+    assert "0.25" in order[2].numbers
+
+
+def test_bullets_titles_and_sentences():
+    bullets = (
+        "## Model\n\n- Input: 64 features\n- Dense 256, ReLU\n- BatchNorm\n- Dropout 0.3\n- Dense 1"
+    )
+    assert kinds(bullets) == [
+        ["input"],
+        ["dense", "linear"],
+        ["batchnorm"],
+        ["dropout"],
+        ["dense", "linear"],
+    ]
+    titled = "keyword spotting net, input is 98x40. conv1d 64 filters, kernel 3, global max pool, dense 12"
+    assert kinds(titled) == [["input"], ["conv1d"], ["globalmaxpool"], ["dense", "linear"]]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "three conv blocks, each a 3x3 conv with 32 filters and a 2x2 max pool, then dense 10",
+        "input 32x32x3, a 3x3 conv, a residual block of two convs, flatten, dense 10",
+        "two 3x3 conv layers, 2x2 max pooling, then the same again with 64 filters, dense 10",
+        "My RNN takes sequences of 200 steps, a GRU with 64 units, dropout 0.2, dense 1",
+        "model = keras.Sequential([layers.Dense(64), layers.Dropout(0.5), layers.Dense(10)])",
+        "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",
+        "X computes embeddings, Y combines the embeddings, then Z embeds the tickets",
+        "fully connected layers of 120 and 84, flatten, dropout 0.5",
+    ],
+)
+def test_what_a_plain_list_never_says_is_not_read(prompt):
+    assert list_order(prompt) is None
+
+
+def test_synthetic_layer_prose_read_as_a_list_matches_its_plan():
+    """Every synthetic network the reader reads, it reads right; no process is read."""
+    read = 0
+    for example in generate_examples(1500, seed=11):
+        order = list_order(example.prompt)
+        family = example.plan.split("\n", 1)[0].split(" ")[0]
+        if family == "flow":
+            assert order is None, example.prompt
+        if order is None or family != "layers":
+            continue
+        read += 1
+        want = [line.split(" ")[0] for line in example.plan.split("\nstyle:")[0].split("\n")[1:]]
+        if want[0] == "input" and "input" not in order[0].kinds:
+            want = want[1:]  # the input was said in a title
+        assert len(order) == len(want), (example.prompt, want)
+        assert all(kind in step.kinds for kind, step in zip(want, order, strict=True))
+    assert read > 20
+
+
+def test_the_decoder_holds_the_plan_to_the_list():
+    checker = StructureChecker.for_prompt(TWO_CONVS)
+    plan = "layers\ninput 32x32x3\nconv2d 32 3x3 relu\nconv2d 32 3x3 relu\nmaxpool 2x2\nflatten\n"
+    assert feed(checker, plan + "dense 10 softmax\nstyle:") is not None
+    assert feed(checker, "layers\ninput 32x32x3\nconv2d 32 3x3 relu\nmaxpool") is None
+    assert feed(checker, plan + "style:") is None  # the dense layer is still to come
+    assert feed(checker, "flow\n") is None
