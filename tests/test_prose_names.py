@@ -39,6 +39,7 @@ def feed(checker: StructureChecker, text: str) -> State | None:
             "audio buffer",
         ),
         ("Weeks later, chargeback reports arrive", "Weeks", "chargeback reports"),
+        ("the bot samples 300 questions from Zendesk", "300", "300 questions"),
     ],
 )
 def test_verbs_pronouns_and_time_words_are_not_names(prompt, verb, name):

@@ -12,7 +12,7 @@ around a span, take such choices away; the model's next choice stands.
   starts with a participle right after one ("is materialised"), ends right
   before a determiner (its last word is then a verb or a preposition:
   "ALS factorizes the ..."), holds one after its first word ("hands an
-  audio buffer"), or is a lone pronoun or time word.
+  audio buffer"), or is a lone pronoun, time word or number.
 - `data_only`: the last item of an arrow chain, and items joined by " + "
   before an arrow, are what a chain carries or lands in, never a processor
   (docs/plan-language.md: `Documents → Chunk → Embed → Store` ends in
@@ -70,8 +70,8 @@ def is_name_span(words: list[str], before: str | None, after: str | None) -> boo
     lowered = [word.lower() for word in words]
     if any(word in AUXILIARIES for word in lowered):
         return False
-    if len(lowered) == 1 and lowered[0] in NOT_NAMES:
-        return False
+    if len(lowered) == 1 and (lowered[0] in NOT_NAMES or lowered[0].replace(".", "").isdigit()):
+        return False  # "it", "nightly", "300" (a count: "samples 300 questions")
     # An article inside a run joins a verb to its object ("hands an audio buffer").
     if any(word in DETERMINERS for word in lowered[1:]):
         return False
