@@ -1,6 +1,7 @@
 """Benchmark prompt-to-diagram generation on held-out prompts (run by hand, not in CI).
 
-    .venv/bin/python bench/generation.py [--limit N] [--count 5] [--write]
+    .venv/bin/python bench/generation.py [--sets held-out,blind10] [--limit N] [--count 5]
+        [--records FILE] [--write]
 
 Rows:
 - held-out split: reference pairs r500-r699 (never trained on), the
@@ -70,7 +71,7 @@ FREE_SETS = {
     "blind8": ("process_blind8.jsonl", "processes, blind set 8", 9000),
     # Written (1a29b58) for the round after stage 6; judges stage 7.
     "blind9": ("process_blind9.jsonl", "processes, blind set 9", 10000),
-    # Written for the round after stage 7; unscored.
+    # Written for the round after stage 7; judged the prose_names rules (761fe70; spent).
     "blind10": ("process_blind10.jsonl", "processes, blind set 10", 11000),
     # Written (a40ed12) for the round after set 10 is spent; unscored.
     "blind11": ("process_blind11.jsonl", "processes, blind set 11", 12000),

@@ -54,7 +54,9 @@ SETS = {
     # a development check of the listing reader once (one mismatch printed, no
     # code changed from it): judge pasted code on a fresh set, prose on this one.
     "layers_blind7": ("layers_blind7.jsonl", "networks, blind set 7 (layers)", 14000),
+    # Written (9a27ab5) blind; judged the list reader and decoder as of 3b127a6 (spent).
     "layers_blind8": ("layers_blind8.jsonl", "networks, blind set 8 (layers)", 15000),
+    # Written (9f37ad5) blind for the next round; unscored.
     "layers_blind9": ("layers_blind9.jsonl", "networks, blind set 9 (layers)", 16000),
 }
 POOLS = ("maxpool", "avgpool")
