@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ranking.generation import constrain, llm
-from ranking.generation.constrain import SpanSet, State, StructureChecker, prompt_spans
+from ranking.generation.constrain import SpanSet, StructureChecker, prompt_spans
 from ranking.generation.pipeline import generate_candidates
 from ranking.generation.plan import FLOW, PlanError, parse_plan
 from ranking.generation.prompting import normalise_prompt
+from tests.decoding import feed
 from tests.plan_strategies import plans
 from tests.tinylm import build_tiny_model
 
@@ -43,16 +44,6 @@ prompts = st.lists(
 
 def checker_for(prompt: str) -> StructureChecker:
     return StructureChecker(SpanSet(prompt_spans(prompt)))
-
-
-def feed(checker: StructureChecker, text: str, state: State | None = None) -> State | None:
-    """Return the state after `text` fed one character at a time, None once it is refused."""
-    state = state or State()
-    for char in text:
-        state = checker.advance(state, char)
-        if state is None:
-            return None
-    return state
 
 
 def written_by_user(item: str, prompt: str) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ranking.generation.constrain import State, StructureChecker
+from ranking.generation.constrain import StructureChecker
 from ranking.generation.layer_list import list_order
 from ranking.generation.synth import generate_examples
+from tests.decoding import feed
 
 TWO_CONVS = (
     "input 32x32x3, two conv layers with 32 filters 3x3 and relu, 2x2 max pooling, "
@@ -17,15 +18,6 @@ TWO_CONVS = (
 def kinds(prompt: str) -> list[list[str]] | None:
     order = list_order(prompt)
     return None if order is None else [sorted(step.kinds) for step in order]
-
-
-def feed(checker: StructureChecker, text: str) -> State | None:
-    state = State()
-    for char in text:
-        state = checker.advance(state, char)
-        if state is None:
-            return None
-    return state
 
 
 def test_a_counted_item_is_that_many_layers_and_an_activation_is_no_layer():
@@ -81,6 +73,12 @@ def test_bullets_titles_and_sentences():
         "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",
         "X computes embeddings, Y combines the embeddings, then Z embeds the tickets",
         "fully connected layers of 120 and 84, flatten, dropout 0.5",
+        # A reference `cnn` prompt keeps that form's freedom (nothing only a layer plan draws).
+        "CNN with 32 x 32 input, 2 3 x 3 conv layers, 2 x 2 pooling and 10 outputs",
+        # A process that names TorchServe (a layer-plan word) and an embedder.
+        "1) GPS emails are parsed by the recommendation API into payment features\n"
+        "2) tokenized spectrograms are produced from these by TorchServe embedder\n"
+        "3) the spectrograms go to a language worker which outputs readings",
     ],
 )
 def test_what_a_plain_list_never_says_is_not_read(prompt):

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from ranking.generation import constrain
 from ranking.generation.layerplan import parse_layer_lines
 from ranking.generation.pasted_code import code_order
-from tests.test_constrain import feed, style_bias, tiny_base, tokenizer  # noqa: F401
+from tests.decoding import feed
+from tests.test_constrain import style_bias, tiny_base, tokenizer  # noqa: F401
 
 KERAS_LIST = """model = keras.Sequential([
     layers.Conv2D(16, (5, 5), activation="relu", input_shape=(48, 48, 1)),

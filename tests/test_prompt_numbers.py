@@ -2,18 +2,10 @@
 
 import random
 
-from ranking.generation.constrain import LayerRules, State, StructureChecker
+from ranking.generation.constrain import LayerRules, StructureChecker
 from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, longest_run
 from ranking.generation.synth.layers import layers_example
-
-
-def feed(checker: StructureChecker, text: str) -> State | None:
-    state = State()
-    for char in text:
-        state = checker.advance(state, char)
-        if state is None:
-            return None
-    return state
+from tests.decoding import feed
 
 
 def test_numbers_are_read_as_people_write_them():

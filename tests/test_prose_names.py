@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ranking.generation.constrain import State, StructureChecker, prompt_spans
+from ranking.generation.constrain import StructureChecker, prompt_spans
 from ranking.generation.flowgraph import name_key
 from ranking.generation.prose_names import data_only, is_name_span
 from ranking.generation.synth import generate_examples
-
-
-def feed(checker: StructureChecker, text: str) -> State | None:
-    state = State()
-    for char in text:
-        state = checker.advance(state, char)
-        if state is None:
-            return None
-    return state
+from tests.decoding import feed
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 
-from ranking.generation.layerplan import ACTIVATIONS
+from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
 from ranking.generation.prompt_numbers import licensed_numbers
 
 # A network written as a list has at least this many items.
 MIN_ITEMS = 3
+# "keyword spotting net", "The network takes 224x224 grayscale images".
+MAX_TITLE_WORDS = 8
 # Words of a list item, lower case -> the layer types it may be drawn as.
 # Order matters: the first pattern that matches an item's words names it.
 _KINDS = (
@@ -56,13 +58,16 @@ _KINDS = (
         {"dense", "linear"},
     ),
     (r"\d+[- ](?:class|way) softmax", {"dense", "linear"}),
-    (r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b|\boutput\b", {"dense", "linear"}),
+    (
+        r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b|\boutputs?\b",
+        {"dense", "linear"},
+    ),
 )
 _KIND_RES = [(re.compile(pattern), frozenset(kinds)) for pattern, kinds in _KINDS]
-# What a plain list never says: blocks, shared followers, skips, code.
+# What a plain list never says: blocks, shared followers, skips, code, passives.
 _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|residual|\bskip\b|\badd\b"
-    r"|\bsame\b|\bagain\b|\bboth\b"
+    r"|\bsame\b|\bagain\b|\bboth\b|\b(?:is|are|was|were) \w+ed by\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
 )
@@ -90,8 +95,13 @@ _ACTIVATION_ONLY = re.compile(
 
 
 def list_order(prompt: str) -> tuple[Step, ...] | None:
-    """Return the layers a plain list of layers names, in order, or None."""
-    if _NOT_A_LIST.search(prompt):
+    """Return the layers a plain list of layers names, in order, or None.
+
+    Only for a prompt that names a layer only a layer plan can draw
+    (`needs_layer_plan`): "2 3 x 3 conv layers, 2 x 2 pooling and 10
+    outputs" is a reference `cnn` prompt, and keeps that form's freedom.
+    """
+    if _NOT_A_LIST.search(prompt) or not needs_layer_plan(prompt):
         return None
     items = _items(prompt)
     if len(items) < MIN_ITEMS:
@@ -99,6 +109,8 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     # A title before the list ("keyword spotting net, input ...") is left out;
     # one that names a layer too ("My RNN takes ...") cannot be told from one.
     if not any(pattern.search(items[0]) for pattern, _ in _KIND_RES):
+        if len(items[0].split()) > MAX_TITLE_WORDS:
+            return None  # a sentence, not a title: "GPS emails are parsed by ..."
         items = items[1:]
     elif _TITLE.match(items[0]) and _kinds(items[0]) != {"input"}:
         return None
