@@ -15,21 +15,13 @@ from tests.decoding import feed
     ("prompt", "verb", "name"),
     [
         ("keyframes are pre-annotated by a YOLOv8 detector", "pre-annotated", "keyframes"),
-        (
-            "rolling_30d_spend is materialised to the Feast online store",
-            "materialised",
-            "Feast online store",
-        ),
+        ("rolling_30d_spend is materialised to Feast", "materialised", "Feast"),
         ("the tool call gets excuted by the tool runner", "excuted", "tool runner"),
         ("HiFi-GAN vocodes those into 22kHz audio", "HiFi-GAN vocodes", "HiFi-GAN"),
         ("pyannote segments the 16 kHz audio into utterances", "pyannote segments", "16 kHz audio"),
         ("Evidently AI reads those logs nightly and computes drift", "nightly", "Evidently AI"),
         ("the ranker reads it and writes scores", "it", "scores"),
-        (
-            "when it fires, hands an audio buffer to the ASR",
-            "hands an audio buffer",
-            "audio buffer",
-        ),
+        ("when it fires, hands an audio buffer to ASR", "hands an audio buffer", "ASR"),
         ("Weeks later, chargeback reports arrive", "Weeks", "chargeback reports"),
         ("the bot samples 300 questions from Zendesk", "300", "300 questions"),
     ],
