@@ -75,6 +75,8 @@ FREE_SETS = {
     "blind10": ("process_blind10.jsonl", "processes, blind set 10", 11000),
     # Written (a40ed12) for the round after set 10 is spent; unscored.
     "blind11": ("process_blind11.jsonl", "processes, blind set 11", 12000),
+    # Written blind for the round after set 11; unscored.
+    "blind12": ("process_blind12.jsonl", "processes, blind set 12", 13000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 
