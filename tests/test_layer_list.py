@@ -65,9 +65,7 @@ def test_bullets_titles_and_sentences():
 @pytest.mark.parametrize(
     "prompt",
     [
-        "three conv blocks, each a 3x3 conv with 32 filters and a 2x2 max pool, then dense 10",
         "input 32x32x3, a 3x3 conv, a residual block of two convs, flatten, dense 10",
-        "two 3x3 conv layers, 2x2 max pooling, then the same again with 64 filters, dense 10",
         "My RNN takes sequences of 200 steps, a GRU with 64 units, dropout 0.2, dense 1",
         "model = keras.Sequential([layers.Dense(64), layers.Dropout(0.5), layers.Dense(10)])",
         "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",

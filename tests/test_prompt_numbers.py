@@ -3,7 +3,12 @@
 import random
 
 from ranking.generation.constrain import LayerRules, StructureChecker
-from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, longest_run
+from ranking.generation.prompt_numbers import (
+    DEFAULTS,
+    as_digits,
+    licensed_numbers,
+    longest_run,
+)
 from ranking.generation.synth.layers import layers_example
 from tests.decoding import feed
 
@@ -57,9 +62,10 @@ def test_the_longest_run_is_the_largest_count_of_layers_the_prompt_states():
     assert longest_run("for _ in range(6):\n    layers.append(nn.Linear(64, 64))") == 6
 
 
-# Not a plain list ("each"), so no order (layer_list): the numbers rules alone.
+# Not a plain list (a skip), so no order (layer_list): the numbers rules alone.
 PROSE = (
-    "Three 3x3 conv layers with 32 filters each, then a dense layer of 1024 units and 50% dropout."
+    "Three 3x3 conv layers with 32 filters each and a skip around them, then a dense layer of "
+    "1024 units and 50% dropout."
 )
 
 
@@ -109,3 +115,12 @@ def test_default_rules_allow_what_the_grammar_allows():
     rules = LayerRules()
     assert rules.allows("dense 10028", 3, "dense 10028", 30, complete=True)
     assert rules.allows("input 5", 2, "input 5", 1, complete=True)
+
+
+def test_sizes_in_words_are_written_as_digits_for_the_readers():
+    text = (
+        "two hundred fifty-six, one hundred twenty-eight and sixty-four units with relu and dropout"
+    )
+    assert as_digits(text) == "256, 128 and 64 units with relu and dropout"
+    assert as_digits("sixteen and thirty-two filters") == "16 and 32 filters"
+    assert as_digits("the first one has a single output") == "the first one has a single output"

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from ranking.generation.layer_blocks import unrolled
+from ranking.generation.layer_words import FAMILY, KIND_RES, layer_kinds
 from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
 from ranking.generation.prompt_numbers import licensed_numbers
@@ -27,43 +29,7 @@ from ranking.generation.prompt_numbers import licensed_numbers
 MIN_ITEMS = 3
 # "keyword spotting net", "The network takes 224x224 grayscale images".
 MAX_TITLE_WORDS = 8
-# Words of a list item, lower case -> the layer types it may be drawn as.
-# Order matters: the first pattern that matches an item's words names it.
-_KINDS = (
-    (r"global[ -]?(?:max|maximum)[ -]?pool", {"globalmaxpool"}),
-    (r"global[ -]?(?:average|avg|mean)[ -]?pool", {"globalavgpool"}),
-    (r"max[ -]?pool", {"maxpool"}),
-    (r"(?:average|avg|mean)[ -]?pool", {"avgpool"}),
-    (r"\bpool", {"maxpool", "avgpool"}),
-    (r"\bconv(?:olution(?:al)?)?[ -]?1d\b|\b1d conv", {"conv1d"}),
-    (r"\bconv(?:olution(?:al)?)?[ -]?2d\b|\b2d conv", {"conv2d"}),
-    (r"\bconv(?:olution(?:al)?)?s?\b", {"conv1d", "conv2d"}),
-    (r"\bbi(?:directional)?[ -]?lstm", {"bilstm"}),
-    (r"\bbi(?:directional)?[ -]?gru", {"bigru"}),
-    (r"\bbi(?:directional)?[ -]?(?:simple ?)?rnn", {"birnn"}),
-    (r"\blstms?\b", {"lstm"}),
-    (r"\bgrus?\b", {"gru"}),
-    (r"\b(?:simple ?)?rnns?\b", {"rnn"}),
-    (r"\bembed", {"embedding"}),
-    (r"\bdropout", {"dropout"}),
-    (r"\bflatten", {"flatten"}),
-    (r"\bbatch[ -]?norm", {"batchnorm"}),
-    (r"\blayer[ -]?norm", {"layernorm"}),
-    (r"\b(?:self[ -])?attention", {"attention"}),
-    (r"\btransformer", {"transformer"}),
-    (r"\binputs?\b", {"input"}),
-    # "a softmax over the 18 languages", "5-class softmax": the output layer.
-    (
-        r"^(?:a |an |the )?softmax (?:layer |output )?(?:over|across|for|of) (?:the )?\d",
-        {"dense", "linear"},
-    ),
-    (r"\d+[- ](?:class|way) softmax", {"dense", "linear"}),
-    (
-        r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b|\boutputs?\b",
-        {"dense", "linear"},
-    ),
-)
-_KIND_RES = [(re.compile(pattern), frozenset(kinds)) for pattern, kinds in _KINDS]
+MAX_TITLE_ITEMS = 3
 # What a plain list never says: blocks, shared followers, skips, code, passives.
 _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|residual|\bskip\b|\badd\b"
@@ -71,26 +37,38 @@ _NOT_A_LIST = re.compile(
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
 )
-_SEPARATORS = re.compile(r",|;|:|\n|\.\s|\s(?:then|and then|and|followed by|->|→)\s")
+_SEPARATORS = re.compile(r",|;|:|\n|[.?!]\s|\s(?:then|and then|and|followed by|->|→)\s")
 # "My RNN", "a small transformer encoder": what the list is, not a layer of it.
 _TITLE = re.compile(
     r"^(?:a|an|my|our|the|this|here'?s?)\b.*\b(?:model|network|net|encoder|decoder|classifier"
     r"|architecture|cnn|rnn|mlp|tagger|regressor|autoencoder)s?$"
     r"|.*\b(?:takes|works|operates|receives|reads|uses|is|has)\b"
 )
+# "LSTM forecaster", "draw a transformer encoder classifier": what the network is.
+_NAMED = re.compile(
+    r"^(?:(?:draw|sketch) )?(?:a |an |my |our |the )?(?:[\w-]+ ){0,3}(?:forecaster|classifier"
+    r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er)$"
+)
+_REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?)\b")
+# "Small transformer for intent classification": what the network is for.
+_NAMED_FOR = re.compile(
+    r"^(?:a |an |my |our |the )?(?:[\w-]+ ){0,2}(?:transformer|cnn|rnn|lstm|gru|mlp|convnet|net"
+    r"|network|model|classifier)s? for\b"
+)
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(r"^(?:with |and )?(?:\d|kernel|stride|filters?\b|units?\b|size\b)")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4}
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_COUNT_WORDS.update({str(n): n for n in range(2, 9)})
 # "two conv layers": a count, then the layer's words, then a plural.
 _COUNT = re.compile(
-    r"^(?:[a-z']+ ){0,3}?(two|three|four|five|six|[2-4]) (?!x)[a-z0-9 -]*?"
+    r"^(?:[a-z']+ ){0,5}?(two|three|four|five|six|[2-8]) (?!x)[a-z0-9 -]*?"
     r"(?:layers|convs|convolutions|lstms|grus)\b"
 )
 _PLURAL = re.compile(r"\blayers\b")
 _ACTIVATION_ONLY = re.compile(
-    r"^(?:with |and |a |an )?(?:" + "|".join(ACTIVATIONS) + r")(?: activation)?$"
+    r"^(?:with |and |a |an |all |both )?(?:" + "|".join(ACTIVATIONS) + r")(?: activation)?$"
 )
 
 
@@ -101,18 +79,18 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     (`needs_layer_plan`): "2 3 x 3 conv layers, 2 x 2 pooling and 10
     outputs" is a reference `cnn` prompt, and keeps that form's freedom.
     """
-    if _NOT_A_LIST.search(prompt) or not needs_layer_plan(prompt):
+    if not needs_layer_plan(prompt):
         return None
+    if _NOT_A_LIST.search(prompt):
+        # "three conv blocks, each ...": the plain list it stands for, if read for certain.
+        prompt = unrolled(prompt) or prompt
+        if _NOT_A_LIST.search(prompt):
+            return None
     items = _items(prompt)
     if len(items) < MIN_ITEMS:
         return None
-    # A title before the list ("keyword spotting net, input ...") is left out;
-    # one that names a layer too ("My RNN takes ...") cannot be told from one.
-    if not any(pattern.search(items[0]) for pattern, _ in _KIND_RES):
-        if len(items[0].split()) > MAX_TITLE_WORDS:
-            return None  # a sentence, not a title: "GPS emails are parsed by ..."
-        items = items[1:]
-    elif _TITLE.match(items[0]) and _kinds(items[0]) != {"input"}:
+    items = _without_title(items)
+    if items is None:
         return None
     items = _merged(items)
     if items is None or len(items) < MIN_ITEMS:
@@ -123,7 +101,7 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
             if not steps:
                 return None
             continue
-        kinds = _kinds(item)
+        kinds = layer_kinds(item)
         if kinds is None:
             return None
         count = _COUNT.match(item)
@@ -134,18 +112,44 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
         return None
     # A network mixes kinds of layer; "X computes embeddings, Y combines the
     # embeddings, ... are embedded by Z" is a process.
-    if len({_FAMILY.get(kind, kind) for step in steps for kind in step.kinds}) < 2:
+    if len({FAMILY.get(kind, kind) for step in steps for kind in step.kinds}) < 2:
         return None
     if any("input" in step.kinds and len(step.kinds) == 1 for step in steps[1:]):
         return None
     return tuple(steps)
 
 
+def _without_title(items: list[str]) -> list[str] | None:
+    """Return the list's items without a title and a closing request; None if a title is unclear.
+
+    "need a diagram for my traffic sign classifier. it takes 40x40 RGB
+    images, ...": up to two short items that name no layer are a title. One
+    that names a layer too ("My RNN takes ...") cannot be told from a layer,
+    unless it says what the network is ("LSTM forecaster", "transformer for
+    intent classification").
+    """
+    while items and _REQUEST.match(items[-1]):
+        items = items[:-1]  # "Can you draw it top to bottom?"
+    for _ in range(MAX_TITLE_ITEMS):
+        if not items or any(pattern.search(items[0]) for pattern, _ in KIND_RES):
+            break
+        if len(items[0].split()) > MAX_TITLE_WORDS:
+            return None  # a sentence, not a title: "GPS emails are parsed by ..."
+        items = items[1:]
+    if not items:
+        return None
+    if _NAMED_FOR.search(items[0]) or _NAMED.match(items[0]):
+        return items[1:]
+    if _TITLE.match(items[0]) and layer_kinds(items[0]) != {"input"}:
+        return None
+    return items
+
+
 def _merged(items: list[str]) -> list[str] | None:
     """Return the items with number-only ones joined to the layer before; None if one cannot be."""
     merged: list[str] = []
     for item in items:
-        if _kinds(item) is None and _MORE_NUMBERS.match(item):
+        if layer_kinds(item) is None and _MORE_NUMBERS.match(item):
             # "layers of 120 and 84": sizes of a count the list does not say.
             if not merged or (_PLURAL.search(merged[-1]) and not _COUNT.match(merged[-1])):
                 return None
@@ -171,24 +175,3 @@ def _items(prompt: str) -> list[str]:
             if part:
                 items.append(part)
     return items
-
-
-def _kinds(item: str) -> frozenset[str] | None:
-    """Return the layer types an item names, or None unless it names exactly one kind of layer."""
-    found = [kinds for pattern, kinds in _KIND_RES if pattern.search(item)]
-    if not found:
-        return None
-    # "max pooling" also matches the plain pool words, "bidirectional LSTM"
-    # the plain LSTM's: one family is one layer. "dropout after the LSTM" is two.
-    families = {_FAMILY.get(kind, kind) for kinds in found for kind in kinds}
-    return found[0] if len(families) == 1 else None
-
-
-_FAMILY = {
-    **dict.fromkeys(("maxpool", "avgpool", "globalmaxpool", "globalavgpool"), "pool"),
-    **dict.fromkeys(("conv1d", "conv2d"), "conv"),
-    **dict.fromkeys(("lstm", "bilstm"), "lstm"),
-    **dict.fromkeys(("gru", "bigru"), "gru"),
-    **dict.fromkeys(("rnn", "birnn"), "rnn"),
-    **dict.fromkeys(("dense", "linear"), "dense"),
-}

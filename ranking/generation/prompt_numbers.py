@@ -131,6 +131,25 @@ def licensed_numbers(prompt: str) -> frozenset[str] | None:
     return frozenset(allowed)
 
 
+def as_digits(text: str, keep: tuple[str, ...] = ("one", "single", "twice")) -> str:
+    """Return `text` with its numbers in words as digits: "sixty-four units" -> "64 units".
+
+    A run of several numbers is joined by "and" ("sixteen and thirty-two"
+    -> "16 and 32"); words in `keep` stay as they are ("the first one").
+    """
+
+    def digits(match: re.Match) -> str:
+        words = match.group(0)
+        trailing = re.search(r"[\s-]+and$", words)
+        core = words[: trailing.start()] if trailing else words
+        values = _words_values(core)
+        if not values or core.lower() in keep:
+            return words
+        return " and ".join(str(v) for v in values) + (trailing.group(0) if trailing else "")
+
+    return _WORDS_RE.sub(digits, text)
+
+
 def _count_starts(prompt: str) -> set[int]:
     """Return where the counts of layers start: numbers only a few plain words before the noun.
 

@@ -1,0 +1,306 @@
+"""Blocks and shared followers in a network described in words, unrolled into a plain list.
+
+People rarely list every layer of a repeated pattern. They write "three
+conv blocks, each a 3x3 conv followed by 2x2 max pooling, with 32, 64 and
+128 filters", "two hidden layers of 256 and 128 units, dropout 0.2 after
+each", "then the same again with 64 filters". The small model drops or
+merges such repeats. `unrolled` rewrites these phrases as the plain list
+they stand for ("3x3 conv 32 filters, 2x2 max pooling, 3x3 conv 64
+filters, ...") so that `layer_list.list_order` reads the order and each
+layer's numbers from it.
+
+Like the list reader, it reads only what it can read for certain: a phrase
+it does not know leaves a word ("each", "block", "same") that the list
+reader refuses, and the model reads the prompt on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ranking.generation.layer_words import layer_kinds
+from ranking.generation.layerplan import ACTIVATIONS
+from ranking.generation.prompt_numbers import as_digits
+
+# Text within a sentence (a decimal point is not a full stop), and within one item.
+_SENTENCE = r"(?:[^.;\n]|\.(?=\d))"
+_CLAUSE = r"(?:[^.;,\n]|\.(?=\d))"
+# A list of sizes: "32, 64 and 128", "64 -> 32 -> 16", "512, 128, 32, 128, 512".
+_NUM = r"\d+(?:\.\d+)?"
+_LIST = rf"{_NUM}(?:\s*(?:,|->|→)\s*{_NUM})*(?:,?\s+and\s+{_NUM}|\s*(?:,|->|→)\s*{_NUM})"
+_LIST_RE = re.compile(_LIST)
+# Plural layer nouns a count or a list of sizes is about.
+_PLURAL = r"(?:layers|convs|convolutions|lstms|grus)"
+# Words between a count and its noun: "three 3x3 conv layers", "two stacked LSTM layers".
+_BETWEEN = r"(?:(?!\d+ )[\w-]+ ){0,3}?"
+# How a prompt says which of the counted layers a follower comes after.
+_WHICH = (
+    r"(?: one| of them| of these| hidden layer| layer| conv(?:olution)?(?: layer)?"
+    r"| of the \d+ [\w-]+)?"
+)
+# "three conv blocks, each a 3x3 conv ... ." A block's layers end with its
+# sentence; its count may be in the sentence before ("It has four blocks.").
+_BLOCKS_RE = re.compile(
+    rf"\b(?P<n>\d+) (?:[\w-]+ ){{0,2}}?(?:blocks|stages)\b(?: follow)?(?P<mid>{_SENTENCE}*?)"
+    rf"(?:\s*[,.;:]\s*|\s+)(?:and )?(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
+    r"(?::\s*|(?:is|has|contains|applies|consists of|consisting of|is made of|made of)\s+)?"
+    rf"(?P<inner>{_SENTENCE}+)",
+    re.IGNORECASE,
+)
+# The filters of each block, said with the blocks or in the next sentence:
+# "with 32, 64 and 128 filters respectively", "Filters go 32, 64, 128.",
+# "the stages have 16, 32, 64 and 128 filters".
+_ALL_USING = r"(?:,?\s*all (?:convolutions|convs|layers) using \w+)?"
+_FILTER_LIST = (
+    rf"(?P<list>{_LIST})(?:\s+(?:filters|channels))?"
+    r"(?:\s+respectively|\s+in the \w+ (?:blocks|stages))?"
+)
+_BLOCK_FILTERS_RE = re.compile(
+    rf"(?:,\s*|\s*[.;]\s*|\s+){_ALL_USING}\s*"
+    rf"(?:with|filters go|the (?:blocks|stages) (?:have|use))\s+{_FILTER_LIST}{_ALL_USING}"
+    r"(?=\s*[.;]|$)",
+    re.IGNORECASE,
+)
+# The same inside a block's sentence: "..., with 32, 64 and 128 filters in the three blocks".
+_INNER_FILTERS_RE = re.compile(
+    rf",?\s*(?:(?:with|the (?:blocks|stages) (?:have|use))\s+|\()"
+    rf"{_FILTER_LIST}{_ALL_USING}\)?(?=\s*[,;]|\s*$)",
+    re.IGNORECASE,
+)
+_CONV_WORD_RE = re.compile(r"\b(?:conv(?:olution(?:al)?)?s?(?:[ -]?[12]d)?|conv[12]d)\b", re.I)
+# Where a block's sentence may go on past the block: ", then flatten".
+_BLOCK_END_RE = re.compile(r"[,;]\s*(?:and )?(?:then\s+)?", re.IGNORECASE)
+_ACTIVATION_RE = re.compile(rf"^(?:with |and |a |an )?(?:{'|'.join(ACTIVATIONS)})(?: activation)?$")
+_IN_BLOCKS = {"conv1d", "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm"}
+_CONV_NOUN_RE = re.compile(rf"{_CONV_WORD_RE.pattern}(?: layers?)?", re.I)
+# "two hidden layers of 256 and 128 units with relu, dropout 0.2 after each".
+# The follower is one clause: "relu and dropout after each" is followed by dropout.
+_FOLLOWED_RE = re.compile(
+    rf"\b(?P<head>(?P<n>\d+ )?{_BETWEEN}{_PLURAL}\b{_SENTENCE}*?)"
+    rf"(?:,\s*|\s+)(?:and |with )?(?:each{_WHICH},? (?:is )?(?:(?:directly )?followed"
+    rf" (?:directly )?by|with|and then|then)\s+(?P<after>{_CLAUSE}+)"
+    rf"|(?P<before>(?:(?!\band\b|\bwith\b){_CLAUSE})+?) (?:after|following) (?:each|every)"
+    rf"{_WHICH})(?=\s*[.;,\n]|\s*$)",
+    re.IGNORECASE,
+)
+# The numbers of one layer of a run: "256 units each", ", each with 12 attention heads".
+_SIZE = r"\d+ (?:[\w-]+ )?(?:units|filters|neurons|heads|channels|nodes)"
+_SIZES_EACH_RE = re.compile(
+    rf"\b({_SIZE}) each\b|(?<=blocks|layers)(?:,\s*|\s+)each with ({_SIZE})(?=\s*[.;,]|$)", re.I
+)
+# "4 transformer encoder blocks with 8 heads": blocks that are one layer each.
+_TRANSFORMER_RE = re.compile(
+    rf"\b(\d+) (?:transformer(?: encoder)?|encoder) blocks\b(?={_SENTENCE}*\bheads\b)", re.I
+)
+# "After the last block come ...", "dropout 0.2 after the last hidden layer":
+# a place the list's order already says.
+_AFTER_LAST_RE = re.compile(
+    r"\bafter (?:the )?(?:last |final )?(?:blocks?|stages?)\b"
+    r"|\s+after the (?:last|final) (?:[\w-]+ )?layer\b",
+    re.IGNORECASE,
+)
+# "Block 1:", "Second block is the same ...": where a block starts.
+_MARKER_RE = re.compile(
+    r"\b(?:(?:block|stage) \d+\s*:|(?:first|second|third|fourth|fifth|last|final) "
+    r"(?:block|stage)(?:\s*:|\s+is(?: just)?|\s+has))\s*",
+    re.IGNORECASE,
+)
+# "then the same again with 64 filters (two 3x3 convs and a pool)".
+_SAME_RE = re.compile(
+    r"\b(?:the )?same(?: block)?(?: again| as before)?(?:,? but)?"
+    r"(?: with (?P<with>[^,.;()]+?))?(?:\s*\([^)]*\))?(?=\s*[,.;]|\s*$)",
+    re.IGNORECASE,
+)
+# Items of a list, for finding where a block starts ("the same again").
+_ITEM_SPLIT_RE = re.compile(r"[,:;]|\.\s|\s(?:then|and then|and|followed by)\s")
+_FILTERS_RE = re.compile(
+    r"\b(\d+)(?=[ -](?:\d+x\d+ )?filters?\b)|\bfilters? (?:of )?(\d+)\b|"
+    r"\b(?:conv\w*|convolutions?) (?:with )?(\d+)\b(?!\s*x)",
+    re.IGNORECASE,
+)
+_LEADING_WORD_RE = re.compile(r"^(?:then|and|first|after that)\s+", re.IGNORECASE)
+_KERNEL_RE = re.compile(r"\b\d+\s*x\s*\d+\b")
+# A counted run that describes two different layers: "two Conv1D layers: 64
+# filters with kernel 80, then 64 filters with kernel 3".
+_TWO_LAYERS_RE = re.compile(r"\bthen\b|\bthe (?:first|second|other)\b|;", re.IGNORECASE)
+
+
+def unrolled(prompt: str) -> str | None:
+    """Return `prompt` with its blocks and shared followers written out as a plain list.
+
+    None when it has none of them; the text may still hold a phrase this
+    does not read, which the list reader then refuses.
+    """
+    text = _digits(prompt)
+    rewritten = _SIZES_EACH_RE.sub(lambda m: m[1] or f" with {m[2]}", text)
+    rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
+    for rewrite in (_blocks, _followers, _same):
+        rewritten = rewrite(rewritten)
+        if rewritten is None:
+            return None
+    rewritten = _AFTER_LAST_RE.sub(lambda m: "after that" if m[0][:1].isalpha() else "", rewritten)
+    return rewritten if rewritten != text else None
+
+
+def _digits(text: str) -> str:
+    """Return `text` with sizes in words as digits, and no thousands commas."""
+    return as_digits(re.sub(r"(\d),(\d{3})\b", r"\1\2", text))
+
+
+def _blocks(text: str) -> str | None:
+    """Unroll "N blocks, each <layers>" into N copies of the layers, with each block's filters."""
+    out, last = [], 0
+    for match in _BLOCKS_RE.finditer(text):
+        count = int(match["n"])
+        if not 2 <= count <= 8:
+            return None
+        inner, end, filters = match["inner"], match.end(), None
+        if listed := _INNER_FILTERS_RE.search(inner):
+            # "each a conv and a pool (32 and 64 filters), a 1D conv ...": the block ends there.
+            filters, inner = _numbers(listed["list"]), inner[: listed.start()]
+            end = match.start("inner") + listed.end()
+        layers = _block_layers(inner)
+        if layers is None:
+            return None
+        if len(layers) < len(inner):
+            inner, end = layers, match.start("inner") + len(layers)
+        elif filters is None and (listed := _BLOCK_FILTERS_RE.match(text, end)):
+            filters, end = _numbers(listed["list"]), listed.end()
+        if filters is None and (listed := _LIST_RE.search(match["mid"])):
+            filters = _numbers(listed.group(0))
+        inner = inner.strip()
+        if filters is None:
+            copies = [inner] * count
+        elif len(filters) != count or _FILTERS_RE.search(inner):
+            return None  # a list that is not the blocks' filters, or filters said twice
+        else:
+            copies = [_with_filters(inner, size) for size in filters]
+        out += [text[last : match.start()], ", ".join(copies)]
+        last = end
+    return "".join(out) + text[last:]
+
+
+def _block_layers(inner: str) -> str | None:
+    """Return the part of a block's sentence that is the block; None if unclear.
+
+    "each a 3x3 conv and 2x2 max pooling, flatten, then ...": a layer no
+    block repeats (flatten, global pooling, dense, ...) after a comma or
+    "then" ends the block; a convolution, pooling or norm there is still in
+    it. Dropout there could be either.
+    """
+    masked = _masked(inner)
+    for separator in _BLOCK_END_RE.finditer(masked):
+        clause = _ITEM_SPLIT_RE.split(masked[separator.end() :], maxsplit=1)[0].strip().lower()
+        if _ACTIVATION_RE.match(clause):
+            continue
+        kinds = layer_kinds(clause)
+        if kinds is None or "dropout" in kinds:
+            return None
+        if not kinds & _IN_BLOCKS:
+            return inner[: separator.start()]
+    return inner
+
+
+def _masked(text: str) -> str:
+    """Return `text` with its parentheses blanked: "(8 filters, 3x3)" is one item's."""
+    return re.sub(r"\([^()]*\)", lambda m: " " * len(m[0]), text)
+
+
+def _with_filters(layers: str, size: str) -> str:
+    """Return a block's text with `size` filters on its convolutions."""
+    # After the noun: in "2 conv 32 filters layers" the 32 would read as a count.
+    return _CONV_NOUN_RE.sub(lambda m: f"{m[0]} with {size} filters", layers)
+
+
+def _followers(text: str) -> str | None:
+    """Unroll "N layers of A, B and C, each followed by X" into A, X, B, X, C, X."""
+
+    def unroll(match: re.Match) -> str:
+        count_text = match["n"] or ""
+        head = match["head"][len(count_text) :]
+        if _TWO_LAYERS_RE.search(head):
+            raise _Unread
+        sizes = _LIST_RE.search(head)
+        count = int(count_text) if count_text else None
+        if sizes:
+            values = _numbers(sizes.group(0))
+            if count not in (None, len(values)):
+                raise _Unread  # "two layers of 3x3, 32 and 64": not one size per layer
+            count = len(values)
+            copies = [head[: sizes.start()] + value + head[sizes.end() :] for value in values]
+        elif count is not None:
+            copies = [head] * count
+        if count is None or not 2 <= count <= 8:
+            raise _Unread
+        # "conv layers" is one conv layer each time.
+        copies = [re.sub(rf"\b{_PLURAL}\b", lambda m: m[0][:-1], c, count=1) for c in copies]
+        after = (match["after"] or match["before"]).strip()
+        return ", ".join(f"{copy}, {after}" for copy in copies)
+
+    try:
+        return _FOLLOWED_RE.sub(unroll, text)
+    except _Unread:
+        return None
+
+
+def _same(text: str) -> str | None:
+    """Write out "the same again with 64 filters" as the block before it, with its new numbers."""
+    while match := _SAME_RE.search(text):
+        before = text[: match.start()]
+        markers = list(_MARKER_RE.finditer(before))
+        if markers and not before[markers[-1].end() :].strip():
+            # "Block 2: the same but ...": the block is the one the marker before starts.
+            before, markers = before[: markers[-1].start()], markers[:-1]
+        start = markers[-1].end() if markers else _list_start(before)
+        if start is None:
+            return None
+        block = [item.strip(" .;:") for item in _ITEM_SPLIT_RE.split(before[start:])]
+        block = [_LEADING_WORD_RE.sub("", item) for item in block if item]
+        new = match["with"] or ""
+        size = re.search(r"\b(\d+)(?:[ -](?:\d+x\d+ )?filters?\b)", new)
+        kernel = _KERNEL_RE.search(new)
+        if new and not (size or kernel):
+            return None
+        copy = [_renumbered(item, size and size[1], kernel and kernel[0]) for item in block]
+        text = text[: match.start()] + ", ".join(copy) + text[match.end() :]
+    return _MARKER_RE.sub("", text)
+
+
+def _renumbered(item: str, size: str | None, kernel: str | None) -> str:
+    """Return a block's item with a convolution's filters and kernel replaced."""
+    if not _CONV_WORD_RE.search(item):
+        return item
+    if size:
+        found = _FILTERS_RE.search(item)
+        if not found:
+            item = f"{item} {size} filters"
+        else:
+            group = next(i for i in (1, 2, 3) if found[i])
+            item = item[: found.start(group)] + size + item[found.end(group) :]
+    if kernel:
+        found = _KERNEL_RE.search(item)
+        item = _KERNEL_RE.sub(kernel, item, count=1) if found else f"{item} {kernel}"
+    return item
+
+
+def _list_start(text: str) -> int | None:
+    """Return where the layers of a list start in `text`: after its title and input."""
+    # A parenthesis belongs to the item before it: "(input 187x1: 187 samples)".
+    masked = _masked(text)
+    position = 0
+    for item in _ITEM_SPLIT_RE.split(masked):
+        kinds = layer_kinds(item.lower())
+        if kinds is not None and "input" not in kinds:
+            return position + len(item) - len(item.lstrip())
+        position += len(item)
+        separator = _ITEM_SPLIT_RE.match(masked, position)
+        position = separator.end() if separator else position
+    return None
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(_NUM, text)
+
+
+class _Unread(Exception):
+    """A phrase looks like a block or a follower but does not say it in a way read for certain."""

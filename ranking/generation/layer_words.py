@@ -1,0 +1,71 @@
+"""Words that name a layer type, for the readers of networks written in words.
+
+"max pooling", "Conv1D", "bi-GRU", "fully connected", "a softmax over the
+18 languages": each names one layer type of the plan (docs/plan-language.md).
+`layer_kinds` says which an item of a list names, or None when it names
+none or two ("dropout after the LSTM").
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words of an item, lower case -> the layer types it may be drawn as.
+# Order matters: the first pattern that matches an item's words names it.
+_KINDS = (
+    (r"global[ -]?(?:max|maximum)[ -]?pool", {"globalmaxpool"}),
+    (r"global[ -]?(?:average|avg|mean)[ -]?pool", {"globalavgpool"}),
+    (r"max[ -]?pool", {"maxpool"}),
+    (r"(?:average|avg|mean)[ -]?pool", {"avgpool"}),
+    (r"\bpool", {"maxpool", "avgpool"}),
+    (r"\bconv(?:olution(?:al)?)?[ -]?1d\b|\b1d conv", {"conv1d"}),
+    (r"\bconv(?:olution(?:al)?)?[ -]?2d\b|\b2d conv", {"conv2d"}),
+    (r"\bconv(?:olution(?:al)?)?s?\b", {"conv1d", "conv2d"}),
+    (r"\bbi(?:directional)?[ -]?lstm", {"bilstm"}),
+    (r"\bbi(?:directional)?[ -]?gru", {"bigru"}),
+    (r"\bbi(?:directional)?[ -]?(?:simple ?)?rnn", {"birnn"}),
+    (r"\blstms?\b", {"lstm"}),
+    (r"\bgrus?\b", {"gru"}),
+    (r"\b(?:simple ?)?rnns?\b", {"rnn"}),
+    (r"\bembed", {"embedding"}),
+    (r"\bdropout", {"dropout"}),
+    (r"\bflatten", {"flatten"}),
+    (r"\bbatch[ -]?norm", {"batchnorm"}),
+    (r"\blayer[ -]?norm", {"layernorm"}),
+    (r"\b(?:self[ -])?attention(?! heads)", {"attention"}),  # not "with 8 attention heads"
+    (r"\btransformer", {"transformer"}),
+    (r"\binputs?\b", {"input"}),
+    (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
+    # "a softmax over the 18 languages", "5-class softmax": the output layer.
+    (
+        r"^(?:a |an |the )?softmax (?:layer |output )?(?:over|across|for|of) (?:the )?\d",
+        {"dense", "linear"},
+    ),
+    (r"\d+[- ](?:class|way|unit) softmax", {"dense", "linear"}),
+    (
+        r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b|\boutputs?\b",
+        {"dense", "linear"},
+    ),
+)
+KIND_RES = [(re.compile(pattern), frozenset(kinds)) for pattern, kinds in _KINDS]
+
+
+def layer_kinds(item: str) -> frozenset[str] | None:
+    """Return the layer types an item names, or None unless it names exactly one kind of layer."""
+    found = [kinds for pattern, kinds in KIND_RES if pattern.search(item)]
+    if not found:
+        return None
+    # "max pooling" also matches the plain pool words, "bidirectional LSTM"
+    # the plain LSTM's: one family is one layer. "dropout after the LSTM" is two.
+    families = {FAMILY.get(kind, kind) for kinds in found for kind in kinds}
+    return found[0] if len(families) == 1 else None
+
+
+FAMILY = {
+    **dict.fromkeys(("maxpool", "avgpool", "globalmaxpool", "globalavgpool"), "pool"),
+    **dict.fromkeys(("conv1d", "conv2d"), "conv"),
+    **dict.fromkeys(("lstm", "bilstm"), "lstm"),
+    **dict.fromkeys(("gru", "bigru"), "gru"),
+    **dict.fromkeys(("rnn", "birnn"), "rnn"),
+    **dict.fromkeys(("dense", "linear"), "dense"),
+}

@@ -1,0 +1,131 @@
+"""Blocks and shared followers in words: unrolled into the plain list they stand for."""
+
+from __future__ import annotations
+
+import pytest
+
+from ranking.generation.layer_blocks import unrolled
+from ranking.generation.layer_list import list_order
+from ranking.generation.synth import generate_examples
+
+CONV, POOL, DENSE = ["conv1d", "conv2d"], ["maxpool"], ["dense", "linear"]
+
+
+def kinds(prompt: str) -> list[list[str]] | None:
+    order = list_order(prompt)
+    return None if order is None else [sorted(step.kinds) for step in order]
+
+
+def numbers(prompt: str, kind: str) -> list[set[str]]:
+    """Return the numbers each step of `kind` may write."""
+    return [set(step.numbers) for step in list_order(prompt) if kind in step.kinds]
+
+
+def test_blocks_are_unrolled_with_each_blocks_filters():
+    prompt = (
+        "Input 64x64x3. Three conv blocks with 16, 32 and 64 filters respectively; each block "
+        "is a 3x3 conv, batch norm and 2x2 max pooling. Then flatten and dense 10 softmax."
+    )
+    assert kinds(prompt) == [["input"], *[CONV, ["batchnorm"], POOL] * 3, ["flatten"], DENSE]
+    convs = numbers(prompt, "conv2d")
+    assert ["16" in c and "32" not in c and "64" not in c for c in convs] == [True, False, False]
+    assert "32" in convs[1] and "64" in convs[2] and all("3" in c for c in convs)
+
+
+def test_the_blocks_filters_may_come_in_the_next_sentence():
+    prompt = (
+        "two stages, each a 5x5 convolution followed by 2x2 average pooling. The stages use "
+        "8 and 16 filters. Then flatten and a dense layer of 10."
+    )
+    assert kinds(prompt) == [CONV, ["avgpool"], CONV, ["avgpool"], ["flatten"], DENSE]
+    assert [("8" in c, "16" in c) for c in numbers(prompt, "conv2d")] == [
+        (True, False),
+        (False, True),
+    ]
+
+
+def test_a_block_ends_at_a_layer_no_block_repeats():
+    prompt = "input 28x28x1, four blocks, each a 3x3 conv with relu and 2x2 max pooling, flatten, dense 10"
+    assert kinds(prompt) == [["input"], *[CONV, POOL] * 4, ["flatten"], DENSE]
+
+
+def test_a_follower_after_each_of_a_list_of_sizes():
+    prompt = (
+        "input 20 features, three hidden layers of 128, 64 and 32 units with relu, "
+        "dropout 0.2 after each, and a sigmoid output of 1"
+    )
+    assert kinds(prompt) == [["input"], *[DENSE, ["dropout"]] * 3, DENSE]
+    hidden = numbers(prompt, "dense")[:3]
+    assert [{"128", "64", "32"} & step for step in hidden] == [{"128"}, {"64"}, {"32"}]
+    followed = (
+        "two conv1d layers with 16 and 32 filters, kernel 5, each followed by max pooling of 2, "
+        "then global average pooling and dense 4 softmax"
+    )
+    assert kinds(followed) == [["conv1d"], POOL, ["conv1d"], POOL, ["globalavgpool"], DENSE]
+    assert "5" in numbers(followed, "conv1d")[1] and "16" not in numbers(followed, "conv1d")[1]
+
+
+def test_the_same_again_repeats_the_block_with_its_new_numbers():
+    prompt = (
+        "input 32x32x3, two 3x3 conv layers with 32 filters, a 2x2 max pool, then the same "
+        "again with 64 filters, flatten, dense 10"
+    )
+    assert kinds(prompt) == [["input"], CONV, CONV, POOL, CONV, CONV, POOL, ["flatten"], DENSE]
+    assert [("32" in c, "64" in c) for c in numbers(prompt, "conv2d")] == [(True, False)] * 2 + [
+        (False, True)
+    ] * 2
+    marked = (
+        "Block 1: a 5x5 conv with 8 filters and 2x2 max pooling. Block 2: the same but with "
+        "16 filters of 3x3. Then flatten and dense 2."
+    )
+    assert kinds(marked) == [CONV, POOL, CONV, POOL, ["flatten"], DENSE]
+    second = numbers(marked, "conv2d")[1]
+    assert {"16", "3"} <= second and not {"8", "5"} & second
+
+
+def test_counted_transformer_blocks_are_that_many_layers():
+    prompt = (
+        "token embedding (vocab 5000, dim 64), then three transformer encoder blocks with "
+        "4 heads each, layer norm, dense 2"
+    )
+    assert kinds(prompt) == [["embedding"], *[["transformer"]] * 3, ["layernorm"], DENSE]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # Two different layers under one count.
+        "two conv1d layers: 16 filters with kernel 9, then 32 filters with kernel 3, "
+        "each followed by max pooling of 2, dense 5",
+        "two convolutional layers, the first with 8 5x5 filters and the second with 16, "
+        "each followed by 2x2 max pooling, flatten, dense 10",
+        # Two filter sizes for three blocks.
+        "three conv blocks with 16 and 32 filters, each a 3x3 conv and a 2x2 max pool, then dense 10",
+        # Is the dropout the block's last layer or the one after the blocks?
+        "two conv blocks, each a 3x3 conv and 2x2 max pooling, dropout 0.25, flatten, dense 10",
+    ],
+)
+def test_what_it_cannot_read_for_certain_is_left_to_the_model(prompt):
+    assert list_order(prompt) is None
+
+
+def test_a_prompt_without_blocks_or_followers_is_not_rewritten():
+    assert unrolled("input 784, dense 128 relu, dropout 0.2, dense 10 softmax") is None
+
+
+def test_synthetic_blocks_and_followers_read_right_with_their_numbers():
+    """Every synthetic network with a block, follower or "same again" that is read, is read right."""
+    read = 0
+    for example in generate_examples(3000, seed=23):
+        if unrolled(example.prompt) is None or (order := list_order(example.prompt)) is None:
+            continue
+        lines = example.plan.split("\nstyle:")[0].split("\n")[1:]
+        if lines[0].startswith("input") and "input" not in order[0].kinds:
+            lines = lines[1:]  # the input was said in a title
+        assert len(order) == len(lines), (example.prompt, lines)
+        for line, step in zip(lines, order, strict=True):
+            assert line.split(" ")[0] in step.kinds, (example.prompt, line)
+            stated = {p for word in line.split(" ")[1:] for p in word.split("x") if p[:1].isdigit()}
+            assert step.numbers is None or stated <= step.numbers, (example.prompt, line)
+        read += 1
+    assert read > 20
