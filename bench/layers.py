@@ -58,6 +58,8 @@ SETS = {
     "layers_blind8": ("layers_blind8.jsonl", "networks, blind set 8 (layers)", 15000),
     # Written (9f37ad5) blind for the next round; unscored.
     "layers_blind9": ("layers_blind9.jsonl", "networks, blind set 9 (layers)", 16000),
+    # Written (56b6911) blind for the round after set 9; unscored.
+    "layers_blind10": ("layers_blind10.jsonl", "networks, blind set 10 (layers)", 17000),
 }
 POOLS = ("maxpool", "avgpool")
 
