@@ -8,7 +8,7 @@ from ranking.generation.layer_blocks import unrolled
 from ranking.generation.layer_list import list_order
 from ranking.generation.synth import generate_examples
 
-CONV, POOL, DENSE = ["conv1d", "conv2d"], ["maxpool"], ["dense", "linear"]
+CONV, POOL, DENSE = ["conv2d"], ["maxpool"], ["dense", "linear"]
 
 
 def kinds(prompt: str) -> list[list[str]] | None:

@@ -23,8 +23,8 @@ def kinds(prompt: str) -> list[list[str]] | None:
 def test_a_counted_item_is_that_many_layers_and_an_activation_is_no_layer():
     assert kinds(TWO_CONVS) == [
         ["input"],
-        ["conv1d", "conv2d"],
-        ["conv1d", "conv2d"],
+        ["conv2d"],
+        ["conv2d"],
         ["maxpool"],
         ["flatten"],
         ["dense", "linear"],
@@ -109,3 +109,33 @@ def test_the_decoder_holds_the_plan_to_the_list():
     assert feed(checker, "layers\ninput 32x32x3\nconv2d 32 3x3 relu\nmaxpool") is None
     assert feed(checker, plan + "style:") is None  # the dense layer is still to come
     assert feed(checker, "flow\n") is None
+
+
+def test_an_image_input_or_a_square_kernel_makes_the_convolutions_2d():
+    image = "input 64x64x3, conv with 16 filters, max pool, conv with 32 filters, flatten, dense 5"
+    assert kinds(image)[1] == ["conv2d"] and kinds(image)[3] == ["conv2d"]
+    square = "a 3x3 conv with 8 filters, max pooling, flatten, dense 2"
+    assert kinds(square)[0] == ["conv2d"]
+    sequence = "input 200x3, conv1d with 16 filters kernel 5, max pool, flatten, dense 2"
+    assert kinds(sequence)[1] == ["conv1d"]
+
+
+def test_labels_requests_and_shared_activations_are_not_layers():
+    prompt = (
+        "Could you please draw the small classifier we use in production for our churn data:\n"
+        "- input: 30 features\n- dense 64, relu\n- dropout 0.2\n- output: a single sigmoid unit"
+    )
+    assert kinds(prompt) == [["input"], ["dense", "linear"], ["dropout"], ["dense", "linear"]]
+    convs = "input 32x32x3, conv with 8 filters, conv with 16 filters; all convs use ReLU, dense 2"
+    assert kinds(convs) == [["input"], ["conv2d"], ["conv2d"], ["dense", "linear"]]
+
+
+def test_a_sized_layer_does_not_get_the_inputs_default_channel_count():
+    order = list_order("input 360x1, conv1d with 32 filters kernel 7, max pooling of 2, dense 5")
+    assert "32" in order[1].numbers and "1" not in order[1].numbers
+    assert "2" in order[2].numbers
+
+
+def test_a_layer_placed_by_position_is_left_to_the_model():
+    prompt = "45 inputs, dense layers of 512 and 256 units, a layer norm after the first of them, dense 3"
+    assert list_order(prompt) is None

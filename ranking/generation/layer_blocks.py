@@ -25,9 +25,9 @@ from ranking.generation.prompt_numbers import as_digits
 # Text within a sentence (a decimal point is not a full stop), and within one item.
 _SENTENCE = r"(?:[^.;\n]|\.(?=\d))"
 _CLAUSE = r"(?:[^.;,\n]|\.(?=\d))"
-# A list of sizes: "32, 64 and 128", "64 -> 32 -> 16", "512, 128, 32, 128, 512".
+# A list of sizes: "32, 64 and 128", "64 -> 32 -> 16", "32 then 64", "512, 128, 32, 128, 512".
 _NUM = r"\d+(?:\.\d+)?"
-_LIST = rf"{_NUM}(?:\s*(?:,|->|→)\s*{_NUM})*(?:,?\s+and\s+{_NUM}|\s*(?:,|->|→)\s*{_NUM})"
+_LIST = rf"{_NUM}(?:\s*(?:,|->|→)\s*{_NUM})*(?:,?\s+(?:and|then)\s+{_NUM}|\s*(?:,|->|→)\s*{_NUM})"
 _LIST_RE = re.compile(_LIST)
 # Plural layer nouns a count or a list of sizes is about.
 _PLURAL = r"(?:layers|convs|convolutions|lstms|grus)"

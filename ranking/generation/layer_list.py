@@ -18,22 +18,31 @@ prompt on its own.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ranking.generation.layer_blocks import unrolled
 from ranking.generation.layer_words import FAMILY, KIND_RES, layer_kinds
 from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
-from ranking.generation.prompt_numbers import licensed_numbers
+from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers
 
+_CONVS = frozenset({"conv1d", "conv2d"})
+# Layers whose first number is a size (filters, units, heads, vocabulary), never a default 1.
+_SIZED = {"conv1d", "conv2d", "dense", "linear", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn"}
+_SIZED |= {"embedding", "attention", "transformer"}
+_KERNEL_2D = re.compile(r"\b(\d+)\s*(?:x|×|by)\s*\1\b")
+# Height x width x channels.
+_IMAGE_SHAPE = re.compile(r"\b\d+\s*[x×]\s*\d+\s*[x×]\s*\d+\b")
 # A network written as a list has at least this many items.
 MIN_ITEMS = 3
 # "keyword spotting net", "The network takes 224x224 grayscale images".
-MAX_TITLE_WORDS = 8
+MAX_TITLE_WORDS = 14
 MAX_TITLE_ITEMS = 3
 # What a plain list never says: blocks, shared followers, skips, code, passives.
 _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|residual|\bskip\b|\badd\b"
     r"|\bsame\b|\bagain\b|\bboth\b|\b(?:is|are|was|were) \w+ed by\b"
+    r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
 )
@@ -49,7 +58,7 @@ _NAMED = re.compile(
     r"^(?:(?:draw|sketch) )?(?:a |an |my |our |the )?(?:[\w-]+ ){0,3}(?:forecaster|classifier"
     r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er)$"
 )
-_REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?)\b")
+_REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
 # "Small transformer for intent classification": what the network is for.
 _NAMED_FOR = re.compile(
     r"^(?:a |an |my |our |the )?(?:[\w-]+ ){0,2}(?:transformer|cnn|rnn|lstm|gru|mlp|convnet|net"
@@ -58,6 +67,8 @@ _NAMED_FOR = re.compile(
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(r"^(?:with |and )?(?:\d|kernel|stride|filters?\b|units?\b|size\b)")
+# "Input: 14 features", "- output: 1 unit": a label that names the item.
+_LABEL = re.compile(r"^\s*((?:[A-Za-z-]+ ){0,2}[A-Za-z-]+):\s+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _COUNT_WORDS.update({str(n): n for n in range(2, 9)})
@@ -67,8 +78,10 @@ _COUNT = re.compile(
     r"(?:layers|convs|convolutions|lstms|grus)\b"
 )
 _PLURAL = re.compile(r"\blayers\b")
+# "relu", "with softmax", "all convs use ReLU": an activation of the layers before.
 _ACTIVATION_ONLY = re.compile(
-    r"^(?:with |and |a |an |all |both )?(?:" + "|".join(ACTIVATIONS) + r")(?: activation)?$"
+    r"^(?:with |and |a |an |all |all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
+    r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?$"
 )
 
 
@@ -104,9 +117,11 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
         kinds = layer_kinds(item)
         if kinds is None:
             return None
+        if kinds == _CONVS and _KERNEL_2D.search(item):
+            kinds = frozenset({"conv2d"})  # "a 3x3 conv": a 1-D convolution has no square kernel
         count = _COUNT.match(item)
         times = _COUNT_WORDS[count.group(1)] if count else 1
-        numbers = licensed_numbers(item[count.end(1) :] if count else item)
+        numbers = licensed_numbers(item[count.end(1) :] if count else item, _defaults(kinds))
         steps += [Step(kinds, numbers=numbers)] * times
     if sum("input" in step.kinds for step in steps) > 1:
         return None
@@ -116,7 +131,24 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
         return None
     if any("input" in step.kinds and len(step.kinds) == 1 for step in steps[1:]):
         return None
-    return tuple(steps)
+    return _convs_of_the_input(tuple(steps), items[0])
+
+
+def _convs_of_the_input(steps: tuple[Step, ...], first: str) -> tuple[Step, ...]:
+    """Return the steps with convolutions 2-D where the input is an image ("input 64x64x3")."""
+    if "input" not in steps[0].kinds or not _IMAGE_SHAPE.search(first):
+        return steps
+    conv2d = frozenset({"conv2d"})
+    return tuple(replace(step, kinds=conv2d) if step.kinds == _CONVS else step for step in steps)
+
+
+def _defaults(kinds: frozenset[str]) -> frozenset[str]:
+    """Return the numbers an item's line may write without the item saying them.
+
+    A channel count of 1 is for the input: "conv1d 1 7" for "32 filters of
+    kernel size 7" is the small model misplacing a default.
+    """
+    return DEFAULTS - {"1"} if kinds & _SIZED else DEFAULTS
 
 
 def _without_title(items: list[str]) -> list[str] | None:
@@ -133,7 +165,7 @@ def _without_title(items: list[str]) -> list[str] | None:
     for _ in range(MAX_TITLE_ITEMS):
         if not items or any(pattern.search(items[0]) for pattern, _ in KIND_RES):
             break
-        if len(items[0].split()) > MAX_TITLE_WORDS:
+        if len(items[0].split()) > MAX_TITLE_WORDS and not _REQUEST.match(items[0]):
             return None  # a sentence, not a title: "GPS emails are parsed by ..."
         items = items[1:]
     if not items:
@@ -170,6 +202,7 @@ def _items(prompt: str) -> list[str]:
         if line.lstrip().startswith("#"):
             continue  # a Markdown heading
         line = _BULLET.sub("", line)
+        line = _LABEL.sub(r"\1 ", line)  # "- output: a single sigmoid unit"
         for part in _SEPARATORS.split(f" {line.lower()} "):
             part = part.strip(" .!")
             if part:

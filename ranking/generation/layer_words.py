@@ -42,6 +42,8 @@ _KINDS = (
         {"dense", "linear"},
     ),
     (r"\d+[- ](?:class|way|unit) softmax", {"dense", "linear"}),
+    # "a single sigmoid unit"
+    (r"\b(?:sigmoid|softmax|linear|output) units?\b", {"dense", "linear"}),
     (
         r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b|\boutputs?\b",
         {"dense", "linear"},

@@ -107,7 +107,7 @@ def _values(prompt: str) -> list[tuple[float, bool, int]]:
     return found
 
 
-def licensed_numbers(prompt: str) -> frozenset[str] | None:
+def licensed_numbers(prompt: str, defaults: frozenset[str] = DEFAULTS) -> frozenset[str] | None:
     """Return the numbers a layer plan may write for `prompt`, as plan text.
 
     None when the prompt states no number at all: the model then draws its
@@ -120,7 +120,7 @@ def licensed_numbers(prompt: str) -> frozenset[str] | None:
     if not values:
         return None
     counts = _count_starts(prompt)
-    allowed = set(DEFAULTS)
+    allowed = set(defaults)
     for value, percent, start in values:
         if percent:
             if 0 < value < 100:
