@@ -16,6 +16,10 @@ are spent for judging; only speed is read here), count=5, with the
   structure tokens per call; all model calls of the prompt;
 - whether the candidates' plans are identical on and off.
 
+`--code-set NAME` / `--words-set NAME` take instead the pasted-code / in-words
+prompts of the layer set bench/NAME.jsonl; `--no-layer-drafts` speculates
+without the line drafts read from the code or list.
+
 `--write` appends the tables to docs/benchmarks.md with date, machine and command.
 """
 
@@ -97,11 +101,11 @@ def bench_prompts(per_set: int) -> list[dict]:
     return process + nets + flows
 
 
-def code_prompts(name: str) -> list[dict]:
-    """Return the pasted-code prompts of the layer set bench/NAME.jsonl."""
+def layer_prompts(name: str, kind: str) -> list[dict]:
+    """Return the prompts of one kind ("code", "words") of the layer set bench/NAME.jsonl."""
     with open(ROOT / "bench" / f"{name}.jsonl") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
-    return [r for r in rows if r["kind"] == "code"]
+    return [r for r in rows if r["kind"] == kind]
 
 
 def run_prompt(generator, counter, scorer, prompt: str, seed: int) -> dict:
@@ -177,7 +181,12 @@ def main() -> None:
         "--code-set", help="instead: the pasted-code prompts of bench/NAME.jsonl (a layer set)"
     )
     parser.add_argument(
-        "--no-layer-drafts", action="store_true", help="speculate without drafts from the code"
+        "--words-set", help="instead: the prompts in words of bench/NAME.jsonl (a layer set)"
+    )
+    parser.add_argument(
+        "--no-layer-drafts",
+        action="store_true",
+        help="speculate without drafts from the code or list",
     )
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
     args = parser.parse_args()
@@ -197,7 +206,12 @@ def main() -> None:
     counters = {name: instrument(g) for name, g in generators.items()}
     models = ROOT / "models" / "scoring"
     scorer = Scorer.load(models / "readability", models / "autoencoder")
-    rows = code_prompts(args.code_set) if args.code_set else bench_prompts(args.per_set)
+    if args.code_set:
+        rows = layer_prompts(args.code_set, "code")
+    elif args.words_set:
+        rows = layer_prompts(args.words_set, "words")
+    else:
+        rows = bench_prompts(args.per_set)
     for name, generator in generators.items():  # warm-up: lazy initialisation
         run_prompt(generator, counters[name], scorer, "a 3-4-2 MLP", 0)
 
@@ -234,13 +248,16 @@ def main() -> None:
         + (f" --repeats {args.repeats}" if args.repeats != 1 else "")
         + (f" --per-set {args.per_set}" if args.per_set != 6 else "")
         + (f" --code-set {args.code_set}" if args.code_set else "")
+        + (f" --words-set {args.words_set}" if args.words_set else "")
         + (" --no-layer-drafts" if args.no_layer_drafts else "")
         + (" --write" if args.write else "")
     )
-    if args.code_set:
-        described = f"the pasted code of {args.code_set}" + (
-            ", speculating without the code's line drafts" if args.no_layer_drafts else ""
-        )
+    if args.code_set or args.words_set:
+        described = (
+            f"the pasted code of {args.code_set}"
+            if args.code_set
+            else f"the prompts in words of {args.words_set}"
+        ) + (", speculating without the line drafts" if args.no_layer_drafts else "")
     else:
         described = (
             f"first {args.per_set} flowcharts of process_blind5, first {args.per_set} "
@@ -253,8 +270,9 @@ def main() -> None:
         f"`{command}`; shipped adapter, {len(rows)} prompts ({described}), "
         f"count={COUNT}, ranking included; `speculate` {args.speculate} vs 0, each prompt "
         f"on then off{f', best of {args.repeats}' if args.repeats > 1 else ''}. "
-        "One core: the generator runs with `threads: 1` pinned to CPU 1 (CPU 0 was training), "
-        "so the seconds are one-core seconds, not the product's two-core figures.",
+        f"The generator runs with `threads: {args.threads}` on the core the command names, "
+        "so the seconds are one-core seconds (with one thread), not the product's two-core "
+        "figures.",
         "",
         "| speculate | end to end median s | p95 s | first candidate median s "
         "| generator median s | generator median CPU s | model calls / prompt "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ranking.generation.constrain import StructureChecker
+from ranking.generation.constrain import LayerRules, StructureChecker
 from ranking.generation.layer_list import list_order
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
@@ -139,3 +139,25 @@ def test_a_sized_layer_does_not_get_the_inputs_default_channel_count():
 def test_a_layer_placed_by_position_is_left_to_the_model():
     prompt = "45 inputs, dense layers of 512 and 256 units, a layer norm after the first of them, dense 3"
     assert list_order(prompt) is None
+
+
+def test_each_item_drafts_the_line_it_plainly_reads_as():
+    """Drafts for speculative decoding: only what the item leaves no doubt about."""
+    prompt = (
+        "input 64x64 RGB, a 3x3 conv with 32 filters and relu, 2x2 max pooling, "
+        "a dense layer of 128 units, 30% dropout, a linear layer with 3 outputs"
+    )
+    rules = LayerRules.for_prompt(prompt)
+    assert rules.drafts == (
+        "input 64x64x3\n",
+        "conv2d 32 3x3 relu\n",
+        "maxpool 2x2\n",
+        "dense 128\n",
+        "dropout 0.3\n",
+        "dense 3\n",
+    )
+    sequence = "input 500x2, conv1d with 16 filters and kernel size 5, max pooling of 2, dense 4"
+    assert LayerRules.for_prompt(sequence).drafts[1:3] == ("conv1d 16 5\n", "maxpool 2\n")
+    # Two numbers for one unit count: no draft, the model writes the line.
+    unsure = "input 20, dense 64 or 128 units, dropout 0.2, dense 1"
+    assert LayerRules.for_prompt(unsure).drafts[1] == ""

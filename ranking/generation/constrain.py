@@ -438,22 +438,21 @@ class LayerRules:
     order: tuple[Step, ...] | None = None
     # With an order that declares no input: may the plan still start with one?
     input_optional: bool = False
-    # Per step, the line the code plainly reads as: a draft for speculation.
+    # Per step, the line the code or list item plainly reads as: a draft for speculation.
     drafts: tuple[str, ...] = ()
 
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
         text = normalise_prompt(prompt)
-        order, drafts, listed = code_order(prompt), (), False
+        order, listed = code_order(prompt), False
         if order is None:
             # "input 32x32x3, two conv layers ..., flatten, ...": its input may
             # be in a title the list leaves out ("takes windows of 96 steps").
             order = list_order(prompt)
             listed = order is not None
-        elif len(order) < MAX_LAYER_LINES:
-            drafts = draft_lines(order, prompt)
         if order is not None and len(order) >= MAX_LAYER_LINES:
-            order, drafts = None, ()
+            order = None
+        drafts = draft_lines(order, prompt) if order is not None else ()
         # "input is 42 tabular features" or "64x64 crops" beside a PyTorch
         # listing, which declares no input of its own.
         optional = bool(

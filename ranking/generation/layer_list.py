@@ -24,9 +24,19 @@ from ranking.generation.layer_blocks import unrolled
 from ranking.generation.layer_words import FAMILY, KIND_RES, layer_kinds
 from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
-from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers
+from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
+from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, stated_numbers
 
 _CONVS = frozenset({"conv1d", "conv2d"})
+_DENSE = frozenset({"dense", "linear"})
+_KERNEL_1D = re.compile(r"\b(?:kernel(?: size)?|width|size)(?: of)? (\d+)\b|\b(\d+)[- ]wide\b")
+# Layers whose line writes one number (units, heads, rate, pool size).
+_ONE_NUMBER = {"dense", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn", "dropout", "maxpool"}
+_ONE_NUMBER |= {"avgpool", "attention", "transformer"}
+# "a linear layer with 3 outputs" names the layer, not an activation.
+_ACTIVATION_WORD = re.compile(r"\b(" + "|".join(a for a in ACTIVATIONS if a != "linear") + r")\b")
+_SHAPE = re.compile(r"\b\d+(?:\s*[x×]\s*\d+)+\b")
+_CHANNEL_WORD = re.compile(r"\b(?:rgb|colou?r|gr[ae]yscale|gr[ae]y|mono)\b")
 # Layers whose first number is a size (filters, units, heads, vocabulary), never a default 1.
 _SIZED = {"conv1d", "conv2d", "dense", "linear", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn"}
 _SIZED |= {"embedding", "attention", "transformer"}
@@ -109,10 +119,14 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     if items is None or len(items) < MIN_ITEMS:
         return None
     steps: list[Step] = []
+    times = 1
     for item in items:
         if _ACTIVATION_ONLY.match(item):
             if not steps:
                 return None
+            last = steps[-times:]
+            if last[0].kinds & CARRY_ACTIVATION and not last[0].activation:
+                steps[-times:] = [replace(step, activation=_activation(item)) for step in last]
             continue
         kinds = layer_kinds(item)
         if kinds is None:
@@ -121,8 +135,9 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
             kinds = frozenset({"conv2d"})  # "a 3x3 conv": a 1-D convolution has no square kernel
         count = _COUNT.match(item)
         times = _COUNT_WORDS[count.group(1)] if count else 1
-        numbers = licensed_numbers(item[count.end(1) :] if count else item, _defaults(kinds))
-        steps += [Step(kinds, numbers=numbers)] * times
+        own = item[count.end(1) :] if count else item
+        step = Step(kinds, numbers=licensed_numbers(own, _defaults(kinds)))
+        steps += [_with_draft(step, own)] * times
     if sum("input" in step.kinds for step in steps) > 1:
         return None
     # A network mixes kinds of layer; "X computes embeddings, Y combines the
@@ -134,12 +149,63 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     return _convs_of_the_input(tuple(steps), items[0])
 
 
+def _with_draft(step: Step, item: str) -> Step:
+    """Return `step` with what its line plainly reads as, for the decoder's draft.
+
+    The numbers in plan order where the item leaves no doubt ("a 3x3 conv
+    with 64 filters" -> 64, 3), else none; speculation checks every token.
+    """
+    (kind,) = step.kinds if len(step.kinds) == 1 else ("dense",) if step.kinds == _DENSE else ("",)
+    numbers = stated_numbers(item)
+    written: tuple[str, ...] = ()
+    if kind == "conv2d" and (kernel := _KERNEL_2D.search(item)):
+        rest = stated_numbers(item[: kernel.start()] + " " + item[kernel.end() :])
+        written = (rest[0], kernel[1]) if len(rest) == 1 else ()
+    elif kind == "conv1d" and (kernel := _KERNEL_1D.search(item)):
+        rest = stated_numbers(item[: kernel.start()] + " " + item[kernel.end() :])
+        written = (rest[0], kernel[1] or kernel[2]) if len(rest) == 1 else ()
+    elif kind in ("maxpool", "avgpool") and (size := _KERNEL_2D.search(item)):
+        written = (size[1],)
+    elif kind == "embedding" and len(numbers) == 2:
+        written = tuple(sorted(numbers, key=float, reverse=True))  # the vocabulary is the larger
+    elif kind == "input":
+        written = _input_shape(item, numbers)
+    elif kind in _ONE_NUMBER and len(numbers) == 1:
+        written = tuple(numbers)
+    one_d = "1d" if kind in ("maxpool", "avgpool") and not _KERNEL_2D.search(item) else ""
+    activation = _activation(item) if step.kinds & CARRY_ACTIVATION else ""
+    return replace(step, written=written, activation=activation, call=one_d)
+
+
+def _input_shape(item: str, numbers: list[str]) -> tuple[str, ...]:
+    """Return the input's dimensions: its first shape ("128x128", plus a channel said in words)."""
+    shape = _SHAPE.search(item)
+    if not shape:
+        return tuple(numbers) if len(numbers) == 1 else ()
+    dims = tuple(stated_numbers(shape[0].replace("×", "x")))
+    if len(dims) == 2 and (channels := _CHANNEL_WORD.search(item)):
+        dims += ("3" if channels[0].startswith(("rgb", "col")) else "1",)
+    return dims
+
+
+def _activation(item: str) -> str:
+    """Return the one activation an item names, or ""."""
+    named = set(_ACTIVATION_WORD.findall(item.replace("leaky relu", "leakyrelu")))
+    return named.pop() if len(named) == 1 else ""
+
+
 def _convs_of_the_input(steps: tuple[Step, ...], first: str) -> tuple[Step, ...]:
-    """Return the steps with convolutions 2-D where the input is an image ("input 64x64x3")."""
-    if "input" not in steps[0].kinds or not _IMAGE_SHAPE.search(first):
-        return steps
-    conv2d = frozenset({"conv2d"})
-    return tuple(replace(step, kinds=conv2d) if step.kinds == _CONVS else step for step in steps)
+    """Return the steps with convolutions 2-D where the input is an image ("input 64x64x3").
+
+    And their pools drafted 2-D ("maxpool 2x2") in a network of 2-D convolutions.
+    """
+    if "input" in steps[0].kinds and _IMAGE_SHAPE.search(first):
+        conv2d = frozenset({"conv2d"})
+        steps = tuple(replace(s, kinds=conv2d) if s.kinds == _CONVS else s for s in steps)
+    if any(step.kinds == {"conv2d"} for step in steps):
+        # "max pooling of 2" after a 2-D convolution is a 2x2 pool.
+        steps = tuple(replace(step, call="") if step.call == "1d" else step for step in steps)
+    return steps
 
 
 def _defaults(kinds: frozenset[str]) -> frozenset[str]:

@@ -131,6 +131,22 @@ def licensed_numbers(prompt: str, defaults: frozenset[str] = DEFAULTS) -> frozen
     return frozenset(allowed)
 
 
+def stated_numbers(text: str) -> list[str]:
+    """Return the sizes `text` states, in the order written, as plan text (counts left out).
+
+    "a conv with 32 filters 3x3" -> ["32", "3", "3"]; "20% dropout" -> ["0.2"].
+    """
+    counts = _count_starts(text)
+    numbers = []
+    for value, percent, start in sorted(_values(text), key=lambda found: found[2]):
+        if percent:
+            if 0 < value < 100:
+                numbers.append(number_text(value / 100))
+        elif start not in counts:
+            numbers.append(number_text(value))
+    return numbers
+
+
 def as_digits(text: str, keep: tuple[str, ...] = ("one", "single", "twice")) -> str:
     """Return `text` with its numbers in words as digits: "sixty-four units" -> "64 units".
 
