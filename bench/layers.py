@@ -50,15 +50,14 @@ SETS = {
     "layers_blind5": ("layers_blind5.jsonl", "networks, blind set 5 (layers)", 12000),
     # Written (55c4cdd) after set 5 was scored; judged the decoder as of 30cfe95 (spent).
     "layers_blind6": ("layers_blind6.jsonl", "networks, blind set 6 (layers)", 13000),
-    # Written (967bc1f) for the next round; unscored. Its code half went through
-    # a development check of the listing reader once (one mismatch printed, no
-    # code changed from it): judge pasted code on a fresh set, prose on this one.
+    # Written (967bc1f); its code half went through a development check of the
+    # listing reader once. Its prose half judged the list reader as of 36d044b (spent).
     "layers_blind7": ("layers_blind7.jsonl", "networks, blind set 7 (layers)", 14000),
     # Written (9a27ab5) blind; judged the list reader and decoder as of 3b127a6 (spent).
     "layers_blind8": ("layers_blind8.jsonl", "networks, blind set 8 (layers)", 15000),
-    # Written (9f37ad5) blind for the next round; unscored.
+    # Written (9f37ad5) blind; judged the block reader as of 02204fe, then used for fixes (spent).
     "layers_blind9": ("layers_blind9.jsonl", "networks, blind set 9 (layers)", 16000),
-    # Written (56b6911) blind for the round after set 9; unscored.
+    # Written (56b6911) blind; judged the list reader as of 36d044b (spent).
     "layers_blind10": ("layers_blind10.jsonl", "networks, blind set 10 (layers)", 17000),
 }
 POOLS = ("maxpool", "avgpool")
