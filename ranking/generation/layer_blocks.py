@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import re
 
-from ranking.generation.layer_words import layer_kinds
-from ranking.generation.layerplan import ACTIVATIONS
+from ranking.generation.layer_words import ACTIVATION_ONLY, layer_kinds
 from ranking.generation.prompt_numbers import as_digits
 
 # Text within a sentence (a decimal point is not a full stop), and within one item.
@@ -70,7 +69,6 @@ _INNER_FILTERS_RE = re.compile(
 _CONV_WORD_RE = re.compile(r"\b(?:conv(?:olution(?:al)?)?s?(?:[ -]?[12]d)?|conv[12]d)\b", re.I)
 # Where a block's sentence may go on past the block: ", then flatten".
 _BLOCK_END_RE = re.compile(r"[,;]\s*(?:and )?(?:then\s+)?", re.IGNORECASE)
-_ACTIVATION_RE = re.compile(rf"^(?:with |and |a |an )?(?:{'|'.join(ACTIVATIONS)})(?: activation)?$")
 _IN_BLOCKS = {"conv1d", "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm"}
 _CONV_NOUN_RE = re.compile(rf"{_CONV_WORD_RE.pattern}(?: layers?)?", re.I)
 # "two hidden layers of 256 and 128 units with relu, dropout 0.2 after each".
@@ -191,7 +189,7 @@ def _block_layers(inner: str) -> str | None:
     masked = _masked(inner)
     for separator in _BLOCK_END_RE.finditer(masked):
         clause = _ITEM_SPLIT_RE.split(masked[separator.end() :], maxsplit=1)[0].strip().lower()
-        if _ACTIVATION_RE.match(clause):
+        if ACTIVATION_ONLY.match(clause):
             continue
         kinds = layer_kinds(clause)
         if kinds is None or "dropout" in kinds:

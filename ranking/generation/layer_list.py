@@ -21,7 +21,7 @@ import re
 from dataclasses import replace
 
 from ranking.generation.layer_blocks import unrolled
-from ranking.generation.layer_words import FAMILY, KIND_RES, layer_kinds
+from ranking.generation.layer_words import ACTIVATION_ONLY, FAMILY, KIND_RES, layer_kinds
 from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
 from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
@@ -88,11 +88,6 @@ _COUNT = re.compile(
     r"(?:layers|convs|convolutions|lstms|grus)\b"
 )
 _PLURAL = re.compile(r"\blayers\b")
-# "relu", "with softmax", "all convs use ReLU": an activation of the layers before.
-_ACTIVATION_ONLY = re.compile(
-    r"^(?:with |and |a |an |all |all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
-    r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?$"
-)
 
 
 def list_order(prompt: str) -> tuple[Step, ...] | None:
@@ -121,7 +116,7 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     steps: list[Step] = []
     times = 1
     for item in items:
-        if _ACTIVATION_ONLY.match(item):
+        if ACTIVATION_ONLY.match(item):
             if not steps:
                 return None
             last = steps[-times:]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ranking.generation.layerplan import ACTIVATIONS
+
 # Words of an item, lower case -> the layer types it may be drawn as.
 # Order matters: the first pattern that matches an item's words names it.
 _KINDS = (
@@ -71,3 +73,9 @@ FAMILY = {
     **dict.fromkeys(("rnn", "birnn"), "rnn"),
     **dict.fromkeys(("dense", "linear"), "dense"),
 }
+
+# "relu", "with softmax", "all convs use ReLU": an activation of the layers before.
+ACTIVATION_ONLY = re.compile(
+    r"^(?:with |and |a |an |all |all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
+    r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?$"
+)
