@@ -59,6 +59,8 @@ SETS = {
     "layers_blind9": ("layers_blind9.jsonl", "networks, blind set 9 (layers)", 16000),
     # Written (56b6911) blind; judged the list reader as of 36d044b (spent).
     "layers_blind10": ("layers_blind10.jsonl", "networks, blind set 10 (layers)", 17000),
+    # Written (5ade4be) blind for the next round; unscored.
+    "layers_blind11": ("layers_blind11.jsonl", "networks, blind set 11 (layers)", 18000),
 }
 POOLS = ("maxpool", "avgpool")
 
