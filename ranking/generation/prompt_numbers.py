@@ -119,16 +119,7 @@ def licensed_numbers(prompt: str, defaults: frozenset[str] = DEFAULTS) -> frozen
     values = _values(prompt)
     if not values:
         return None
-    counts = _count_starts(prompt)
-    allowed = set(defaults)
-    for value, percent, start in values:
-        if percent:
-            if 0 < value < 100:
-                allowed.add(number_text(value / 100))
-            continue
-        if start not in counts:
-            allowed.add(number_text(value))
-    return frozenset(allowed)
+    return frozenset(defaults).union(_sizes(prompt, values))
 
 
 def stated_numbers(text: str) -> list[str]:
@@ -136,15 +127,23 @@ def stated_numbers(text: str) -> list[str]:
 
     "a conv with 32 filters 3x3" -> ["32", "3", "3"]; "20% dropout" -> ["0.2"].
     """
+    return _sizes(text, _values(text))
+
+
+def _sizes(text: str, values: list[tuple[float, bool, int]]) -> list[str]:
+    """Return the stated `values` of `text` that are sizes, in order, as plan text.
+
+    A percent is a rate; a count of layers is not a size.
+    """
     counts = _count_starts(text)
-    numbers = []
-    for value, percent, start in sorted(_values(text), key=lambda found: found[2]):
+    sizes = []
+    for value, percent, start in sorted(values, key=lambda found: found[2]):
         if percent:
             if 0 < value < 100:
-                numbers.append(number_text(value / 100))
+                sizes.append(number_text(value / 100))
         elif start not in counts:
-            numbers.append(number_text(value))
-    return numbers
+            sizes.append(number_text(value))
+    return sizes
 
 
 def as_digits(text: str, keep: tuple[str, ...] = ("one", "single", "twice")) -> str:
