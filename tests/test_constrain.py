@@ -142,6 +142,9 @@ def test_it_accepts_prefixes_of_valid_plans(text):
         "flow\nemails > TF-IDF vectorizer > spam labels >",  # three parts only
         "flow\nemails > TF-IDF vectorizer\n",  # an unfinished line cannot end
         "flow\nEMAILS",  # only the first letter's case may change
+        "flow\nemails > emails > ",  # a name once a line: no self-loop
+        "flow\nemails, Emails >",  # nor a doubled edge
+        "flow\nemails > TF-IDF vectorizer > spam labels, emails\n",
         "net 6\n",  # a net needs two layers
         "net 06",
         "net 6 3 conv3",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ranking.generation.constrain import LayerRules, StructureChecker
+from ranking.generation.constrain import LayerRules, State, StructureChecker
 from ranking.generation.layer_list import list_order
+from ranking.generation.layerplan import LAYERS
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
 
@@ -161,3 +162,22 @@ def test_each_item_drafts_the_line_it_plainly_reads_as():
     # Two numbers for one unit count: no draft, the model writes the line.
     unsure = "input 20, dense 64 or 128 units, dropout 0.2, dense 1"
     assert LayerRules.for_prompt(unsure).drafts[1] == ""
+
+
+def test_a_draft_runs_over_the_lines_it_reads_to_the_style_line():
+    """One model call can check the whole rest of a plainly read list."""
+    prompt = (
+        "input 64x64 RGB, a 3x3 conv with 32 filters and relu, 2x2 max pooling, "
+        "a dense layer of 128 units, 30% dropout, a linear layer with 3 outputs"
+    )
+    rules = LayerRules.for_prompt(prompt)
+    at_dense = State(family=LAYERS, steps=4, at=3)
+    assert rules.draft(at_dense) == "dense 128\ndropout 0.3\ndense 3\nstyle:"
+    # Mid-line, or in another family, there is nothing to draft.
+    assert rules.draft(State(family=LAYERS, steps=4, at=3, line="den")) == ""
+    assert rules.draft(State(family="flow", steps=1)) == ""
+    # An item without a draft ends the run before it.
+    unsure = LayerRules.for_prompt(
+        "input 20, dense 32, dense 64 or 128 units, dropout 0.2, dense 1"
+    )
+    assert unsure.draft(State(family=LAYERS, steps=1, at=1)) == "dense 32\n"

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import copy
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import regex
@@ -184,6 +184,18 @@ class SpanSet:
             return len(prefix) + 2 <= MAX_SPAN_CHARS  # room for "#2"
         head, mark, number = prefix.rpartition(" #")
         return bool(mark) and head in self.members and _numbered(prefix, number, complete=False)
+
+    def has_longer(self, prefix: str) -> bool:
+        """Return whether some allowed item starts with `prefix` and is longer than it."""
+        i = bisect_right(self.sorted, prefix)
+        if i < len(self.sorted) and self.sorted[i].startswith(prefix):
+            return True
+        if prefix in self.members:
+            return len(prefix) + 3 <= MAX_SPAN_CHARS  # " #2"
+        if prefix not in self:
+            return self.has_prefix(prefix)  # whatever it starts is longer
+        number = prefix.rpartition(" #")[2]  # a numbered item: "#8" may go on to "#89"
+        return len(number) < 2 and len(prefix) < MAX_SPAN_CHARS
 
 
 def _numbered(item: str, number: str, complete: bool) -> bool:
@@ -353,11 +365,19 @@ class StructureChecker:
         if len(parts) >= 2 and parts[1] == "-" and (parts[0] == "-" or parts[2:] == ["-"]):
             return False
         last = len(parts) - 1
+        # A name once a line: "query vector > query vector > ..." or "A, A"
+        # draws a self-loop or a doubled edge, never what a prompt says.
+        seen: set[str] = set()
         for role, part in enumerate(parts):
             partial = role == last and not complete
             if part == "-" or (partial and not part):
                 continue
             items = part.split(", ")
+            for item in items if not partial else items[:-1]:
+                key = name_key(item)
+                if key in seen:
+                    return False
+                seen.add(key)
             if role == 1 and len(items) > 1:
                 return False  # one processor per line
             if role == 1 and not partial and name_key(part) in self.data_only:
@@ -367,6 +387,8 @@ class StructureChecker:
             tail = items[-1]
             if not (self.spans.has_prefix(tail) if partial else tail in self.spans):
                 return False
+            if partial and name_key(tail) in seen and not self.spans.has_longer(tail):
+                return False  # a name already in the line, and no longer one goes on from it
         return True
 
 
@@ -505,11 +527,23 @@ class LayerRules:
         return at + 1 if line.split(" ")[0] in self.order[at].kinds else at
 
     def draft(self, state) -> str:
-        """Return the line the code reads as for the line `state` is about to start, or ""."""
+        """Return the lines the code reads as from the line `state` is about to start, or "".
+
+        The lines run on while each step has a draft, and past the last
+        step into the style line's start: where the model agrees with the
+        whole reading, one call checks it all.
+        """
         if state.family != LAYERS or state.line or state.at >= len(self.drafts):
             return ""
         # An optional input first: no guess until the model has chosen.
-        return "" if self.input_optional and not state.steps else self.drafts[state.at]
+        if self.input_optional and not state.steps:
+            return ""
+        lines = []
+        for line in self.drafts[state.at :]:
+            if not line:
+                return "".join(lines)
+            lines.append(line)
+        return "".join(lines) + STYLE
 
     def order_done(self, at: int) -> bool:
         """Return whether a plan at step `at` has written every step of its order."""

@@ -88,6 +88,9 @@ PROMPT_TAIL_TOKENS = 8
 # can rejoin the best structure (another tokenisation of the same text), and
 # each try decodes the rest of a structure (~30 ms a token on a CPU).
 ALTERNATIVE_TRIES = 2
+# A draft read from pasted code or a layer list runs over whole lines: up to
+# this many times `speculate` tokens go to one call (the reading is mostly right).
+LAYER_DRAFT_FACTOR = 8
 STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
 # Longest run of last tokens looked up for a speculative draft (longest first).
 DRAFT_NGRAM = 3
@@ -409,9 +412,11 @@ class Generator:
         return ids[len(written) :][:size] if ids[: len(written)] == written else []
 
     def _layer_draft(self, structure, size: int) -> list[int]:
-        """Return the tokens of the line pasted code reads as, at a layer line's start; or []."""
-        line = structure.checker.layers.draft(structure.states[-1])
-        return self.tokenizer(line, add_special_tokens=False).input_ids[:size] if line else []
+        """Return the tokens of the lines pasted code reads as, at a layer line's start; or []."""
+        lines = structure.checker.layers.draft(structure.states[-1])
+        if not lines:
+            return []
+        return self.tokenizer(lines, add_special_tokens=False).input_ids[:size]
 
     def _generate_plan(
         self, prompt, prompt_ids, cache, logits, count, rng, report, structure_temperature
@@ -586,8 +591,9 @@ class Generator:
             if ahead:
                 structure.cache.crop(-len(ahead))  # drop the rejected draft
                 ahead = []
-            room = min(draft_size, limit - len(structure.tokens))
-            draft = [] if state.done or room <= 0 else self._draft(structure, room)
+            left = limit - len(structure.tokens)
+            room = min(draft_size, left)
+            draft = [] if state.done or room <= 0 else self._draft(structure, room, left)
             if not draft:
                 token = torch.tensor([choice.token], device=self.device)
                 structure.logits = self._step(structure.cache, token)
@@ -599,7 +605,7 @@ class Generator:
             structure.cache.crop(-len(ahead))
         structure.reached_style = state.done
 
-    def _draft(self, structure, size: int) -> list[int]:
+    def _draft(self, structure, size: int, left: int) -> list[int]:
         """Return up to `size` tokens that may follow `structure`, from its prompt and itself.
 
         A flow item being written is copied on from the prompt's text (with
@@ -610,7 +616,7 @@ class Generator:
         strings = self._token_table.strings
         draft = (
             self._item_draft(structure, size)
-            or self._layer_draft(structure, size)
+            or self._layer_draft(structure, min(size * LAYER_DRAFT_FACTOR, left))
             or lookup_draft(
                 structure.prompt_ids + structure.tokens,
                 size,

@@ -194,6 +194,8 @@ def _chain(rng: random.Random) -> list[Step]:
                     extra.origin = _thing(rng, store_name, used).name
                 inputs.append(extra)
             derived = rng.choice(list(DERIVED)) if i < n - 1 and rng.random() < 0.15 else ""
+            if derived and name_key(f"{derived} {data.name.split()[-1]}") == name_key(data.name):
+                derived = ""  # "filtered data" filtered again is no new name: a self-loop
             if derived:
                 out = Thing(f"{derived} {data.name.split()[-1]}", plural=data.plural)
             else:
