@@ -7,6 +7,8 @@ Placeholders: {a} inputs, {b} outputs, {p} the processor, {them} "it" or
 
 from __future__ import annotations
 
+import re
+
 # (inputs?, processor?, outputs?) -> forms; a form listed twice is drawn twice as often.
 STEP_FORMS: dict[tuple[bool, bool, bool], tuple[str, ...]] = {
     (True, True, True): (
@@ -43,3 +45,18 @@ def all_forms() -> list[str]:
     """Return every distinct form, the read-only ones included."""
     forms = dict.fromkeys(f for group in STEP_FORMS.values() for f in group)
     return list(forms) + [f for f in READ_ONLY_FORMS if f not in forms]
+
+
+# Phrases only the templates write ("process them with", "CNN model that
+# inputs ..."). A prompt without one never needs a numbered name ("CNN
+# model #2"): no free-English prompt of the benchmark sets does.
+_TEMPLATE_MARKER = re.compile(
+    r"\bprocess (?:them|it) with\b|\bthat,? (?:inputs|process|handle|with)\b"
+    r"|\bas input, and\b|\bwith\b[^.\n]*\bas output\b",
+    re.IGNORECASE,
+)
+
+
+def looks_templated(prompt: str) -> bool:
+    """Return whether `prompt` uses a phrase of the reference step forms."""
+    return bool(_TEMPLATE_MARKER.search(prompt))
