@@ -61,6 +61,8 @@ SETS = {
     "layers_blind10": ("layers_blind10.jsonl", "networks, blind set 10 (layers)", 17000),
     # Written (5ade4be) blind for the next round; unscored.
     "layers_blind11": ("layers_blind11.jsonl", "networks, blind set 11 (layers)", 18000),
+    # Written (1a18637) blind for the round after set 11; unscored.
+    "layers_blind12": ("layers_blind12.jsonl", "networks, blind set 12 (layers)", 19000),
 }
 POOLS = ("maxpool", "avgpool")
 
