@@ -109,6 +109,27 @@ def test_completions_reported_early_are_drawn_at_once_and_only_once():
     assert [c.style["palette"] for c in result.candidates] == ["muted", "grey", "blue"]
 
 
+class _RepeatingGenerator:
+    """Writes a processor that is also its input, as the small model sometimes does."""
+
+    output_format = "plan"
+
+    def generate(self, prompt, count, *, seed=None, on_progress=None, **options):
+        text = (
+            "flow\nquery vector > query vector #2 > passages\nstyle: auto box line {} labels medium"
+        )
+        palettes = ("muted", "grey", "blue")
+        return [llm.Completion(text.format(p), 9, True) for p in palettes[:count]]
+
+
+def test_a_repeated_name_is_drawn_and_shown_once():
+    prompt = "the query vector searches Qdrant and returns passages"
+    result = generate_candidates(prompt, 2, generator=_RepeatingGenerator(), seed=0)
+    top = result.candidates[0]
+    assert top.plan.split("\nstyle:")[0] == "flow\nquery vector > - > passages"
+    assert sorted(n.label for n in top.diagram.nodes) == ["passages", "query vector"]
+
+
 def test_names_are_hidden_only_when_the_prompt_says_so():
     plan = parse_plan(FLOW_NO_LABELS)
     for prompt in ("emails to SVM, without labels", "unlabelled boxes please", "no text"):

@@ -54,7 +54,6 @@ from ranking.generation.plan import (
 from ranking.generation.prompt_numbers import allows, licensed_numbers, longest_run
 from ranking.generation.prompting import normalise_prompt
 from ranking.generation.prose_names import data_only, is_name_span
-from ranking.generation.reference_templates import looks_templated
 
 STYLE = "style:"
 # The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
@@ -159,24 +158,19 @@ def prompt_spans(prompt: str) -> list[str]:
 class SpanSet:
     """The allowed items of one prompt, with prefix lookup by bisection.
 
-    An item is a span, or, where `numbered`, a span numbered " #N"
-    (flowgraph: "CNN model #2" is a second node the prompt also calls "CNN
-    model"). Only the reference templates need numbers; elsewhere "#2" was
-    the small model's way to repeat a name ("query vector > query vector #2").
+    An item is a span, or a span numbered " #N" (flowgraph: "CNN model #2" is
+    a second node the prompt also calls "CNN model").
     """
 
-    def __init__(self, spans, numbered: bool = True):
+    def __init__(self, spans):
         self.sorted = sorted(set(spans))
         self.members = frozenset(self.sorted)
-        self.numbered = numbered
-        self._keys: frozenset[str] | None = None
-        self._endless = False
 
     def __contains__(self, item: str) -> bool:
         if item in self.members:
             return True
         head, mark, number = item.rpartition(" #")
-        return self._numbers(head, mark) and _numbered(item, number, complete=True)
+        return bool(mark) and head in self.members and _numbered(item, number, complete=True)
 
     def __bool__(self) -> bool:
         return bool(self.sorted)
@@ -186,51 +180,10 @@ class SpanSet:
         i = bisect_left(self.sorted, prefix)
         if i < len(self.sorted) and self.sorted[i].startswith(prefix):
             return True
-        if prefix.endswith(" ") and self._numbers(prefix[:-1], " #"):
+        if prefix.endswith(" ") and prefix[:-1] in self.members:
             return len(prefix) + 2 <= MAX_SPAN_CHARS  # room for "#2"
         head, mark, number = prefix.rpartition(" #")
-        return self._numbers(head, mark) and _numbered(prefix, number, complete=False)
-
-    def has_prefix_outside(self, prefix: str, keys: set[str]) -> bool:
-        """Return whether some allowed item starts with `prefix` and has no name key in `keys`.
-
-        `keys` are the names a flow line holds already and, for a processor,
-        the names that are data (a handful), so the scan stops within a few
-        items of the first.
-        """
-        if not keys:
-            return self.has_prefix(prefix)
-        i = bisect_left(self.sorted, prefix)
-        while i < len(self.sorted) and self.sorted[i].startswith(prefix):
-            span = self.sorted[i]
-            if name_key(span) not in keys:
-                return True
-            if self.numbered and len(span) + 3 <= MAX_SPAN_CHARS:
-                return True  # "span #N" with an N not yet in the line
-            i += 1
-        # What is left are numbered items: "X " and "X #8" go on to "X #N".
-        if prefix.endswith(" ") and self._numbers(prefix[:-1], " #"):
-            return len(prefix) + 2 <= MAX_SPAN_CHARS
-        head, mark, number = prefix.rpartition(" #")
-        if not (self._numbers(head, mark) and _numbered(prefix, number, complete=False)):
-            return False
-        if len(number) < 2 and len(prefix) < MAX_SPAN_CHARS:
-            return True
-        return name_key(prefix) not in keys  # "X #89" is only itself
-
-    def has_keys(self, count: int) -> bool:
-        """Return whether `count` different names can be written (any, where numbered)."""
-        if self._keys is None:
-            self._keys = frozenset(name_key(item) for item in self.members)
-            # "X #2", "X #3", ...: as many names as needed, where one has room.
-            self._endless = self.numbered and any(
-                len(item) + 3 <= MAX_SPAN_CHARS for item in self.members
-            )
-        return self._endless or len(self._keys) >= count
-
-    def _numbers(self, head: str, mark: str) -> bool:
-        """Return whether `head` may carry a " #N" number here."""
-        return self.numbered and bool(mark) and head in self.members
+        return bool(mark) and head in self.members and _numbered(prefix, number, complete=False)
 
 
 def _numbered(item: str, number: str, complete: bool) -> bool:
@@ -288,7 +241,7 @@ class StructureChecker:
     def for_prompt(cls, prompt: str) -> StructureChecker:
         networks = () if needs_layer_plan(prompt) else NETWORKS
         return cls(
-            SpanSet(prompt_spans(prompt), numbered=looks_templated(prompt)),
+            SpanSet(prompt_spans(prompt)),
             networks,
             LayerRules.for_prompt(prompt),
             data_only(prompt),
@@ -349,9 +302,8 @@ class StructureChecker:
     # -- first line: `flow` or a network
 
     def _flow_allowed(self) -> bool:
-        # Pasted code whose order is read is a network, never a flowchart; a
-        # flow line needs two different names.
-        return bool(self.spans) and self.spans.has_keys(2) and self.layers.order is None
+        # Pasted code whose order is read is a network, never a flowchart.
+        return bool(self.spans) and self.layers.order is None
 
     def _first_line(self, line: str) -> bool:
         words = line.split(" ")
@@ -401,21 +353,11 @@ class StructureChecker:
         if len(parts) >= 2 and parts[1] == "-" and (parts[0] == "-" or parts[2:] == ["-"]):
             return False
         last = len(parts) - 1
-        # A name once a line: "query vector > query vector > ..." or "A, A"
-        # draws a self-loop or a doubled edge, never what a prompt says.
-        seen: set[str] = set()
         for role, part in enumerate(parts):
             partial = role == last and not complete
-            if part == "-":
+            if part == "-" or (partial and not part):
                 continue
             items = part.split(", ")
-            if partial and items == [""] and role == 2 and "-" not in parts[:2]:
-                return True  # outputs after a processor may still be "-"
-            for item in items if not partial else items[:-1]:
-                key = name_key(item)
-                if key in seen:
-                    return False
-                seen.add(key)
             if role == 1 and len(items) > 1:
                 return False  # one processor per line
             if role == 1 and not partial and name_key(part) in self.data_only:
@@ -423,19 +365,7 @@ class StructureChecker:
             if any(item not in self.spans for item in items[:-1]):
                 return False
             tail = items[-1]
-            if not partial:
-                if tail not in self.spans:
-                    return False
-                continue
-            # The item being written must be a name not in the line yet (nor
-            # data, for a processor), and inputs (or a processor without
-            # them) need one more name after it.
-            if not self.spans.has_prefix_outside(
-                tail, seen | self.data_only if role == 1 else seen
-            ):
-                return False
-            more = role == 0 or (role == 1 and parts[0] == "-")
-            if more and not self.spans.has_keys(len(seen) + 2):
+            if not (self.spans.has_prefix(tail) if partial else tail in self.spans):
                 return False
         return True
 

@@ -36,6 +36,7 @@ from ranking.generation.plan import (
     parse_plan,
     random_style,
 )
+from ranking.generation.repeats import tidy_repeats
 
 # A retry samples the structure instead of decoding it greedily; warm enough
 # to leave a bad greedy path, cool enough to stay on-topic.
@@ -223,7 +224,9 @@ class _PlanBuilder(_Builder):
         # Generators without structure ranks (node-list fakes, older ones) give one structure.
         rank = getattr(completion, "structure_rank", 0)
         try:
-            plan = keep_names(parse_plan(text), self.result.prompt)
+            plan = keep_names(
+                tidy_repeats(parse_plan(text), self.result.prompt), self.result.prompt
+            )
         except PlanError as exc:
             why = getattr(completion, "reason", "")
             self.drop(text, f"invalid plan: {exc}" + (f" ({why})" if why else ""))
