@@ -1,7 +1,7 @@
 """Benchmark prompt-to-diagram generation on held-out prompts (run by hand, not in CI).
 
     .venv/bin/python bench/generation.py [--sets held-out,blind10] [--limit N] [--count 5]
-        [--records FILE] [--write]
+        [--records FILE] [--keep-repeats] [--write]
 
 Rows:
 - held-out split: reference pairs r500-r699 (never trained on), the
@@ -51,7 +51,7 @@ from ranking.diagrams import geometry, labelled, nodelist  # noqa: E402
 from ranking.diagrams.data import load_reference_pairs  # noqa: E402
 from ranking.diagrams.structure import structural_score  # noqa: E402
 from ranking.drawrank import reading_first  # noqa: E402
-from ranking.generation import baseline_parser, llm  # noqa: E402
+from ranking.generation import baseline_parser, llm, pipeline  # noqa: E402
 from ranking.generation.layout import LayoutError, layout_plan  # noqa: E402
 from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
 from ranking.generation.plan import parse_plan  # noqa: E402
@@ -321,7 +321,14 @@ def main() -> None:
         default=DEFAULT_SETS,
         help=f"comma-separated, from: held-out, {', '.join(FREE_SETS)}",
     )
+    parser.add_argument(
+        "--keep-repeats",
+        action="store_true",
+        help="draw plans as the model wrote them (repeats.tidy_repeats off), to compare",
+    )
     args = parser.parse_args()
+    if args.keep_repeats:
+        pipeline.tidy_repeats = lambda plan, prompt: plan
     sets = args.sets.split(",")
     unknown = set(sets) - {"held-out", *FREE_SETS}
     if unknown:

@@ -271,19 +271,20 @@ def main() -> None:
             f"first {args.per_set} flowcharts of process_blind5, first {args.per_set} "
             "of free_prompts: networks and flowcharts"
         )
+    threads_note = (
+        "The generator runs with `threads: 1` on the core the command names, so the "
+        "seconds are one-core seconds, not the product's two-core figures."
+        if one_core
+        else f"The generator runs with `threads: {args.threads}` on all cores, as the "
+        "product does; the machine was otherwise idle."
+    )
     lines = [
         f"## Speculative structure decoding (issue 10; {date.today()}, {cpu_name()}, "
         f"{args.threads} thread{'s' if args.threads > 1 else ''})",
         "",
         f"`{command}`; shipped adapter, {len(rows)} prompts ({described}), "
         f"count={COUNT}, ranking included; `speculate` {args.speculate} vs 0, each prompt "
-        f"on then off{f', best of {args.repeats}' if args.repeats > 1 else ''}. "(
-            "The generator runs with `threads: 1` on the core the command names, so the "
-            "seconds are one-core seconds, not the product's two-core figures."
-            if one_core
-            else f"The generator runs with `threads: {args.threads}` on all cores, as the "
-            "product does; the machine was otherwise idle."
-        ),
+        f"on then off{f', best of {args.repeats}' if args.repeats > 1 else ''}. " + threads_note,
         "",
         "| speculate | end to end median s | p95 s | first candidate median s "
         "| generator median s | generator median CPU s | model calls / prompt "
