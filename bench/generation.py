@@ -73,7 +73,7 @@ FREE_SETS = {
     "blind9": ("process_blind9.jsonl", "processes, blind set 9", 10000),
     # Written for the round after stage 7; judged the prose_names rules (761fe70; spent).
     "blind10": ("process_blind10.jsonl", "processes, blind set 10", 11000),
-    # Written (a40ed12) for the round after set 10 is spent; unscored.
+    # Written (a40ed12) blind; judged repeats.tidy_repeats (eb95a06) on and off (spent).
     "blind11": ("process_blind11.jsonl", "processes, blind set 11", 12000),
     # Written blind for the round after set 11; unscored.
     "blind12": ("process_blind12.jsonl", "processes, blind set 12", 13000),

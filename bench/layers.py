@@ -59,7 +59,7 @@ SETS = {
     "layers_blind9": ("layers_blind9.jsonl", "networks, blind set 9 (layers)", 16000),
     # Written (56b6911) blind; judged the list reader as of 36d044b (spent).
     "layers_blind10": ("layers_blind10.jsonl", "networks, blind set 10 (layers)", 17000),
-    # Written (5ade4be) blind for the next round; unscored.
+    # Written (5ade4be) blind; judged the decoder as of 8220487 (whole-listing drafts; spent).
     "layers_blind11": ("layers_blind11.jsonl", "networks, blind set 11 (layers)", 18000),
     # Written (1a18637) blind for the round after set 11; unscored.
     "layers_blind12": ("layers_blind12.jsonl", "networks, blind set 12 (layers)", 19000),
