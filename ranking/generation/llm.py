@@ -609,9 +609,10 @@ class Generator:
         """Return up to `size` tokens that may follow `structure`, from its prompt and itself.
 
         A flow item being written is copied on from the prompt's text (with
-        the separator that follows it); a layer line of pasted code starts as
-        the listing reads (`pasted_code.draft_lines`); otherwise, what
-        followed the last tokens where they occurred before.
+        the separator that follows it); at a layer line's start, the lines
+        pasted code or a plain list reads as (`LayerRules.draft`, up to
+        `LAYER_DRAFT_FACTOR` times `size` tokens); otherwise, what followed
+        the last tokens where they occurred before.
         """
         strings = self._token_table.strings
         draft = (
