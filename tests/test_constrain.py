@@ -238,7 +238,11 @@ def test_random_logits_decode_to_valid_plans_named_by_the_prompt(tokenizer, prom
             break
     if state.done:
         plan = structure_plan(text)
-        assert plan.structure_text() + "\n" == text[: text.index("style:")]
+        written = text[: text.index("style:")]
+        if written.startswith("cnn "):
+            # "cnn 28 conv3 dense 64 10": a `dense` word is accepted and dropped (plan-language).
+            written = written.replace(" dense ", " ", 1)
+        assert plan.structure_text() + "\n" == written
     assert_names_written_by_user(text, prompt)
 
 

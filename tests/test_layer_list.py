@@ -6,6 +6,7 @@ import pytest
 
 from ranking.generation.constrain import LayerRules, State, StructureChecker
 from ranking.generation.layer_list import list_order
+from ranking.generation.layer_words import spelled
 from ranking.generation.layerplan import LAYERS
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
@@ -181,3 +182,17 @@ def test_a_draft_runs_over_the_lines_it_reads_to_the_style_line():
         "input 20, dense 32, dense 64 or 128 units, dropout 0.2, dense 1"
     )
     assert unsure.draft(State(family=LAYERS, steps=1, at=1)) == "dense 32\n"
+
+
+def test_a_misspelt_layer_word_is_read_as_the_word():
+    typed = (
+        "simple mlp, input is 30 features, 2 hidden layers of 256 and 128 units, "
+        "droput 0.2 after each hidden layer, and a sigmoid output"
+    )
+    assert kinds(typed) == kinds(typed.replace("droput", "dropout")) is not None
+    assert spelled("embeding, Flaten, convolutoin, poolng") == (
+        "embedding, flatten, convolution, pooling"
+    )
+    # Real words and the layer words' own forms stay as written.
+    kept = "data is transformed, polling, dropouts, convolutions, normalisation"
+    assert spelled(kept) == kept

@@ -21,7 +21,13 @@ import re
 from dataclasses import replace
 
 from ranking.generation.layer_blocks import unrolled
-from ranking.generation.layer_words import ACTIVATION_ONLY, FAMILY, KIND_RES, layer_kinds
+from ranking.generation.layer_words import (
+    ACTIVATION_ONLY,
+    FAMILY,
+    KIND_RES,
+    layer_kinds,
+    spelled,
+)
 from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
 from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
@@ -97,6 +103,7 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     (`needs_layer_plan`): "2 3 x 3 conv layers, 2 x 2 pooling and 10
     outputs" is a reference `cnn` prompt, and keeps that form's freedom.
     """
+    prompt = spelled(prompt)  # "droput 0.2 after each"
     if not needs_layer_plan(prompt):
         return None
     if _NOT_A_LIST.search(prompt):
