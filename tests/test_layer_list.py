@@ -6,8 +6,8 @@ import pytest
 
 from ranking.generation.constrain import LayerRules, State, StructureChecker
 from ranking.generation.layer_list import list_order
-from ranking.generation.layer_words import spelled
 from ranking.generation.layerplan import LAYERS
+from ranking.generation.spelling import spelled
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
 

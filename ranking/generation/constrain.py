@@ -36,7 +36,6 @@ import regex
 
 from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
-from ranking.generation.layer_words import spelled
 from ranking.generation.layerplan import (
     CANONICAL_LINE_RE,
     LAYER_TYPES,
@@ -240,7 +239,7 @@ class StructureChecker:
 
     @classmethod
     def for_prompt(cls, prompt: str) -> StructureChecker:
-        networks = () if needs_layer_plan(spelled(prompt)) else NETWORKS
+        networks = () if needs_layer_plan(prompt) else NETWORKS
         return cls(
             SpanSet(prompt_spans(prompt)),
             networks,

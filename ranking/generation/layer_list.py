@@ -21,17 +21,12 @@ import re
 from dataclasses import replace
 
 from ranking.generation.layer_blocks import unrolled
-from ranking.generation.layer_words import (
-    ACTIVATION_ONLY,
-    FAMILY,
-    KIND_RES,
-    layer_kinds,
-    spelled,
-)
+from ranking.generation.layer_words import ACTIVATION_ONLY, FAMILY, KIND_RES, layer_kinds
 from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
 from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
 from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, stated_numbers
+from ranking.generation.spelling import spelled
 
 _CONVS = frozenset({"conv1d", "conv2d"})
 _DENSE = frozenset({"dense", "linear"})

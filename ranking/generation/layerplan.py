@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ranking.generation.spelling import spelled
+
 LAYERS = "layers"
 MAX_LAYER_LINES = 40
 MAX_SKIP = 9
@@ -140,7 +142,7 @@ _LAYER_ONLY = re.compile(
 
 def needs_layer_plan(prompt: str) -> bool:
     """Return whether only a `layers` plan can draw what `prompt` names (docs/plan-language.md)."""
-    return bool(_LAYER_ONLY.search(prompt))
+    return bool(_LAYER_ONLY.search(spelled(prompt)))  # "droput" too
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ranking.generation.flowgraph import name_key, split_number
+from ranking.generation.flowgraph import label, name_key
 from ranking.generation.plan import FLOW, FlowStep, Plan
 from ranking.generation.reference_templates import looks_templated
 
@@ -38,19 +38,20 @@ def tidy_repeats(plan: Plan, prompt: str) -> Plan:
 
 
 def _tidy(step: FlowStep, numbered: bool) -> FlowStep | None:
+    name_of = (lambda name: name) if numbered else label  # "X #2" -> "X"
     seen: set[str] = set()
 
     def once(names: tuple[str, ...]) -> tuple[str, ...]:
         kept = []
-        for name in names:
-            name = name if numbered else split_number(name)[0]
-            if name_key(name) not in seen:
-                seen.add(name_key(name))
+        for name in map(name_of, names):
+            key = name_key(name)
+            if key not in seen:
+                seen.add(key)
                 kept.append(name)
         return tuple(kept)
 
     inputs, outputs = once(step.inputs), once(step.outputs)
-    proc = step.proc if step.proc is None or numbered else split_number(step.proc)[0]
+    proc = None if step.proc is None else name_of(step.proc)
     if proc is not None and name_key(proc) in seen:
         proc = None
     if proc is None and not (inputs and outputs):
