@@ -83,6 +83,53 @@ def test_the_same_again_repeats_the_block_with_its_new_numbers():
     assert {"16", "3"} <= second and not {"8", "5"} & second
 
 
+def test_again_and_once_more_repeat_the_block_with_each_new_size():
+    prompt = (
+        "Start with a conv block: two 3x3 convs with 32 filters and relu, then 2x2 max pooling. "
+        "Then the same again with 64 filters, and once more with 128. Finish with global "
+        "average pooling, dropout 0.5 and one sigmoid output."
+    )
+    assert kinds(prompt) == [*[CONV, CONV, POOL] * 3, ["globalavgpool"], ["dropout"], DENSE]
+    convs = numbers(prompt, "conv2d")
+    assert [("32" in c, "64" in c, "128" in c) for c in convs[::2]] == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ]
+
+
+def test_filters_said_block_by_block():
+    prompt = (
+        "three conv blocks, each with two 3x3 convolutions with ReLU followed by 2x2 max "
+        "pooling; the first block uses 32 filters, the second 64 and the third 128. Then "
+        "flatten and a 20-way softmax."
+    )
+    assert kinds(prompt) == [*[CONV, CONV, POOL] * 3, ["flatten"], DENSE]
+    assert ["128" in c for c in numbers(prompt, "conv2d")] == [False] * 4 + [True] * 2
+    # The count in the sentence before: the blocks' layers are not the title's words.
+    stacked = (
+        "The network for 64x64 RGB tiles stacks two blocks. Each block has a 3x3 convolution "
+        "followed by a 2x2 max pooling layer; the first block uses 32 filters and the second "
+        "64. Then flatten and dense 10 softmax."
+    )
+    assert kinds(stacked) == [CONV, POOL, CONV, POOL, ["flatten"], DENSE]
+
+
+def test_a_plural_with_a_list_of_sizes_is_one_layer_per_size():
+    prompt = (
+        "input is 50 timesteps with 14 features each, two GRU layers of 128 and 64 units, "
+        "dropout 0.3, fully connected layers of 32 and 16 (both relu) and a sigmoid output"
+    )
+    assert kinds(prompt) == [["input"], ["gru"], ["gru"], ["dropout"], DENSE, DENSE, DENSE]
+    assert [("128" in g, "64" in g) for g in numbers(prompt, "gru")] == [
+        (True, False),
+        (False, True),
+    ]
+    assert [step.activation for step in list_order(prompt)[4:6]] == ["relu", "relu"]
+    # A count that is not the number of sizes is not read as one.
+    assert unrolled("three dense layers of 64 and 32, dropout 0.5, dense 1") is None
+
+
 def test_counted_transformer_blocks_are_that_many_layers():
     prompt = (
         "token embedding (vocab 5000, dim 64), then three transformer encoder blocks with "
@@ -101,6 +148,9 @@ def test_counted_transformer_blocks_are_that_many_layers():
         "each followed by 2x2 max pooling, flatten, dense 10",
         # Two filter sizes for three blocks.
         "three conv blocks with 16 and 32 filters, each a 3x3 conv and a 2x2 max pool, then dense 10",
+        # The layers come before the blocks' "each": not read as blocks.
+        "two conv blocks of two 3x3 conv layers with relu and 2x2 average pooling, each with "
+        "64 filters, flatten, dense 10",
         # Is the dropout the block's last layer or the one after the blocks?
         "two conv blocks, each a 3x3 conv and 2x2 max pooling, dropout 0.25, flatten, dense 10",
     ],

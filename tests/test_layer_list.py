@@ -64,6 +64,18 @@ def test_bullets_titles_and_sentences():
     assert kinds(titled) == [["input"], ["conv1d"], ["globalmaxpool"], ["dense", "linear"]]
 
 
+def test_asides_lead_ins_and_plain_each_are_not_layers():
+    prompt = (
+        "the encoder takes 128x128x1 grayscale images. it has a 3x3 convolution with 32 filters "
+        "per direction, 2x2 max pooling, then an LSTM with 64 units in each direction, "
+        "return sequences, dropout 0.2 again, a dense softmax layer with 9 units, one per tag, "
+        "nothing fancy"
+    )
+    assert kinds(prompt) == [["conv2d"], ["maxpool"], ["lstm"], ["dropout"], ["dense", "linear"]]
+    titled = "simple RNN demo: input (10 timesteps, 1 feature), SimpleRNN 32, SimpleRNN 16, Dense 1"
+    assert kinds(titled) == [["input"], ["rnn"], ["rnn"], ["dense", "linear"]]
+
+
 @pytest.mark.parametrize(
     "prompt",
     [
@@ -72,7 +84,7 @@ def test_bullets_titles_and_sentences():
         "model = keras.Sequential([layers.Dense(64), layers.Dropout(0.5), layers.Dense(10)])",
         "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",
         "X computes embeddings, Y combines the embeddings, then Z embeds the tickets",
-        "fully connected layers of 120 and 84, flatten, dropout 0.5",
+        "two layers of 3x3, 32 and 64, flatten, dropout 0.5",
         # A reference `cnn` prompt keeps that form's freedom (nothing only a layer plan draws).
         "CNN with 32 x 32 input, 2 3 x 3 conv layers, 2 x 2 pooling and 10 outputs",
         # A process that names TorchServe (a layer-plan word) and an embedder.

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from ranking.generation.layer_words import ACTIVATION_ONLY, layer_kinds
+from ranking.generation.layer_words import ACTIVATION_ONLY, KIND_RES, layer_kinds
+from ranking.generation.layerplan import ACTIVATIONS
 from ranking.generation.prompt_numbers import as_digits
 
 # Text within a sentence (a decimal point is not a full stop), and within one item.
@@ -42,12 +43,12 @@ _WHICH = (
 _BLOCKS_RE = re.compile(
     rf"\b(?P<n>\d+) (?:[\w-]+ ){{0,2}}?(?:blocks|stages)\b(?: follow)?(?P<mid>{_SENTENCE}*?)"
     rf"(?:\s*[,.;:]\s*|\s+)(?:and )?(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
-    r"(?::\s*|(?:is|has|contains|applies|consists of|consisting of|is made of|made of)\s+)?"
+    r"(?::\s*|(?:is|has|with|contains|applies|consists of|consisting of|is made of|made of)\s+)?"
     rf"(?P<inner>{_SENTENCE}+)",
     re.IGNORECASE,
 )
 # The filters of each block, said with the blocks or in the next sentence:
-# "with 32, 64 and 128 filters respectively", "Filters go 32, 64, 128.",
+# "with 32, 64 and 128 filters respectively", "Filters go 32, 64, 128.", "Filters 16, 32, 64.",
 # "the stages have 16, 32, 64 and 128 filters".
 _ALL_USING = r"(?:,?\s*all (?:convolutions|convs|layers) using \w+)?"
 _FILTER_LIST = (
@@ -56,8 +57,9 @@ _FILTER_LIST = (
 )
 _BLOCK_FILTERS_RE = re.compile(
     rf"(?:,\s*|\s*[.;]\s*|\s+){_ALL_USING}\s*"
-    rf"(?:with|filters go|the (?:blocks|stages) (?:have|use))\s+{_FILTER_LIST}{_ALL_USING}"
-    r"(?=\s*[.;]|$)",
+    r"(?:with|filters(?: go| are)?:?|the (?:blocks|stages) (?:have|use))"
+    rf"\s+{_FILTER_LIST}{_ALL_USING}"
+    r"(?=\s*[.;,]|$)",
     re.IGNORECASE,
 )
 # The same inside a block's sentence: "..., with 32, 64 and 128 filters in the three blocks".
@@ -66,9 +68,20 @@ _INNER_FILTERS_RE = re.compile(
     rf"{_FILTER_LIST}{_ALL_USING}\)?(?=\s*[,;]|\s*$)",
     re.IGNORECASE,
 )
+# "the first block uses 32 filters, the second 64 and the third 128": the
+# blocks' filters said block by block, rewritten as "with 32, 64 and 128 filters".
+_ORDINALS = r"(?:second|third|fourth|fifth|sixth|last|final)"
+_BY_BLOCK_RE = re.compile(
+    r"\bthe first (?P<noun>block|stage) (?:uses|has|gets) (?P<first>\d+)(?: filters| channels)?"
+    rf"(?P<rest>(?:,?\s+(?:and )?the {_ORDINALS}(?: (?:block|stage|one))?(?: (?:uses|has|gets))?"
+    r" \d+(?: filters| channels)?)+)",
+    re.IGNORECASE,
+)
 _CONV_WORD_RE = re.compile(r"\b(?:conv(?:olution(?:al)?)?s?(?:[ -]?[12]d)?|conv[12]d)\b", re.I)
 # Where a block's sentence may go on past the block: ", then flatten".
 _BLOCK_END_RE = re.compile(r"[,;]\s*(?:and )?(?:then\s+)?", re.IGNORECASE)
+# Text before a block that leads into it: "..., then three conv blocks".
+_LIST_GOES_ON_RE = re.compile(r"(?:[,.;:\n]|\bthen|\band|\bby|\bwith)\s*$", re.IGNORECASE)
 _IN_BLOCKS = {"conv1d", "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm"}
 _CONV_NOUN_RE = re.compile(rf"{_CONV_WORD_RE.pattern}(?: layers?)?", re.I)
 # "two hidden layers of 256 and 128 units with relu, dropout 0.2 after each".
@@ -99,14 +112,32 @@ _AFTER_LAST_RE = re.compile(
 )
 # "Block 1:", "Second block is the same ...": where a block starts.
 _MARKER_RE = re.compile(
-    r"\b(?:(?:block|stage) \d+\s*:|(?:first|second|third|fourth|fifth|last|final) "
+    r"\b(?:(?:block|stage) \d+\s*:"
+    r"|(?:start|begin)s? with (?:a |an |one )?(?:[\w-]+ )?(?:block|stage)\s*:"
+    r"|(?:first|second|third|fourth|fifth|last|final) "
     r"(?:block|stage)(?:\s*:|\s+is(?: just)?|\s+has))\s*",
+    re.IGNORECASE,
+)
+# "two GRU layers of 128 and 64 units", "fully connected layers of 120 and
+# 84 (both tanh)", "dense layers 512, 128, 32, all relu": one layer per size.
+_ACTIVATION = "(?:" + "|".join(ACTIVATIONS) + ")"
+_SIZED_RUN_RE = re.compile(
+    rf"\b(?P<n>\d+ )?(?P<words>{_BETWEEN})(?P<noun>{_PLURAL})\s+(?:of\s+|with\s+)?"
+    rf"(?P<list>{_LIST})(?![\dx.%]|\s*x\s*\d)"
+    r"(?P<unit>\s+(?:hidden )?(?:units|neurons|filters|channels|nodes))?"
+    rf"(?P<own>(?:\s+(?:with |and |using )?{_ACTIVATION}(?: activations?)?)?"
+    r"(?:\s*\((?!both |all )[^()]*\))?)"
+    rf"(?:,?\s*\((?:both|all)(?: use| using| with)? (?P<shared>{_ACTIVATION})\)"
+    rf"|,\s*(?:both|all) (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$))?",
     re.IGNORECASE,
 )
 # "then the same again with 64 filters (two 3x3 convs and a pool)".
 _SAME_RE = re.compile(
     r"\b(?:the )?same(?: block)?(?: again| as before)?(?:,? but)?"
-    r"(?: with (?P<with>[^,.;()]+?))?(?:\s*\([^)]*\))?(?=\s*[,.;]|\s*$)",
+    r"(?: with (?P<with>[^,.;()]+?))?(?:\s*\([^)]*\))?(?=\s*[,.;]|\s*$)"
+    # "..., and again with 64", ", and once more with 128": more copies.
+    r"(?P<more>(?:,?\s*(?:and )?(?:then )?(?:again|once more) with \d+(?: filters)?"
+    r"(?=\s*[,.;]|\s*$))*)",
     re.IGNORECASE,
 )
 # Items of a list, for finding where a block starts ("the same again").
@@ -116,7 +147,7 @@ _FILTERS_RE = re.compile(
     r"\b(?:conv\w*|convolutions?) (?:with )?(\d+)\b(?!\s*x)",
     re.IGNORECASE,
 )
-_LEADING_WORD_RE = re.compile(r"^(?:then|and|first|after that)\s+", re.IGNORECASE)
+_LEADING_WORD_RE = re.compile(r"^(?:then|and|first|after that)(?:\s+|$)", re.IGNORECASE)
 _KERNEL_RE = re.compile(r"\b\d+\s*x\s*\d+\b")
 # A counted run that describes two different layers: "two Conv1D layers: 64
 # filters with kernel 80, then 64 filters with kernel 3".
@@ -132,7 +163,8 @@ def unrolled(prompt: str) -> str | None:
     text = _digits(prompt)
     rewritten = _SIZES_EACH_RE.sub(lambda m: m[1] or f" with {m[2]}", text)
     rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
-    for rewrite in (_blocks, _followers, _same):
+    rewritten = _BY_BLOCK_RE.sub(_filters_by_block, rewritten)
+    for rewrite in (_blocks, _followers, _sized_runs, _same):
         rewritten = rewrite(rewritten)
         if rewritten is None:
             return None
@@ -158,8 +190,8 @@ def _blocks(text: str) -> str | None:
             filters, inner = _numbers(listed["list"]), inner[: listed.start()]
             end = match.start("inner") + listed.end()
         layers = _block_layers(inner)
-        if layers is None:
-            return None
+        if layers is None or not any(p.search(layers.lower()) for p, _ in KIND_RES):
+            return None  # "two conv blocks of ..., each with 64 filters": the layers come first
         if len(layers) < len(inner):
             inner, end = layers, match.start("inner") + len(layers)
         elif filters is None and (listed := _BLOCK_FILTERS_RE.match(text, end)):
@@ -173,9 +205,20 @@ def _blocks(text: str) -> str | None:
             return None  # a list that is not the blocks' filters, or filters said twice
         else:
             copies = [_with_filters(inner, size) for size in filters]
-        out += [text[last : match.start()], ", ".join(copies)]
+        before = text[last : match.start()]
+        # "The network ... stacks two blocks. Each block has ...": the blocks'
+        # layers are items of their own, not words of the sentence before.
+        if before.strip() and not _LIST_GOES_ON_RE.search(before):
+            before = f"{before.rstrip()}: "
+        out += [before, ", ".join(copies)]
         last = end
     return "".join(out) + text[last:]
+
+
+def _filters_by_block(match: re.Match) -> str:
+    """Return "the first block uses 32 filters, the second 64" as "with 32 and 64 filters"."""
+    sizes = [match["first"], *re.findall(r"\d+", match["rest"])]
+    return f"with {', '.join(sizes[:-1])} and {sizes[-1]} filters"
 
 
 def _block_layers(inner: str) -> str | None:
@@ -241,6 +284,23 @@ def _followers(text: str) -> str | None:
         return None
 
 
+def _sized_runs(text: str) -> str:
+    """Write "two GRU layers of 128 and 64 units" as "GRU layer 128 units, GRU layer 64 units"."""
+
+    def unroll(match: re.Match) -> str:
+        sizes = _numbers(match["list"])
+        count = int(match["n"]) if match["n"] else len(sizes)
+        if count != len(sizes) or not 2 <= count <= 8:
+            return match[0]  # "two layers of 3, 32 and 64": not one size per layer
+        noun = re.sub(r"s$", "", match["noun"])
+        shared = match["shared"] or match["after"]
+        own = f"{match['own']}{' ' + shared if shared else ''}"
+        unit = match["unit"] or ""
+        return ", ".join(f"{match['words']}{noun} {size}{unit}{own}" for size in sizes)
+
+    return _SIZED_RUN_RE.sub(unroll, text)
+
+
 def _same(text: str) -> str | None:
     """Write out "the same again with 64 filters" as the block before it, with its new numbers."""
     while match := _SAME_RE.search(text):
@@ -254,13 +314,20 @@ def _same(text: str) -> str | None:
             return None
         block = [item.strip(" .;:") for item in _ITEM_SPLIT_RE.split(before[start:])]
         block = [_LEADING_WORD_RE.sub("", item) for item in block if item]
+        block = [item for item in block if item]
         new = match["with"] or ""
         size = re.search(r"\b(\d+)(?:[ -](?:\d+x\d+ )?filters?\b)", new)
         kernel = _KERNEL_RE.search(new)
         if new and not (size or kernel):
             return None
-        copy = [_renumbered(item, size and size[1], kernel and kernel[0]) for item in block]
-        text = text[: match.start()] + ", ".join(copy) + text[match.end() :]
+        sizes = [size and size[1], *re.findall(r"\d+", match["more"])]
+        if len(sizes) > 1 and not size:
+            return None  # "again with 64" after a copy with no size of its own
+        copies = [
+            ", ".join(_renumbered(item, each, kernel and kernel[0]) for item in block)
+            for each in sizes
+        ]
+        text = text[: match.start()] + ", ".join(copies) + text[match.end() :]
     return _MARKER_RE.sub("", text)
 
 

@@ -57,6 +57,15 @@ _NOT_A_LIST = re.compile(
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
 )
+# "128 units in each direction", "7 features each", "dropout 0.2 again":
+# words a plain list uses too, not a block or a shared follower.
+_PLAIN_EACH = re.compile(
+    r"\b(?:in |for )?(?:each|every) (?=(?:token|word|direction|time ?step|step|frame|day|comment"
+    r"|utterance|sample|image|sentence|position|pixel|class|label|tag|intent)\b)"
+    r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes)) each\b"
+    r"|(?<=\d) again\b(?! with)",
+    re.IGNORECASE,
+)
 _SEPARATORS = re.compile(r",|;|:|\n|[.?!]\s|\s(?:then|and then|and|followed by|->|→)\s")
 # "My RNN", "a small transformer encoder": what the list is, not a layer of it.
 _TITLE = re.compile(
@@ -67,19 +76,29 @@ _TITLE = re.compile(
 # "LSTM forecaster", "draw a transformer encoder classifier": what the network is.
 _NAMED = re.compile(
     r"^(?:(?:draw|sketch) )?(?:a |an |my |our |the )?(?:[\w-]+ ){0,3}(?:forecaster|classifier"
-    r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er)$"
+    r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er|demo|example)$"
 )
 _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
 # "Small transformer for intent classification": what the network is for.
 _NAMED_FOR = re.compile(
-    r"^(?:a |an |my |our |the )?(?:[\w-]+ ){0,2}(?:transformer|cnn|rnn|lstm|gru|mlp|convnet|net"
-    r"|network|model|classifier)s? for\b"
+    r"^(?:a |an |my |our |the )?(?:[\w-]+ ){0,2}(?:\w+-)?"  # "hybrid cnn-rnn for dna"
+    r"(?:transformer|cnn|rnn|lstm|gru|mlp|convnet|net|network|model|classifier)s? for\b"
 )
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(r"^(?:with |and )?(?:\d|kernel|stride|filters?\b|units?\b|size\b)")
 # "Input: 14 features", "- output: 1 unit": a label that names the item.
 _LABEL = re.compile(r"^\s*((?:[A-Za-z-]+ ){0,2}[A-Za-z-]+):\s+")
+# Items that only lead on to the next ("after that", "then we flatten") or
+# say what the network is before its first layer ("it has a 3x3 conv").
+_FILLER = re.compile(
+    r"^(?:then|and|next|finally|first|after that|also|returns? (?:the )?(?:full )?sequences?)$"
+)
+_LEAD_IN = re.compile(
+    r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
+)
+# "one per label", "nothing fancy": a closing aside after the last layer.
+_ASIDE_WORDS = 4
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _COUNT_WORDS.update({str(n): n for n in range(2, 9)})
@@ -101,11 +120,12 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     prompt = spelled(prompt)  # "droput 0.2 after each"
     if not needs_layer_plan(prompt):
         return None
+    prompt = _PLAIN_EACH.sub(_plain_each, prompt)
+    # "three conv blocks, each ...", "two GRU layers of 128 and 64 units": the
+    # plain list it stands for, if read for certain.
+    prompt = unrolled(prompt) or prompt
     if _NOT_A_LIST.search(prompt):
-        # "three conv blocks, each ...": the plain list it stands for, if read for certain.
-        prompt = unrolled(prompt) or prompt
-        if _NOT_A_LIST.search(prompt):
-            return None
+        return None
     items = _items(prompt)
     if len(items) < MIN_ITEMS:
         return None
@@ -144,6 +164,12 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     if any("input" in step.kinds and len(step.kinds) == 1 for step in steps[1:]):
         return None
     return _convs_of_the_input(tuple(steps), items[0])
+
+
+def _plain_each(match: re.Match) -> str:
+    if match["noun"]:
+        return match["noun"]
+    return "" if match[0].strip().lower() == "again" else "per "
 
 
 def _with_draft(step: Step, item: str) -> Step:
@@ -265,9 +291,23 @@ def _items(prompt: str) -> list[str]:
         if line.lstrip().startswith("#"):
             continue  # a Markdown heading
         line = _BULLET.sub("", line)
-        line = _LABEL.sub(r"\1 ", line)  # "- output: a single sigmoid unit"
+        # "- output: a single sigmoid unit", but "simple RNN demo: input ..." is a title.
+        line = _LABEL.sub(lambda m: m[0] if _NAMED.match(m[1].lower()) else f"{m[1]} ", line)
         for part in _SEPARATORS.split(f" {line.lower()} "):
-            part = part.strip(" .!")
-            if part:
+            part = _LEAD_IN.sub("", part.strip(" .!"))
+            if part and not _FILLER.match(part):
                 items.append(part)
+    while items and _is_aside(items[-1]):
+        items.pop()
     return items
+
+
+def _is_aside(item: str) -> bool:
+    """Whether an item is a closing aside: a few words, no number, no layer, no activation."""
+    return (
+        len(item.split()) <= _ASIDE_WORDS
+        and not re.search(r"\d", item)
+        and layer_kinds(item) is None
+        and not ACTIVATION_ONLY.match(item)
+        and not _REQUEST.match(item)
+    )

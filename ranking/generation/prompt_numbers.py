@@ -155,12 +155,16 @@ def as_digits(text: str, keep: tuple[str, ...] = ("one", "single", "twice")) -> 
 
     def digits(match: re.Match) -> str:
         words = match.group(0)
-        trailing = re.search(r"[\s-]+and$", words)
-        core = words[: trailing.start()] if trailing else words
+        # "dropout 0.5 and one sigmoid output": the "and" joins list items, not numbers.
+        leading = re.match(r"and[\s-]+", words, re.IGNORECASE)
+        head = leading.group(0) if leading else ""
+        trailing = re.search(r"[\s-]+and$", words[len(head) :])
+        core = words[len(head) : len(head) + trailing.start()] if trailing else words[len(head) :]
         values = _words_values(core)
         if not values or core.lower() in keep:
             return words
-        return " and ".join(str(v) for v in values) + (trailing.group(0) if trailing else "")
+        joined = " and ".join(str(v) for v in values)
+        return head + joined + (trailing.group(0) if trailing else "")
 
     return _WORDS_RE.sub(digits, text)
 
