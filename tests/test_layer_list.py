@@ -74,6 +74,12 @@ def test_asides_lead_ins_and_plain_each_are_not_layers():
     assert kinds(prompt) == [["conv2d"], ["maxpool"], ["lstm"], ["dropout"], ["dense", "linear"]]
     titled = "simple RNN demo: input (10 timesteps, 1 feature), SimpleRNN 32, SimpleRNN 16, Dense 1"
     assert kinds(titled) == [["input"], ["rnn"], ["rnn"], ["dense", "linear"]]
+    # What comes before the input is a title, even when it names a layer.
+    named = "my stock price LSTM: input is 60 days x 5 features, an LSTM with 50 units, dense 1"
+    assert kinds(named) == [["input"], ["lstm"], ["dense", "linear"]]
+    # "hidden units" are the RNN's; "dim 64" the embedding's.
+    hidden = "embedding layer with a 10k vocab, dim 64, a simple RNN with 128 hidden units, dense 5"
+    assert kinds(hidden) == [["embedding"], ["rnn"], ["dense", "linear"]]
 
 
 @pytest.mark.parametrize(

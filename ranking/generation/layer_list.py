@@ -66,7 +66,7 @@ _PLAIN_EACH = re.compile(
     r"|(?<=\d) again\b(?! with)",
     re.IGNORECASE,
 )
-_SEPARATORS = re.compile(r",|;|:|\n|[.?!]\s|\s(?:then|and then|and|followed by|->|→)\s")
+_SEPARATORS = re.compile(r",|;|:|\n|[.?!]\s|\s(?:then|and then|and|followed by|feeds|->|→)\s")
 # "My RNN", "a small transformer encoder": what the list is, not a layer of it.
 _TITLE = re.compile(
     r"^(?:a|an|my|our|the|this|here'?s?)\b.*\b(?:model|network|net|encoder|decoder|classifier"
@@ -86,13 +86,16 @@ _NAMED_FOR = re.compile(
 )
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
-_MORE_NUMBERS = re.compile(r"^(?:with |and )?(?:\d|kernel|stride|filters?\b|units?\b|size\b)")
+_MORE_NUMBERS = re.compile(
+    r"^(?:with |and )?(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab)"
+)
 # "Input: 14 features", "- output: 1 unit": a label that names the item.
 _LABEL = re.compile(r"^\s*((?:[A-Za-z-]+ ){0,2}[A-Za-z-]+):\s+")
 # Items that only lead on to the next ("after that", "then we flatten") or
 # say what the network is before its first layer ("it has a 3x3 conv").
 _FILLER = re.compile(
-    r"^(?:then|and|next|finally|first|after that|also|returns? (?:the )?(?:full )?sequences?)$"
+    r"^(?:then|and|next|finally|first|after that|also|returns? (?:the )?(?:full )?sequences?"
+    r"|it (?:has|uses)|(?:it'?s|it is) (?:just |only )?an? (?:simple |small |plain )?\w+)$"
 )
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
@@ -259,6 +262,10 @@ def _without_title(items: list[str]) -> list[str] | None:
         items = items[1:]
     if not items:
         return None
+    # A network starts at its input: "my stock price LSTM: input is 60 days x 5 features, ...".
+    inputs = [i for i, item in enumerate(items[:MAX_TITLE_ITEMS]) if layer_kinds(item) == {"input"}]
+    if inputs and all(len(item.split()) <= MAX_TITLE_WORDS for item in items[: inputs[0]]):
+        return items[inputs[0] :]
     if _NAMED_FOR.search(items[0]) or _NAMED.match(items[0]):
         return items[1:]
     if _TITLE.match(items[0]) and layer_kinds(items[0]) != {"input"}:

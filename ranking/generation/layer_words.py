@@ -47,7 +47,9 @@ _KINDS = (
     # "a single sigmoid unit"
     (r"\b(?:sigmoid|softmax|linear|output) units?\b", {"dense", "linear"}),
     (
-        r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b|\boutputs?\b",
+        # Not "a simple RNN with 128 hidden units": the units of another layer.
+        r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b(?! (?:units?|size|state|dim))"
+        r"|\boutputs?\b",
         {"dense", "linear"},
     ),
 )
