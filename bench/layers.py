@@ -63,6 +63,8 @@ SETS = {
     "layers_blind11": ("layers_blind11.jsonl", "networks, blind set 11 (layers)", 18000),
     # Written (1a18637) blind for the round after set 11; unscored.
     "layers_blind12": ("layers_blind12.jsonl", "networks, blind set 12 (layers)", 19000),
+    # Written (7e46355) blind for the round after set 12; unscored.
+    "layers_blind13": ("layers_blind13.jsonl", "networks, blind set 13 (layers)", 20000),
 }
 POOLS = ("maxpool", "avgpool")
 
