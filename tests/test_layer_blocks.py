@@ -130,6 +130,33 @@ def test_a_plural_with_a_list_of_sizes_is_one_layer_per_size():
     assert unrolled("three dense layers of 64 and 32, dropout 0.5, dense 1") is None
 
 
+def test_a_residual_connection_the_text_counts_is_an_add_line():
+    pair = (
+        "A tiny residual net for 32x32 RGB images: a 3x3 conv with 32 filters and relu, then two "
+        "more 3x3 convs with 32 filters and relu with a residual connection around those two, "
+        "then global average pooling and a 10-way softmax."
+    )
+    assert kinds(pair) == [CONV, CONV, CONV, ["add"], ["globalavgpool"], DENSE]
+    assert list_order(pair)[3].written == ("2",)
+    around_it = (
+        "embedding 10000 x 128, a self-attention layer with 4 heads with a skip connection "
+        "around it, layer norm, dense 9"
+    )
+    assert kinds(around_it) == [["embedding"], ["attention"], ["add"], ["layernorm"], DENSE]
+    assert list_order(around_it)[2].written == ("1",)
+    # Around each block: the block's own layers, counted.
+    blocks = (
+        "A residual MLP: input 32, a dense layer of 128 with GELU, then two residual blocks, each "
+        "made of a layer norm followed by a dense 128 GELU layer, with a skip connection around "
+        "each block. Then dense 1."
+    )
+    dense_block = [["layernorm"], DENSE, ["add"]]
+    assert kinds(blocks) == [["input"], DENSE, *dense_block, *dense_block, DENSE]
+    assert [s.written for s in list_order(blocks) if "add" in s.kinds] == [("2",), ("2",)]
+    # A skip it cannot count is left to the model.
+    assert list_order("conv 32 3x3, conv 32 3x3, with a residual connection, dense 10") is None
+
+
 def test_counted_transformer_blocks_are_that_many_layers():
     prompt = (
         "token embedding (vocab 5000, dim 64), then three transformer encoder blocks with "

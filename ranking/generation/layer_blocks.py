@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ranking.generation.layer_words import ACTIVATION_ONLY, KIND_RES, layer_kinds
-from ranking.generation.layerplan import ACTIVATIONS
+from ranking.generation.layerplan import ACTIVATIONS, MAX_SKIP
 from ranking.generation.prompt_numbers import as_digits
 
 # Text within a sentence (a decimal point is not a full stop), and within one item.
@@ -78,11 +78,34 @@ _BY_BLOCK_RE = re.compile(
     re.IGNORECASE,
 )
 _CONV_WORD_RE = re.compile(r"\b(?:conv(?:olution(?:al)?)?s?(?:[ -]?[12]d)?|conv[12]d)\b", re.I)
+# "with a residual connection around those two", "plus a skip connection
+# around it": an `add` line over the layers it goes around.
+_SKIP = (
+    r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an )?(?:residual|skip|shortcut) connection"
+    r" (?:around|over|across) "
+)
+_SKIP_END = r"(?=\s*[,.;]|\s+(?:followed|then|and)\b|\s*$)"
+_SKIP_COUNT_RE = re.compile(
+    rf"{_SKIP}(?:(?P<one>it|that(?: layer)?|this layer|the (?:attention )?layer)"
+    r"|(?:those|these|the|both)(?: last)? (?P<n>\d)(?: of them| [\w-]+(?: layers)?)?"
+    rf"|the (?P<pair>pair)|both(?: of them)?){_SKIP_END}",
+    re.IGNORECASE,
+)
+# "... each made of a layer norm and a dense layer, with a skip connection
+# around each block": the block's layers, counted from its "each".
+_SKIP_BLOCK_RE = re.compile(rf"{_SKIP}(?:each|every|the) (?:block|stage){_SKIP_END}", re.I)
+_EACH_RE = re.compile(
+    r"\b(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
+    r"(?::\s*|(?:is|has|with|contains|consists of|consisting of|is made of|made of)\s+)?",
+    re.IGNORECASE,
+)
+# "Then a residual block: two 3x3 convs ...": a title of the layers after it.
+_RESIDUAL_TITLE_RE = re.compile(r"\b(?:a|one) (?:residual|skip) block\s*:\s*", re.I)
 # Where a block's sentence may go on past the block: ", then flatten".
 _BLOCK_END_RE = re.compile(r"[,;]\s*(?:and )?(?:then\s+)?", re.IGNORECASE)
 # Text before a block that leads into it: "..., then three conv blocks".
 _LIST_GOES_ON_RE = re.compile(r"(?:[,.;:\n]|\bthen|\band|\bby|\bwith)\s*$", re.IGNORECASE)
-_IN_BLOCKS = {"conv1d", "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm"}
+_IN_BLOCKS = {"conv1d", "conv2d", "maxpool", "avgpool", "batchnorm", "layernorm", "add"}
 _CONV_NOUN_RE = re.compile(rf"{_CONV_WORD_RE.pattern}(?: layers?)?", re.I)
 # "two hidden layers of 256 and 128 units with relu, dropout 0.2 after each".
 # The follower is one clause: "relu and dropout after each" is followed by dropout.
@@ -164,7 +187,7 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _SIZES_EACH_RE.sub(lambda m: m[1] or f" with {m[2]}", text)
     rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
     rewritten = _BY_BLOCK_RE.sub(_filters_by_block, rewritten)
-    for rewrite in (_blocks, _followers, _sized_runs, _same):
+    for rewrite in (_skips, _blocks, _followers, _sized_runs, _same):
         rewritten = rewrite(rewritten)
         if rewritten is None:
             return None
@@ -213,6 +236,36 @@ def _blocks(text: str) -> str | None:
         out += [before, ", ".join(copies)]
         last = end
     return "".join(out) + text[last:]
+
+
+def _skips(text: str) -> str | None:
+    """Write a residual connection the text counts as an `add` item: ", add 2"."""
+    text = _RESIDUAL_TITLE_RE.sub("", text)
+    text = _SKIP_COUNT_RE.sub(
+        lambda m: f", add {1 if m['one'] else m['n'] or 2}" if (m["n"] or "1") != "0" else m[0],
+        text,
+    )
+    while match := _SKIP_BLOCK_RE.search(text):
+        eaches = list(_EACH_RE.finditer(text, 0, match.start()))
+        count = _layers_in(text[eaches[-1].end() : match.start()]) if eaches else None
+        if count is None or not 1 <= count <= MAX_SKIP:
+            return None
+        text = f"{text[: match.start()]}, add {count}{text[match.end() :]}"
+    return text
+
+
+def _layers_in(text: str) -> int | None:
+    """Return how many layers a block's text names ("two 3x3 convs, batch norm": 3), or None."""
+    total = 0
+    for item in _ITEM_SPLIT_RE.split(_masked(text)):
+        item = item.strip().lower()
+        if not item or ACTIVATION_ONLY.match(item):
+            continue
+        if layer_kinds(item) is None:
+            return None
+        count = re.match(rf"^(?:[\w-]+ ){{0,2}}?(\d) (?!x)(?:[\w-]+ ){{0,3}}?{_PLURAL}\b", item)
+        total += int(count[1]) if count else 1
+    return total
 
 
 def _filters_by_block(match: re.Match) -> str:

@@ -33,7 +33,7 @@ _DENSE = frozenset({"dense", "linear"})
 _KERNEL_1D = re.compile(r"\b(?:kernel(?: size)?|width|size)(?: of)? (\d+)\b|\b(\d+)[- ]wide\b")
 # Layers whose line writes one number (units, heads, rate, pool size).
 _ONE_NUMBER = {"dense", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn", "dropout", "maxpool"}
-_ONE_NUMBER |= {"avgpool", "attention", "transformer"}
+_ONE_NUMBER |= {"avgpool", "attention", "transformer", "add"}
 # "a linear layer with 3 outputs" names the layer, not an activation.
 _ACTIVATION_WORD = re.compile(r"\b(" + "|".join(a for a in ACTIVATIONS if a != "linear") + r")\b")
 _SHAPE = re.compile(r"\b\d+(?:\s*[x×]\s*\d+)+\b")
@@ -51,7 +51,9 @@ MAX_TITLE_WORDS = 14
 MAX_TITLE_ITEMS = 3
 # What a plain list never says: blocks, shared followers, skips, code, passives.
 _NOT_A_LIST = re.compile(
-    r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|residual|\bskip\b|\badd\b"
+    r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|\bskip\b"
+    r"|residual(?! (?:cnn|net|network|mlp|model|convnet|classifier)\b)"  # not a title's
+    r"|\badd\b(?! [1-9]\b)"
     r"|\bsame\b|\bagain\b|\bboth\b|\b(?:is|are|was|were) \w+ed by\b"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",

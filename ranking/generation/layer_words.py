@@ -36,6 +36,7 @@ _KINDS = (
     (r"\blayer[ -]?norm", {"layernorm"}),
     (r"\b(?:self[ -])?attention(?! heads)", {"attention"}),  # not "with 8 attention heads"
     (r"\btransformer", {"transformer"}),
+    (r"^add [1-9]$", {"add"}),  # a skip connection the block reader counted
     (r"\binputs?\b", {"input"}),
     (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
     # "a softmax over the 18 languages", "5-class softmax": the output layer.
