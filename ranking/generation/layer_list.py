@@ -54,7 +54,7 @@ _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|\bskip\b"
     r"|residual(?! (?:cnn|net|network|mlp|model|convnet|classifier)\b)"  # not a title's
     r"|\badd\b(?! [1-9]\b)"
-    r"|\bsame\b|\bagain\b|\bboth\b|\b(?:is|are|was|were) \w+ed by\b"
+    r"|\bsame\b|\bagain\b|\bboth\b|\b(?:is|are|was|were) (?!followed )\w+ed by\b"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
@@ -68,7 +68,10 @@ _PLAIN_EACH = re.compile(
     r"|(?<=\d) again\b(?! with)",
     re.IGNORECASE,
 )
-_SEPARATORS = re.compile(r",|;|:|\n|[.?!]\s|\s(?:then|and then|and|followed by|feeds|->|→)\s")
+_SEPARATORS = re.compile(
+    r",|;|:|\n|[.?!]\s"
+    r"|\s(?:then|and then|and|(?:(?:is|are) )?(?:directly )?followed (?:directly )?by|feeds|->|→)\s"
+)
 # "My RNN", "a small transformer encoder": what the list is, not a layer of it.
 _TITLE = re.compile(
     r"^(?:a|an|my|our|the|this|here'?s?)\b.*\b(?:model|network|net|encoder|decoder|classifier"
@@ -101,6 +104,9 @@ _FILLER = re.compile(
 )
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
+    # "the pooled features pass through dropout 0.5"
+    r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?(?:pass(?:es)?|go(?:es)?|(?:is|are) (?:passed|fed|sent))"
+    r" (?:through|into|to) "
 )
 # "one per label", "nothing fancy": a closing aside after the last layer.
 _ASIDE_WORDS = 4
