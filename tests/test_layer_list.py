@@ -82,7 +82,13 @@ def test_asides_lead_ins_and_plain_each_are_not_layers():
         "a 1-D convolution with 128 filters of width 5 is followed by max pooling of size 2, "
         "global max pooling. The pooled features pass through dropout 0.5 and a sigmoid output unit."
     )
-    assert kinds(followed) == [["conv1d"], ["maxpool"], ["globalmaxpool"], ["dropout"], ["dense", "linear"]]
+    assert kinds(followed) == [
+        ["conv1d"],
+        ["maxpool"],
+        ["globalmaxpool"],
+        ["dropout"],
+        ["dense", "linear"],
+    ]
     # "hidden units" are the RNN's; "dim 64" the embedding's.
     hidden = "embedding layer with a 10k vocab, dim 64, a simple RNN with 128 hidden units, dense 5"
     assert kinds(hidden) == [["embedding"], ["rnn"], ["dense", "linear"]]

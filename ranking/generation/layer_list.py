@@ -105,8 +105,8 @@ _FILLER = re.compile(
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
     # "the pooled features pass through dropout 0.5"
-    r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?(?:pass(?:es)?|go(?:es)?|(?:is|are) (?:passed|fed|sent))"
-    r" (?:through|into|to) "
+    r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?"
+    r"(?:pass(?:es)?|go(?:es)?|(?:is|are) (?:passed|fed|sent)) (?:through|into|to) "
 )
 # "one per label", "nothing fancy": a closing aside after the last layer.
 _ASIDE_WORDS = 4
