@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import regex
 
+from ranking.generation.flow_reader import read_flow
 from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
 from ranking.generation.layerplan import (
@@ -231,21 +232,33 @@ class StructureChecker:
         networks: tuple[str, ...] = NETWORKS,
         layers: LayerRules | None = None,
         data_only: frozenset[str] = frozenset(),
+        flow: tuple[str, ...] | None = None,
     ):
         self.spans = spans
         self.networks = networks
         self.layers = layers or LayerRules()
         self.data_only = data_only
+        # A process read for certain (`flow_reader.read_flow`): the plan's
+        # lines, which the structure must be, the model choosing the tokens.
+        self.flow = flow
 
     @classmethod
     def for_prompt(cls, prompt: str) -> StructureChecker:
         networks = () if needs_layer_plan(prompt) else NETWORKS
-        return cls(
-            SpanSet(prompt_spans(prompt)),
-            networks,
-            LayerRules.for_prompt(prompt),
-            data_only(prompt),
-        )
+        spans = SpanSet(prompt_spans(prompt))
+        layers = LayerRules.for_prompt(prompt)
+        flow = None
+        if networks and layers.order is None:
+            flow = read_flow(prompt, is_name=lambda name: name in spans)
+        return cls(spans, networks, layers, data_only(prompt), flow)
+
+    def forced_rest(self, state: State) -> str:
+        """Return the structure text a read process has left from a line's start, or ""."""
+        if self.flow is None or state.line or state.done:
+            return ""
+        if not state.family:
+            return "\n".join(["flow", *self.flow, STYLE])
+        return "".join(f"{line}\n" for line in self.flow[state.steps :]) + STYLE
 
     def advance(self, state: State, piece: str) -> State | None:
         """Return the state after appending `piece`, or None if no valid plan starts so."""
@@ -260,7 +273,7 @@ class StructureChecker:
                 family = self._finish_first_line(line)
                 if not family:
                     return None
-            elif family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(line, True):
+            elif family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(line, True, steps):
                 steps += 1
             elif family == LAYERS and self._layer(line, steps, last, run, at, complete=True):
                 key = _layer_key(line)
@@ -280,7 +293,11 @@ class StructureChecker:
         elif family == LAYERS:
             ok = self._layer(partial, steps, last, run, at, complete=False)
         else:
-            ok = family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(partial, False)
+            ok = (
+                family == "flow"
+                and steps < MAX_FLOW_LINES
+                and self._flow_line(partial, False, steps)
+            )
         return State(family, steps, partial, False, last, run, at) if ok else None
 
     def failure(self, state: State) -> str:
@@ -297,6 +314,8 @@ class StructureChecker:
     def _style_allowed(self, family: str, steps: int, at: int = 0) -> bool:
         if family == LAYERS:
             return steps > 0 and self.layers.order_done(at)
+        if self.flow is not None:
+            return family == "flow" and steps == len(self.flow)
         return family in NETWORKS or (family == "flow" and steps > 0)
 
     # -- first line: `flow` or a network
@@ -306,6 +325,8 @@ class StructureChecker:
         return bool(self.spans) and self.layers.order is None
 
     def _first_line(self, line: str) -> bool:
+        if self.flow is not None:
+            return "flow".startswith(line)
         words = line.split(" ")
         if len(words) == 1:
             head = words[0]
@@ -318,6 +339,8 @@ class StructureChecker:
         return state is not None and _net_word_prefix(state, words[-1])
 
     def _finish_first_line(self, line: str) -> str:
+        if self.flow is not None:
+            return "flow" if line == "flow" else ""
         if line == "flow":
             return "flow" if self._flow_allowed() else ""
         if line == LAYERS:
@@ -330,7 +353,11 @@ class StructureChecker:
 
     # -- flow lines: `IN, IN > PROC > OUT, OUT`
 
-    def _flow_line(self, line: str, complete: bool) -> bool:
+    def _flow_line(self, line: str, complete: bool, steps: int = 0) -> bool:
+        if self.flow is not None:
+            if steps >= len(self.flow):
+                return False
+            return line == self.flow[steps] if complete else self.flow[steps].startswith(line)
         if complete:
             parts = line.split(" > ")
             return len(parts) == 3 and self._flow_parts(parts, complete=True)

@@ -411,6 +411,13 @@ class Generator:
         ids = self.tokenizer(line + continuation, add_special_tokens=False).input_ids
         return ids[len(written) :][:size] if ids[: len(written)] == written else []
 
+    def _forced_draft(self, structure, size: int) -> list[int]:
+        """Return the tokens of the rest of a process read for certain, at a line's start; or []."""
+        rest = structure.checker.forced_rest(structure.states[-1])
+        if not rest:
+            return []
+        return self.tokenizer(rest, add_special_tokens=False).input_ids[:size]
+
     def _layer_draft(self, structure, size: int) -> list[int]:
         """Return the tokens of the lines pasted code reads as, at a layer line's start; or []."""
         lines = structure.checker.layers.draft(structure.states[-1])
@@ -611,12 +618,14 @@ class Generator:
         A flow item being written is copied on from the prompt's text (with
         the separator that follows it); at a layer line's start, the lines
         pasted code or a plain list reads as (`LayerRules.draft`, up to
-        `LAYER_DRAFT_FACTOR` times `size` tokens); otherwise, what followed
-        the last tokens where they occurred before.
+        `LAYER_DRAFT_FACTOR` times `size` tokens), and likewise the rest of a
+        process read for certain (`StructureChecker.forced_rest`); otherwise,
+        what followed the last tokens where they occurred before.
         """
         strings = self._token_table.strings
         draft = (
-            self._item_draft(structure, size)
+            self._forced_draft(structure, min(size * LAYER_DRAFT_FACTOR, left))
+            or self._item_draft(structure, size)
             or self._layer_draft(structure, min(size * LAYER_DRAFT_FACTOR, left))
             or lookup_draft(
                 structure.prompt_ids + structure.tokens,

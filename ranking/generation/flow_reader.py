@@ -1,0 +1,487 @@
+"""Processes written as plain sentences, one step each, read for certain into flow lines.
+
+Many users describe a pipeline as a few plain sentences or bullets, each a
+step: "Raw frames are sampled by FrameSampler-3 into keyframes.", "dbt
+models transform the Parquet table into a daily metrics mart.", "The
+corrected boxes are exported as coco_train.json.", "Hex notebooks read the
+revenue mart." The small model misreads such prose now and then (it takes
+an input for an output, or drops a second input). `read_flow` reads a
+prompt into plan lines when every sentence is one of these forms:
+
+| sentence | line |
+|---|---|
+| IN is VERBed by PROC into OUT (also "with", "using"; ", which outputs OUT") | IN > PROC > OUT |
+| IN is VERBed by PROC | IN > PROC > - (a next "the resulting OUT" is its output) |
+| PROC VERBs IN into OUT ("turns", "embeds", "copies", ... a known verb) | IN > PROC > OUT |
+| PROC VERBs IN from SRC (into OUT) | SRC > PROC > IN (or SRC, IN > PROC > OUT) |
+| PROC reads IN (and writes OUT to DEST) | IN > PROC > - (or > OUT, then OUT > - > DEST) |
+| IN is VERBed to / into / as DEST (no one doing it) | IN > - > DEST |
+
+"A and B" is two names; "X from Y" / "X in Y" as the thing a step takes
+adds Y > - > X; "it", "them", "the results" are the step before's outputs
+(its inputs after "while" or "also": "Z also reads it"); "the raw schema"
+after "the Snowflake raw schema" is that earlier name; "tokenized tweets"
+after "tweets are tokenized by X" is X's output. Names are the user's
+words without a leading article, and each must be a span the decoder
+could copy (`constrain.prompt_spans`). Titles, requests ("can you draw
+this?") and short remarks about the drawing ("top to bottom, muted
+colours") are no steps.
+
+Anything else (a relative clause that turns the order round, an arrow
+chain, a verb that could be two words of a sentence, a sentence with words
+left over) gives None, and the model reads the prompt alone. The decoder
+holds the structure to a reading (`constrain.StructureChecker`), so a
+wrong reading would be drawn: tests/test_flow_reader.py checks it reads
+every synthetic process it reads as its plan, and no reference template.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from ranking.generation.flowgraph import name_key
+from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
+
+# Verbs of a step done by a named processor ("Fivetran copies ...").
+_STEP_VERBS = (
+    "aggregate annotate augment caption chunk classify clean cluster combine "
+    "compress compute convert copy crop decode deduplicate detect distill embed encode enrich "
+    "export extract featurize fetch filter generate index ingest join label load merge "
+    "normalise normalize pack parse preprocess process pull quantize rank rerank resize "
+    "rewrite sample score segment shard split summarise summarize tag tokenise tokenize "
+    "transcribe transform translate turn vectorise vectorize"
+).split()
+# Verbs of a processor that takes something and gives nothing named.
+_READ_VERBS = "read consume query use serve display visualise visualize monitor watch take".split()
+# Verbs of writing a step's output somewhere.
+_WRITE_VERBS = (
+    "write send push output produce emit post publish store save upsert predict return "
+    "generate create build train make"
+).split()
+
+
+def _third_person(verb: str) -> str:
+    if verb.endswith("y") and verb[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    if verb.endswith(("s", "sh", "ch", "x", "z")):
+        return verb + "es"
+    return verb + "s"
+
+
+def _forms(verbs: list[str]) -> str:
+    return "|".join(sorted({form for v in verbs for form in (v, _third_person(v))}, key=len)[::-1])
+
+
+# A name never starts with one of these: "takes the images and predicts labels".
+# (Not the verbs that are also plural nouns: "scores topic", "stores table".)
+_VERB_FORMS = frozenset(_third_person(v) for v in [*_READ_VERBS, *_WRITE_VERBS]) - {
+    "posts",
+    "stores",
+    "uses",
+}
+_STEP = _forms(_STEP_VERBS)
+_READ = _forms(_READ_VERBS)
+_WRITE = _forms(_WRITE_VERBS)
+_BE = r"(?:is|are|was|were|gets|get)"
+_ADVERB = r"(?:\w+ly |then |first |also |each )?"
+_PARTICIPLE = (
+    r"(?:[\w-]+ed|" + "|".join(sorted(IRREGULAR_PARTICIPLES)) + r")(?: up)?"
+    r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
+)
+_AGENT = r"(?:by|with|using)"
+_INTO = (
+    r"(?:,? into|,? to produce|,? producing|,? giving"
+    r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
+    r"|writes?|emits?|creates?|generates?|gives?)"
+    # "..., which splits them into valid partitions and failed partitions"
+    r"|,? (?:which|who|that) (?:{step}) (?:them|it) into)"
+)
+_INTO = _INTO.format(step=_STEP)
+# What moves data somewhere without changing it: "are upserted into Weaviate".
+_MOVED = (
+    r"(?:written|sent|pushed|loaded|stored|upserted|exported|posted|forwarded|uploaded|saved"
+    r"|published|copied|materiali[sz]ed|synced|dumped|streamed|persisted|cached|delivered|shipped"
+    r"|moved|appended|inserted|indexed|converted|turned|landed|archived|replicated|ingested"
+    r"|queued|emitted)(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
+)
+_TEXT = r"(?P<{}>[^,;]+?)"
+_FORMS = [
+    (
+        "passive",
+        re.compile(
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE})"
+            r"(?: with (?P<more>[^,;]+?))?"
+            rf" {_AGENT} {_TEXT.format('proc')}(?:(?:{_INTO}|,? (?:to|onto)) (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "uploaded videos are split into shots by PySceneDetect"
+        "passive",
+        re.compile(
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}{_PARTICIPLE} (?:into|to)"
+            rf" {_TEXT.format('outs')} {_AGENT} (?P<proc>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "keyframes go to Label Studio, which produces bounding boxes"
+        "passive",
+        re.compile(
+            rf"^{_TEXT.format('ins')} (?:go|goes|hits?|are sent|is sent|are fed|is fed|feeds?)"
+            rf"(?: (?:to|into|through))? {_TEXT.format('proc')}{_INTO} (?P<outs>.+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "step",
+        re.compile(
+            rf"^{_TEXT.format('proc')} (?P<active>{_STEP}) {_TEXT.format('ins')}"
+            rf"(?: from {_TEXT.format('src')})?(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "Use the t-SNE summarizer to turn the Hive table into an image training set"
+        "step",
+        re.compile(
+            rf"^use {_TEXT.format('proc')} to (?P<active>{_STEP}) {_TEXT.format('ins')}"
+            rf"(?:{_INTO} (?P<outs>.+?))$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "read",
+        re.compile(
+            rf"^{_TEXT.format('proc')} (?:{_READ}) {_TEXT.format('ins')}"
+            rf"(?: and (?:{_WRITE}) {_TEXT.format('outs')}(?: (?:to|into) (?P<dest>.+?))?)?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "move",
+        re.compile(
+            rf"^{_TEXT.format('ins')} (?:{_BE} {_ADVERB}{_MOVED}|lands?)"
+            r" (?:to|into|as|onto|in) (?P<outs>.+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "Call recordings come in from the Genesys export"
+        "source",
+        re.compile(
+            rf"^{_TEXT.format('outs')} (?:comes?|arrives?|{_BE} {_PARTICIPLE})(?: in)? from"
+            r" (?P<ins>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+]
+# Words a name never starts with or holds: the sentence goes on past it.
+_DETERMINER = re.compile(
+    r"^(?:the same|the|a|an|our|their|its|those|these|this|that|all|both|each)\s+", re.I
+)
+_NOT_IN_NAME = re.compile(
+    r"\b(?:is|are|was|were|be|been|by|from|into|to|in|on|at|with|which|who|that|while|where"
+    r"|when|then|it|they|them|and|or|but|after|before|once|if|of the|through|for|producing"
+    r"|using|via|against|per|out of)\b",
+    re.IGNORECASE,
+)
+# "ML pipeline v2 spec First forecast API": a title run into a sentence.
+_SENTENCE_START = re.compile(r"\s(?:First|Then|Next|Finally|After that|So)\b")
+_PRONOUN = re.compile(
+    r"^(?:it|they|them|those|these|this|(?:the )?results?|(?:the )?outputs?)$", re.IGNORECASE
+)
+_RESULTING = re.compile(r"^(?:the )?(?:resulting|output) ", re.IGNORECASE)
+# Inputs each with its place: "card transactions from Kafka and device fingerprints from X".
+_PLACES_SPLIT = re.compile(
+    r",\s*(?:and\s+)?|\s+and\s+(?=(?:[\w.-]+ ){0,4}?[\w.-]+ (?:from|in|out of) )"
+)
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|plus|together with)\s+", re.IGNORECASE)
+# What may lead a sentence: a step's order, time or place, not a step itself.
+_LEAD = re.compile(
+    r"^(?:(?:then|first|finally|next|after that|afterwards|and|so|also|later|lastly)\b,?\s*"
+    r"|(?:at (?:query|inference|training|serving) time|every (?:night|hour|day|week|morning"
+    r"|minute)|each night|in parallel),?\s+)+",
+    re.IGNORECASE,
+)
+_TRAIL = re.compile(
+    r"\s+(?:every (?:night|hour|day|week|morning|minute)|nightly|daily|hourly|weekly"
+    r"|in parallel|in batches|at the end|first|again)$",
+    re.IGNORECASE,
+)
+# "raw dataset stored in the BigQuery table": a thing and where it is.
+_PLACE = re.compile(
+    r"^(?P<what>.+?) (?:(?:stored|kept|held|sitting|living|landing|pulled|loaded|fetched|taken"
+    r"|exported|collected|downloaded|coming|read) )?(?:from|in|out of) (?P<where>[^,]+)$"
+)
+# A request about the drawing, not a step: "Please use a soft muted palette."
+_STYLE_WORDS = re.compile(
+    r"\b(?:palette|colou?r(?:s|ful|ed)?|arrows?|rounded|dashed|dotted|horizontal(?:ly)?"
+    r"|vertical(?:ly)?|left to right|top to bottom|monochrome|pastel|black and white"
+    r"|style|no text|no labels)\b",
+    re.IGNORECASE,
+)
+# "..., big nodes": a request about the drawing at a step's end.
+_STYLE_TAIL = re.compile(
+    r",\s*(?:(?:and|with) )?(?:big|small|large|tiny|compact|rounded|square|dashed|dotted|plain"
+    r"|thick|thin|curved|straight|muted|bright|pastel|warm|cool|no|round|soft) (?:[\w-]+ ){0,2}?"
+    r"(?:nodes|shapes|boxes|circles|lines|arrows|edges|colou?rs?|palette|labels|text)$",
+    re.IGNORECASE,
+)
+# Words of a drawing request that never name a thing of the process.
+_STYLE_NAME = re.compile(r"\b(?:rectangles?|shapes|layout|unlabell?ed shapes)\b|^use ", re.I)
+_REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step \d+:)\s+", re.IGNORECASE)
+# "Nightly ETL:", "Query-time RAG:": a title before the steps.
+_TITLE = re.compile(r"^[^.!?;]{1,60}:\s*(?:\n|$)|^[^.!?;:]{1,60}:\s+(?=\S)")
+_REQUEST = re.compile(
+    r"^(?:(?:hey|hi|ok|so|please|pls)\b[,!]?\s*)*(?:(?:can|could|would) you |please )?"
+    r"(?:draw|sketch|diagram|make|show)\b[^.:?!\n]{0,50}[.:?!]\s*",
+    re.IGNORECASE,
+)
+MIN_LINES = 2
+MAX_TITLE_WORDS = 8
+MAX_STYLE_WORDS = 8
+
+
+class _Unread(Exception):
+    """A sentence is not one of the forms read for certain."""
+
+
+def read_flow(prompt: str, is_name=lambda name: True) -> tuple[str, ...] | None:
+    """Return the flow lines a prompt of plain step sentences says, or None.
+
+    `is_name(name)` says whether the decoder may write a name (a span of the
+    prompt): a reading with any other name is no reading.
+    """
+    if re.search(r"->|→|=>|\|", prompt):
+        return None  # arrow chains and tables: the model's, with their own semantics
+    reader = _Reader()
+    try:
+        lines = reader.read(_sentences(prompt))
+    except _Unread:
+        return None
+    if len(lines) < MIN_LINES or not all(is_name(name) for name in reader.names):
+        return None
+    return tuple(lines)
+
+
+def _sentences(prompt: str) -> list[str]:
+    """Return the prompt's step sentences: bullets and sentences, without titles and requests."""
+    text = _REQUEST.sub("", prompt.strip())
+    lines = text.splitlines()
+    # "RAG setup for the support bot" on a line of its own: a title.
+    if (
+        len(lines) > 1
+        and len(lines[0].split()) <= MAX_TITLE_WORDS
+        and not _BULLET.match(lines[0])
+        and not re.search(r"[.;,]|\b(?:is|are)\b", lines[0])
+    ):
+        lines = lines[1:]
+    out = []
+    for raw in lines:
+        if raw.lstrip().startswith("#") or not raw.strip():
+            continue
+        line = _BULLET.sub("", raw).strip()
+        line = _TITLE.sub("", line, count=1) if not out else line
+        for sentence in re.split(r"(?<=[.!?;])\s+|;\s*", line):
+            sentence = sentence.strip().rstrip(".!;").strip()
+            while _STYLE_TAIL.search(sentence):
+                sentence = _STYLE_TAIL.sub("", sentence)
+            if sentence and not _REQUEST_SENTENCE.match(sentence):
+                out.append(sentence)
+    return out
+
+
+def _stem(verb: str) -> str:
+    """Return what a verb's participle starts with: "tokenizes" -> "tokeniz", "copies" -> "copi"."""
+    verb = verb.lower()
+    for ending in ("ies", "es", "s", "e"):
+        if verb.endswith(ending) and len(verb) - len(ending) >= 3:
+            return verb[: -len(ending)] if ending != "ies" else verb[:-3] + "i"
+    return verb
+
+
+def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
+    """Whether a longer processor name also reads the clause (another word could be the verb)."""
+    greedy = re.compile(pattern.pattern.replace("(?P<proc>[^,;]+?)", "(?P<proc>[^,;]+)", 1), re.I)
+    other = greedy.match(clause)
+    return other is not None and other["proc"] != match["proc"]
+
+
+class _Reader:
+    def __init__(self):
+        self.lines: list[list[list[str]]] = []  # [ins, [proc], outs]
+        self.names: list[str] = []
+        # The participle of a step with no output yet: "keywords are tokenized
+        # by X. Tokenized keywords are ..." names that output.
+        self.participle = ""
+        # "Y turns A into B, while Z turns them into C": "them" is A.
+        self.parallel = False
+
+    def read(self, sentences: list[str]) -> list[str]:
+        for sentence in sentences:
+            try:
+                self._sentence(sentence)
+            except _Unread:
+                if not _STYLE_WORDS.search(sentence) or len(sentence.split()) > MAX_STYLE_WORDS:
+                    raise
+                # "Top to bottom, muted colours.": a request about the drawing.
+        return [
+            " > ".join(", ".join(part) if part else "-" for part in line) for line in self.lines
+        ]
+
+    def _sentence(self, sentence: str) -> None:
+        clause = _TRAIL.sub("", _LEAD.sub("", sentence))
+        if self._clause(clause):
+            return
+        # "X are parsed by Y into Z, and Q reads Z": two steps in one sentence.
+        for joint in re.finditer(r",?\s+(?:and then|and|then|while)\s+|,\s+", clause):
+            first, second = clause[: joint.start()], clause[joint.end() :]
+            saved = copy.deepcopy((self.lines, self.names, self.participle))
+            if self._clause(first):
+                self.parallel = "while" in joint[0]
+                read = self._clause(_LEAD.sub("", second))
+                self.parallel = False
+                if read:
+                    return
+            self.lines, self.names, self.participle = saved
+        raise _Unread(sentence)
+
+    def _clause(self, clause: str) -> bool:
+        clause = _TRAIL.sub("", clause)
+        if re.search(r" also ", clause):
+            # "the segmenter also reads it": the same input as the step before.
+            saved, self.parallel = self.parallel, True
+            try:
+                return self._clause(clause.replace(" also ", " "))
+            finally:
+                self.parallel = saved
+        for kind, pattern in _FORMS:
+            match = pattern.match(clause)
+            if match is None:
+                continue
+            if kind in ("step", "read") and _two_verbs(pattern, clause, match):
+                continue  # "The Label Studio merges ...": which word is the verb?
+            saved = copy.deepcopy((self.lines, self.names, self.participle))
+            try:
+                self._step(kind, match)
+            except _Unread:
+                self.lines, self.names, self.participle = saved
+                continue
+            return True
+        return False
+
+    def _step(self, kind: str, match: re.Match) -> None:
+        # Inputs first: an output's name must not stand for an input ("the
+        # resulting fields ... which outputs clean fields").
+        groups = match.groupdict()
+        ins = self._inputs(groups["ins"])
+        if kind in ("move", "source"):
+            self._add(ins, [], self._names(groups.get("outs"), pronouns=False))
+            return
+        if groups.get("more"):  # "X are joined with Y by Z"
+            ins += self._inputs(groups["more"])
+        src = self._names(groups.get("src"), pronouns=True)
+        procs = self._names(groups["proc"], pronouns=False)
+        if len(procs) != 1 or _VERB_FORMS & set(procs[0].lower().split()):
+            # One processor per step, and no verb in it ("summarizer takes JSON").
+            raise _Unread(groups["proc"])
+        outs = self._names(groups.get("outs"), pronouns=False)
+        if src and outs:  # "Fivetran copies the orders table from Postgres into raw_orders"
+            if len(ins) != 1:
+                raise _Unread("which of them comes from there?")
+            self._add(src, [], ins)
+        elif src:  # "Airflow pulls customer records from BigQuery"
+            ins, outs = src, ins
+        self._add(ins, procs, outs)
+        verb = groups.get("verb") or _stem(groups.get("active") or "")
+        self.participle = "" if outs else verb.split(" ")[0].lower()
+        if dest := self._names(groups.get("dest"), pronouns=False):
+            self._add(outs, [], dest)
+
+    def _inputs(self, text: str) -> list[str]:
+        """Return a step's inputs: names, a pronoun's antecedents, "X from Y" (adding Y > - > X)."""
+        resulting = _RESULTING.match(text)
+        if resulting and self.lines and not self.lines[-1][2]:
+            # "..., and the resulting draft boxes are reviewed by ...": the step before's output.
+            names = self._names(text[resulting.end() :], pronouns=False)
+            self.lines[-1][2] = names
+            return names
+        if not re.search(r" (?:from|in|out of) ", text):
+            return self._names(text, pronouns=True)
+        # "card transactions from Kafka and device fingerprints from the DeviceDB cache"
+        names = []
+        for part in _PLACES_SPLIT.split(text):
+            place = _PLACE.match(part)
+            if not place:
+                names += self._names(part, pronouns=True)
+                continue
+            what = self._names(place["what"], pronouns=False)
+            where = self._names(place["where"], pronouns=False)
+            if len(where) != 1 or len(what) != 1:
+                raise _Unread(part)
+            self._add(where, [], what)
+            names += what
+        return names
+
+    def _names(self, text: str | None, pronouns: bool) -> list[str]:
+        if not text:
+            return []
+        text = re.sub(r"^both\s+", "", text.strip(), flags=re.IGNORECASE)
+        if pronouns and _PRONOUN.match(text):
+            antecedents = self.lines[-1][0 if self.parallel else 2] if self.lines else []
+            if not antecedents:
+                raise _Unread(text)
+            return list(antecedents)
+        names = []
+        for part in _LIST_SPLIT.split(text):
+            name = _DETERMINER.sub("", part.strip())
+            if (
+                not name
+                or _NOT_IN_NAME.search(name)
+                or _SENTENCE_START.search(name)
+                or _PRONOUN.match(name)
+                or (" " in name and name.split()[0].lower() in _VERB_FORMS)
+                or _STYLE_WORDS.search(name)
+                or _STYLE_NAME.search(name)
+            ):
+                raise _Unread(text)
+            names.append((pronouns and self._output_before(name)) or self._known(name))
+        return names
+
+    def _output_before(self, name: str) -> str:
+        """Return `name` as the output of the step before, if its participle names it, else ""."""
+        first = name.split(" ")[0].lower()
+        if not (
+            self.participle
+            and " " in name
+            and first.startswith(self.participle)
+            and (first.endswith("ed") or first in IRREGULAR_PARTICIPLES)
+            and self.lines
+            and not self.lines[-1][2]
+        ):
+            return ""
+        # "keywords are tokenized by X. Tokenized keywords are ...": X's output.
+        name = self._known(name)
+        self.lines[-1][2] = [name]
+        self.participle = ""
+        return name
+
+    def _known(self, name: str) -> str:
+        """Return the earlier name `name` means ("the raw schema" -> "Snowflake raw schema")."""
+        key = name_key(name)
+        for earlier in self.names:
+            if name_key(earlier) == key:
+                return earlier
+        tails = [e for e in self.names if name_key(e).endswith(key) and len(key) >= 3]
+        if len(tails) == 1:
+            return tails[0]
+        self.names.append(name)
+        return name
+
+    def _add(self, ins: list[str], proc: list[str], outs: list[str]) -> None:
+        if not proc and not (ins and outs):
+            raise _Unread("a line without processor needs inputs and outputs")
+        self.lines.append([ins, proc, outs])

@@ -1,0 +1,169 @@
+"""Processes written as plain step sentences: read for certain, or left to the model."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ranking.diagrams import labelled, nodelist
+from ranking.diagrams.data import load_reference_pairs
+from ranking.generation import constrain
+from ranking.generation.flow_reader import read_flow
+from ranking.generation.layout import layout_plan
+from ranking.generation.plan import parse_plan
+from ranking.generation.synth import generate_examples
+from tests.decoding import feed
+from tests.test_constrain import biased_generator
+from tests.test_speculative import counted, decode_structure
+from tests.tinylm import build_tiny_model
+
+STYLE = "\nstyle: auto mixed arrow muted labels medium"
+
+
+def read(prompt: str) -> tuple[str, ...] | None:
+    spans = constrain.SpanSet(constrain.prompt_spans(prompt))
+    return read_flow(prompt, is_name=lambda name: name in spans)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "lines"),
+    [
+        (
+            # Passive with processor and output; "the resulting X"; a move to a store.
+            "Scanned receipts are cropped by ReceiptCropper into receipt images. The receipt "
+            "images are read by a Donut model, and the resulting fields are checked by the "
+            "validator, which outputs clean fields. The clean fields are upserted into Postgres.",
+            (
+                "Scanned receipts > ReceiptCropper > receipt images",
+                "receipt images > Donut model > fields",
+                "fields > validator > clean fields",
+                "clean fields > - > Postgres",
+            ),
+        ),
+        (
+            # Numbered steps, a title, an active verb with "from ... into", two inputs,
+            # "the raw table" for the earlier "Snowflake raw table", a reader.
+            "Nightly ETL:\n"
+            "1. Stitch copies the invoices table from MySQL into the Snowflake raw table.\n"
+            "2. dbt cleans the raw table into tidy invoices.\n"
+            "3. tidy invoices and the FX rates seed are joined by a dbt model into the AR mart.\n"
+            "4. Superset reads the AR mart.",
+            (
+                "MySQL > - > invoices table",
+                "invoices table > Stitch > Snowflake raw table",
+                "Snowflake raw table > dbt > tidy invoices",
+                "tidy invoices, FX rates seed > dbt model > AR mart",
+                "AR mart > Superset > -",
+            ),
+        ),
+        (
+            # "X from Y" for each input, a pronoun, "reads ... and writes ... to ...".
+            "Clicks from Kafka and profiles from Redis are merged by a Flink job into sessions. "
+            "A ranker reads them and writes scores to the scores topic.",
+            (
+                "Kafka > - > Clicks",
+                "Redis > - > profiles",
+                "Clicks, profiles > Flink job > sessions",
+                "sessions > ranker > scores",
+                "scores > - > scores topic",
+            ),
+        ),
+        (
+            # A participle naming the output of a step that said none.
+            "can you draw this?\n- raw tweets are tokenized by SentencePiece\n"
+            "- tokenized tweets are embedded by MiniLM into tweet vectors",
+            (
+                "raw tweets > SentencePiece > tokenized tweets",
+                "tokenized tweets > MiniLM > tweet vectors",
+            ),
+        ),
+    ],
+)
+def test_step_sentences_are_read_into_flow_lines(prompt, lines):
+    assert read(prompt) == lines
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # Arrow chains keep their own semantics (docs/plan-language.md): the model's.
+        "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",
+        # A relative clause that turns the order round.
+        "Logs are parsed by Drain3 into templates, which a counter turns into windows.",
+        # Which word is the verb: "Label" or "merges"?
+        "The Label Studio merges tasks and drafts into reviews. Reviews are exported to S3.",
+        # Which of two inputs comes from Postgres?
+        "A loader copies orders and refunds from Postgres into the lake. Spark reads the lake.",
+        # One step only: not worth holding the model to.
+        "Audio is transcribed by Whisper into text.",
+        # A sentence no form reads leaves the whole prompt to the model.
+        "Videos are split into shots by PySceneDetect. Then we eyeball the shots for a while.",
+    ],
+)
+def test_what_is_not_read_for_certain_is_left_to_the_model(prompt):
+    assert read(prompt) is None
+
+
+def test_a_drawing_request_is_no_step():
+    prompt = (
+        "Invoices are parsed by Textract into fields. The fields are written to DynamoDB, "
+        "big rounded boxes. Top to bottom, muted colours please."
+    )
+    assert read(prompt) == ("Invoices > Textract > fields", "fields > - > DynamoDB")
+
+
+def test_no_reference_template_prompt_is_read():
+    """The templated prompts keep their own semantics (reference_flow): the model's."""
+    assert not [row["id"] for row in load_reference_pairs() if read(row["prompt"])]
+
+
+def test_synthetic_processes_read_are_read_as_their_plans():
+    """Every synthetic process the reader reads draws its plan's labelled edges."""
+    count = 0
+    for example in generate_examples(4000, seed=99):
+        if not example.plan.startswith("flow") or (lines := read(example.prompt)) is None:
+            continue
+        want = parse_plan(example.plan.split("\nstyle:")[0] + STYLE)
+        got = parse_plan("\n".join(["flow", *lines]) + STYLE)
+        f1 = labelled.edge_f1(nodelist.dumps(layout_plan(got)), nodelist.dumps(layout_plan(want)))
+        assert f1 == 1.0, (example.prompt, lines)
+        count += 1
+    assert count > 20
+
+
+PROMPT = (
+    "Support tickets are cleaned by a regex scrubber into clean tickets. Clean tickets are "
+    "classified by DistilBERT into intents. The intents are posted to Slack."
+)
+READING = (
+    "Support tickets > regex scrubber > clean tickets",
+    "clean tickets > DistilBERT > intents",
+    "intents > - > Slack",
+)
+
+
+def test_the_checker_holds_the_structure_to_the_reading():
+    checker = constrain.StructureChecker.for_prompt(PROMPT)
+    assert checker.flow == READING
+    text = "\n".join(["flow", *READING, "style:"])
+    assert feed(checker, text).done
+    assert checker.forced_rest(constrain.State()) == text
+    # Another structure, a line fewer, or a network: refused.
+    assert feed(checker, "flow\nSupport tickets > DistilBERT > intents\n") is None
+    assert feed(checker, "\n".join(["flow", *READING[:2], "style:"])) is None
+    assert feed(checker, "net ") is None
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    return build_tiny_model(tmp_path_factory.mktemp("flow-reader-base"), seed=7)
+
+
+def test_a_random_model_decodes_the_reading_in_few_calls(tiny_base):
+    generator = counted(biased_generator(tiny_base, 6.0, speculate=8))
+    with torch.inference_mode():
+        structure, calls = decode_structure(generator, PROMPT)
+    assert structure.text == "\n".join(["flow", *READING, "style:"])
+    # The whole reading is a draft the model checks; only where the model
+    # prefers another tokenisation of the same text does a call check less.
+    assert calls < len(structure.tokens) / 2
