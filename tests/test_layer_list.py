@@ -143,6 +143,18 @@ def test_the_decoder_holds_the_plan_to_the_list():
     assert feed(checker, "flow\n") is None
 
 
+def test_a_line_an_item_plainly_reads_as_writes_that_items_numbers():
+    checker = StructureChecker.for_prompt(TWO_CONVS)
+    start = "layers\ninput 32x32x3\n"
+    # 3 is a number the prompt states (the kernel) and a default, but not these filters.
+    assert feed(checker, start + "conv2d 3 3x3") is None
+    assert feed(checker, start + "conv2d 32 3x3 relu\n") is not None
+    assert feed(checker, "layers\ninput 32x32\n") is None  # the input reads 32x32x3
+    # A step with no plain reading ("a conv" with no size) leaves its numbers to the model.
+    free = StructureChecker.for_prompt("input 28x28x1, a conv, 2x2 max pooling, flatten, dense 10")
+    assert feed(free, "layers\ninput 28x28x1\nconv2d 2 2x2\n") is not None
+
+
 def test_an_image_input_or_a_square_kernel_makes_the_convolutions_2d():
     image = "input 64x64x3, conv with 16 filters, max pool, conv with 32 filters, flatten, dense 5"
     assert kinds(image)[1] == ["conv2d"] and kinds(image)[3] == ["conv2d"]

@@ -506,8 +506,37 @@ class LayerRules:
                 return False
         if run >= self.longest_run and _layer_key(line) == last:
             return False
+        if not self._drafted_numbers(line, complete, at):
+            return False
         numbers = self.numbers if line.startswith("input") else self._numbers_at(at)
         return numbers is None or self._numbers_allowed(line, complete, numbers)
+
+    def _drafted_numbers(self, line: str, complete: bool, at: int) -> bool:
+        """Whether a line of the step its item or call plainly reads writes that reading's numbers.
+
+        "a 3x3 conv with 64 filters" is `conv2d 64 3x3`: the small model
+        wrote `conv2d 3 3x3` now and then (3 is a default a kernel may
+        need), and `input 200x128` for `keras.Input(shape=(200,))`. A step
+        with no plain reading (no draft) leaves the numbers to the model.
+        """
+        draft = self.drafts[at] if at < len(self.drafts) else ""
+        head = line.split(" ")[0]
+        if not draft or (at and self.order[at - 1].repeat) or head not in self.order[at].kinds:
+            return True
+        if not complete and " " not in line:
+            return True  # the layer type is still being written
+        want = [word for word in draft.split() if word[:1].isdigit()]
+        words = line.split(" ")[1:]
+        have = [word for word in words if word[:1].isdigit()]
+        if complete:
+            return have == want
+        writing = words[-1] if words and words[-1][:1].isdigit() else None
+        done = have[:-1] if writing is not None else have
+        return (
+            len(have) <= len(want)
+            and done == want[: len(done)]
+            and (writing is None or want[len(done)].startswith(writing))
+        )
 
     def _steps_at(self, at: int) -> list[Step]:
         """Return the steps of the order the next line may take at step `at`."""

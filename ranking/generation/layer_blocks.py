@@ -35,7 +35,7 @@ _PLURAL = r"(?:layers|convs|convolutions|lstms|grus)"
 _BETWEEN = r"(?:(?!\d+ )[\w-]+ ){0,3}?"
 # How a prompt says which of the counted layers a follower comes after.
 _WHICH = (
-    r"(?: one| of them| of these| hidden layer| layer| conv(?:olution)?(?: layer)?"
+    r"(?: one| of them| of these| (?:[\w-]+ )?layer| conv(?:olution)?(?: layer)?"
     r"| of the \d+ [\w-]+)?"
 )
 # "three conv blocks, each a 3x3 conv ... ." A block's layers end with its

@@ -39,6 +39,11 @@ def _draft(step: Step, torch: bool) -> str:
         args = list(n[:2]) if len(n) > 1 else []
     elif kind in ("maxpool", "avgpool"):
         args = [n[0] if "1d" in step.call else f"{n[0]}x{n[0]}"]
+    elif kind in ("attention", "transformer"):
+        # The line writes heads: `nhead=8` / `num_heads=4`, or PyTorch's second
+        # positional argument (`nn.MultiheadAttention(128, 4)`), never the width.
+        heads = re.search(r"\b(?:nhead|num_heads|n_heads|heads)\s*=\s*(\d+)", step.arguments)
+        args = [heads.group(1)] if heads else [n[1]] if torch and len(n) > 1 else []
     else:
         args = [n[0]]
     if not args:
