@@ -69,6 +69,16 @@ def read(prompt: str) -> tuple[str, ...] | None:
             ),
         ),
         (
+            # "which" after a step's output: its next step; several steps in one sentence.
+            "Logs are parsed by Drain3 into templates, which a counter turns into windows, "
+            "and an IsolationForest scores the windows into anomaly scores.",
+            (
+                "Logs > Drain3 > templates",
+                "templates > counter > windows",
+                "windows > IsolationForest > anomaly scores",
+            ),
+        ),
+        (
             # A participle naming the output of a step that said none.
             "can you draw this?\n- raw tweets are tokenized by SentencePiece\n"
             "- tokenized tweets are embedded by MiniLM into tweet vectors",
@@ -88,8 +98,8 @@ def test_step_sentences_are_read_into_flow_lines(prompt, lines):
     [
         # Arrow chains keep their own semantics (docs/plan-language.md): the model's.
         "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",
-        # A relative clause that turns the order round.
-        "Logs are parsed by Drain3 into templates, which a counter turns into windows.",
+        # A relative clause inside a name.
+        "Templates, which Drain3 makes from logs, are counted by a counter into windows.",
         # Which word is the verb: "Label" or "merges"?
         "The Label Studio merges tasks and drafts into reviews. Reviews are exported to S3.",
         # Which of two inputs comes from Postgres?

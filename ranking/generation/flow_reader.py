@@ -50,7 +50,8 @@ _STEP_VERBS = (
     "export extract featurize fetch filter generate index ingest join label load merge "
     "normalise normalize pack parse preprocess process pull quantize rank rerank resize "
     "rewrite sample score segment shard split summarise summarize tag tokenise tokenize "
-    "transcribe transform translate turn vectorise vectorize"
+    "transcribe transform translate turn vectorise vectorize answer retrieve dedupe validate "
+    "evaluate compare resample align diarize diarise redact anonymize anonymise sessionize build"
 ).split()
 # Verbs of a processor that takes something and gives nothing named.
 _READ_VERBS = "read consume query use serve display visualise visualize monitor watch take".split()
@@ -80,6 +81,12 @@ _VERB_FORMS = frozenset(_third_person(v) for v in [*_READ_VERBS, *_WRITE_VERBS])
     "stores",
     "uses",
 }
+# "k-means validates features" on the first line is a step, not a title.
+_ANY_VERB = frozenset(
+    form
+    for verb in [*_STEP_VERBS, *_READ_VERBS, *_WRITE_VERBS]
+    for form in (verb, _third_person(verb))
+)
 _STEP = _forms(_STEP_VERBS)
 _READ = _forms(_READ_VERBS)
 _WRITE = _forms(_WRITE_VERBS)
@@ -103,7 +110,7 @@ _MOVED = (
     r"(?:written|sent|pushed|loaded|stored|upserted|exported|posted|forwarded|uploaded|saved"
     r"|published|copied|materiali[sz]ed|synced|dumped|streamed|persisted|cached|delivered|shipped"
     r"|moved|appended|inserted|indexed|converted|turned|landed|archived|replicated|ingested"
-    r"|queued|emitted)(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
+    r"|queued|emitted|split|promoted|logged|buffered)(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _TEXT = r"(?P<{}>[^,;]+?)"
 _FORMS = [
@@ -129,7 +136,7 @@ _FORMS = [
         # "keyframes go to Label Studio, which produces bounding boxes"
         "passive",
         re.compile(
-            rf"^{_TEXT.format('ins')} (?:go|goes|hits?|are sent|is sent|are fed|is fed|feeds?)"
+            rf"^{_TEXT.format('ins')} (?:go|goes|hits?|triggers?|(?:are|is) (?:sent|fed)|feeds?)"
             rf"(?: (?:to|into|through))? {_TEXT.format('proc')}{_INTO} (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
@@ -152,6 +159,15 @@ _FORMS = [
         ),
     ),
     (
+        # "..., which DistilBERT classifies into sentiment labels": the step before's outputs.
+        "relative",
+        re.compile(
+            rf"^(?:which|that) {_TEXT.format('proc')} (?P<active>{_STEP}|{_READ})"
+            rf"(?: (?:them|it))?(?:{_INTO} (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "read",
         re.compile(
             rf"^{_TEXT.format('proc')} (?:{_READ}) {_TEXT.format('ins')}"
@@ -162,8 +178,8 @@ _FORMS = [
     (
         "move",
         re.compile(
-            rf"^{_TEXT.format('ins')} (?:{_BE} {_ADVERB}{_MOVED}|lands?)"
-            r" (?:to|into|as|onto|in) (?P<outs>.+?)$",
+            rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?) (?:to|into|as|onto|in)"
+            r"|becomes?) (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -210,6 +226,12 @@ _TRAIL = re.compile(
     r"|in parallel|in batches|at the end|first|again)$",
     re.IGNORECASE,
 )
+# A name never ends in the participle of where it is: "historical embeddings pulled".
+_PLACED = re.compile(
+    r" (?:stored|kept|held|sitting|living|landing|pulled|loaded|fetched|taken|exported|collected"
+    r"|downloaded|coming)$",
+    re.IGNORECASE,
+)
 # "raw dataset stored in the BigQuery table": a thing and where it is.
 _PLACE = re.compile(
     r"^(?P<what>.+?) (?:(?:stored|kept|held|sitting|living|landing|pulled|loaded|fetched|taken"
@@ -241,6 +263,10 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 MIN_LINES = 2
+# Names people give things are short: of ~3,600 in the hand-written sets,
+# two have five words and none more. A longer "name" is a sentence misread.
+MAX_NAME_WORDS = 5
+MAX_CLAUSES = 4
 MAX_TITLE_WORDS = 8
 MAX_STYLE_WORDS = 8
 
@@ -276,7 +302,8 @@ def _sentences(prompt: str) -> list[str]:
         len(lines) > 1
         and len(lines[0].split()) <= MAX_TITLE_WORDS
         and not _BULLET.match(lines[0])
-        and not re.search(r"[.;,]|\b(?:is|are)\b", lines[0])
+        and not re.search(r"[.;,]|\b(?:is|are)\b|\w+ed\b", lines[0])
+        and not any(word in _ANY_VERB for word in lines[0].lower().split())
     ):
         lines = lines[1:]
     out = []
@@ -328,24 +355,28 @@ class _Reader:
                 if not _STYLE_WORDS.search(sentence) or len(sentence.split()) > MAX_STYLE_WORDS:
                     raise
                 # "Top to bottom, muted colours.": a request about the drawing.
+        self._check_links()
         return [
             " > ".join(", ".join(part) if part else "-" for part in line) for line in self.lines
         ]
 
-    def _sentence(self, sentence: str) -> None:
+    def _sentence(self, sentence: str, depth: int = 0) -> None:
         clause = _TRAIL.sub("", _LEAD.sub("", sentence))
         if self._clause(clause):
             return
-        # "X are parsed by Y into Z, and Q reads Z": two steps in one sentence.
+        # "X are parsed by Y into Z, and Q reads Z": several steps in one sentence.
         for joint in re.finditer(r",?\s+(?:and then|and|then|while)\s+|,\s+", clause):
-            first, second = clause[: joint.start()], clause[joint.end() :]
+            first, rest = clause[: joint.start()], clause[joint.end() :]
             saved = copy.deepcopy((self.lines, self.names, self.participle))
-            if self._clause(first):
+            if depth < MAX_CLAUSES and self._clause(first):
                 self.parallel = "while" in joint[0]
-                read = self._clause(_LEAD.sub("", second))
-                self.parallel = False
-                if read:
+                try:
+                    self._sentence(rest, depth + 1)
                     return
+                except _Unread:
+                    pass
+                finally:
+                    self.parallel = False
             self.lines, self.names, self.participle = saved
         raise _Unread(sentence)
 
@@ -373,16 +404,36 @@ class _Reader:
             return True
         return False
 
+    def _check_links(self) -> None:
+        """Refuse a step with no output followed by a step taking only new names.
+
+        "An XGBoost model scores the feature vectors, and the churn scores
+        are written to ..." : the scores are the model's output, said in a
+        way no form reads; two unconnected pieces would be drawn.
+        """
+        seen: set[str] = set()
+        for line, following in zip(self.lines, self.lines[1:], strict=False):
+            seen.update(name for part in line for name in part)
+            if line[1] and not line[2] and following[0] and not seen & set(following[0]):
+                raise _Unread("a step's output is not named")
+
     def _step(self, kind: str, match: re.Match) -> None:
         # Inputs first: an output's name must not stand for an input ("the
         # resulting fields ... which outputs clean fields").
         groups = match.groupdict()
-        ins = self._inputs(groups["ins"])
+        if kind == "relative":
+            if not self.lines or not self.lines[-1][2]:
+                raise _Unread("which of no output?")
+            ins = list(self.lines[-1][2])
+        else:
+            ins = self._inputs(groups["ins"])
         if kind in ("move", "source"):
             self._add(ins, [], self._names(groups.get("outs"), pronouns=False))
             return
         if groups.get("more"):  # "X are joined with Y by Z"
             ins += self._inputs(groups["more"])
+        if " from " in (groups.get("src") or ""):
+            raise _Unread(groups["src"])  # "from X pulled from Y"
         src = self._names(groups.get("src"), pronouns=True)
         procs = self._names(groups["proc"], pronouns=False)
         if len(procs) != 1 or _VERB_FORMS & set(procs[0].lower().split()):
@@ -446,6 +497,9 @@ class _Reader:
                 or (" " in name and name.split()[0].lower() in _VERB_FORMS)
                 or _STYLE_WORDS.search(name)
                 or _STYLE_NAME.search(name)
+                or _PLACED.search(name)
+                or len(name.split()) > MAX_NAME_WORDS
+                or re.search(r"[()]", name)
             ):
                 raise _Unread(text)
             names.append((pronouns and self._output_before(name)) or self._known(name))
