@@ -89,6 +89,14 @@ def test_asides_lead_ins_and_plain_each_are_not_layers():
         ["dropout"],
         ["dense", "linear"],
     ]
+    # Section labels are no layers; "between them" is not read as a list's order.
+    labelled = "input 784. Encoder: dense 512 relu, dropout 0.2, dense 32. Decoder: dense 784"
+    dense = ["dense", "linear"]
+    assert kinds(labelled) == [["input"], dense, ["dropout"], dense, dense]
+    between = (
+        "embedding 70 x 16, two GRU layers with 256 units, a dropout of 0.3 between them, dense 70"
+    )
+    assert kinds(between) is None
     # "hidden units" are the RNN's; "dim 64" the embedding's.
     hidden = "embedding layer with a 10k vocab, dim 64, a simple RNN with 128 hidden units, dense 5"
     assert kinds(hidden) == [["embedding"], ["rnn"], ["dense", "linear"]]

@@ -54,7 +54,7 @@ _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|\bskip\b"
     r"|residual(?! (?:cnn|net|network|mlp|model|convnet|classifier)\b)"  # not a title's
     r"|\badd\b(?! [1-9]\b)"
-    r"|\bsame\b|\bagain\b|\bboth\b|\b(?:is|are|was|were) (?!followed )\w+ed by\b"
+    r"|\bsame\b|\bagain\b|\bboth\b|\bbetween\b|\b(?:is|are|was|were) (?!followed )\w+ed by\b"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
@@ -100,6 +100,8 @@ _LABEL = re.compile(r"^\s*((?:[A-Za-z-]+ ){0,2}[A-Za-z-]+):\s+")
 # say what the network is before its first layer ("it has a 3x3 conv").
 _FILLER = re.compile(
     r"^(?:then|and|next|finally|first|after that|also|returns? (?:the )?(?:full )?sequences?"
+    # Section labels: "Layers: ...", "Encoder: dense 512 relu, ... Decoder: ..."
+    r"|(?:the )?(?:layers|encoder|decoder|backbone|head|stem|body)"
     r"|it (?:has|uses)|(?:it'?s|it is) (?:just |only )?an? (?:simple |small |plain )?\w+)$"
 )
 _LEAD_IN = re.compile(
