@@ -75,7 +75,7 @@ FREE_SETS = {
     "blind10": ("process_blind10.jsonl", "processes, blind set 10", 11000),
     # Written (a40ed12) blind; judged repeats.tidy_repeats (eb95a06) on and off (spent).
     "blind11": ("process_blind11.jsonl", "processes, blind set 11", 12000),
-    # Written blind for the round after set 11; unscored.
+    # Written (eacc95c) blind; judged the flow reader as of f13241d (spent).
     "blind12": ("process_blind12.jsonl", "processes, blind set 12", 13000),
     # Written (2f00187) blind for the round after set 12; unscored.
     "blind13": ("process_blind13.jsonl", "processes, blind set 13", 14000),

@@ -61,9 +61,9 @@ SETS = {
     "layers_blind10": ("layers_blind10.jsonl", "networks, blind set 10 (layers)", 17000),
     # Written (5ade4be) blind; judged the decoder as of 8220487 (whole-listing drafts; spent).
     "layers_blind11": ("layers_blind11.jsonl", "networks, blind set 11 (layers)", 18000),
-    # Written (1a18637) blind for the round after set 11; unscored.
+    # Written (1a18637) blind; judged the readers as of 04f12ca (spent).
     "layers_blind12": ("layers_blind12.jsonl", "networks, blind set 12 (layers)", 19000),
-    # Written (7e46355) blind for the round after set 12; unscored.
+    # Written (7e46355) blind; judged drafted numbers held, as of f13241d (spent).
     "layers_blind13": ("layers_blind13.jsonl", "networks, blind set 13 (layers)", 20000),
 }
 POOLS = ("maxpool", "avgpool")
