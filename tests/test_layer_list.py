@@ -163,6 +163,16 @@ def test_a_line_an_item_plainly_reads_as_writes_that_items_numbers():
     assert feed(free, "layers\ninput 28x28x1\nconv2d 2 2x2\n") is not None
 
 
+def test_an_input_said_before_the_list_writes_the_numbers_said_there():
+    prompt = (
+        "sensor model, each sample is 50 timesteps with 6 features. first an LSTM of 64 units, "
+        "dropout 0.2 and a dense sigmoid output of 1"
+    )
+    checker = StructureChecker.for_prompt(prompt)
+    assert feed(checker, "layers\ninput 50x6\nlstm 64\n") is not None
+    assert feed(checker, "layers\ninput 64\n") is None  # the LSTM's size, not the input's
+
+
 def test_an_image_input_or_a_square_kernel_makes_the_convolutions_2d():
     image = "input 64x64x3, conv with 16 filters, max pool, conv with 32 filters, flatten, dense 5"
     assert kinds(image)[1] == ["conv2d"] and kinds(image)[3] == ["conv2d"]

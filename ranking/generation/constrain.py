@@ -37,6 +37,7 @@ import regex
 from ranking.generation.flow_reader import read_flow
 from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
+from ranking.generation.layer_words import KIND_RES
 from ranking.generation.layerplan import (
     CANONICAL_LINE_RE,
     LAYER_TYPES,
@@ -436,6 +437,19 @@ def _kinds_for(line: str) -> set[str]:
     return {kind for kind in LAYER_TYPES if kind.startswith(head)}
 
 
+def _before_first_layer(text: str) -> str:
+    """Return the text before the first word naming a layer other than the input."""
+    lower = text.lower()
+    starts = [
+        match.start()
+        for pattern, kinds in KIND_RES
+        if "input" not in kinds
+        for match in [pattern.search(lower)]
+        if match
+    ]
+    return text[: min(starts)] if starts else ""
+
+
 # An input named, or its shape ("64x64 RGB crops").
 _INPUT_WORD = re.compile(r"\binputs?\b|\b\d+ ?[x×] ?\d+\b", re.IGNORECASE)
 
@@ -467,6 +481,9 @@ class LayerRules:
     input_optional: bool = False
     # Per step, the line the code or list item plainly reads as: a draft for speculation.
     drafts: tuple[str, ...] = ()
+    # An optional input's numbers: those stated before the first layer ("each
+    # sample is 50 timesteps with 6 features. First an LSTM of 64 units ...").
+    input_numbers: frozenset[str] | None = None
 
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
@@ -485,7 +502,10 @@ class LayerRules:
         optional = bool(
             order and "input" not in order[0].kinds and (listed or _INPUT_WORD.search(prompt))
         )
-        return cls(licensed_numbers(text), longest_run(text), True, order, optional, drafts)
+        input_numbers = licensed_numbers(_before_first_layer(text)) if optional else None
+        return cls(
+            licensed_numbers(text), longest_run(text), True, order, optional, drafts, input_numbers
+        )
 
     def allows(
         self, line: str, written: int, last: str, run: int, complete: bool, at: int = 0
@@ -508,7 +528,10 @@ class LayerRules:
             return False
         if not self._drafted_numbers(line, complete, at):
             return False
-        numbers = self.numbers if line.startswith("input") else self._numbers_at(at)
+        if line.startswith("input"):
+            numbers = self.numbers if self.input_numbers is None else self.input_numbers
+        else:
+            numbers = self._numbers_at(at)
         return numbers is None or self._numbers_allowed(line, complete, numbers)
 
     def _drafted_numbers(self, line: str, complete: bool, at: int) -> bool:
