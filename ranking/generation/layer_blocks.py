@@ -38,13 +38,16 @@ _WHICH = (
     r"(?: one| of them| of these| (?:[\w-]+ )?layer| conv(?:olution)?(?: layer)?"
     r"| of the \d+ [\w-]+)?"
 )
+# "each block is", "every stage consists of", "each:": what a block's layers follow.
+_EACH = (
+    r"(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
+    r"(?::\s*|(?:is|has|with|contains|applies|consists of|consisting of|is made of|made of)\s+)?"
+)
 # "three conv blocks, each a 3x3 conv ... ." A block's layers end with its
 # sentence; its count may be in the sentence before ("It has four blocks.").
 _BLOCKS_RE = re.compile(
     rf"\b(?P<n>\d+) (?:[\w-]+ ){{0,2}}?(?:blocks|stages)\b(?: follow)?(?P<mid>{_SENTENCE}*?)"
-    rf"(?:\s*[,.;:]\s*|\s+)(?:and )?(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
-    r"(?::\s*|(?:is|has|with|contains|applies|consists of|consisting of|is made of|made of)\s+)?"
-    rf"(?P<inner>{_SENTENCE}+)",
+    rf"(?:\s*[,.;:]\s*|\s+)(?:and )?{_EACH}(?P<inner>{_SENTENCE}+)",
     re.IGNORECASE,
 )
 # The filters of each block, said with the blocks or in the next sentence:
@@ -94,11 +97,7 @@ _SKIP_COUNT_RE = re.compile(
 # "... each made of a layer norm and a dense layer, with a skip connection
 # around each block": the block's layers, counted from its "each".
 _SKIP_BLOCK_RE = re.compile(rf"{_SKIP}(?:each|every|the) (?:block|stage){_SKIP_END}", re.I)
-_EACH_RE = re.compile(
-    r"\b(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
-    r"(?::\s*|(?:is|has|with|contains|consists of|consisting of|is made of|made of)\s+)?",
-    re.IGNORECASE,
-)
+_EACH_RE = re.compile(rf"\b{_EACH}", re.IGNORECASE)
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.
 _RESIDUAL_TITLE_RE = re.compile(r"\b(?:a|one) (?:residual|skip) block\s*:\s*", re.I)
 # Where a block's sentence may go on past the block: ", then flatten".
