@@ -77,7 +77,7 @@ FREE_SETS = {
     "blind11": ("process_blind11.jsonl", "processes, blind set 11", 12000),
     # Written (eacc95c) blind; judged the flow reader as of f13241d (spent).
     "blind12": ("process_blind12.jsonl", "processes, blind set 12", 13000),
-    # Written (2f00187) blind for the round after set 12; unscored.
+    # Written (2f00187) blind; judged the flow reader as of f13241d (spent).
     "blind13": ("process_blind13.jsonl", "processes, blind set 13", 14000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
