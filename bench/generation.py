@@ -79,6 +79,8 @@ FREE_SETS = {
     "blind12": ("process_blind12.jsonl", "processes, blind set 12", 13000),
     # Written (2f00187) blind; judged the flow reader as of f13241d (spent).
     "blind13": ("process_blind13.jsonl", "processes, blind set 13", 14000),
+    # Written (01ba066) blind for the round after set 13; unscored.
+    "blind14": ("process_blind14.jsonl", "processes, blind set 14", 15000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -65,6 +65,8 @@ SETS = {
     "layers_blind12": ("layers_blind12.jsonl", "networks, blind set 12 (layers)", 19000),
     # Written (7e46355) blind; judged drafted numbers held, as of f13241d (spent).
     "layers_blind13": ("layers_blind13.jsonl", "networks, blind set 13 (layers)", 20000),
+    # Written (ea20e3d) blind for the round after set 13; unscored.
+    "layers_blind14": ("layers_blind14.jsonl", "networks, blind set 14 (layers)", 21000),
 }
 POOLS = ("maxpool", "avgpool")
 
