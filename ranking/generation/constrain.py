@@ -251,6 +251,8 @@ class StructureChecker:
         flow = None
         if networks and layers.order is None:
             flow = read_flow(prompt, is_name=lambda name: name in spans)
+            if flow is not None and len(flow) > MAX_FLOW_LINES:
+                flow = None  # a plan that long could not be written
         return cls(spans, networks, layers, data_only(prompt), flow)
 
     def forced_rest(self, state: State) -> str:
