@@ -267,6 +267,7 @@ MIN_LINES = 2
 # two have five words and none more. A longer "name" is a sentence misread.
 MAX_NAME_WORDS = 5
 MAX_CLAUSES = 4
+MAX_CLAUSE_TRIES = 2000
 MAX_TITLE_WORDS = 8
 MAX_STYLE_WORDS = 8
 
@@ -346,6 +347,8 @@ class _Reader:
         self.participle = ""
         # "Y turns A into B, while Z turns them into C": "them" is A.
         self.parallel = False
+        # Clauses tried: a long sentence with many commas splits many ways.
+        self.budget = MAX_CLAUSE_TRIES
 
     def read(self, sentences: list[str]) -> list[str]:
         for sentence in sentences:
@@ -381,6 +384,9 @@ class _Reader:
         raise _Unread(sentence)
 
     def _clause(self, clause: str) -> bool:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _Unread("too many ways to split the sentences")
         clause = _TRAIL.sub("", clause)
         if re.search(r" also ", clause):
             # "the segmenter also reads it": the same input as the step before.
