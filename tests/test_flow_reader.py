@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ranking.diagrams import labelled, nodelist
 from ranking.diagrams.data import load_reference_pairs
 from ranking.generation import constrain
 from ranking.generation.flow_reader import read_flow
-from ranking.generation.layout import layout_plan
-from ranking.generation.plan import parse_plan
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
 from tests.test_constrain import biased_generator
@@ -128,17 +125,14 @@ def test_no_reference_template_prompt_is_read():
 
 
 def test_synthetic_processes_read_are_read_as_their_plans():
-    """Every synthetic process the reader reads draws its plan's labelled edges."""
+    """Every synthetic process the reader reads, it reads as its plan, line for line."""
     count = 0
-    for example in generate_examples(4000, seed=99):
+    for example in generate_examples(6000, seed=99):
         if not example.plan.startswith("flow") or (lines := read(example.prompt)) is None:
             continue
-        want = parse_plan(example.plan.split("\nstyle:")[0] + STYLE)
-        got = parse_plan("\n".join(["flow", *lines]) + STYLE)
-        f1 = labelled.edge_f1(nodelist.dumps(layout_plan(got)), nodelist.dumps(layout_plan(want)))
-        assert f1 == 1.0, (example.prompt, lines)
+        assert lines == tuple(example.plan.split("\nstyle:")[0].split("\n")[1:]), example.prompt
         count += 1
-    assert count > 20
+    assert count > 50
 
 
 PROMPT = (

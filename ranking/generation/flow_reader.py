@@ -107,7 +107,7 @@ _INTO = (
 _INTO = _INTO.format(step=_STEP)
 # What moves data somewhere without changing it: "are upserted into Weaviate".
 _MOVED = (
-    r"(?:written|sent|pushed|loaded|stored|upserted|exported|posted|forwarded|uploaded|saved"
+    r"(?:written|pushed|stored|upserted|exported|posted|forwarded|uploaded|saved"
     r"|published|copied|materiali[sz]ed|synced|dumped|streamed|persisted|cached|delivered|shipped"
     r"|moved|appended|inserted|indexed|converted|turned|landed|archived|replicated|ingested"
     r"|queued|emitted|split|promoted|logged|buffered)(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
@@ -248,11 +248,14 @@ _STYLE_WORDS = re.compile(
 _STYLE_TAIL = re.compile(
     r",\s*(?:(?:and|with) )?(?:big|small|large|tiny|compact|rounded|square|dashed|dotted|plain"
     r"|thick|thin|curved|straight|muted|bright|pastel|warm|cool|no|round|soft) (?:[\w-]+ ){0,2}?"
-    r"(?:nodes|shapes|boxes|circles|lines|arrows|edges|colou?rs?|palette|labels|text)$",
+    r"(?:nodes|shapes|boxes|circles|lines|arrows|edges|connections|links|colou?rs?|palette"
+    r"|labels|text)$",
     re.IGNORECASE,
 )
 # Words of a drawing request that never name a thing of the process.
-_STYLE_NAME = re.compile(r"\b(?:rectangles?|shapes|layout|unlabell?ed shapes)\b|^use ", re.I)
+_STYLE_NAME = re.compile(
+    r"\b(?:rectangles?|shapes|layout|lines|flowing|downwards|upwards|sideways)\b|^use ", re.I
+)
 _REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step \d+:)\s+", re.IGNORECASE)
 # "Nightly ETL:", "Query-time RAG:": a title before the steps.
@@ -355,7 +358,12 @@ class _Reader:
             try:
                 self._sentence(sentence)
             except _Unread:
-                if not _STYLE_WORDS.search(sentence) or len(sentence.split()) > MAX_STYLE_WORDS:
+                words = sentence.lower().split()
+                if (
+                    not _STYLE_WORDS.search(sentence)
+                    or len(words) > MAX_STYLE_WORDS
+                    or any(word in _ANY_VERB for word in words)
+                ):
                     raise
                 # "Top to bottom, muted colours.": a request about the drawing.
         self._check_links()
@@ -500,7 +508,8 @@ class _Reader:
                 or _NOT_IN_NAME.search(name)
                 or _SENTENCE_START.search(name)
                 or _PRONOUN.match(name)
-                or (" " in name and name.split()[0].lower() in _VERB_FORMS)
+                or (" " in name and name.split()[0].lower() in _VERB_FORMS | {"become", "becomes"})
+                or _DETERMINER.match(f"{name} ")
                 or _STYLE_WORDS.search(name)
                 or _STYLE_NAME.search(name)
                 or _PLACED.search(name)
@@ -535,7 +544,7 @@ class _Reader:
         for earlier in self.names:
             if name_key(earlier) == key:
                 return earlier
-        tails = [e for e in self.names if name_key(e).endswith(key) and len(key) >= 3]
+        tails = [e for e in self.names if name_key(e).endswith(key) and len(key) >= 2]
         if len(tails) == 1:
             return tails[0]
         self.names.append(name)
