@@ -14,8 +14,6 @@ from tests.test_constrain import biased_generator
 from tests.test_speculative import counted, decode_structure
 from tests.tinylm import build_tiny_model
 
-STYLE = "\nstyle: auto mixed arrow muted labels medium"
-
 
 def read(prompt: str) -> tuple[str, ...] | None:
     spans = constrain.SpanSet(constrain.prompt_spans(prompt))
