@@ -411,16 +411,14 @@ class Generator:
         ids = self.tokenizer(line + continuation, add_special_tokens=False).input_ids
         return ids[len(written) :][:size] if ids[: len(written)] == written else []
 
-    def _forced_draft(self, structure, size: int) -> list[int]:
-        """Return the tokens of the rest of a process read for certain, at a line's start; or []."""
-        rest = structure.checker.forced_rest(structure.states[-1])
-        if not rest:
-            return []
-        return self.tokenizer(rest, add_special_tokens=False).input_ids[:size]
+    def _reading_draft(self, structure, size: int) -> list[int]:
+        """Return the tokens of the lines a reader read the prompt as, at a line's start; or [].
 
-    def _layer_draft(self, structure, size: int) -> list[int]:
-        """Return the tokens of the lines pasted code reads as, at a layer line's start; or []."""
-        lines = structure.checker.layers.draft(structure.states[-1])
+        The rest of a process read for certain (`StructureChecker.forced_rest`),
+        or the lines pasted code or a plain list reads as (`LayerRules.draft`).
+        """
+        state = structure.states[-1]
+        lines = structure.checker.forced_rest(state) or structure.checker.layers.draft(state)
         if not lines:
             return []
         return self.tokenizer(lines, add_special_tokens=False).input_ids[:size]
@@ -624,9 +622,8 @@ class Generator:
         """
         strings = self._token_table.strings
         draft = (
-            self._forced_draft(structure, min(size * LAYER_DRAFT_FACTOR, left))
+            self._reading_draft(structure, min(size * LAYER_DRAFT_FACTOR, left))
             or self._item_draft(structure, size)
-            or self._layer_draft(structure, min(size * LAYER_DRAFT_FACTOR, left))
             or lookup_draft(
                 structure.prompt_ids + structure.tokens,
                 size,
