@@ -18,7 +18,13 @@ from __future__ import annotations
 
 import re
 
-from ranking.generation.layer_words import ACTIVATION_ONLY, KIND_RES, layer_kinds
+from ranking.generation.layer_words import (
+    ACTIVATION_ONLY,
+    COUNT,
+    COUNT_WORDS,
+    KIND_RES,
+    layer_kinds,
+)
 from ranking.generation.layerplan import ACTIVATIONS, MAX_SKIP
 from ranking.generation.prompt_numbers import as_digits
 
@@ -262,8 +268,8 @@ def _layers_in(text: str) -> int | None:
             continue
         if layer_kinds(item) is None:
             return None
-        count = re.match(rf"^(?:[\w-]+ ){{0,2}}?(\d) (?!x)(?:[\w-]+ ){{0,3}}?{_PLURAL}\b", item)
-        total += int(count[1]) if count else 1
+        count = COUNT.match(item)
+        total += COUNT_WORDS[count[1]] if count else 1
     return total
 
 

@@ -21,7 +21,14 @@ import re
 from dataclasses import replace
 
 from ranking.generation.layer_blocks import unrolled
-from ranking.generation.layer_words import ACTIVATION_ONLY, FAMILY, KIND_RES, layer_kinds
+from ranking.generation.layer_words import (
+    ACTIVATION_ONLY,
+    COUNT,
+    COUNT_WORDS,
+    FAMILY,
+    KIND_RES,
+    layer_kinds,
+)
 from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
 from ranking.generation.pasted_code import Step
 from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
@@ -113,13 +120,6 @@ _LEAD_IN = re.compile(
 # "one per label", "nothing fancy": a closing aside after the last layer.
 _ASIDE_WORDS = 4
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_COUNT_WORDS.update({str(n): n for n in range(2, 9)})
-# "two conv layers": a count, then the layer's words, then a plural.
-_COUNT = re.compile(
-    r"^(?:[a-z']+ ){0,5}?(two|three|four|five|six|[2-8]) (?!x)[a-z0-9 -]*?"
-    r"(?:layers|convs|convolutions|lstms|grus)\b"
-)
 _PLURAL = re.compile(r"\blayers\b")
 
 
@@ -163,8 +163,8 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
             return None
         if kinds == _CONVS and _KERNEL_2D.search(item):
             kinds = frozenset({"conv2d"})  # "a 3x3 conv": a 1-D convolution has no square kernel
-        count = _COUNT.match(item)
-        times = _COUNT_WORDS[count.group(1)] if count else 1
+        count = COUNT.match(item)
+        times = COUNT_WORDS[count.group(1)] if count else 1
         own = item[count.end(1) :] if count else item
         step = Step(kinds, numbers=licensed_numbers(own, _defaults(kinds)))
         steps += [_with_draft(step, own)] * times
@@ -289,7 +289,7 @@ def _merged(items: list[str]) -> list[str] | None:
     for item in items:
         if layer_kinds(item) is None and _MORE_NUMBERS.match(item):
             # "layers of 120 and 84": sizes of a count the list does not say.
-            if not merged or (_PLURAL.search(merged[-1]) and not _COUNT.match(merged[-1])):
+            if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
                 return None
             merged[-1] = f"{merged[-1]} {item}"
         else:

@@ -68,6 +68,14 @@ def layer_kinds(item: str) -> frozenset[str] | None:
     return found[0] if len(families) == 1 else None
 
 
+# "two conv layers" (lower case): a count, then the layer's words, then a plural.
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+COUNT_WORDS.update({str(n): n for n in range(2, 9)})
+COUNT = re.compile(
+    r"^(?:[a-z']+ ){0,5}?(two|three|four|five|six|[2-8]) (?!x)[a-z0-9 -]*?"
+    r"(?:layers|convs|convolutions|lstms|grus)\b"
+)
+
 FAMILY = {
     **dict.fromkeys(("maxpool", "avgpool", "globalmaxpool", "globalavgpool"), "pool"),
     **dict.fromkeys(("conv1d", "conv2d"), "conv"),
