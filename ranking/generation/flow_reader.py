@@ -70,8 +70,13 @@ def _third_person(verb: str) -> str:
     return verb + "s"
 
 
+def _both_forms(verbs: list[str]) -> frozenset[str]:
+    return frozenset(form for verb in verbs for form in (verb, _third_person(verb)))
+
+
 def _forms(verbs: list[str]) -> str:
-    return "|".join(sorted({form for v in verbs for form in (v, _third_person(v))}, key=len)[::-1])
+    """Return a regex alternation of the verbs in both forms, longest first."""
+    return "|".join(sorted(_both_forms(verbs), key=len)[::-1])
 
 
 # A name never starts with one of these: "takes the images and predicts labels".
@@ -82,11 +87,7 @@ _VERB_FORMS = frozenset(_third_person(v) for v in [*_READ_VERBS, *_WRITE_VERBS])
     "uses",
 }
 # "k-means validates features" on the first line is a step, not a title.
-_ANY_VERB = frozenset(
-    form
-    for verb in [*_STEP_VERBS, *_READ_VERBS, *_WRITE_VERBS]
-    for form in (verb, _third_person(verb))
-)
+_ANY_VERB = _both_forms([*_STEP_VERBS, *_READ_VERBS, *_WRITE_VERBS])
 _STEP = _forms(_STEP_VERBS)
 _READ = _forms(_READ_VERBS)
 _WRITE = _forms(_WRITE_VERBS)
@@ -193,6 +194,14 @@ _FORMS = [
         ),
     ),
 ]
+# Each form that starts with its processor, with the longest processor name
+# instead of the shortest (`_two_verbs`).
+_GREEDY = {
+    pattern: re.compile(
+        pattern.pattern.replace("(?P<proc>[^,;]+?)", "(?P<proc>[^,;]+)", 1), pattern.flags
+    )
+    for _, pattern in _FORMS
+}
 # Words a name never starts with or holds: the sentence goes on past it.
 _DETERMINER = re.compile(
     r"^(?:the same|the|a|an|our|their|its|those|these|this|that|all|both|each)\s+", re.I
@@ -336,8 +345,7 @@ def _stem(verb: str) -> str:
 
 def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
     """Whether a longer processor name also reads the clause (another word could be the verb)."""
-    greedy = re.compile(pattern.pattern.replace("(?P<proc>[^,;]+?)", "(?P<proc>[^,;]+)", 1), re.I)
-    other = greedy.match(clause)
+    other = _GREEDY[pattern].match(clause)
     return other is not None and other["proc"] != match["proc"]
 
 
