@@ -88,8 +88,9 @@ PROMPT_TAIL_TOKENS = 8
 # can rejoin the best structure (another tokenisation of the same text), and
 # each try decodes the rest of a structure (~30 ms a token on a CPU).
 ALTERNATIVE_TRIES = 2
-# A draft read from pasted code or a layer list runs over whole lines: up to
-# this many times `speculate` tokens go to one call (the reading is mostly right).
+# A draft read from pasted code, a layer list or a process read for certain
+# runs over whole lines: up to this many times `speculate` tokens go to one
+# call (the reading is mostly right).
 LAYER_DRAFT_FACTOR = 8
 STYLE_START = re.compile(r"(?:^|\n)[ \t]*style:")
 # Longest run of last tokens looked up for a speculative draft (longest first).
