@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import regex
 
+from ranking.generation.coordination import ListRules
 from ranking.generation.flow_reader import read_flow
 from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
@@ -234,6 +235,7 @@ class StructureChecker:
         layers: LayerRules | None = None,
         data_only: frozenset[str] = frozenset(),
         flow: tuple[str, ...] | None = None,
+        lists: ListRules | None = None,
     ):
         self.spans = spans
         self.networks = networks
@@ -242,6 +244,8 @@ class StructureChecker:
         # A process read for certain (`flow_reader.read_flow`): the plan's
         # lines, which the structure must be, the model choosing the tokens.
         self.flow = flow
+        # Names the prompt lists with "and", written together (coordination.py).
+        self.lists = lists or ListRules()
 
     @classmethod
     def for_prompt(cls, prompt: str) -> StructureChecker:
@@ -253,7 +257,8 @@ class StructureChecker:
             flow = read_flow(prompt, is_name=lambda name: name in spans)
             if flow is not None and len(flow) > MAX_FLOW_LINES:
                 flow = None  # a plan that long could not be written
-        return cls(spans, networks, layers, data_only(prompt), flow)
+        lists = ListRules.for_prompt(prompt, spans)
+        return cls(spans, networks, layers, data_only(prompt), flow, lists)
 
     def forced_rest(self, state: State) -> str:
         """Return the structure text a read process has left from a line's start, or ""."""
@@ -397,7 +402,14 @@ class StructureChecker:
             tail = items[-1]
             if not (self.spans.has_prefix(tail) if partial else tail in self.spans):
                 return False
+            if role != 1 and self.lists and not self._listed_together(role, items, partial):
+                return False
         return True
+
+    def _listed_together(self, role: int, items: list[str], partial: bool) -> bool:
+        if partial:
+            return self.lists.allows_next(role, items[:-1], items[-1])
+        return not self.lists.violates(role, items)
 
 
 def _layer_line(line: str, written: int, complete: bool) -> bool:

@@ -1,0 +1,118 @@
+"""Names a prompt lists with "and" are written together on their side of a step."""
+
+from __future__ import annotations
+
+import pytest
+
+from ranking.generation.constrain import StructureChecker
+from ranking.generation.coordination import INPUTS, OUTPUTS, ListRules, groups
+from ranking.generation.synth import generate_examples
+from tests.decoding import feed
+
+SPLIT = (
+    "customer features are split by a stratified splitter into a train set and a holdout set. "
+    "An XGBoost trainer fits the train set and produces a model artifact."
+)
+
+
+def _lists(prompt: str) -> set[tuple[int, tuple[str, ...]]]:
+    return {(group.role, group.names) for group in groups(prompt)}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        (SPLIT, {(OUTPUTS, ("train set", "holdout set"))}),
+        (
+            "a Spark MLlib ALS job factorizes the co-purchase matrix into user factors and "
+            "item factors, which TopNScorer combines into recommendation lists",
+            {(OUTPUTS, ("user factors", "item factors"))},
+        ),
+        (
+            "match videos are split by FFmpeg into frames (2 fps) and an audio track.",
+            {(OUTPUTS, ("frames", "audio track"))},
+        ),
+        (
+            "transcripts and speaker turns are merged by TurnAligner into labeled utterances",
+            {(INPUTS, ("transcripts", "speaker turns"))},
+        ),
+        (
+            "the ETAService reads the model registry and the Feast online store and returns "
+            "ETA predictions",
+            {(INPUTS, ("model registry", "Feast online store"))},
+        ),
+        (
+            "bounding boxes are sent to both the QA dashboard and the reject actuator",
+            {(OUTPUTS, ("QA dashboard", "reject actuator"))},
+        ),
+    ],
+)
+def test_lists_are_found_with_their_side(prompt, expected):
+    assert _lists(prompt) == expected
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # "and" begins a new clause: a verb, a subject with its own verb, a pronoun.
+        "Dawid-Skene aggregates the labels into consensus labels and flags disagreements",
+        "Scanned invoices are read by Tesseract OCR into raw text, and LayoutLMv3 extracts "
+        "line items from the raw text.",
+        "The user question and those passages are then passed to GPT-4o",
+        # Gapping: two steps said short.
+        "images are sent to a NSFW ResNet-50 and captions to a Detoxify text model",
+        # Commas alone do not close a list.
+        "the valid rows go to the staging table, the invalid rows to the quarantine bucket",
+        # "respectively" pairs names of different steps.
+        "User history and item metadata are encoded by the user tower and the item tower into "
+        "user embeddings and item embeddings respectively.",
+        # A name used twice as an input: a fan-out, not one list.
+        "a Glue crawler catalogs the S3 bucket into the Glue Data Catalog. "
+        "Athena reads the S3 bucket and the Glue Data Catalog",
+        # The reference templates list names of different steps.
+        "process that contains, outputs matrix and table and process them with LLM",
+    ],
+)
+def test_no_list_where_the_words_say_otherwise(prompt):
+    assert groups(prompt) == ()
+
+
+def test_a_listed_name_is_written_with_its_mates():
+    checker = StructureChecker.for_prompt(SPLIT)
+    head = "flow\ncustomer features > stratified splitter > train set"
+    assert feed(checker, head + "\n") is None
+    assert feed(checker, head + ", model artifact") is None  # the next item is its mate
+    assert feed(checker, head + ", holdout set\n") is not None
+    assert feed(checker, "flow\ncustomer features > stratified splitter > holdout set, train set\n")
+
+
+def test_a_name_is_not_run_into_its_list():
+    rules = ListRules(groups("the job writes user factors and item factors"), ("user factors",))
+    assert not rules.allows_next(OUTPUTS, [], "user factors and")
+    assert rules.allows_next(OUTPUTS, [], "user factors")
+
+
+def test_a_short_mention_may_be_written_as_the_earlier_name():
+    prompt = (
+        "a relay monitor outputs dask summaries. the speaker task merges the summaries and "
+        "spam audio clips into 4k keywords"
+    )
+    checker = StructureChecker.for_prompt(prompt)
+    assert checker.lists
+    line = "dask summaries, spam audio clips > speaker task > 4k keywords\n"
+    assert feed(checker, "flow\n" + line) is not None
+    assert feed(checker, "flow\ndask summaries > speaker task > 4k keywords\n") is None
+
+
+def test_every_synthetic_process_plan_decodes_under_the_lists():
+    """Synthetic plans with a list in their prompt still decode: the rule takes nothing they write."""
+    examples = [e for e in generate_examples(3000, seed=11) if e.source == "processes"]
+    listed = 0
+    for example in examples:
+        checker = StructureChecker.for_prompt(example.prompt)
+        if not checker.lists or checker.flow is not None:
+            continue
+        listed += 1
+        structure = example.plan.split("\nstyle:")[0]
+        assert feed(checker, structure + "\nstyle:") is not None, (example.prompt, structure)
+    assert listed > 20
