@@ -81,6 +81,8 @@ FREE_SETS = {
     "blind13": ("process_blind13.jsonl", "processes, blind set 13", 14000),
     # Written (01ba066) blind for the round after set 13; unscored.
     "blind14": ("process_blind14.jsonl", "processes, blind set 14", 15000),
+    # Written (9b5241b) blind for the round after set 14; unscored.
+    "blind15": ("process_blind15.jsonl", "processes, blind set 15", 16000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -67,6 +67,8 @@ SETS = {
     "layers_blind13": ("layers_blind13.jsonl", "networks, blind set 13 (layers)", 20000),
     # Written (ea20e3d) blind for the round after set 13; unscored.
     "layers_blind14": ("layers_blind14.jsonl", "networks, blind set 14 (layers)", 21000),
+    # Written (1150229) blind for the round after set 14; unscored.
+    "layers_blind15": ("layers_blind15.jsonl", "networks, blind set 15 (layers)", 22000),
 }
 POOLS = ("maxpool", "avgpool")
 

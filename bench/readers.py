@@ -201,7 +201,9 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=6000)
     parser.add_argument("--seeds", default="5,99,7", help="synthetic seeds for processes")
     parser.add_argument(
-        "--skip-sets", default="layers_blind14,blind14", help="sets not yet scored, left out"
+        "--skip-sets",
+        default="layers_blind14,blind14,layers_blind15,blind15",
+        help="sets not yet scored, left out",
     )
     args = parser.parse_args()
     skip = set(args.skip_sets.split(","))
