@@ -6,7 +6,7 @@ import pytest
 
 from ranking.generation.constrain import StructureChecker, prompt_spans
 from ranking.generation.flowgraph import name_key
-from ranking.generation.prose_names import data_only, is_name_span
+from ranking.generation.prose_names import data_only, is_name_span, put_only
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
 
@@ -95,3 +95,35 @@ def test_every_synthetic_process_plan_still_decodes():
         structure = example.plan.split("\nstyle:")[0]
         checker = StructureChecker.for_prompt(example.prompt)
         assert feed(checker, structure + "\nstyle:") is not None, (example.prompt, structure)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "store"),
+    [
+        ("The recommendation lists are pushed to DynamoDB.", "DynamoDB"),
+        ("scanned invoices are uploaded to an S3 bucket by the app", "S3 bucket"),
+        ("the new model is pushed to the MLflow registry.", "MLflow registry"),
+    ],
+)
+def test_a_store_data_is_only_put_into_is_never_a_processor(prompt, store):
+    checker = StructureChecker.for_prompt(prompt)
+    assert name_key(store) in put_only(prompt, is_name=lambda name: name in checker.spans)
+    data = prompt.split(" are ")[0].split(" is ")[0].split()[-2:]
+    item = " ".join(data)
+    assert feed(checker, f"flow\n{item} > {store} > -\n") is None
+    assert feed(checker, f"flow\n{item} > - > {store}\n") is not None
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # The place acts too: it reads, or a relative clause gives it a verb.
+        "scanned invoices are uploaded to an S3 bucket. A Lambda function reads the S3 bucket.",
+        "the approved model is pushed to the MLflow registry, which triggers a GitHub workflow",
+        # Not called a store: the training data sends data to steps this way.
+        "the clean articles are loaded into the lane crawler",
+    ],
+)
+def test_a_place_that_acts_or_is_no_store_stays_free(prompt):
+    spans = StructureChecker.for_prompt(prompt).spans
+    assert put_only(prompt, is_name=lambda name: name in spans) == frozenset()

@@ -56,7 +56,7 @@ from ranking.generation.plan import (
 )
 from ranking.generation.prompt_numbers import allows, licensed_numbers, longest_run
 from ranking.generation.prompting import normalise_prompt
-from ranking.generation.prose_names import data_only, is_name_span
+from ranking.generation.prose_names import data_only, is_name_span, put_only
 
 STYLE = "style:"
 # The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
@@ -258,7 +258,8 @@ class StructureChecker:
             if flow is not None and len(flow) > MAX_FLOW_LINES:
                 flow = None  # a plan that long could not be written
         lists = ListRules.for_prompt(prompt, spans)
-        return cls(spans, networks, layers, data_only(prompt), flow, lists)
+        data = data_only(prompt) | put_only(prompt, is_name=lambda name: name in spans)
+        return cls(spans, networks, layers, data, flow, lists)
 
     def forced_rest(self, state: State) -> str:
         """Return the structure text a read process has left from a line's start, or ""."""
@@ -396,7 +397,7 @@ class StructureChecker:
             if role == 1 and len(items) > 1:
                 return False  # one processor per line
             if role == 1 and not partial and name_key(part) in self.data_only:
-                return False  # a chain's end is data (prose_names.data_only)
+                return False  # a chain's end, a place data is put (prose_names)
             if any(item not in self.spans for item in items[:-1]):
                 return False
             tail = items[-1]

@@ -17,6 +17,8 @@ around a span, take such choices away; the model's next choice stands.
   before an arrow, are what a chain carries or lands in, never a processor
   (docs/plan-language.md: `Documents → Chunk → Embed → Store` ends in
   `Embed > - > Store`).
+- `put_only`: a store that data is only ever put into ("pushed to
+  DynamoDB", "uploaded to an S3 bucket") is never a processor either.
 """
 
 from __future__ import annotations
@@ -117,4 +119,60 @@ def data_only(prompt: str) -> frozenset[str]:
             key = name_key(suffix)
             if key and lowered.count(suffix.lower()) <= ends.count(item):
                 keys.add(key)
+    return frozenset(keys)
+
+
+# "pushed to DynamoDB", "uploaded to an S3 bucket": where data is put, not who acts.
+_PUT_TO = re.compile(
+    r"\b(?:pushed|uploaded|written|sent|stored|saved|loaded|published|exported|archived|posted"
+    r"|streamed|synced|copied|dumped|landed|persisted|upserted|go|goes|lands?)"
+    r"(?: back| nightly| daily| hourly)? (?:in)?to (?:both )?(?:the |an? |our )?",
+    re.IGNORECASE,
+)
+# What a place to put data is called; the training data also sends data to
+# steps ("loaded into an anomaly deduplicator"), so only these names count.
+_STORE_HEAD = re.compile(
+    r"\b(?:bucket|table|db|database|store|index|registry|warehouse|lake|lakehouse|topic|queue"
+    r"|mart|collection|folder|sheet|cache|sink|dataset|repo|repository|drive|share)s?$",
+    re.IGNORECASE,
+)
+STORE_PRODUCTS = frozenset(
+    "dynamodb pgvector bigquery snowflake redshift s3 gcs postgres postgresql mysql redis "
+    "elasticsearch opensearch pinecone qdrant weaviate milvus chroma mongodb cassandra "
+    "clickhouse hdfs adls sqlite duckdb supabase firestore bigtable".split()
+)
+_PUT_TO_END = re.compile(_PUT_TO.pattern + "$", re.IGNORECASE)
+# What shows the place acts after all: "..., which triggers ...", "Label Studio outputs".
+_ACTS_AFTER = re.compile(r"^\s*(?:,\s*)?(?:which|that|where|who)\b|^\s+[a-z]+s\b(?! and\b)")
+_WORD = r"[A-Za-z0-9](?:[\w-]|\.(?=\w))*"
+_NAME_RUN = re.compile(rf"{_WORD}(?: {_WORD}){{0,4}}")
+
+
+def put_only(prompt: str, is_name=lambda name: True) -> frozenset[str]:
+    """Return the name keys the prompt only ever puts data into, never lets act.
+
+    Such a place is a plan's data node (`X > - > DynamoDB`), not a processor
+    with no output (`X > DynamoDB > -`), which the small model writes. A name
+    counts only where every mention of it follows "pushed to", "uploaded
+    to" ... and no mention is followed by "which" or a verb of its own.
+    """
+    keys: set[str] = set()
+    for match in _PUT_TO.finditer(prompt):
+        run = _NAME_RUN.match(prompt, match.end())
+        if run is None:
+            continue
+        words = run.group().split()
+        # The longest run of words that is a name ("MLflow registry, which ...").
+        for end in range(len(words), 0, -1):
+            name = " ".join(words[:end])
+            if is_name(name):
+                break
+        else:
+            continue
+        mentions = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", prompt, re.I))
+        put = [m for m in mentions if _PUT_TO_END.search(prompt[: m.start()])]
+        after_each = [prompt[m.end() : m.end() + 30] for m in mentions]
+        if len(put) == len(mentions) and not any(_ACTS_AFTER.match(a) for a in after_each):
+            if _STORE_HEAD.search(name) or name.lower() in STORE_PRODUCTS:
+                keys.add(name_key(name))
     return frozenset(keys)
