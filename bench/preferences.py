@@ -276,6 +276,12 @@ def main() -> None:
     parser.add_argument(
         "--whole-pairs", action="store_true", help="style pairs scored on the whole plan"
     )
+    parser.add_argument(
+        "--frozen-context",
+        choices=["on", "off"],
+        default=None,
+        help="style pairs' context without gradients (default: the config's)",
+    )
     parser.add_argument("--timing-pairs", type=int, default=0)
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
@@ -364,6 +370,8 @@ def main() -> None:
             options[key] = getattr(args, key)
     if args.whole_pairs:
         options["style_only"] = False
+    if args.frozen_context:
+        options["frozen_context"] = args.frozen_context == "on"
     run, _, serving = train_while_serving(
         admin, "bench-tuned", args.method, args.steps, options, log,
         users[1], serving_prompts, args.count,
@@ -435,6 +443,8 @@ def timing_run(args, log) -> None:
     }
     if args.whole_pairs:
         options["style_only"] = False
+    if args.frozen_context:
+        options["frozen_context"] = args.frozen_context == "on"
     prompts = synthetic_prompts(args.serving, 9_500_000 + args.seed)
     if prompts:
         run_job(user, prompts[0], args.count)  # load the serving model before timing
@@ -483,6 +493,7 @@ def command_line(args) -> str:
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
         "correction_repeats": None, "pair_layers": None, "whole_pairs": False,
+        "frozen_context": None,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
     # The core it ran on, as `taskset -c N` pins it (both cores: no pin).

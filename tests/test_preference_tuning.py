@@ -252,6 +252,32 @@ def test_style_pairs_are_scored_from_their_style_line(tiny):
     assert style_len.item() == whole_len.item() - (start - whole[0].chosen[1])
 
 
+def test_a_frozen_context_gives_the_same_values_and_trains_only_through_the_style_line(tiny):
+    """`frozen_context`: a style pair's scores are unchanged; its gradient skips the context."""
+    import torch
+
+    base, adapter = tiny
+    model, tokenizer = preference.load_model(
+        preference.PreferenceConfig(base_path=str(base), init_adapter=str(adapter))
+    )
+    pairs = [PreferencePair("a small net", CHOSEN, REJECTED, "rating", 1.0)]
+    styled = preference.encode_pairs(tokenizer, pairs, 400, style_only=True)
+    assert styled[0].style_only
+    pad = tokenizer.pad_token_id
+    grads, values = [], []
+    for frozen in (False, True):
+        model.zero_grad()
+        chosen, _, rejected, _ = preference.pair_logps(model, styled, pad, frozen_context=frozen)
+        (chosen.sum() - rejected.sum()).backward()
+        grads.append([p.grad.clone() for p in model.parameters() if p.requires_grad])
+        values.append(torch.cat([chosen.detach(), rejected.detach()]))
+    assert torch.allclose(values[0], values[1], atol=1e-4)
+    whole, frozen = grads
+    # Both train the adapter; without the context's backward pass the gradient differs.
+    assert any(g.abs().sum() > 0 for g in frozen)
+    assert not all(torch.allclose(a, b, atol=1e-6) for a, b in zip(whole, frozen, strict=True))
+
+
 def changed_layers(start_dir, tuned_dir) -> set[int]:
     from safetensors.torch import load_file
 

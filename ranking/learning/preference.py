@@ -102,6 +102,9 @@ class PreferenceConfig:
     # nothing about structure: it is scored on its style line alone, so it
     # cannot move the structure the adapter writes (see `encode_pairs`).
     style_only: bool = True
+    # Such a pair's context (prompt and structure) runs without gradients:
+    # the backward pass covers its style line only (`_plan_logps`).
+    frozen_context: bool = False
 
 
 @dataclass
@@ -306,6 +309,7 @@ def pair_logps(
     pad_id: int,
     anchors: Sequence[Encoded] = (),
     lower: Sequence = (),
+    frozen_context: bool = False,
 ):
     """Return (chosen sums, chosen lengths, rejected sums, rejected lengths) for a batch.
 
@@ -318,14 +322,18 @@ def pair_logps(
     (`sequence_logps`; a test holds values and gradients equal). `pad_id`
     is unused: nothing is padded. `lower` (`lower_adapter`): weights a
     pair that is not a correction does not train, nor do the anchors of a
-    batch without one.
+    batch without one. `frozen_context`: a style pair's context runs
+    without gradients (`_plan_logps`).
     """
     device = next(peft_model.parameters()).device
     causal = peft_model.get_base_model()
     chosen, rejected = [], []
     for encoded in batch:
+        frozen = frozen_context and encoded.style_only
         with _held(() if encoded.supervised else lower):
-            token_logps, hidden, cache = _plan_logps(causal, encoded.chosen, device, cache=True)
+            token_logps, hidden, cache = _plan_logps(
+                causal, encoded.chosen, device, cache=True, frozen=frozen
+            )
             chosen.append(token_logps.sum())
             rejected.append(_rejected_logps(causal, cache, hidden, token_logps, encoded, device))
     parts = (
@@ -355,16 +363,38 @@ def _lengths(encoded: Sequence[tuple[list[int], int]], device):
     return torch.tensor([float(len(ids) - start) for ids, start in encoded], device=device)
 
 
-def _plan_logps(causal, encoded: tuple[list[int], int], device, cache: bool = False):
-    """Return (log-probability of each plan token, hidden states, key/value cache) of one row."""
+def _plan_logps(
+    causal, encoded: tuple[list[int], int], device, cache: bool = False, frozen: bool = False
+):
+    """Return (log-probability of each plan token, hidden states, key/value cache) of one row.
+
+    With `frozen`, the context (prompt, and structure for a style pair)
+    runs without gradients and the plan on its cache: the values are the
+    same, but the backward pass covers the few plan tokens only, not the
+    whole sequence. The adapter is then trained through what it does at the
+    plan's tokens, not through what it makes of the context. Hidden states
+    are returned from position prompt_len - 1 on either way.
+    """
     import torch
+    from transformers import DynamicCache
 
     ids, prompt_len = encoded
     input_ids = torch.tensor([ids], device=device)
-    out = causal.model(input_ids=input_ids, use_cache=cache)
-    hidden = out.last_hidden_state[0]
-    # Position t - 1 predicts token t; plan tokens start at prompt_len.
-    logits = causal.lm_head(hidden[prompt_len - 1 : -1]).float()
+    past = None
+    start = 0
+    if frozen:
+        start = prompt_len - 1
+        with torch.no_grad():
+            context = causal.model(input_ids=input_ids[:, :start], use_cache=True)
+        past = DynamicCache(
+            ddp_cache_data=[(layer.keys, layer.values) for layer in context.past_key_values.layers]
+        )
+    out = causal.model(
+        input_ids=input_ids[:, start:], past_key_values=past, use_cache=cache or frozen
+    )
+    hidden = out.last_hidden_state[0][prompt_len - 1 - start :]
+    # hidden[i] is position prompt_len - 1 + i, which predicts plan token i.
+    logits = causal.lm_head(hidden[:-1]).float()
     targets = input_ids[0, prompt_len:]
     token_logps = torch.log_softmax(logits, dim=-1).gather(1, targets[:, None])[:, 0]
     return token_logps, hidden, out.past_key_values if cache else None
@@ -389,7 +419,7 @@ def _rejected_logps(causal, cache, hidden, token_logps, encoded: Encoded, device
         split += 1
     split = min(split, len(rejected_ids) - 1)  # identical tokens: score the last one anyway
     shared = token_logps[: split - prompt_len].sum()
-    head = causal.lm_head(hidden[split - 1]).float()
+    head = causal.lm_head(hidden[split - prompt_len]).float()  # position split - 1
     total = shared + torch.log_softmax(head, dim=-1)[rejected_ids[split]]
     suffix = rejected_ids[split:-1]  # inputs predicting tokens split + 1 .. end
     if suffix:
@@ -414,7 +444,7 @@ def batch_loss(method, peft_model, batch, pad_id, config, reference=None, anchor
     import torch
 
     chosen, chosen_len, rejected, rejected_len, *extra = pair_logps(
-        peft_model, batch, pad_id, anchors, lower
+        peft_model, batch, pad_id, anchors, lower, config.frozen_context
     )
     weights = torch.tensor([e.weight for e in batch], device=chosen.device)
     if method == "orpo":

@@ -225,6 +225,9 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
         pair_layers=int(options.get("pair_layers", preference.PreferenceConfig.pair_layers or 0))
         or None,
         style_only=bool(options.get("style_only", preference.PreferenceConfig.style_only)),
+        frozen_context=bool(
+            options.get("frozen_context", preference.PreferenceConfig.frozen_context)
+        ),
     )
     resume = (Path(config.checkpoint_dir) / "trainer_state.pt").exists()
     clock = preference.Progress(total=run.steps)
