@@ -206,3 +206,42 @@ def test_synthetic_blocks_and_followers_read_right_with_their_numbers():
             assert step.numbers is None or stated <= step.numbers, (example.prompt, line)
         read += 1
     assert read > 20
+
+
+def test_a_run_may_share_its_kernel_and_activation_after_respectively():
+    prompt = (
+        "four conv layers with 32, 32, 64 and 64 filters respectively, all 3x3 with relu. "
+        "Then flatten and dense 10 softmax."
+    )
+    assert kinds(prompt) == [CONV] * 4 + [["flatten"], DENSE]
+    assert [("32" in c, "64" in c, "3" in c) for c in numbers(prompt, "conv2d")] == [
+        (True, False, True),
+        (True, False, True),
+        (False, True, True),
+        (False, True, True),
+    ]
+    assert [step.activation for step in list_order(unrolled(prompt))][:4] == ["relu"] * 4
+
+
+@pytest.mark.parametrize(
+    ("places", "expected"),
+    [
+        ("There's a 2x2 max pooling after the second and after the fourth conv.", [2, 4]),
+        ("Max pooling 2x2 after the first and third conv.", [1, 3]),
+        ("A 2x2 average pooling after the 2nd conv.", [2]),
+    ],
+)
+def test_a_layer_placed_by_position_goes_after_those_convs(places, expected):
+    prompt = (
+        "input 32x32x3, then four conv layers of 32, 32, 64 and 64 filters, all 3x3 with relu. "
+        f"{places} Then flatten and dense 10 softmax."
+    )
+    order = kinds(unrolled(prompt))
+    convs_before = [order[: i + 1].count(CONV) for i, kind in enumerate(order) if "pool" in kind[0]]
+    assert convs_before == expected
+    assert order.count(CONV) == 4
+
+
+def test_a_place_past_the_convs_is_left_to_the_model():
+    prompt = "two conv layers of 32 and 64 filters, all 3x3. Max pooling after the third conv."
+    assert unrolled(prompt) is None or list_order(unrolled(prompt)) is None

@@ -152,13 +152,35 @@ _ACTIVATION = "(?:" + "|".join(ACTIVATIONS) + ")"
 _SIZED_RUN_RE = re.compile(
     rf"\b(?P<n>\d+ )?(?P<words>{_BETWEEN})(?P<noun>{_PLURAL})\s+(?:of\s+|with\s+)?"
     rf"(?P<list>{_LIST})(?![\dx.%]|\s*x\s*\d)"
-    r"(?P<unit>\s+(?:hidden )?(?:units|neurons|filters|channels|nodes))?"
+    r"(?P<unit>\s+(?:hidden )?(?:units|neurons|filters|channels|nodes))?(?:\s+respectively)?"
     rf"(?P<own>(?:\s+(?:with |and |using )?{_ACTIVATION}(?: activations?)?)?"
     r"(?:\s*\((?!both |all )[^()]*\))?)"
     rf"(?:,?\s*\((?:both|all)(?: use| using| with)? (?P<shared>{_ACTIVATION})\)"
-    rf"|,\s*(?:both|all) (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$))?",
+    rf"|,\s*(?:both|all) (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$)"
+    # "..., all 3x3 with relu": a kernel (and activation) every layer of the run has.
+    rf"|,\s*(?:both|all) (?P<kernel>\d+x\d+)(?:\s+(?:with\s+)?(?P<kernel_act>{_ACTIVATION}))?"
+    r"(?=\s*[,.;]|\s*$))?",
     re.IGNORECASE,
 )
+# "There's a 2x2 max pooling after the second and after the fourth conv."
+_ORDINAL_NUMBERS = {
+    word: number
+    for number, words in enumerate(
+        ["first 1st", "second 2nd", "third 3rd", "fourth 4th", "fifth 5th", "sixth 6th"], 1
+    )
+    for word in words.split()
+}
+_ORDINAL_RE = re.compile(r"\b(?:" + "|".join(_ORDINAL_NUMBERS) + r"|last)\b", re.IGNORECASE)
+_PLACED_RE = re.compile(
+    r"(?:(?<=[.;])|^)\s*(?:there(?:'s| is) |it has |with |and |plus )?(?:a |an |one )?"
+    r"(?P<layer>(?:\d+x\d+ )?(?:max|average|avg)[ -]?pool(?:ing)?(?: layer)?(?: (?:of )?\d+x\d+)?"
+    r"|dropout(?: of)? [\d.]+|batch ?norm(?:alization)?)"
+    rf"\s+(?:comes |goes )?after (?P<ords>(?:the )?{_ORDINAL_RE.pattern}"
+    rf"(?:(?:,|,? and|,? and after| and after) (?:the )?{_ORDINAL_RE.pattern})*)"
+    r"(?: conv(?:olution)?s?(?: layers?)?| ones?)?\s*(?:[.;]|$)",
+    re.IGNORECASE,
+)
+_ITEM_END_RE = re.compile(r"[,;]|\.(?!\d)|\s(?:then|and|followed by)\s", re.IGNORECASE)
 # "then the same again with 64 filters (two 3x3 convs and a pool)".
 _SAME_RE = re.compile(
     r"\b(?:the )?same(?: block)?(?: again| as before)?(?:,? but)?"
@@ -192,7 +214,7 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _SIZES_EACH_RE.sub(lambda m: m[1] or f" with {m[2]}", text)
     rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
     rewritten = _BY_BLOCK_RE.sub(_filters_by_block, rewritten)
-    for rewrite in (_skips, _blocks, _followers, _sized_runs, _same):
+    for rewrite in (_skips, _blocks, _followers, _sized_runs, _same, _placed):
         rewritten = rewrite(rewritten)
         if rewritten is None:
             return None
@@ -342,6 +364,27 @@ def _followers(text: str) -> str | None:
         return None
 
 
+def _placed(text: str) -> str | None:
+    """Write "a 2x2 max pooling after the second and after the fourth conv" into the list.
+
+    The layer goes right after each named conv, counted in the text before
+    the sentence, and the sentence goes: "conv 32, conv 32, 2x2 max pooling, ...".
+    """
+    match = _PLACED_RE.search(text)
+    if match is None:
+        return text
+    before = text[: match.start()]
+    convs = list(_CONV_NOUN_RE.finditer(before))
+    places = sorted({_ORDINAL_NUMBERS[word.lower()] for word in _ORDINAL_RE.findall(match["ords"])})
+    if not places or places[-1] > len(convs) or "last" in match["ords"].lower():
+        return None
+    for place in reversed(places):
+        end = _ITEM_END_RE.search(before, convs[place - 1].end())
+        at = end.start() if end else len(before)
+        before = f"{before[:at]}, {match['layer'].strip()}{before[at:]}"
+    return before + text[match.end() :]
+
+
 def _sized_runs(text: str) -> str:
     """Write "two GRU layers of 128 and 64 units" as "GRU layer 128 units, GRU layer 64 units"."""
 
@@ -351,10 +394,11 @@ def _sized_runs(text: str) -> str:
         if count != len(sizes) or not 2 <= count <= 8:
             return match[0]  # "two layers of 3, 32 and 64": not one size per layer
         noun = re.sub(r"s$", "", match["noun"])
-        shared = match["shared"] or match["after"]
+        shared = match["shared"] or match["after"] or match["kernel_act"]
         own = f"{match['own']}{' ' + shared if shared else ''}"
         unit = match["unit"] or ""
-        return ", ".join(f"{match['words']}{noun} {size}{unit}{own}" for size in sizes)
+        kernel = f"{match['kernel']} " if match["kernel"] else ""
+        return ", ".join(f"{kernel}{match['words']}{noun} {size}{unit}{own}" for size in sizes)
 
     return _SIZED_RUN_RE.sub(unroll, text)
 
