@@ -403,14 +403,18 @@ class StructureChecker:
             tail = items[-1]
             if not (self.spans.has_prefix(tail) if partial else tail in self.spans):
                 return False
-            if role != 1 and self.lists and not self._listed_together(role, items, partial):
+            if self.lists and not self._listed_together(parts, role, items, partial):
                 return False
         return True
 
-    def _listed_together(self, role: int, items: list[str], partial: bool) -> bool:
+    def _listed_together(self, parts: list[str], role: int, items: list[str], partial) -> bool:
+        if role == 1:
+            inputs = [] if parts[0] == "-" else parts[0].split(", ")
+            return partial or self.lists.allows_step(inputs, parts[1])
+        step = parts[1] if role == 2 else None
         if partial:
-            return self.lists.allows_next(role, items[:-1], items[-1])
-        return not self.lists.violates(role, items)
+            return self.lists.allows_next(role, items[:-1], items[-1], step)
+        return not self.lists.violates(role, items, step)
 
 
 def _layer_line(line: str, written: int, complete: bool) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ranking.generation.flowgraph import label, name_key
+from ranking.generation.flowgraph import label
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.reference_templates import looks_templated
 
@@ -45,7 +45,12 @@ _SUBJECT = re.compile(
     r"(?P<list>[^.;:\n,]+?(?:,\s*[^.;:\n,]+?)*?)\s+(?P<verb>is|are|was|were|goes|go|gets|get)\b",
     re.IGNORECASE,
 )
-_LEAD = re.compile(r"^(?:(?:then|first|finally|next|and|so|while|after that)\b,?\s*)+", re.I)
+_LEAD = re.compile(
+    r"^(?:(?:then|first|finally|next|and|so|while|after that|at \w+ time|every \w+|nightly"
+    r"|each \w+)\b,?\s*)+",
+    re.I,
+)
+_DETERMINERS = frozenset("the a an its their our those these this".split())
 _CLAUSE_END = re.compile(r"[;:!?\n]|\.(?:\s|$)")
 _ASIDE = re.compile(r"\s*\([^()]*\)")
 _SEPARATOR = re.compile(
@@ -76,7 +81,7 @@ _VERB_STEMS = (
     "make raise alert notify page log emit keep drop apply feed end hit show validate use spit "
     "turn enrich encode decode parse transcribe translate summarize summarise classify chunk "
     "annotate label normalize normalise resize crop dedupe deduplicate vectorize featurize "
-    "map serve query watch monitor display visualize visualise"
+    "map serve query watch monitor display visualize visualise combine become"
 ).split()
 
 
@@ -113,10 +118,13 @@ class Group:
 
     role: int
     names: tuple[str, ...]
+    # The step they belong to, where the sentence names it ("... by a
+    # stratified splitter into", "The HighlightPicker combines"); "" if not.
+    step: str = ""
 
     @property
     def keys(self) -> frozenset[str]:
-        return frozenset(name_key(name) for name in self.names)
+        return frozenset(words_key(name) for name in self.names)
 
 
 def groups(prompt: str, is_name=lambda name: True) -> tuple[Group, ...]:
@@ -143,16 +151,21 @@ def groups(prompt: str, is_name=lambda name: True) -> tuple[Group, ...]:
             gap = match.group().split()[0].lower()
             names = _listed(segment, is_name, whole=False, gap=gap) if lists else ()
             if names and "respectively" not in segment.lower():
-                found.append(Group(role, names))
-            mentions[role] += [name_key(name) for name in names] or [_first_name(segment)]
+                # "sent to A and B" moves data: no step is named.
+                ends = gap != "into"
+                step = "" if gap == "to" else _step_before(text, match.start(), is_name, ends)
+                found.append(Group(role, names, step))
+            mentions[role] += [words_key(name) for name in names] or [_first_name(segment)]
     for match in _SUBJECT.finditer(text):
         names = ()
         if match.group("verb").lower() in ("are", "were", "go", "get"):
             names = _listed(match.group("list"), is_name, whole=True)
         if names and "respectively" not in _clause(text[match.start("list") :]).lower():
-            found.append(Group(INPUTS, names))
+            agent = _AGENT.match(_clause(text[match.end("verb") :]))
+            step = _step_name(agent["step"], is_name) if agent else ""
+            found.append(Group(INPUTS, names, step))
         last = _LEAD.sub("", match.group("list").split(",")[-1].strip())
-        mentions[INPUTS] += [name_key(name) for name in names] or [_first_name(last)]
+        mentions[INPUTS] += [words_key(name) for name in names] or [_first_name(last)]
     found = [group for group in found if not _opens_step(prompt, group.names[-1])]
     produced = {key for group in found if group.role == OUTPUTS for key in group.keys}
     unique = {
@@ -162,6 +175,55 @@ def groups(prompt: str, is_name=lambda name: True) -> tuple[Group, ...]:
         and (group.role == OUTPUTS or all(_used_once(prompt, n, produced) for n in group.names))
     }
     return tuple(unique.values())
+
+
+def _step_before(text: str, at: int, is_name, verb_ends: bool) -> str:
+    """Return the step a list after `at` belongs to: "by P" or the clause's subject, or "".
+
+    `verb_ends`: the clause ends with the step's verb ("The HighlightPicker
+    combines"); otherwise the verb is inside it ("FFmpeg splits X into").
+    """
+    clause = re.split(r"[.;:?!]\s|\n|,\s|\bwhich\b|\bthat\b", text[:at])[-1]
+    agent = re.search(r"\b(?:by|using|with) (?P<step>[^,]+?)\s*$", clause)
+    if agent:
+        return _step_name(agent["step"], is_name)
+    words = clause.split()
+    # "P merges ..." ends at the verb; "P splits X into ..." has its verb inside.
+    for index, word in enumerate([] if verb_ends else words):
+        after = words[index + 1].lower() if index + 1 < len(words) else ""
+        if _is_verb(word) or after in _DETERMINERS or after in ("it", "them"):
+            words = words[:index]
+            break
+    subject: list[str] = []
+    for word in reversed(words):
+        lowered = word.lower()
+        if lowered in _DETERMINERS or lowered in _NOT_IN_NAME or _is_verb(word):
+            break
+        if lowered in ("first", "next", "finally", "spec"):
+            break
+        subject.insert(0, word)
+    return _step_name(" ".join(subject), is_name)
+
+
+def _bare(text: str) -> str:
+    """Return `text` without the leads, time phrases and determiners that open it."""
+    previous = None
+    while previous != text:
+        previous, text = text, _DETERMINER.sub("", _LEAD.sub("", text.strip())).strip()
+    return text
+
+
+def _step_name(text: str, is_name) -> str:
+    name = _bare(text)
+    return name if name and len(name.split()) <= MAX_NAME_WORDS and is_name(name) else ""
+
+
+# "... are merged by TurnAligner into ...": the step after a list that is a subject.
+_AGENT = re.compile(
+    r"\s*(?:\w+ly |then |also |first )?[\w-]+ (?:by|with|using) (?P<step>.+?)"
+    r"(?=\s+(?:into|to|and|as|for|on|from)\b|\s*$)",
+    re.IGNORECASE,
+)
 
 
 def _opens_step(prompt: str, name: str) -> bool:
@@ -189,10 +251,11 @@ def _used_once(text: str, name: str, produced: set[str]) -> bool:
             )
         if not made:
             uses += 1
-    # "these scans" after "MRI scans": a short mention is a use too.
+    # "these scans", "the scans" after "MRI scans": a short mention is a use too.
     last = re.escape(name.split()[-1])
-    uses += len(re.findall(rf"\b(?:these|those)\s+{last}\b", text, re.IGNORECASE))
-    if name_key(name) in produced:
+    if len(name.split()) > 1:
+        uses += len(re.findall(rf"\b(?:these|those|the)\s+{last}\b", text, re.IGNORECASE))
+    if words_key(name) in produced:
         uses -= 1
     return uses <= 1
 
@@ -211,12 +274,30 @@ def _clause(text: str) -> str:
 
 
 def _first_name(segment: str) -> str:
-    return name_key(_DETERMINER.sub("", _NAME_END.sub("", _SEPARATOR.split(segment)[0])).strip())
+    return words_key(_DETERMINER.sub("", _NAME_END.sub("", _SEPARATOR.split(segment)[0])).strip())
 
 
 def _mentioned_once(key: str, mentions: list[str]) -> bool:
     # "the question" may stand for "user question": a shorter mention counts.
-    return sum(1 for other in mentions if other and key.endswith(other)) <= 1
+    return sum(1 for other in mentions if other and ends_with(key, other)) <= 1
+
+
+def words_key(name: str) -> str:
+    """Return `name` as `name_key` compares it, its words kept apart ("user question")."""
+    words = label(name).lower().replace("-", " ").split()
+    if words[:1] in (["the"], ["a"], ["an"]):
+        words = words[1:]
+    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
+        words[-1] = words[-1][:-1]
+    return " ".join(words)
+
+
+def ends_with(key: str, other: str) -> bool:
+    """Return whether the name `key` is `other` or ends in its words ("dask summary", "summary")."""
+    return key == other or key.endswith(" " + other)
+
+
+_NEW_SUBJECT = re.compile(r"^[\w .-]+? (?:are|is|were|was|go|goes|get|gets)\b", re.IGNORECASE)
 
 
 def _listed(segment: str, is_name, whole: bool, gap: str = "") -> tuple[str, ...]:
@@ -235,7 +316,9 @@ def _listed(segment: str, is_name, whole: bool, gap: str = "") -> tuple[str, ...
         name = _DETERMINER.sub("", cut).strip()
         gapped = gap and raw[len(cut) :].split()[:1] == [gap] and names
         if gapped or not _is_listed_name(name, is_name, first=not names) or (whole and cut != raw):
-            if whole:
+            if whole or _NEW_SUBJECT.match(raw):
+                # "produces X, and the Y and the Z are joined by ...": the
+                # names after "and" may open the next clause's subject.
                 return ()
             break
         names.append(name)
@@ -284,13 +367,25 @@ class ListRules:
 
     A written item stands for a listed name when it is that name or a
     longer one ending in it ("the summaries" may be written "dask
-    summaries", the earlier name).
+    summaries", the earlier name). Outputs whose step the sentence names
+    are held together on that step's line only; inputs are written before
+    the line's step, so a list of them is held together wherever one of
+    them is written, and a line that writes a whole list with a named step
+    must be that step's line.
     """
 
     def __init__(self, found: tuple[Group, ...] = (), spans: tuple[str, ...] = ()):
         self.by_role = {role: [g for g in found if g.role == role] for role in (INPUTS, OUTPUTS)}
         self.forms = {
-            name: [name, *(span for span in spans if span.lower().endswith(" " + name.lower()))]
+            name: [
+                name,
+                *(
+                    span
+                    for span in spans
+                    if span.lower().endswith(" " + name.lower())
+                    and span.split()[0].lower() not in _DETERMINERS
+                ),
+            ]
             for group in found
             for name in group.names
         }
@@ -303,31 +398,51 @@ class ListRules:
     def __bool__(self) -> bool:
         return bool(self.forms)
 
-    def violates(self, role: int, items: list[str]) -> bool:
-        """Return whether complete `items` on side `role` write a listed name without its list."""
-        return bool(self._missing(role, items))
+    def violates(self, role: int, items: list[str], step: str | None = None) -> bool:
+        """Return whether complete `items` on side `role` write a listed name without its list.
 
-    def allows_next(self, role: int, written: list[str], tail: str) -> bool:
+        `step` is the line's processor, known when the outputs are written.
+        """
+        return bool(self._missing(role, items, step))
+
+    def allows_next(
+        self, role: int, written: list[str], tail: str, step: str | None = None
+    ) -> bool:
         """Return whether the item `tail` (in progress) may follow the complete `written` items.
 
         Once a listed name is written, the next items are its missing list
         mates, and no item runs a listed name into its list ("train set and ...").
         """
         lowered = tail.lower()
-        for group in self.by_role[role]:
+        for group in self._groups(role, step):
             for name in group.names:
                 for form in self.forms[name]:
                     if lowered.startswith((form.lower() + " and", form.lower() + " plus")):
                         return False
-        missing = self._missing(role, written)
+        missing = self._missing(role, written, step)
         return not missing or any(
             form.lower().startswith(lowered) for name in missing for form in self.forms[name]
         )
 
-    def _missing(self, role: int, items: list[str]) -> list[str]:
-        keys = [name_key(label(item)) for item in items]
+    def allows_step(self, inputs: list[str], step: str) -> bool:
+        """Return whether a line whose inputs are `inputs` may have the processor `step`."""
+        keys = [words_key(item) for item in inputs]
+        return not any(
+            group.step and not _same_step(step, group.step)
+            for group in self.by_role[INPUTS]
+            if all(_written(name, keys) for name in group.names)
+        )
+
+    def _groups(self, role: int, step: str | None) -> list[Group]:
+        if role == INPUTS or step is None:
+            return self.by_role[role]
+        return [g for g in self.by_role[role] if not g.step or _same_step(step, g.step)]
+
+    def _missing(self, role: int, items: list[str], step: str | None) -> list[str]:
+        keys = [words_key(item) for item in items]
+        mine = self._groups(role, step)
         missing: list[str] = []
-        for group in self.by_role[role]:
+        for group in mine:
             present = [name for name in group.names if _written(name, keys)]
             if present and len(present) < len(group.names):
                 missing += [name for name in group.names if name not in present]
@@ -336,18 +451,25 @@ class ListRules:
         # A name listed twice is fine where one of its lists is whole.
         whole = {
             name
-            for group in self.by_role[role]
-            if all(_written(name, keys) for name in group.names)
+            for group in mine
+            if all(_written(n, keys) for n in group.names)
             for name in group.names
         }
         touched = [
             group
-            for group in self.by_role[role]
+            for group in mine
             if any(_written(name, keys) and name not in whole for name in group.names)
         ]
         return [name for group in touched for name in group.names if not _written(name, keys)]
 
 
 def _written(name: str, keys: list[str]) -> bool:
-    key = name_key(name)
-    return any(written == key or written.endswith(key) for written in keys)
+    key = words_key(name)
+    return any(ends_with(written, key) for written in keys)
+
+
+def _same_step(written: str, step: str) -> bool:
+    if written == "-":
+        return False
+    a, b = words_key(written), words_key(step)
+    return ends_with(a, b) or ends_with(b, a)

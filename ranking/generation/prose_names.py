@@ -143,7 +143,7 @@ STORE_PRODUCTS = frozenset(
 )
 _PUT_TO_END = re.compile(_PUT_TO.pattern + "$", re.IGNORECASE)
 # What shows the place acts after all: "..., which triggers ...", "Label Studio outputs".
-_ACTS_AFTER = re.compile(r"^\s*(?:,\s*)?(?:which|that|where|who)\b|^\s+[a-z]+s\b(?! and\b)")
+_ACTS_AFTER = re.compile(r"^\s*(?:[,(]\s*)?(?:which|that|where|who)\b|^\s+[a-z]+s\b(?! and\b)")
 _WORD = r"[A-Za-z0-9](?:[\w-]|\.(?=\w))*"
 _NAME_RUN = re.compile(rf"{_WORD}(?: {_WORD}){{0,4}}")
 
