@@ -256,3 +256,32 @@ def test_a_misspelt_layer_word_is_read_as_the_word():
     # Real words and the layer words' own forms stay as written.
     kept = "data is transformed, polling, dropouts, convolutions, normalisation"
     assert spelled(kept) == kept
+
+
+@pytest.mark.parametrize(
+    ("prompt", "required"),
+    [
+        (
+            "Small transformer for text classification: token ids (length 128) go into an "
+            "embedding (vocab 30000, dim 256), then 2 transformer blocks with 8 heads each, "
+            "global average pooling and a dense 2 softmax.",
+            True,
+        ),
+        ("It takes 28x28x1 images, then conv 32 3x3 relu, flatten, dense 10 softmax.", True),
+        # A size right before a layer is that layer's.
+        ("maps each token to a 300-dimensional embedding, then an LSTM of 64, dense 1.", False),
+        ("an LSTM of 64 units, dropout 0.2, dense 1 sigmoid", False),
+    ],
+)
+def test_an_input_whose_size_is_said_before_the_layers_is_written(prompt, required):
+    rules = LayerRules.for_prompt(prompt)
+    assert rules.order is not None
+    assert rules.input_required is required
+    if required:
+        assert not rules.allows(layer_line_of(rules), 0, "", 0, complete=True)
+
+
+def layer_line_of(rules) -> str:
+    """The first listed layer as a plan line, which a required input must come before."""
+    kind = sorted(rules.order[0].kinds)[0]
+    return {"embedding": "embedding 30000 256", "conv2d": "conv2d 32 3x3 relu"}[kind]

@@ -457,16 +457,35 @@ def _kinds_for(line: str) -> set[str]:
 
 
 def _before_first_layer(text: str) -> str:
-    """Return the text before the first word naming a layer other than the input."""
+    """Return the text before the first word naming a layer other than the input.
+
+    A short title is passed over: in "Small transformer for text
+    classification: token ids (length 128) go into ..." the layers start
+    after the colon.
+    """
     lower = text.lower()
+    title = _TITLE_RE.match(lower)
+    skip = title.end() if title else 0
     starts = [
         match.start()
         for pattern, kinds in KIND_RES
         if "input" not in kinds
-        for match in [pattern.search(lower)]
+        for match in [pattern.search(lower, skip)]
         if match
     ]
     return text[: min(starts)] if starts else ""
+
+
+_TITLE_RE = re.compile(r"^[^:\d\n]{1,60}:\s")
+# A size of the input said before the first layer: "(length 128)", "sequences
+# of 100", "42 tabular features", "28x28x1 images". Not one right before that
+# layer's word ("a 300-dimensional embedding"), which is the layer's.
+_INPUT_SIZE = re.compile(
+    r"\(length \d+\)|\b(?:sequences?|windows?|series) of (?:length )?\d+\b|\blength[- ]\d+\b"
+    r"|\b\d+[- ](?:[\w-]+ )?(?:tokens|characters|chars|time ?steps?|steps?|features|samples)\b"
+    r"|\b\d+ ?[x×] ?\d+(?: ?[x×] ?\d+)*\b(?!\s*$)",
+    re.IGNORECASE,
+)
 
 
 # An input named, or its shape ("64x64 RGB crops").
@@ -503,6 +522,9 @@ class LayerRules:
     # An optional input's numbers: those stated before the first layer ("each
     # sample is 50 timesteps with 6 features. First an LSTM of 64 units ...").
     input_numbers: frozenset[str] | None = None
+    # ... and must it, because the prompt gives the input's size before the
+    # first layer ("token ids (length 128) go into an embedding")?
+    input_required: bool = False
 
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
@@ -521,9 +543,18 @@ class LayerRules:
         optional = bool(
             order and "input" not in order[0].kinds and (listed or _INPUT_WORD.search(prompt))
         )
-        input_numbers = licensed_numbers(_before_first_layer(text)) if optional else None
+        before = _before_first_layer(text)
+        input_numbers = licensed_numbers(before) if optional else None
+        required = optional and bool(_INPUT_SIZE.search(before))
         return cls(
-            licensed_numbers(text), longest_run(text), True, order, optional, drafts, input_numbers
+            licensed_numbers(text),
+            longest_run(text),
+            True,
+            order,
+            optional,
+            drafts,
+            input_numbers,
+            required,
         )
 
     def allows(
@@ -539,7 +570,7 @@ class LayerRules:
             if self.order is not None:
                 allowed = {k for step in self._steps_at(at) for k in step.kinds}
                 if self.input_optional and not written:
-                    allowed.add("input")
+                    allowed = {"input"} if self.input_required else allowed | {"input"}
                 kinds &= allowed
             if not kinds:
                 return False
