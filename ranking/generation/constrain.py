@@ -216,6 +216,8 @@ class State:
     run: int = 0
     # Layer plans of pasted code: the next step of the code's order (LayerRules.order).
     at: int = 0
+    # Flow plans: the prompt's lists (coordination.Group) some line has written whole.
+    listed: frozenset = frozenset()
 
 
 class StructureChecker:
@@ -275,15 +277,21 @@ class StructureChecker:
             return None
         *complete, partial = (state.line + piece).split("\n")
         family, steps, last, run, at = state.family, state.steps, state.last, state.run, state.at
+        listed = state.listed
         for line in complete:
             if self._style_allowed(family, steps, at) and line.startswith(STYLE):
-                return State(family, steps, line, True, last, run, at)
+                return State(family, steps, line, True, last, run, at, listed)
             if not family:
                 family = self._finish_first_line(line)
                 if not family:
                     return None
-            elif family == "flow" and steps < MAX_FLOW_LINES and self._flow_line(line, True, steps):
+            elif (
+                family == "flow"
+                and steps < MAX_FLOW_LINES
+                and self._flow_line(line, True, steps, listed)
+            ):
                 steps += 1
+                listed = listed | self.lists.written_whole(line.split(" > "), listed)
             elif family == LAYERS and self._layer(line, steps, last, run, at, complete=True):
                 key = _layer_key(line)
                 run = run + 1 if key == last else 1
@@ -294,9 +302,9 @@ class StructureChecker:
                 return None
         if self._style_allowed(family, steps, at):
             if partial.startswith(STYLE):
-                return State(family, steps, partial, True, last, run, at)
+                return State(family, steps, partial, True, last, run, at, listed)
             if STYLE.startswith(partial):
-                return State(family, steps, partial, False, last, run, at)
+                return State(family, steps, partial, False, last, run, at, listed)
         if not family:
             ok = self._first_line(partial)
         elif family == LAYERS:
@@ -305,9 +313,9 @@ class StructureChecker:
             ok = (
                 family == "flow"
                 and steps < MAX_FLOW_LINES
-                and self._flow_line(partial, False, steps)
+                and self._flow_line(partial, False, steps, listed)
             )
-        return State(family, steps, partial, False, last, run, at) if ok else None
+        return State(family, steps, partial, False, last, run, at, listed) if ok else None
 
     def failure(self, state: State) -> str:
         """Return a reason naming where the structure could not go on."""
@@ -362,27 +370,29 @@ class StructureChecker:
 
     # -- flow lines: `IN, IN > PROC > OUT, OUT`
 
-    def _flow_line(self, line: str, complete: bool, steps: int = 0) -> bool:
+    def _flow_line(
+        self, line: str, complete: bool, steps: int = 0, listed: frozenset = frozenset()
+    ) -> bool:
         if self.flow is not None:
             if steps >= len(self.flow):
                 return False
             return line == self.flow[steps] if complete else self.flow[steps].startswith(line)
         if complete:
             parts = line.split(" > ")
-            return len(parts) == 3 and self._flow_parts(parts, complete=True)
+            return len(parts) == 3 and self._flow_parts(parts, True, listed)
         if line.endswith((">", ",")):
             line += " "  # the only way on from " >" or "," is their space
-        if self._flow_parts(line.split(" > "), complete=False):
+        if self._flow_parts(line.split(" > "), False, listed):
             return True
         # A trailing space either continues an item ("png " of "png file") or
         # opens the next " > ".
         return (
             line.endswith(" ")
             and not line.endswith(("> ", ", "))
-            and self._flow_parts(f"{line[:-1]} > ".split(" > "), complete=False)
+            and self._flow_parts(f"{line[:-1]} > ".split(" > "), False, listed)
         )
 
-    def _flow_parts(self, parts: list[str], complete: bool) -> bool:
+    def _flow_parts(self, parts: list[str], complete: bool, listed=frozenset()) -> bool:
         if len(parts) > 3:
             return False
         # One line needs a processor or both ends: "- > - > X" and "X > - > -" are invalid.
@@ -403,18 +413,19 @@ class StructureChecker:
             tail = items[-1]
             if not (self.spans.has_prefix(tail) if partial else tail in self.spans):
                 return False
-            if self.lists and not self._listed_together(parts, role, items, partial):
+            if self.lists and not self._listed_together(parts, role, partial, listed):
                 return False
         return True
 
-    def _listed_together(self, parts: list[str], role: int, items: list[str], partial) -> bool:
+    def _listed_together(self, parts: list[str], role: int, partial: bool, listed) -> bool:
+        items = [] if parts[role] == "-" else parts[role].split(", ")
         if role == 1:
             inputs = [] if parts[0] == "-" else parts[0].split(", ")
-            return partial or self.lists.allows_step(inputs, parts[1])
+            return self.lists.allows_step(inputs, parts[1], partial, listed)
         step = parts[1] if role == 2 else None
         if partial:
-            return self.lists.allows_next(role, items[:-1], items[-1], step)
-        return not self.lists.violates(role, items, step)
+            return self.lists.allows_next(role, items[:-1], items[-1], step, listed)
+        return not self.lists.violates(role, items, step, listed)
 
 
 def _layer_line(line: str, written: int, complete: bool) -> bool:

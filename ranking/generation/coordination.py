@@ -68,7 +68,7 @@ _NAME_END = re.compile(
 # ("the user question and those passages" names passages written before).
 _NOT_IN_NAME = frozenset(
     "is are was were be been gets get go goes it they them those these this that which who "
-    "also then both no without first finally".split()
+    "also then both no without first finally we i you".split()
 )
 # Verbs a second item may start with, where "and" has begun a new clause:
 # "aggregates the labels into consensus labels and flags disagreements".
@@ -379,15 +379,17 @@ class ListRules:
         self.forms = {
             name: [
                 name,
-                *(
-                    span
-                    for span in spans
-                    if span.lower().endswith(" " + name.lower())
-                    and span.split()[0].lower() not in _DETERMINERS
-                ),
+                *(span for span in spans if span.lower().endswith(" " + name.lower())),
             ]
             for group in found
             for name in group.names
+        }
+        # A step may be written with the words before it ("the HighlightPicker
+        # service" for "HighlightPicker") or as "the ..." case flipped.
+        self.step_forms = {
+            group.step: [span for span in spans if span.lower().endswith(" " + group.step.lower())]
+            for group in found
+            if group.step
         }
 
     @classmethod
@@ -398,15 +400,23 @@ class ListRules:
     def __bool__(self) -> bool:
         return bool(self.forms)
 
-    def violates(self, role: int, items: list[str], step: str | None = None) -> bool:
+    def violates(
+        self, role: int, items: list[str], step: str | None = None, done: frozenset = frozenset()
+    ) -> bool:
         """Return whether complete `items` on side `role` write a listed name without its list.
 
-        `step` is the line's processor, known when the outputs are written.
+        `step` is the line's processor, known when the outputs are written;
+        `done` holds the lists an earlier line wrote whole, which hold no more.
         """
-        return bool(self._missing(role, items, step))
+        return bool(self._missing(role, items, step, done))
 
     def allows_next(
-        self, role: int, written: list[str], tail: str, step: str | None = None
+        self,
+        role: int,
+        written: list[str],
+        tail: str,
+        step: str | None = None,
+        done: frozenset = frozenset(),
     ) -> bool:
         """Return whether the item `tail` (in progress) may follow the complete `written` items.
 
@@ -414,33 +424,63 @@ class ListRules:
         mates, and no item runs a listed name into its list ("train set and ...").
         """
         lowered = tail.lower()
-        for group in self._groups(role, step):
+        for group in self._groups(role, step, done):
             for name in group.names:
                 for form in self.forms[name]:
                     if lowered.startswith((form.lower() + " and", form.lower() + " plus")):
                         return False
-        missing = self._missing(role, written, step)
-        return not missing or any(
-            form.lower().startswith(lowered) for name in missing for form in self.forms[name]
-        )
+        missing = self._missing(role, written, step, done)
+        if not missing:
+            return True
+        # Items written since the list began are its names, not a word of one ("the").
+        names = [name for group in self._groups(role, step, done) for name in group.names]
+        keys = [words_key(item) for item in written]
+        first = next(i for i, key in enumerate(keys) if any(_written(n, [key]) for n in names))
+        if not all(any(_written(n, [key]) for n in names) for key in keys[first:]):
+            return False
+        forms = [form.lower() for name in missing for form in self.forms[name]]
+        return any(form.startswith(lowered) for form in forms)
 
-    def allows_step(self, inputs: list[str], step: str) -> bool:
-        """Return whether a line whose inputs are `inputs` may have the processor `step`."""
+    def allows_step(
+        self, inputs: list[str], step: str, partial: bool, done: frozenset = frozenset()
+    ) -> bool:
+        """Return whether a line whose inputs are `inputs` may have the processor `step`.
+
+        A `partial` step must still be able to become the list's step: the
+        decoder cannot go back to the inputs once the step is written.
+        """
         keys = [words_key(item) for item in inputs]
-        return not any(
-            group.step and not _same_step(step, group.step)
-            for group in self.by_role[INPUTS]
-            if all(_written(name, keys) for name in group.names)
-        )
+        for group in self._groups(INPUTS, None, done):
+            if not group.step or not all(_written(name, keys) for name in group.names):
+                continue
+            if partial:
+                forms = [group.step, *self.step_forms.get(group.step, ())]
+                if not any(form.lower().startswith(step.lower()) for form in forms):
+                    return False
+            elif not _same_step(step, group.step):
+                return False
+        return True
 
-    def _groups(self, role: int, step: str | None) -> list[Group]:
+    def written_whole(self, parts: list[str], done: frozenset = frozenset()) -> frozenset:
+        """Return the lists a complete line `IN > PROC > OUT` (split) writes whole on their side."""
+        whole = set()
+        for role in (INPUTS, OUTPUTS):
+            keys = [] if parts[role] == "-" else [words_key(i) for i in parts[role].split(", ")]
+            step = parts[1] if role == OUTPUTS else None
+            for group in self._groups(role, step, done):
+                if all(_written(name, keys) for name in group.names):
+                    whole.add(group)
+        return frozenset(whole)
+
+    def _groups(self, role: int, step: str | None, done: frozenset = frozenset()) -> list[Group]:
+        mine = [g for g in self.by_role[role] if g not in done]
         if role == INPUTS or step is None:
-            return self.by_role[role]
-        return [g for g in self.by_role[role] if not g.step or _same_step(step, g.step)]
+            return mine
+        return [g for g in mine if not g.step or _same_step(step, g.step)]
 
-    def _missing(self, role: int, items: list[str], step: str | None) -> list[str]:
+    def _missing(self, role: int, items: list[str], step: str | None, done: frozenset) -> list[str]:
         keys = [words_key(item) for item in items]
-        mine = self._groups(role, step)
+        mine = self._groups(role, step, done)
         missing: list[str] = []
         for group in mine:
             present = [name for name in group.names if _written(name, keys)]
