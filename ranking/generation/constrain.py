@@ -418,14 +418,12 @@ class StructureChecker:
         return True
 
     def _listed_together(self, parts: list[str], role: int, partial: bool, listed) -> bool:
-        items = [] if parts[role] == "-" else parts[role].split(", ")
-        if role == 1:
-            inputs = [] if parts[0] == "-" else parts[0].split(", ")
-            return self.lists.allows_step(inputs, parts[1], partial, listed)
-        step = parts[1] if role == 2 else None
+        if role != 2:
+            return True
+        items = parts[2].split(", ")
         if partial:
-            return self.lists.allows_next(role, items[:-1], items[-1], step, listed)
-        return not self.lists.violates(role, items, step, listed)
+            return self.lists.allows_next(role, items[:-1], items[-1], parts[1], listed)
+        return not self.lists.violates(role, items, parts[1], listed)
 
 
 def _layer_line(line: str, written: int, complete: bool) -> bool:

@@ -368,10 +368,8 @@ class ListRules:
     A written item stands for a listed name when it is that name or a
     longer one ending in it ("the summaries" may be written "dask
     summaries", the earlier name). Outputs whose step the sentence names
-    are held together on that step's line only; inputs are written before
-    the line's step, so a list of them is held together wherever one of
-    them is written, and a line that writes a whole list with a named step
-    must be that step's line.
+    are held together on that step's line only. Input lists (`groups` finds
+    them too, and they keep output lists honest about fan-outs) are not held.
     """
 
     def __init__(self, found: tuple[Group, ...] = (), spans: tuple[str, ...] = ()):
@@ -384,17 +382,13 @@ class ListRules:
             for group in found
             for name in group.names
         }
-        # A step may be written with the words before it ("the HighlightPicker
-        # service" for "HighlightPicker") or as "the ..." case flipped.
-        self.step_forms = {
-            group.step: [span for span in spans if span.lower().endswith(" " + group.step.lower())]
-            for group in found
-            if group.step
-        }
 
     @classmethod
     def for_prompt(cls, prompt: str, spans) -> ListRules:
-        found = groups(prompt, is_name=lambda name: name in spans)
+        # Only outputs: a line's inputs are written before its step, and on
+        # the spent process sets holding input lists together carried a
+        # misread line further (a list forced onto the wrong step).
+        found = tuple(g for g in groups(prompt, lambda name: name in spans) if g.role == OUTPUTS)
         return cls(found, tuple(spans.sorted) if found else ())
 
     def __bool__(self) -> bool:
@@ -440,26 +434,6 @@ class ListRules:
             return False
         forms = [form.lower() for name in missing for form in self.forms[name]]
         return any(form.startswith(lowered) for form in forms)
-
-    def allows_step(
-        self, inputs: list[str], step: str, partial: bool, done: frozenset = frozenset()
-    ) -> bool:
-        """Return whether a line whose inputs are `inputs` may have the processor `step`.
-
-        A `partial` step must still be able to become the list's step: the
-        decoder cannot go back to the inputs once the step is written.
-        """
-        keys = [words_key(item) for item in inputs]
-        for group in self._groups(INPUTS, None, done):
-            if not group.step or not all(_written(name, keys) for name in group.names):
-                continue
-            if partial:
-                forms = [group.step, *self.step_forms.get(group.step, ())]
-                if not any(form.lower().startswith(step.lower()) for form in forms):
-                    return False
-            elif not _same_step(step, group.step):
-                return False
-        return True
 
     def written_whole(self, parts: list[str], done: frozenset = frozenset()) -> frozenset:
         """Return the lists a complete line `IN > PROC > OUT` (split) writes whole on their side."""
