@@ -83,6 +83,8 @@ FREE_SETS = {
     "blind14": ("process_blind14.jsonl", "processes, blind set 14", 15000),
     # Written (9b5241b) blind for the round after set 14; unscored.
     "blind15": ("process_blind15.jsonl", "processes, blind set 15", 16000),
+    # Written (2ae066e) blind for the round after set 15; unscored.
+    "blind16": ("process_blind16.jsonl", "processes, blind set 16", 17000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -69,6 +69,8 @@ SETS = {
     "layers_blind14": ("layers_blind14.jsonl", "networks, blind set 14 (layers)", 21000),
     # Written (1150229) blind for the round after set 14; unscored.
     "layers_blind15": ("layers_blind15.jsonl", "networks, blind set 15 (layers)", 22000),
+    # Written (8f53353) blind for the round after set 15; unscored.
+    "layers_blind16": ("layers_blind16.jsonl", "networks, blind set 16 (layers)", 23000),
 }
 POOLS = ("maxpool", "avgpool")
 
