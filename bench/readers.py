@@ -16,7 +16,13 @@ The readers decide structure for the decoder, so a wrong reading is drawn:
   hand-written flow prompts (free sets and process sets), how many are read
   and how many of those draw the expected labelled edges; of synthetic
   processes, how many are read and how many differ from their plan line for
-  line; how many reference-template prompts are read (none should be).
+  line; how many reference-template prompts are read (none should be);
+- output lists and put-only stores (`coordination.ListRules`,
+  `prose_names.put_only`): of hand-written flow prompts, synthetic
+  processes and reference prompts, how many have an output list or a store
+  data is only put into, and how many expected plans break such a rule (a
+  listed output written without its mates on its step's line, a put-only
+  store written as a processor).
 No model runs and nothing is scored for judging; still, sets not yet scored
 are left out (`--skip-sets`), so that no check is ever run on a fresh set.
 """
@@ -36,10 +42,12 @@ from bench.layers import SETS as LAYER_SETS  # noqa: E402
 from ranking.diagrams import labelled, nodelist  # noqa: E402
 from ranking.diagrams.data import load_reference_pairs  # noqa: E402
 from ranking.generation.constrain import LayerRules, StructureChecker  # noqa: E402
+from ranking.generation.flowgraph import name_key  # noqa: E402
 from ranking.generation.layer_list import list_order  # noqa: E402
 from ranking.generation.layerplan import parse_layer_line  # noqa: E402
 from ranking.generation.layout import layout_plan  # noqa: E402
 from ranking.generation.plan import parse_plan  # noqa: E402
+from ranking.generation.prose_names import data_only  # noqa: E402
 from ranking.generation.synth import generate_examples  # noqa: E402
 
 STYLE = "\nstyle: auto mixed arrow muted labels medium"
@@ -196,6 +204,52 @@ def synthetic_flows(count: int, seeds: list[int]) -> str:
     )
 
 
+def _breaks(prompt: str, plan: str) -> tuple[bool, bool, bool, bool]:
+    """Return (has a list, plan breaks one, has a put-only store, plan writes one as a step)."""
+    checker = StructureChecker.for_prompt(prompt)
+    lists = getattr(checker, "lists", None)
+    stores = checker.data_only - data_only(prompt)
+    listed, broken, stepped = frozenset(), False, False
+    for line in plan.split("\nstyle:")[0].split("\n")[1:]:
+        parts = line.split(" > ")
+        if len(parts) != 3:
+            return bool(lists), False, bool(stores), False
+        stepped |= name_key(parts[1]) in stores
+        if lists and parts[2] != "-":
+            broken |= lists.violates(2, parts[2].split(", "), parts[1], listed)
+            listed |= lists.written_whole(parts, listed)
+    return bool(lists), broken, bool(stores), stepped
+
+
+def lists_and_stores(flow_sets: list[str], count: int, seeds: list[int]) -> str:
+    sources = {
+        "hand-written": [
+            (row["prompt"], row["plan"])
+            for name in flow_sets
+            for row in free_rows(None, FREE_SETS[name][0])
+            if row["task"] == "flowchart" and row.get("plan")
+        ],
+        f"{count * len(seeds)} synthetic": [
+            (e.prompt, e.plan)
+            for seed in seeds
+            for e in generate_examples(count, seed=seed)
+            if e.source == "processes"
+        ],
+        "reference": [(row["prompt"], "flow") for row in load_reference_pairs()],
+    }
+    parts = []
+    for name, rows in sources.items():
+        counts = [0, 0, 0, 0]
+        for prompt, plan in rows:
+            for i, flag in enumerate(_breaks(prompt, plan)):
+                counts[i] += flag
+        parts.append(
+            f"{name} {len(rows)}: with an output list {counts[0]} (plan breaks it {counts[1]}), "
+            f"with a put-only store {counts[2]} (plan makes it a step {counts[3]})"
+        )
+    return "processes, lists and stores: " + "; ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--synthetic", type=int, default=6000)
@@ -216,6 +270,7 @@ def main() -> None:
         drafts(rows),
         hand_written_flows(flow_sets),
         synthetic_flows(args.synthetic, seeds),
+        lists_and_stores(flow_sets, args.synthetic, seeds),
     ):
         print(line, flush=True)
 
