@@ -70,6 +70,9 @@ def test_lists_are_found_with_their_side(prompt, expected):
         # A name used twice as an input: a fan-out, not one list.
         "a Glue crawler catalogs the S3 bucket into the Glue Data Catalog. "
         "Athena reads the S3 bucket and the Glue Data Catalog",
+        # A relative clause inside a list: the ", and" closes the outer list.
+        "The features feed two things: the retrieval model, which returns 500 candidates, "
+        "and the feature store.",
         # The reference templates list names of different steps.
         "process that contains, outputs matrix and table and process them with LLM",
     ],

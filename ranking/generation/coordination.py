@@ -51,6 +51,7 @@ _LEAD = re.compile(
     re.I,
 )
 _DETERMINERS = frozenset("the a an its their our those these this".split())
+_RELATIVE = re.compile(r"\b(?:which|that|who)\s+(?:\w+ly\s+|then\s+|also\s+)?$", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[;:!?\n]|\.(?:\s|$)")
 _ASIDE = re.compile(r"\s*\([^()]*\)")
 _SEPARATOR = re.compile(
@@ -145,11 +146,18 @@ def groups(prompt: str, is_name=lambda name: True) -> tuple[Group, ...]:
         for match in context.finditer(text):
             before = text[: match.start()].split()[-1:]
             named = match.group().startswith("to") and before and before[0][0].isupper()
-            if not match.group()[0].islower() or named:
-                continue  # "Generate Answer", "the Export to ONNX" are steps' names
+            listed = before and before[0].endswith(",")
+            if not match.group()[0].islower() or named or listed:
+                # "Generate Answer", "the Export to ONNX", "augment, generate answer and
+                # the index" name steps.
+                continue
             segment = _clause(text[match.end() :])
             gap = match.group().split()[0].lower()
             names = _listed(segment, is_name, whole=False, gap=gap) if lists else ()
+            if _RELATIVE.search(text[: match.start()]) and ", and " in segment.lower():
+                # "the retrieval model, which returns 500 candidates, and the feature
+                # store": the ", and" may close the list the relative clause interrupts.
+                names = ()
             if names and "respectively" not in segment.lower():
                 # "sent to A and B" moves data: no step is named.
                 ends = gap != "into"
@@ -352,7 +360,8 @@ def _is_listed_name(name: str, is_name, first: bool) -> bool:
     if any(word.lower() in _NOT_IN_NAME for word in words) or _DRAWING.search(name):
         return False
     if not first and (
-        _is_verb(words[0], noun_too=True)
+        # "and flags disagreements" is a verb; a lone "and scores" is a name.
+        _is_verb(words[0], noun_too=len(words) > 1)
         or any(_is_verb(word, noun_too=True) for word in words[1:-1])
         or (len(words) > 1 and _is_verb(words[-1]))
     ):
