@@ -12,6 +12,9 @@ The readers decide structure for the decoder, so a wrong reading is drawn:
   should be);
 - drafted numbers (`LayerRules.drafts`, held by `_drafted_numbers`): of the
   layer sets' steps with a draft, how many drafts have the expected numbers;
+- inputs (`LayerRules.input_required`): of the layer sets' prompts that may
+  write an input line, how many expect one, how many must write one, and
+  how many of those expect it;
 - processes (`flow_reader.read_flow`, as `StructureChecker` uses it): of the
   hand-written flow prompts (free sets and process sets), how many are read
   and how many of those draw the expected labelled edges; of synthetic
@@ -166,6 +169,25 @@ def drafts(rows: list[dict]) -> str:
     return f"drafted layer lines, layer sets: {right} with the expected numbers, {wrong} without"
 
 
+def required_inputs(rows: list[dict]) -> str:
+    """Of prompts whose read order has no input: inputs required, and how many are right."""
+    optional = required = right = expected = 0
+    for row in rows:
+        rules = LayerRules.for_prompt(row["prompt"])
+        if not rules.input_optional:
+            continue
+        optional += 1
+        first = row["layers"][0]
+        wants = (first if isinstance(first, str) else str(first[0])).startswith("input")
+        expected += wants
+        required += rules.input_required
+        right += rules.input_required and wants
+    return (
+        f"layer inputs, layer sets: {optional} prompts may write one, {expected} expect one; "
+        f"required {required}, of which expected {right}"
+    )
+
+
 def hand_written_flows(flow_sets: list[str]) -> str:
     read = exact = total = 0
     for name in flow_sets:
@@ -268,6 +290,7 @@ def main() -> None:
         networks_in_words(rows),
         synthetic_networks(args.synthetic, flow_sets),
         drafts(rows),
+        required_inputs(rows),
         hand_written_flows(flow_sets),
         synthetic_flows(args.synthetic, seeds),
         lists_and_stores(flow_sets, args.synthetic, seeds),
