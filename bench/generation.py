@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import statistics
 import sys
 import time
@@ -54,7 +55,7 @@ from ranking.drawrank import reading_first  # noqa: E402
 from ranking.generation import baseline_parser, llm, pipeline  # noqa: E402
 from ranking.generation.layout import LayoutError, layout_plan  # noqa: E402
 from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
-from ranking.generation.plan import parse_plan  # noqa: E402
+from ranking.generation.plan import ITEM_RE, parse_plan  # noqa: E402
 from ranking.scoring.ranker import Scorer  # noqa: E402
 
 HELD_OUT = range(500, 700)
@@ -117,12 +118,40 @@ def free_rows(limit: int | None, name: str) -> list[dict]:
             # channel) is scored as the product can write it ("eval-results").
             lines = [f"{a.lstrip('#@')} > - > {b.lstrip('#@')}" for a, b in row["edges"]]
             row["plan"], row["task"] = "\n".join(["flow", *lines]), "flowchart"
+        row["plan"] = _writable_plan(row["plan"])
         plan = parse_plan(row["plan"] + "\nstyle: auto mixed arrow muted labels medium")
         row["node_list"] = nodelist.dumps(layout_plan(plan))
         # The plan's flow items are the user's names: score labels and labelled edges too.
         row["named"] = row["task"] == "flowchart"
         rows.append(row)
     return rows[:limit] if limit else rows
+
+
+def _writable_plan(text: str) -> str:
+    """Return a flow plan with each item as the product can write it.
+
+    A name the plan language cannot hold ("s3://ml-data-prod bucket",
+    "recall@k evaluator") is scored as the product can write it from the
+    prompt's words, whose spans break at such a character: "ml-data-prod
+    bucket", "k evaluator" (as "#eval-results" is "eval-results").
+    """
+    if not text.startswith("flow"):
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines[1:], 1):
+        parts = [
+            ", ".join(_writable(item) for item in part.split(", ")) for part in line.split(" > ")
+        ]
+        lines[i] = " > ".join(parts)
+    return "\n".join(lines)
+
+
+def _writable(item: str) -> str:
+    if item == "-" or ITEM_RE.match(item):
+        return item
+    # The product's spans break at such a character: what follows the last one.
+    tail = re.split(r"[^A-Za-z0-9 ._+#'/&()-]", item)[-1]
+    return tail.lstrip("._+#'/&()- ")[:40].strip()
 
 
 def summarise(name: str, records: list[dict]) -> dict:

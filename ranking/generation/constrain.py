@@ -492,6 +492,7 @@ _TITLE_RE = re.compile(r"^[^:\d\n]{1,60}:\s")
 _INPUT_SIZE = re.compile(
     r"\(length \d+\)|\b(?:sequences?|windows?|series) of (?:length )?\d+\b|\blength[- ]\d+\b"
     r"|\b\d+[- ](?:[\w-]+ )?(?:tokens|characters|chars|time ?steps?|steps?|features|samples)\b"
+    r"|\b\d+-dim(?:ensional)? (?:input|feature|vector)"
     r"|\b\d+ ?[x×] ?\d+(?: ?[x×] ?\d+)*\b(?!\s*$)",
     re.IGNORECASE,
 )

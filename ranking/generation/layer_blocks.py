@@ -129,7 +129,9 @@ _SIZES_EACH_RE = re.compile(
 )
 # "4 transformer encoder blocks with 8 heads": blocks that are one layer each.
 _TRANSFORMER_RE = re.compile(
-    rf"\b(\d+) (?:transformer(?: encoder)?|encoder) blocks\b(?={_SENTENCE}*\bheads\b)", re.I
+    rf"\b(\d+) (?:identical |stacked )?(?:transformer(?: encoder)?|encoder) blocks\b"
+    rf"(?={_SENTENCE}*\bheads\b)",
+    re.I,
 )
 # "After the last block come ...", "dropout 0.2 after the last hidden layer":
 # a place the list's order already says.

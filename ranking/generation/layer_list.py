@@ -77,7 +77,8 @@ _PLAIN_EACH = re.compile(
 )
 _SEPARATORS = re.compile(
     r",|;|:|\n|[.?!]\s"
-    r"|\s(?:then|and then|and|(?:(?:is|are) )?(?:directly )?followed (?:directly )?by|feeds|->|→)\s"
+    r"|\s(?:then|and then|and finally|finally|and|(?:(?:is|are) )?(?:directly )?followed"
+    r" (?:directly )?by|feeds|->|→)\s"
 )
 # "My RNN", "a small transformer encoder": what the list is, not a layer of it.
 _TITLE = re.compile(
@@ -87,7 +88,8 @@ _TITLE = re.compile(
 )
 # "LSTM forecaster", "draw a transformer encoder classifier": what the network is.
 _NAMED = re.compile(
-    r"^(?:(?:draw|sketch) )?(?:a |an |my |our |the )?(?:[\w-]+ ){0,3}(?:forecaster|classifier"
+    r"^(?:(?:draw|sketch|building|making|designing) )?(?:a |an |my |our |the )?(?:[\w-]+ ){0,3}"
+    r"(?:forecaster|classifier"
     r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er|demo|example)$"
 )
 _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
