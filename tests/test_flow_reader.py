@@ -103,6 +103,15 @@ def test_step_sentences_are_read_into_flow_lines(prompt, lines):
         "Audio is transcribed by Whisper into text.",
         # A sentence no form reads leaves the whole prompt to the model.
         "Videos are split into shots by PySceneDetect. Then we eyeball the shots for a while.",
+        # A person is no processor; "that file" names no earlier name.
+        "Every night we pull raw order CSVs from the vendor SFTP. A job turns the CSVs into "
+        "orders.parquet, and that file is loaded into Snowflake by Snowpipe.",
+        # A phrasal verb is not part of the processor's name.
+        "product vectors are indexed by FAISS builder into faiss.index. SearchSvc looks up "
+        "query vectors in faiss.index and returns top-k products.",
+        # "too" is not part of a name.
+        "emails are parsed by MailParser into ticket bodies. PriorityRules reads the ticket "
+        "bodies too and outputs priority flags.",
     ],
 )
 def test_what_is_not_read_for_certain_is_left_to_the_model(prompt):

@@ -209,7 +209,7 @@ _DETERMINER = re.compile(
 _NOT_IN_NAME = re.compile(
     r"\b(?:is|are|was|were|be|been|by|from|into|to|in|on|at|with|which|who|that|while|where"
     r"|when|then|it|they|them|and|or|but|after|before|once|if|of the|through|for|producing"
-    r"|using|via|against|per|out of)\b",
+    r"|using|via|against|per|out of|too|also|as well)\b",
     re.IGNORECASE,
 )
 # "ML pipeline v2 spec First forecast API": a title run into a sentence.
@@ -217,6 +217,10 @@ _SENTENCE_START = re.compile(r"\s(?:First|Then|Next|Finally|After that|So)\b")
 _PRONOUN = re.compile(
     r"^(?:it|they|them|those|these|this|(?:the )?results?|(?:the )?outputs?)$", re.IGNORECASE
 )
+# "that file", "this table": an earlier name it does not repeat.
+_POINTING = re.compile(r"^(?:that|this|these|those)\s+\S+$", re.IGNORECASE)
+_PEOPLE = frozenset("we i you they someone people users".split())
+_PARTICLES = frozenset("up out down off over back".split())
 _RESULTING = re.compile(r"^(?:the )?(?:resulting|output) ", re.IGNORECASE)
 # Inputs each with its place: "card transactions from Kafka and device fingerprints from X".
 _PLACES_SPLIT = re.compile(
@@ -458,8 +462,14 @@ class _Reader:
             raise _Unread(groups["src"])  # "from X pulled from Y"
         src = self._names(groups.get("src"), pronouns=True)
         procs = self._names(groups["proc"], pronouns=False)
-        if len(procs) != 1 or _VERB_FORMS & set(procs[0].lower().split()):
-            # One processor per step, and no verb in it ("summarizer takes JSON").
+        if (
+            len(procs) != 1
+            or _VERB_FORMS & set(procs[0].lower().split())
+            or procs[0].lower() in _PEOPLE
+            or procs[0].lower().split()[-1] in _PARTICLES
+        ):
+            # One processor per step, no verb in it ("summarizer takes JSON", "SearchSvc
+            # looks up"), and a thing, not "we".
             raise _Unread(groups["proc"])
         outs = self._names(groups.get("outs"), pronouns=False)
         if src and outs:  # "Fivetran copies the orders table from Postgres into raw_orders"
@@ -511,6 +521,8 @@ class _Reader:
         names = []
         for part in _LIST_SPLIT.split(text):
             name = _DETERMINER.sub("", part.strip())
+            if _POINTING.match(part.strip()) and not self._earlier(name):
+                raise _Unread(part)  # "that file": which one is not said
             if (
                 not name
                 or _NOT_IN_NAME.search(name)
@@ -545,6 +557,10 @@ class _Reader:
         self.lines[-1][2] = [name]
         self.participle = ""
         return name
+
+    def _earlier(self, name: str) -> bool:
+        key = name_key(name)
+        return any(name_key(e) == key or name_key(e).endswith(key) for e in self.names)
 
     def _known(self, name: str) -> str:
         """Return the earlier name `name` means ("the raw schema" -> "Snowflake raw schema")."""

@@ -174,7 +174,8 @@ _ORDINAL_NUMBERS = {
 }
 _ORDINAL_RE = re.compile(r"\b(?:" + "|".join(_ORDINAL_NUMBERS) + r"|last)\b", re.IGNORECASE)
 _PLACED_RE = re.compile(
-    r"(?:(?<=[.;])|^)\s*(?:there(?:'s| is) |it has |with |and |plus )?(?:a |an |one )?"
+    r"(?:(?<=[.;])\s*|^\s*|,\s*(?=with |and |plus ))"
+    r"(?:there(?:'s| is) |it has |with |and |plus )?(?:a |an |one )?"
     r"(?P<layer>(?:\d+x\d+ )?(?:max|average|avg)[ -]?pool(?:ing)?(?: layer)?(?: (?:of )?\d+x\d+)?"
     r"|dropout(?: of)? [\d.]+|batch ?norm(?:alization)?)"
     rf"\s+(?:comes |goes )?after (?P<ords>(?:the )?{_ORDINAL_RE.pattern}"
