@@ -246,7 +246,7 @@ class StructureChecker:
         # A process read for certain (`flow_reader.read_flow`): the plan's
         # lines, which the structure must be, the model choosing the tokens.
         self.flow = flow
-        # Names the prompt lists with "and", written together (coordination.py).
+        # Outputs the prompt lists with "and", written together (coordination.py).
         self.lists = lists or ListRules()
 
     @classmethod

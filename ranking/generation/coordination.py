@@ -445,15 +445,13 @@ class ListRules:
         return any(form.startswith(lowered) for form in forms)
 
     def written_whole(self, parts: list[str], done: frozenset = frozenset()) -> frozenset:
-        """Return the lists a complete line `IN > PROC > OUT` (split) writes whole on their side."""
-        whole = set()
-        for role in (INPUTS, OUTPUTS):
-            keys = [] if parts[role] == "-" else [words_key(i) for i in parts[role].split(", ")]
-            step = parts[1] if role == OUTPUTS else None
-            for group in self._groups(role, step, done):
-                if all(_written(name, keys) for name in group.names):
-                    whole.add(group)
-        return frozenset(whole)
+        """Return the output lists a complete line `IN > PROC > OUT` (split) writes whole."""
+        keys = [] if parts[2] == "-" else [words_key(item) for item in parts[2].split(", ")]
+        return frozenset(
+            group
+            for group in self._groups(OUTPUTS, parts[1], done)
+            if all(_written(name, keys) for name in group.names)
+        )
 
     def _groups(self, role: int, step: str | None, done: frozenset = frozenset()) -> list[Group]:
         mine = [g for g in self.by_role[role] if g not in done]
