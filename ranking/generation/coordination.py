@@ -23,17 +23,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ranking.generation.flowgraph import label
+from ranking.generation.flowgraph import label, name_words
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.reference_templates import looks_templated
 
 OUTPUTS, INPUTS = 2, 0  # roles: the part of an `IN > PROC > OUT` line
 
-_OUT_CONTEXT = re.compile(
+# Words after which a list is some step's outputs.
+_OUT_WORDS = (
     r"\b(?:into|outputs?|produces?|emits?|writes?|returns?|creates?|generates?|yields?"
-    r"|exports?|publishes?|to)\s+",
-    re.IGNORECASE,
+    r"|exports?|publishes?|to)"
 )
+_OUT_CONTEXT = re.compile(_OUT_WORDS + r"\s+", re.IGNORECASE)
 _IN_CONTEXT = re.compile(
     r"\b(?:reads?|takes?|combines?|merges?|joins?|compares?|consumes?|runs?)\s+", re.IGNORECASE
 )
@@ -270,10 +271,9 @@ def _used_once(text: str, name: str, produced: set[str]) -> bool:
 
 _DETERMINER_END = re.compile(r"(?:\b(?:both|the|a|an|our|their|its|all|each)\s+)+$", re.I)
 _LONGER_MADE = re.compile(
-    _OUT_CONTEXT.pattern.rstrip("+").removesuffix("\\s")
-    + r"\s+(?:(?:both|the|a|an|our|their|its)\s+)?(?P<words>(?:[\w.-]+ ){1,3})$"
+    _OUT_WORDS + r"\s+(?:(?:both|the|a|an|our|their|its)\s+)?(?P<words>(?:[\w.-]+ ){1,3})$"
 )
-_OUT_CONTEXT_END = re.compile(_OUT_CONTEXT.pattern.rstrip("+").removesuffix("\\s") + r"\s+$")
+_OUT_CONTEXT_END = re.compile(_OUT_WORDS + r"\s+$")
 
 
 def _clause(text: str) -> str:
@@ -292,12 +292,7 @@ def _mentioned_once(key: str, mentions: list[str]) -> bool:
 
 def words_key(name: str) -> str:
     """Return `name` as `name_key` compares it, its words kept apart ("user question")."""
-    words = label(name).lower().replace("-", " ").split()
-    if words[:1] in (["the"], ["a"], ["an"]):
-        words = words[1:]
-    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
-        words[-1] = words[-1][:-1]
-    return " ".join(words)
+    return " ".join(name_words(label(name)))
 
 
 def ends_with(key: str, other: str) -> bool:

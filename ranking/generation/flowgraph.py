@@ -51,11 +51,18 @@ def name_key(name: str) -> str:
     a "#N" number does ("CNN model #2" is not "CNN model").
     """
     name, number = split_number(name)
-    text = _ARTICLE.sub("", " ".join(name.lower().replace("-", " ").split()))
-    words = text.split()
+    return "".join(name_words(name)) + (f"#{number}" if number > 1 else "")
+
+
+def name_words(name: str) -> list[str]:
+    """Return the words `name_key` compares, in order ("The user questions" -> user, question).
+
+    A "#N" number is not among them: `label` it off first where it is written.
+    """
+    words = _ARTICLE.sub("", " ".join(name.lower().replace("-", " ").split())).split()
     if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
         words[-1] = words[-1][:-1]
-    return "".join(words) + (f"#{number}" if number > 1 else "")
+    return words
 
 
 @dataclass
