@@ -86,6 +86,8 @@ FREE_SETS = {
     "blind15": ("process_blind15.jsonl", "processes, blind set 15", 16000),
     # Written (2ae066e) blind for the round after set 15; unscored.
     "blind16": ("process_blind16.jsonl", "processes, blind set 16", 17000),
+    # Written (64392d7) blind for the round after set 16; unscored.
+    "blind17": ("process_blind17.jsonl", "processes, blind set 17", 18000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -71,6 +71,8 @@ SETS = {
     "layers_blind15": ("layers_blind15.jsonl", "networks, blind set 15 (layers)", 22000),
     # Written (8f53353) blind for the round after set 15; unscored.
     "layers_blind16": ("layers_blind16.jsonl", "networks, blind set 16 (layers)", 23000),
+    # Written (1a5e3da) blind for the round after set 16; unscored.
+    "layers_blind17": ("layers_blind17.jsonl", "networks, blind set 17 (layers)", 24000),
 }
 POOLS = ("maxpool", "avgpool")
 

@@ -245,3 +245,50 @@ def test_a_layer_placed_by_position_goes_after_those_convs(places, expected):
 def test_a_place_past_the_convs_is_left_to_the_model():
     prompt = "two conv layers of 32 and 64 filters, all 3x3. Max pooling after the third conv."
     assert unrolled(prompt) is None or list_order(unrolled(prompt)) is None
+
+
+def test_paired_lists_give_each_layer_its_own_filters_and_kernel():
+    prompt = (
+        "Input 500x1. Two 1D conv layers with 16 and 32 filters and kernel sizes 9 and 5 "
+        "respectively, both relu, each followed by max pooling of size 2. Then a GRU with 32 "
+        "units and a softmax over 4 classes."
+    )
+    order = list_order(prompt)
+    assert [sorted(step.kinds) for step in order] == [
+        ["input"],
+        ["conv1d"],
+        POOL,
+        ["conv1d"],
+        POOL,
+        ["gru"],
+        DENSE,
+    ]
+    first, second = (step for step in order if "conv1d" in step.kinds)
+    assert {"16", "9"} <= first.numbers and not {"32", "5"} & first.numbers
+    assert {"32", "5"} <= second.numbers and not {"16", "9"} & second.numbers
+    assert [first.written, second.written] == [("16", "9"), ("32", "5")]
+    assert first.activation == second.activation == "relu"
+
+
+def test_a_chain_of_dense_sizes_is_one_layer_per_size():
+    prompt = (
+        "Autoencoder for flattened images. Encoder: dense 400 -> 200 -> 50, all relu. "
+        "Decoder: dense 200 -> 400, both relu, then dense 784 with sigmoid. The input is 784 values."
+    )
+    order = list_order(prompt)
+    assert [sorted(step.kinds) for step in order] == [["input"], *[DENSE] * 6]
+    assert [step.written for step in order] == [
+        ("784",),
+        ("400",),
+        ("200",),
+        ("50",),
+        ("200",),
+        ("400",),
+        ("784",),
+    ]
+    assert [step.activation for step in order[1:]] == ["relu"] * 5 + ["sigmoid"]
+
+
+def test_pytorch_in_and_out_sizes_are_one_layer():
+    prompt = "a linear layer 20 -> 64 with tanh, layer norm, another linear 64 -> 64, linear 3"
+    assert kinds(prompt) == [DENSE, ["layernorm"], DENSE, DENSE]

@@ -285,3 +285,38 @@ def layer_line_of(rules) -> str:
     """The first listed layer as a plan line, which a required input must come before."""
     kind = sorted(rules.order[0].kinds)[0]
     return {"embedding": "embedding 30000 256", "conv2d": "conv2d 32 3x3 relu"}[kind]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        # Flattened data is the input, not a flatten layer.
+        (
+            "classifier on flattened 784-pixel digits: dense 128 relu, dropout 0.2, dense 10 softmax",
+            [["dense", "linear"], ["dropout"], ["dense", "linear"]],
+        ),
+        # An input said by its length, and a bottleneck said by its units.
+        (
+            "token ids of length 32, an embedding with a 5k vocab and 64 dims, an LSTM of 32 "
+            "units, a 16-unit bottleneck with relu, dense 2 softmax",
+            [["input"], ["embedding"], ["lstm"], ["dense", "linear"], ["dense", "linear"]],
+        ),
+        # An input said after the output is still the input.
+        (
+            "conv1d 16 kernel 5 relu, global max pooling, dense 3 softmax. input is 100x8",
+            [["input"], ["conv1d"], ["globalmaxpool"], ["dense", "linear"]],
+        ),
+    ],
+)
+def test_inputs_and_layers_said_in_other_words(prompt, expected):
+    assert kinds(prompt) == expected
+
+
+def test_a_list_of_only_dense_layers_needs_their_sizes():
+    # ("flattened": a word only a layer plan draws; a plain dense list is a `net` prompt.)
+    on_images = "an autoencoder on flattened images: "
+    assert (
+        kinds(f"{on_images}dense 64 relu, dense 32 relu, dense 784 sigmoid")
+        == [["dense", "linear"]] * 3
+    )
+    assert kinds(f"{on_images}the encoder outputs codes, a dense decoder, then an output") is None

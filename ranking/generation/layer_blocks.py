@@ -154,7 +154,9 @@ _ACTIVATION = "(?:" + "|".join(ACTIVATIONS) + ")"
 _SIZED_RUN_RE = re.compile(
     rf"\b(?P<n>\d+ )?(?P<words>{_BETWEEN})(?P<noun>{_PLURAL})\s+(?:of\s+|with\s+)?"
     rf"(?P<list>{_LIST})(?![\dx.%]|\s*x\s*\d)"
-    r"(?P<unit>\s+(?:hidden )?(?:units|neurons|filters|channels|nodes))?(?:\s+respectively)?"
+    r"(?P<unit>\s+(?:hidden )?(?:units|neurons|filters|channels|nodes))?"
+    # "... with 32 and 64 filters and kernel sizes 7 and 5 respectively": one kernel per layer.
+    rf"(?:\s+and (?:kernel(?: sizes?)?|kernels|widths?) (?P<kernels>{_LIST}))?(?:\s+respectively)?"
     rf"(?P<own>(?:\s+(?:with |and |using )?{_ACTIVATION}(?: activations?)?)?"
     r"(?:\s*\((?!both |all )[^()]*\))?)"
     rf"(?:,?\s*\((?:both|all)(?: use| using| with)? (?P<shared>{_ACTIVATION})\)"
@@ -162,6 +164,14 @@ _SIZED_RUN_RE = re.compile(
     # "..., all 3x3 with relu": a kernel (and activation) every layer of the run has.
     rf"|,\s*(?:both|all) (?P<kernel>\d+x\d+)(?:\s+(?:with\s+)?(?P<kernel_act>{_ACTIVATION}))?"
     r"(?=\s*[,.;]|\s*$))?",
+    re.IGNORECASE,
+)
+# "Encoder: dense 512 -> 256 -> 64, all relu": one type, a chain of sizes.
+_CHAIN_RE = re.compile(
+    # Not "linear 20 -> 64" or "conv 3 -> 16": PyTorch's in -> out sizes of one layer.
+    r"\b(?P<kind>dense|fc)(?: layers?)?\s+"
+    r"(?P<list>\d+(?:\s*(?:->|→)\s*\d+)+)(?![\dx.%])(?P<unit>\s+(?:units|neurons|filters))?"
+    rf"(?:,?\s*(?P<shared>all|both) (?P<act>{_ACTIVATION})(?=\s*[,.;\n]|\s*$))?",
     re.IGNORECASE,
 )
 # "There's a 2x2 max pooling after the second and after the fourth conv."
@@ -217,7 +227,7 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _SIZES_EACH_RE.sub(lambda m: m[1] or f" with {m[2]}", text)
     rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
     rewritten = _BY_BLOCK_RE.sub(_filters_by_block, rewritten)
-    for rewrite in (_skips, _blocks, _followers, _sized_runs, _same, _placed):
+    for rewrite in (_skips, _blocks, _followers, _chains, _sized_runs, _same, _placed):
         rewritten = rewrite(rewritten)
         if rewritten is None:
             return None
@@ -344,14 +354,19 @@ def _followers(text: str) -> str | None:
         head = match["head"][len(count_text) :]
         if _TWO_LAYERS_RE.search(head):
             raise _Unread
-        sizes = _LIST_RE.search(head)
+        lists = list(_LIST_RE.finditer(head))
         count = int(count_text) if count_text else None
-        if sizes:
-            values = _numbers(sizes.group(0))
-            if count not in (None, len(values)):
+        if lists:
+            # "with 32 and 64 filters and kernel sizes 7 and 5 respectively": lists read in step.
+            values = [_numbers(found[0]) for found in lists]
+            if count not in (None, len(values[0])) or len({len(v) for v in values}) > 1:
                 raise _Unread  # "two layers of 3x3, 32 and 64": not one size per layer
-            count = len(values)
-            copies = [head[: sizes.start()] + value + head[sizes.end() :] for value in values]
+            count = len(values[0])
+            head = re.sub(r"\s+respectively\b", "", head) if len(lists) > 1 else head
+            lists = list(_LIST_RE.finditer(head))
+            copies = [_one_of_each(head, lists, [v[i] for v in values]) for i in range(count)]
+            if len(lists) > 1:
+                copies = [re.sub(r"\bkernel sizes\b", "kernel size", c) for c in copies]
         elif count is not None:
             copies = [head] * count
         if count is None or not 2 <= count <= 8:
@@ -365,6 +380,27 @@ def _followers(text: str) -> str | None:
         return _FOLLOWED_RE.sub(unroll, text)
     except _Unread:
         return None
+
+
+def _one_of_each(text: str, lists: list[re.Match], values: list[str]) -> str:
+    """Return `text` with each list in `lists` replaced by its value in `values`."""
+    for found, value in reversed(list(zip(lists, values, strict=True))):
+        text = text[: found.start()] + value + text[found.end() :]
+    return text
+
+
+def _chains(text: str) -> str:
+    """Write "dense 512 -> 256 -> 64, all relu" as "dense 512 relu, dense 256 relu, ..."."""
+
+    def unroll(match: re.Match) -> str:
+        sizes = _numbers(match["list"])
+        # Two sizes are one layer's in -> out unless "both" says they are two layers.
+        if not (2 if (match["shared"] or "").lower() == "both" else 3) <= len(sizes) <= 8:
+            return match[0]
+        tail = f"{match['unit'] or ''}{' ' + match['act'] if match['act'] else ''}"
+        return ", ".join(f"{match['kind']} {size}{tail}" for size in sizes)
+
+    return _CHAIN_RE.sub(unroll, text)
 
 
 def _placed(text: str) -> str | None:
@@ -401,7 +437,13 @@ def _sized_runs(text: str) -> str:
         own = f"{match['own']}{' ' + shared if shared else ''}"
         unit = match["unit"] or ""
         kernel = f"{match['kernel']} " if match["kernel"] else ""
-        return ", ".join(f"{kernel}{match['words']}{noun} {size}{unit}{own}" for size in sizes)
+        kernels = _numbers(match["kernels"]) if match["kernels"] else [None] * count
+        if len(kernels) != count:
+            return match[0]
+        return ", ".join(
+            f"{kernel}{match['words']}{noun} {size}{unit}{f' kernel {k}' if k else ''}{own}"
+            for size, k in zip(sizes, kernels, strict=True)
+        )
 
     return _SIZED_RUN_RE.sub(unroll, text)
 

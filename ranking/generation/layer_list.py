@@ -61,7 +61,9 @@ _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|\bskip\b"
     r"|residual(?! (?:cnn|net|network|mlp|model|convnet|classifier)\b)"  # not a title's
     r"|\badd\b(?! [1-9]\b)"
-    r"|\bsame\b|\bagain\b|\bboth\b|\bbetween\b|\b(?:is|are|was|were) (?!followed )\w+ed by\b"
+    r"|\bsame\b|\bagain\b|\bbetween\b|\b(?:is|are|was|were) (?!followed )\w+ed by\b"
+    # "both relu" is an activation of the layers before; "both layers have 100 units" is not.
+    r"|\bboth\b(?! (?:" + "|".join(ACTIVATIONS) + r")\b)"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
@@ -101,7 +103,8 @@ _NAMED_FOR = re.compile(
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(
-    r"^(?:with |and )?(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab)"
+    r"^(?:with |and |so |i\.e\.,? )?"
+    r"(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab)"
 )
 # "Input: 14 features", "- output: 1 unit": a label that names the item.
 _LABEL = re.compile(r"^\s*((?:[A-Za-z-]+ ){0,2}[A-Za-z-]+):\s+")
@@ -123,6 +126,8 @@ _LEAD_IN = re.compile(
 _ASIDE_WORDS = 4
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _PLURAL = re.compile(r"\blayers\b")
+_DIMENSIONS = re.compile(r"\b[12][ -]?d\b(?= ?conv)")
+_DENSE_WORD = re.compile(r"\b(?:dense|linear|fully[ -]connected)\b")
 
 
 def list_order(prompt: str) -> tuple[Step, ...] | None:
@@ -174,11 +179,25 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
         return None
     # A network mixes kinds of layer; "X computes embeddings, Y combines the
     # embeddings, ... are embedded by Z" is a process.
-    if len({FAMILY.get(kind, kind) for step in steps for kind in step.kinds}) < 2:
+    families = {FAMILY.get(kind, kind) for step in steps for kind in step.kinds}
+    if len(families) < 2 and not (families == {"dense"} and _sized_dense(items)):
         return None
+    first = items[0]
+    if len(steps) > 1 and steps[-1].kinds == {"input"} and "input" not in steps[0].kinds:
+        # "..., then ten outputs with softmax. input is 784 pixels": the input, said last.
+        steps.insert(0, steps.pop())
+        first = next(item for item in reversed(items) if layer_kinds(item) == {"input"})
     if any("input" in step.kinds and len(step.kinds) == 1 for step in steps[1:]):
         return None
-    return _convs_of_the_input(tuple(steps), items[0])
+    return _convs_of_the_input(tuple(steps), first)
+
+
+def _sized_dense(items: list[str]) -> bool:
+    """Whether a list of dense layers says so: a size in every item, "dense" in one."""
+    layers = [item for item in items if not ACTIVATION_ONLY.match(item)]
+    return all(re.search(r"\d", item) for item in layers) and any(
+        _DENSE_WORD.search(item) for item in layers
+    )
 
 
 def _plain_each(match: re.Match) -> str:
@@ -194,6 +213,7 @@ def _with_draft(step: Step, item: str) -> Step:
     with 64 filters" -> 64, 3), else none; speculation checks every token.
     """
     (kind,) = step.kinds if len(step.kinds) == 1 else ("dense",) if step.kinds == _DENSE else ("",)
+    item = _DIMENSIONS.sub(" ", item)  # the 1 of "1D conv" is no size
     numbers = stated_numbers(item)
     written: tuple[str, ...] = ()
     if kind == "conv2d" and (kernel := _KERNEL_2D.search(item)):

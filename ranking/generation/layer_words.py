@@ -31,13 +31,20 @@ _KINDS = (
     (r"\b(?:simple ?)?rnns?\b", {"rnn"}),
     (r"\bembed", {"embedding"}),
     (r"\bdropout", {"dropout"}),
-    (r"\bflatten", {"flatten"}),
+    # Not "flattened MNIST digits", "the 784 pixels flattened": the input, said flat.
+    (
+        r"(?<!pixels )\bflatten"
+        r"(?!ed (?:\d|[\w-]+ )?(?:mnist|images?|pixels?|inputs?|vectors?|digits))",
+        {"flatten"},
+    ),
     (r"\bbatch[ -]?norm", {"batchnorm"}),
     (r"\blayer[ -]?norm", {"layernorm"}),
     (r"\b(?:self[ -])?attention(?! heads)", {"attention"}),  # not "with 8 attention heads"
     (r"\btransformer", {"transformer"}),
     (r"^add [1-9]$", {"add"}),  # a skip connection the block reader counted
     (r"\binputs?\b", {"input"}),
+    # "token ids of length 64", "sequences are padded to 80 tokens".
+    (r"^(?:the )?(?:token ids|sequences?)\b.*\b(?:of length|padded to|truncated to) \d", {"input"}),
     (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
     # "a softmax over the 18 languages", "5-class softmax": the output layer.
     (
@@ -47,6 +54,7 @@ _KINDS = (
     (r"\d+[- ](?:class|way|unit) softmax", {"dense", "linear"}),
     # "a single sigmoid unit"
     (r"\b(?:sigmoid|softmax|linear|output) units?\b", {"dense", "linear"}),
+    (r"\b\d+[- ](?:unit|dim\w*) bottleneck\b", {"dense", "linear"}),  # "a 32-unit bottleneck"
     (
         # Not "a simple RNN with 128 hidden units": the units of another layer.
         r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b(?! (?:units?|size|state|dim))"
@@ -87,6 +95,7 @@ FAMILY = {
 
 # "relu", "with softmax", "all convs use ReLU": an activation of the layers before.
 ACTIVATION_ONLY = re.compile(
-    r"^(?:with |and |a |an |all |all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
+    r"^(?:with |and |a |an |both |all "
+    r"|all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
     r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?$"
 )
