@@ -292,3 +292,19 @@ def test_a_chain_of_dense_sizes_is_one_layer_per_size():
 def test_pytorch_in_and_out_sizes_are_one_layer():
     prompt = "a linear layer 20 -> 64 with tanh, layer norm, another linear 64 -> 64, linear 3"
     assert kinds(prompt) == [DENSE, ["layernorm"], DENSE, DENSE]
+
+
+def test_a_skip_adding_the_blocks_input_to_its_output_goes_around_each_block():
+    prompt = (
+        "Input of 12 features, a dense layer of 32 units with relu, then three residual blocks; "
+        "each block is a dense 32 relu followed by batch norm, with a skip connection that adds "
+        "the block's input to its output. Then a single output unit."
+    )
+    order = list_order(prompt)
+    assert [sorted(step.kinds)[0] for step in order] == [
+        "input",
+        "dense",
+        *["dense", "batchnorm", "add"] * 3,
+        "dense",
+    ]
+    assert [step.written for step in order if "add" in step.kinds] == [("2",)] * 3

@@ -102,7 +102,15 @@ _SKIP_COUNT_RE = re.compile(
 )
 # "... each made of a layer norm and a dense layer, with a skip connection
 # around each block": the block's layers, counted from its "each".
-_SKIP_BLOCK_RE = re.compile(rf"{_SKIP}(?:each|every|the) (?:block|stage){_SKIP_END}", re.I)
+# "..., with a skip connection adding the block's input to its output": the same.
+_SKIP_ADDS = (
+    r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an )?(?:residual|skip|shortcut) connection"
+    r" (?:that adds|which adds|adding) the block'?s input"
+    r" (?:back )?(?:on)?to (?:its|the block'?s) output"
+)
+_SKIP_BLOCK_RE = re.compile(
+    rf"(?:{_SKIP}(?:each|every|the) (?:block|stage)|{_SKIP_ADDS}){_SKIP_END}", re.I
+)
 _EACH_RE = re.compile(rf"\b{_EACH}", re.IGNORECASE)
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.
 _RESIDUAL_TITLE_RE = re.compile(r"\b(?:a|one) (?:residual|skip) block\s*:\s*", re.I)
