@@ -143,6 +143,23 @@ def test_anchors_are_synthetic_examples_in_the_styles_users_chose():
         assert anchor.plan.splitlines()[:-1] == original.plan.strip().splitlines()[:-1]
 
 
+def test_a_share_of_anchors_are_reference_templates_of_the_training_split():
+    from ranking.diagrams.data import load_reference_pairs
+    from ranking.generation import synth
+
+    split = {int(r["id"].lstrip("r")): r["prompt"] for r in load_reference_pairs()}
+    training_prompts = {prompt for number, prompt in split.items() if number <= 449}
+    never_trained = {prompt for number, prompt in split.items() if number >= 450}
+    synthetic = {e.prompt for e in synth.generate_examples(20, 3)}
+
+    anchors = preference.anchor_examples(20, seed=3, chosen_plans=[CHOSEN], reference_share=0.25)
+    prompts = [a.prompt for a in anchors]
+    assert sum(p in training_prompts for p in prompts) == 5
+    assert sum(p in synthetic for p in prompts) == 15
+    assert not set(prompts) & never_trained - training_prompts
+    assert all(a.plan.splitlines()[-1] == CHOSEN.splitlines()[-1] for a in anchors)
+
+
 def test_anchors_keep_the_model_writing_synthetic_plans(tiny, tmp_path):
     """With anchors riding along, synthetic plans the run never saw stay likelier."""
     import torch

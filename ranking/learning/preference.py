@@ -93,6 +93,9 @@ class PreferenceConfig:
     # there are any: more ratings must not drown what users wrote.
     correction_share: float = 0.3
     anchors_per_step: int = 1  # synthetic supervised examples added to each step
+    # ... of which this share are reference templates the adapter was trained
+    # on (r000-r449), as written there: held-out templates read as before.
+    reference_anchors: float = 0.0
     anchor_weight: float = 1.0
     # Rating and readability pairs train only the top N decoder layers'
     # adapter (None: all); corrections train every layer, and so do the
@@ -197,12 +200,16 @@ def _style_start(tokenizer, encoded: tuple[list[int], int], plan: str) -> int | 
     return None
 
 
-def anchor_examples(n: int, seed: int, chosen_plans: Sequence[str]) -> list[training.Pair]:
-    """Return `n` synthetic (prompt, plan) examples restyled with styles users chose.
+def anchor_examples(
+    n: int, seed: int, chosen_plans: Sequence[str], reference_share: float = 0.0
+) -> list[training.Pair]:
+    """Return `n` (prompt, plan) examples restyled with styles users chose.
 
-    The synthetic generator is what the adapter learned structure from; the
-    style line of each example is swapped for that of a chosen plan (drawn
-    with `seed`), so anchors hold structure without pulling style back.
+    The synthetic generator and the reference templates' training split are
+    what the adapter learned structure from: `reference_share` of the
+    anchors are reference pairs, the rest synthetic. The style line of each
+    is swapped for that of a chosen plan (drawn with `seed`), so anchors
+    hold structure without pulling style back.
     """
     from ranking.generation import synth
     from ranking.generation.plan import PlanError, parse_style
@@ -215,13 +222,23 @@ def anchor_examples(n: int, seed: int, chosen_plans: Sequence[str]) -> list[trai
         except PlanError:
             continue
         styles.append(last[0])
+    references = round(n * reference_share)
+    examples = [(e.prompt, e.plan) for e in synth.generate_examples(n - references, seed)]
+    if references:
+        from ranking.diagrams.data import DATA_DIR
+
+        train_ids = training.TrainConfig.reference_train_ids
+        pool = training.reference_pairs(DATA_DIR / "reference_pairs.jsonl", train_ids, seed)
+        picker = random.Random(seed + 1)
+        examples += [(p.prompt, p.plan) for p in picker.choices(pool, k=references)]
+        picker.shuffle(examples)
     rng = random.Random(seed)
     anchors = []
-    for example in synth.generate_examples(n, seed):
-        lines = example.plan.strip().splitlines()
+    for prompt, plan in examples:
+        lines = plan.strip().splitlines()
         if styles and lines and lines[-1].startswith("style:"):
             lines[-1] = rng.choice(styles)
-        anchors.append(training.Pair(example.prompt, "\n".join(lines), "anchor"))
+        anchors.append(training.Pair(prompt, "\n".join(lines), "anchor"))
     return anchors
 
 
@@ -662,7 +679,10 @@ def _train(
     anchors = encode_anchors(
         tokenizer,
         anchor_examples(
-            config.steps * config.anchors_per_step, config.seed, [p.chosen for p in pairs]
+            config.steps * config.anchors_per_step,
+            config.seed,
+            [p.chosen for p in pairs],
+            config.reference_anchors,
         ),
         config.max_length,
         config.anchor_weight,

@@ -221,6 +221,9 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
         anchors_per_step=int(
             options.get("anchors_per_step", preference.PreferenceConfig.anchors_per_step)
         ),
+        reference_anchors=float(
+            options.get("reference_anchors", preference.PreferenceConfig.reference_anchors)
+        ),
         # 0 (or absent with no default) trains every layer's adapter.
         pair_layers=int(options.get("pair_layers", preference.PreferenceConfig.pair_layers or 0))
         or None,

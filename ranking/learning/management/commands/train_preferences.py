@@ -43,6 +43,12 @@ class Command(BaseCommand):
             help="synthetic supervised examples per step, to hold structure (0: none)",
         )
         parser.add_argument(
+            "--reference-anchors",
+            type=float,
+            default=PreferenceConfig.reference_anchors,
+            help="share of the anchors that are reference templates (0-1)",
+        )
+        parser.add_argument(
             "--pair-layers",
             type=int,
             default=PreferenceConfig.pair_layers or 0,
@@ -66,6 +72,7 @@ class Command(BaseCommand):
             "threads": opts["threads"],
             "correction_repeats": opts["correction_repeats"],
             "anchors_per_step": opts["anchors_per_step"],
+            "reference_anchors": opts["reference_anchors"],
             "pair_layers": opts["pair_layers"],
             "style_only": not opts["whole_pairs"],
         }
