@@ -272,6 +272,7 @@ def main() -> None:
     parser.add_argument(
         "--reference-anchors", type=float, default=None, help="share of anchors from references"
     )
+    parser.add_argument("--autocast", choices=["auto", "bf16", "off"], default=None)
     parser.add_argument("--correction-repeats", type=int, default=None)
     parser.add_argument(
         "--pair-layers", type=int, default=None, help="pairs train the top N layers only (0: all)"
@@ -368,7 +369,8 @@ def main() -> None:
     }
     if args.lr:
         options["lr"] = args.lr
-    for key in ("anchors_per_step", "correction_repeats", "pair_layers", "reference_anchors"):
+    keys = ("anchors_per_step", "correction_repeats", "pair_layers", "reference_anchors")
+    for key in (*keys, "autocast"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     if args.whole_pairs:
@@ -441,7 +443,7 @@ def timing_run(args, log) -> None:
     user = User.objects.create_user("user0", password="bench-password-1")
     options = {"data": str(data), "eval_limit": 0, "threads": args.threads} | {
         key: getattr(args, key)
-        for key in ("anchors_per_step", "pair_layers", "reference_anchors")
+        for key in ("anchors_per_step", "pair_layers", "reference_anchors", "autocast")
         if getattr(args, key) is not None
     }
     if args.whole_pairs:
@@ -496,7 +498,7 @@ def command_line(args) -> str:
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
         "correction_repeats": None, "pair_layers": None, "whole_pairs": False,
-        "frozen_context": None, "reference_anchors": None,
+        "frozen_context": None, "reference_anchors": None, "autocast": None,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
     # The core it ran on, as `taskset -c N` pins it (both cores: no pin).

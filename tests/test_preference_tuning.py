@@ -42,13 +42,17 @@ def config_for(tiny, tmp_path, method, **overrides):
     return preference.PreferenceConfig(**values)
 
 
-@pytest.mark.parametrize("method", ["orpo", "dpo"])
-def test_a_few_steps_make_the_chosen_plan_more_likely_than_the_rejected(tiny, tmp_path, method):
+@pytest.mark.parametrize(
+    ("method", "autocast"), [("orpo", "off"), ("dpo", "off"), ("orpo", "bf16"), ("dpo", "bf16")]
+)
+def test_a_few_steps_make_the_chosen_plan_more_likely_than_the_rejected(
+    tiny, tmp_path, method, autocast
+):
     train_pairs = pairs_for(["a small net", "a tiny network", "two inputs three hidden one out"])
     held_out = pairs_for(["a net with two inputs"])
-    summary = preference.train(
-        config_for(tiny, tmp_path, method), train_pairs, held_out, log=lambda _: None
-    )
+    config = config_for(tiny, tmp_path, method, autocast=autocast)
+    summary = preference.train(config, train_pairs, held_out, log=lambda _: None)
+    assert summary["bf16_autocast"] is (autocast == "bf16")
     before = summary["train_preference_accuracy"]["before"]["mean_margin"]
     after = summary["train_preference_accuracy"]["after"]["mean_margin"]
     assert after > before + 1.0

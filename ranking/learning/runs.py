@@ -221,6 +221,7 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
         anchors_per_step=int(
             options.get("anchors_per_step", preference.PreferenceConfig.anchors_per_step)
         ),
+        autocast=str(options.get("autocast", preference.PreferenceConfig.autocast)),
         reference_anchors=float(
             options.get("reference_anchors", preference.PreferenceConfig.reference_anchors)
         ),

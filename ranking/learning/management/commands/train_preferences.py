@@ -43,6 +43,12 @@ class Command(BaseCommand):
             help="synthetic supervised examples per step, to hold structure (0: none)",
         )
         parser.add_argument(
+            "--autocast",
+            choices=["auto", "bf16", "off"],
+            default=PreferenceConfig.autocast,
+            help="bfloat16 autocast (auto: where the CPU has AVX512-BF16/AMX, or CUDA)",
+        )
+        parser.add_argument(
             "--reference-anchors",
             type=float,
             default=PreferenceConfig.reference_anchors,
@@ -73,6 +79,7 @@ class Command(BaseCommand):
             "correction_repeats": opts["correction_repeats"],
             "anchors_per_step": opts["anchors_per_step"],
             "reference_anchors": opts["reference_anchors"],
+            "autocast": opts["autocast"],
             "pair_layers": opts["pair_layers"],
             "style_only": not opts["whole_pairs"],
         }
