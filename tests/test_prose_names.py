@@ -24,12 +24,34 @@ from tests.decoding import feed
         ("when it fires, hands an audio buffer to ASR", "hands an audio buffer", "ASR"),
         ("Weeks later, chargeback reports arrive", "Weeks", "chargeback reports"),
         ("the bot samples 300 questions from Zendesk", "300", "300 questions"),
+        # A name and the verb it does; the name alone stays.
+        ("Presidio scrubs PII from the chat logs", "Presidio scrubs", "Presidio"),
+        ("which e5-large-v2 embeds into vectors", "e5-large-v2 embeds", "e5-large-v2"),
+        ("SearchSvc looks up query vectors in faiss.index", "SearchSvc looks up", "SearchSvc"),
+        # A plural noun that is also a verb is the verb where an object follows.
+        ("Prophet forecasts daily sales into a 28-day forecast", "Prophet forecasts", "Prophet"),
+        ("EvalHarness scores churn-model-v7 on the holdout", "EvalHarness scores", "EvalHarness"),
     ],
 )
 def test_verbs_pronouns_and_time_words_are_not_names(prompt, verb, name):
     spans = prompt_spans(prompt)
     assert verb not in spans
     assert name in spans
+
+
+@pytest.mark.parametrize(
+    ("prompt", "name"),
+    [
+        ("the rewritten queries hit a BM25 retriever", "rewritten queries"),
+        ("Ragas compares the answers with the gold answers written by the team", "gold answers"),
+        ("a reranker keeps the best chunks out of the top-k chunks", "best chunks"),
+        ("risk scores are written to Redis", "risk scores"),
+        ("the queue writes fraud labels back to Neo4j", "fraud labels"),
+        ("daily forecasts of demand go to S3", "daily forecasts"),
+    ],
+)
+def test_plural_nouns_that_are_also_verbs_stay_names(prompt, name):
+    assert name in prompt_spans(prompt)
 
 
 def test_participles_stay_names_where_they_are_not_passive():

@@ -42,55 +42,26 @@ import re
 
 from ranking.generation.flowgraph import name_key
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
-
-# Verbs of a step done by a named processor ("Fivetran copies ...").
-_STEP_VERBS = (
-    "aggregate annotate augment caption chunk classify clean cluster combine "
-    "compress compute convert copy crop decode deduplicate detect distill embed encode enrich "
-    "export extract featurize fetch filter generate index ingest join label load merge "
-    "normalise normalize pack parse preprocess process pull quantize rank rerank resize "
-    "rewrite sample score segment shard split summarise summarize tag tokenise tokenize "
-    "transcribe transform translate turn vectorise vectorize answer retrieve dedupe validate "
-    "evaluate compare resample align diarize diarise redact anonymize anonymise sessionize build"
-).split()
-# Verbs of a processor that takes something and gives nothing named.
-_READ_VERBS = "read consume query use serve display visualise visualize monitor watch take".split()
-# Verbs of writing a step's output somewhere.
-_WRITE_VERBS = (
-    "write send push output produce emit post publish store save upsert predict return "
-    "generate create build train make"
-).split()
-
-
-def _third_person(verb: str) -> str:
-    if verb.endswith("y") and verb[-2] not in "aeiou":
-        return verb[:-1] + "ies"
-    if verb.endswith(("s", "sh", "ch", "x", "z")):
-        return verb + "es"
-    return verb + "s"
-
-
-def _both_forms(verbs: list[str]) -> frozenset[str]:
-    return frozenset(form for verb in verbs for form in (verb, _third_person(verb)))
+from ranking.generation.verbs import READ_VERBS, STEP_VERBS, WRITE_VERBS, both_forms, third_person
 
 
 def _forms(verbs: list[str]) -> str:
     """Return a regex alternation of the verbs in both forms, longest first."""
-    return "|".join(sorted(_both_forms(verbs), key=len)[::-1])
+    return "|".join(sorted(both_forms(verbs), key=len)[::-1])
 
 
 # A name never starts with one of these: "takes the images and predicts labels".
 # (Not the verbs that are also plural nouns: "scores topic", "stores table".)
-_VERB_FORMS = frozenset(_third_person(v) for v in [*_READ_VERBS, *_WRITE_VERBS]) - {
+_VERB_FORMS = frozenset(third_person(v) for v in [*READ_VERBS, *WRITE_VERBS]) - {
     "posts",
     "stores",
     "uses",
 }
 # "k-means validates features" on the first line is a step, not a title.
-_ANY_VERB = _both_forms([*_STEP_VERBS, *_READ_VERBS, *_WRITE_VERBS])
-_STEP = _forms(_STEP_VERBS)
-_READ = _forms(_READ_VERBS)
-_WRITE = _forms(_WRITE_VERBS)
+_ANY_VERB = both_forms([*STEP_VERBS, *READ_VERBS, *WRITE_VERBS])
+_STEP = _forms(STEP_VERBS)
+_READ = _forms(READ_VERBS)
+_WRITE = _forms(WRITE_VERBS)
 _BE = r"(?:is|are|was|were|gets|get)"
 _ADVERB = r"(?:\w+ly |then |first |also |each )?"
 _PARTICIPLE = (

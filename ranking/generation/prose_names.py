@@ -12,7 +12,10 @@ around a span, take such choices away; the model's next choice stands.
   starts with a participle right after one ("is materialised"), ends right
   before a determiner (its last word is then a verb or a preposition:
   "ALS factorizes the ..."), holds one after its first word ("hands an
-  audio buffer"), or is a lone pronoun, time word or number.
+  audio buffer"), holds a verb after its first word ("Presidio scrubs",
+  "SearchSvc looks up"; `verbs.VERBS_ONLY`), ends in a verb that is also a
+  plural noun where an object follows ("Prophet forecasts daily sales"),
+  or is a lone pronoun, time word or number.
 - `data_only`: the last item of an arrow chain, and items joined by " + "
   before an arrow, are what a chain carries or lands in, never a processor
   (docs/plan-language.md: `Documents → Chunk → Embed → Store` ends in
@@ -26,6 +29,7 @@ from __future__ import annotations
 import re
 
 from ranking.generation.flowgraph import name_key
+from ranking.generation.verbs import ANY_VERB, NOUN_LIKE, VERBS_ONLY
 
 BE = frozenset("is are was were be been being".split())
 # "gets excuted by" is passive, "to get labelled clusters" is not: after a
@@ -41,6 +45,13 @@ IRREGULAR_PARTICIPLES = frozenset(
 # A word right after a name's last word that shows the last word is a verb
 # ("pyannote segments the audio") or a preposition ("into the table").
 DETERMINERS = frozenset("the a an those these this them its their our my your every".split())
+# Words after a plural noun that keep it a noun: "forecasts of", "scores are".
+NOUN_FOLLOWERS = frozenset(
+    "of from to into for and or but are were is was be with in on at by per as than via "
+    "that which who where when go goes get gets come comes become becomes hit hits "
+    "out back through plus over off together respectively then also only too while before "
+    "after during under against within like".split()
+)
 # Words that stand for a name or a time, never one themselves: the model
 # writes the name a pronoun stands for (docs/plan-language.md).
 NOT_NAMES = frozenset(
@@ -79,6 +90,14 @@ def is_name_span(words: list[str], before: str | None, after: str | None) -> boo
         return False
     if before is not None and _participle(lowered[0]):
         if before.lower() in BE or (before.lower() in GET and len(lowered) == 1):
+            return False
+    # "Presidio scrubs", "SearchSvc looks up": a name and the verb it does.
+    if any(word in VERBS_ONLY for word in lowered[1:]):
+        return False
+    # "Prophet forecasts daily sales": a verb, where an object follows it.
+    if len(lowered) > 1 and lowered[-1] in NOUN_LIKE and after is not None:
+        follower = after.lower()
+        if not (follower in NOUN_FOLLOWERS or follower in ANY_VERB or _participle(follower)):
             return False
     return not (after is not None and after.lower() in DETERMINERS)
 
