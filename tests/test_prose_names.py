@@ -28,6 +28,7 @@ from tests.decoding import feed
         ("Presidio scrubs PII from the chat logs", "Presidio scrubs", "Presidio"),
         ("which e5-large-v2 embeds into vectors", "e5-large-v2 embeds", "e5-large-v2"),
         ("SearchSvc looks up query vectors in faiss.index", "SearchSvc looks up", "SearchSvc"),
+        ("tickets -> dedupe with MinHashDedup -> clean tickets", "dedupe", "MinHashDedup"),
         # A plural noun that is also a verb is the verb where an object follows.
         ("Prophet forecasts daily sales into a 28-day forecast", "Prophet forecasts", "Prophet"),
         ("EvalHarness scores churn-model-v7 on the holdout", "EvalHarness scores", "EvalHarness"),

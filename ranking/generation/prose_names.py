@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from ranking.generation.flowgraph import name_key
-from ranking.generation.verbs import ANY_VERB, NOUN_LIKE, VERBS_ONLY
+from ranking.generation.verbs import ANY_VERB, BASE_VERBS, NOUN_LIKE, VERBS_ONLY
 
 BE = frozenset("is are was were be been being".split())
 # "gets excuted by" is passive, "to get labelled clusters" is not: after a
@@ -52,6 +52,7 @@ NOUN_FOLLOWERS = frozenset(
     "out back through plus over off together respectively then also only too while before "
     "after during under against within like".split()
 )
+_TOOL_WORDS = frozenset("with using via".split())
 # Words that stand for a name or a time, never one themselves: the model
 # writes the name a pronoun stands for (docs/plan-language.md).
 NOT_NAMES = frozenset(
@@ -91,6 +92,9 @@ def is_name_span(words: list[str], before: str | None, after: str | None) -> boo
     if before is not None and _participle(lowered[0]):
         if before.lower() in BE or (before.lower() in GET and len(lowered) == 1):
             return False
+    # "dedupe with MinHashDedup": the step's verb; the name is what does it.
+    if len(lowered) == 1 and lowered[0] in BASE_VERBS and (after or "").lower() in _TOOL_WORDS:
+        return False
     # "Presidio scrubs", "SearchSvc looks up": a name and the verb it does.
     if any(word in VERBS_ONLY for word in lowered[1:]):
         return False

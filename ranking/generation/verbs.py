@@ -41,7 +41,7 @@ def both_forms(verbs: list[str]) -> frozenset[str]:
 
 
 # More verbs a processor does, only as names' ends: "SearchSvc looks up ...".
-_MORE_VERBS = "look scrub forecast fit grade pick hit feed draw crawl dedup".split()
+_MORE_VERBS = "look scrub forecast fit grade pick hit feed draw crawl dedup format".split()
 # Third-person forms that are also common plural nouns ("risk scores",
 # "model outputs", "daily forecasts"): a verb only where an object follows.
 NOUN_LIKE = frozenset(
@@ -55,5 +55,6 @@ VERBS_ONLY = (
     frozenset(third_person(verb) for verb in [*STEP_VERBS, *READ_VERBS, *WRITE_VERBS, *_MORE_VERBS])
     - NOUN_LIKE
 )
-# Every form of every verb above.
-ANY_VERB = both_forms([*STEP_VERBS, *READ_VERBS, *WRITE_VERBS, *_MORE_VERBS])
+# Every verb above, as written after "to" ("dedupe with MinHashDedup"), and in every form.
+BASE_VERBS = frozenset([*STEP_VERBS, *READ_VERBS, *WRITE_VERBS, *_MORE_VERBS])
+ANY_VERB = both_forms(list(BASE_VERBS))
