@@ -29,6 +29,11 @@ from tests.decoding import feed
         ("which e5-large-v2 embeds into vectors", "e5-large-v2 embeds", "e5-large-v2"),
         ("SearchSvc looks up query vectors in faiss.index", "SearchSvc looks up", "SearchSvc"),
         ("tickets -> dedupe with MinHashDedup -> clean tickets", "dedupe", "MinHashDedup"),
+        # Nor does a name end in, or hold, the word that joins a step to its agent or tool.
+        ("tickets -> dedupe with MinHashDedup -> clean tickets", "dedupe with", "clean tickets"),
+        ("tickets -> format with ChatTemplater -> jsonl", "format with ChatTemplater", "jsonl"),
+        ("wav is loudness-normalized by ffmpeg", "loudness-normalized by", "ffmpeg"),
+        ("keyframes are pre-labeled by SAM 2 into masks", "pre-labeled by SAM 2", "SAM 2"),
         # A plural noun that is also a verb is the verb where an object follows.
         ("Prophet forecasts daily sales into a 28-day forecast", "Prophet forecasts", "Prophet"),
         ("EvalHarness scores churn-model-v7 on the holdout", "EvalHarness scores", "EvalHarness"),

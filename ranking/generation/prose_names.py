@@ -12,8 +12,10 @@ around a span, take such choices away; the model's next choice stands.
   starts with a participle right after one ("is materialised"), ends right
   before a determiner (its last word is then a verb or a preposition:
   "ALS factorizes the ..."), holds one after its first word ("hands an
-  audio buffer"), holds a verb after its first word ("Presidio scrubs",
-  "SearchSvc looks up"; `verbs.VERBS_ONLY`), ends in a verb that is also a
+  audio buffer"), ends in or holds a word that joins a step to its agent
+  or tool ("pre-labeled by SAM 2", "dedupe with"), is a lone verb before
+  "with" ("dedupe with MinHashDedup"), holds a verb after its first word
+  ("Presidio scrubs", "SearchSvc looks up"; `verbs.VERBS_ONLY`), ends in a verb that is also a
   plural noun where an object follows ("Prophet forecasts daily sales"),
   or is a lone pronoun, time word or number.
 - `data_only`: the last item of an arrow chain, and items joined by " + "
@@ -53,6 +55,10 @@ NOUN_FOLLOWERS = frozenset(
     "after during under against within like".split()
 )
 _TOOL_WORDS = frozenset("with using via".split())
+# Words that join a step to its agent, tool or output: never inside a name.
+_JOINS_STEP = _TOOL_WORDS | {"by", "into"}
+# ... nor at a name's end, nor is any preposition: "embedded by", "dedupe with".
+_ENDS_NO_NAME = _JOINS_STEP | frozenset("to from of for on in at and or as than".split())
 # Words that stand for a name or a time, never one themselves: the model
 # writes the name a pronoun stands for (docs/plan-language.md).
 NOT_NAMES = frozenset(
@@ -94,6 +100,9 @@ def is_name_span(words: list[str], before: str | None, after: str | None) -> boo
             return False
     # "dedupe with MinHashDedup": the step's verb; the name is what does it.
     if len(lowered) == 1 and lowered[0] in BASE_VERBS and (after or "").lower() in _TOOL_WORDS:
+        return False
+    # "dedupe with MinHashDedup", "embedded by e5-base": a step and what does it.
+    if any(word in _JOINS_STEP for word in lowered[1:-1]) or lowered[-1] in _ENDS_NO_NAME:
         return False
     # "Presidio scrubs", "SearchSvc looks up": a name and the verb it does.
     if any(word in VERBS_ONLY for word in lowered[1:]):
