@@ -94,8 +94,9 @@ class PreferenceConfig:
     correction_share: float = 0.3
     anchors_per_step: int = 1  # synthetic supervised examples added to each step
     # ... of which this share are reference templates the adapter was trained
-    # on (r000-r449), as written there: held-out templates read as before.
-    reference_anchors: float = 0.0
+    # on (r000-r449), as written there: held-out templates read as before
+    # (docs/benchmarks.md: held-out structure -0.001 with 0.5, -0.012 without).
+    reference_anchors: float = 0.5
     anchor_weight: float = 1.0
     # Rating and readability pairs train only the top N decoder layers'
     # adapter (None: all); corrections train every layer, and so do the
