@@ -308,3 +308,10 @@ def test_a_skip_adding_the_blocks_input_to_its_output_goes_around_each_block():
         "dense",
     ]
     assert [step.written for step in order if "add" in step.kinds] == [("2",)] * 3
+
+
+def test_a_layer_between_them_goes_between_the_layers_of_a_run():
+    prompt = "input 30x4, two GRU layers of 48 and 24 units with dropout 0.3 between them, dense 1"
+    order = list_order(prompt)
+    assert [sorted(step.kinds)[0] for step in order] == ["input", "gru", "dropout", "gru", "dense"]
+    assert [step.written for step in order[1:4]] == [("48",), ("0.3",), ("24",)]

@@ -297,7 +297,7 @@ def layer_line_of(rules) -> str:
         ),
         # An input said by its length, and a bottleneck said by its units.
         (
-            "token ids of length 32, an embedding with a 5k vocab and 64 dims, an LSTM of 32 "
+            "token sequences of length 32, an embedding with a 5k vocab and 64 dims, an LSTM of 32 "
             "units, a 16-unit bottleneck with relu, dense 2 softmax",
             [["input"], ["embedding"], ["lstm"], ["dense", "linear"], ["dense", "linear"]],
         ),

@@ -171,7 +171,10 @@ _SIZED_RUN_RE = re.compile(
     rf"|,\s*(?:both|all) (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$)"
     # "..., all 3x3 with relu": a kernel (and activation) every layer of the run has.
     rf"|,\s*(?:both|all) (?P<kernel>\d+x\d+)(?:\s+(?:with\s+)?(?P<kernel_act>{_ACTIVATION}))?"
-    r"(?=\s*[,.;]|\s*$))?",
+    r"(?=\s*[,.;]|\s*$))?"
+    # "..., with dropout 0.2 between them": a layer between each two of the run.
+    r"(?:,?\s*(?:with |and )?(?P<between>dropout(?: of)? [\d.]+%?|batch ?norm(?:alization)?"
+    r"|layer ?norm(?:alization)?) between (?:them|each|the (?:two|layers))(?=\s*[,.;]|\s*$))?",
     re.IGNORECASE,
 )
 # "Encoder: dense 512 -> 256 -> 64, all relu": one type, a chain of sizes.
@@ -448,7 +451,8 @@ def _sized_runs(text: str) -> str:
         kernels = _numbers(match["kernels"]) if match["kernels"] else [None] * count
         if len(kernels) != count:
             return match[0]
-        return ", ".join(
+        separator = f", {match['between']}, " if match["between"] else ", "
+        return separator.join(
             f"{kernel}{match['words']}{noun} {size}{unit}{f' kernel {k}' if k else ''}{own}"
             for size, k in zip(sizes, kernels, strict=True)
         )

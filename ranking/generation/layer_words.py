@@ -43,8 +43,12 @@ _KINDS = (
     (r"\btransformer", {"transformer"}),
     (r"^add [1-9]$", {"add"}),  # a skip connection the block reader counted
     (r"\binputs?\b", {"input"}),
-    # "token ids of length 64", "sequences are padded to 80 tokens".
-    (r"^(?:the )?(?:token ids|sequences?)\b.*\b(?:of length|padded to|truncated to) \d", {"input"}),
+    # "token ids of length 64", "token sequences of length 64", "sequences are padded to 80".
+    (
+        r"^(?:the )?(?:token |word |input )?(?:ids|sequences?)\b.*"
+        r"\b(?:of length|padded to|truncated to) \d",
+        {"input"},
+    ),
     (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
     # "a softmax over the 18 languages", "5-class softmax": the output layer.
     (
