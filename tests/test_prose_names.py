@@ -26,6 +26,7 @@ from tests.decoding import feed
         ("the bot samples 300 questions from Zendesk", "300", "300 questions"),
         # A name and the verb it does; the name alone stays.
         ("Presidio scrubs PII from the chat logs", "Presidio scrubs", "Presidio"),
+        ("Fivetran syncs Salesforce into the raw schema", "Fivetran syncs", "Fivetran"),
         ("which e5-large-v2 embeds into vectors", "e5-large-v2 embeds", "e5-large-v2"),
         ("SearchSvc looks up query vectors in faiss.index", "SearchSvc looks up", "SearchSvc"),
         ("tickets -> dedupe with MinHashDedup -> clean tickets", "dedupe", "MinHashDedup"),

@@ -41,14 +41,19 @@ def both_forms(verbs: list[str]) -> frozenset[str]:
 
 
 # More verbs a processor does, only as names' ends: "SearchSvc looks up ...".
-_MORE_VERBS = "look scrub forecast fit grade pick hit feed draw crawl dedup format".split()
+_MORE_VERBS = (
+    "look scrub forecast fit grade pick hit feed draw crawl dedup format sync fuse invoke "
+    "replicate deploy retrain finetune reindex approve append download stream route call "
+    "archive upload review log ship land mirror"
+).split()
 # Third-person forms that are also common plural nouns ("risk scores",
 # "model outputs", "daily forecasts"): a verb only where an object follows.
 NOUN_LIKE = frozenset(
     "scores labels tags samples splits outputs returns ranks chunks clusters segments joins "
     "builds loads queries filters indexes forecasts answers reads writes posts stores uses "
     "exports aggregates shards crops displays watches trains makes takes turns copies merges "
-    "records processes captions fits picks hits feeds draws grades pulls pushes".split()
+    "records processes captions fits picks hits feeds draws grades pulls pushes streams routes "
+    "calls archives uploads reviews logs ships lands mirrors".split()
 )
 # Third-person forms that are verbs wherever they stand after a name.
 VERBS_ONLY = (
