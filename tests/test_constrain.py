@@ -475,18 +475,6 @@ def test_a_clear_winner_gives_one_structure(tiny_base):
     assert len({c.node_list for c in result.candidates}) == 5
 
 
-@pytest.mark.parametrize(("gap", "batches"), [(5.0, [[0, 1, 2, 3, 4]]), (0.5, [[0, 2, 4], [1, 3]])])
-def test_rows_are_styled_in_one_batch_when_no_alternative_is_close(tiny_base, gap, batches):
-    generator = scripted_generator(tiny_base, gap=gap)
-    styled = []
-    style_rows = generator._style_rows
-    generator._style_rows = lambda structure, rank, rows, *rest, **kw: (
-        styled.append(list(rows)) or style_rows(structure, rank, rows, *rest, **kw)
-    )
-    generator.generate("a net: 2 inputs, 3 or 4 hidden", 5, seed=0)
-    assert styled == batches
-
-
 def test_one_structure_when_the_setting_asks_for_one(tiny_base):
     generator = scripted_generator(tiny_base, gap=0.5, structures=1)
     completions = generator.generate("a net", 5, seed=0)

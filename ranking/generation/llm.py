@@ -456,13 +456,8 @@ class Generator:
             ]
         results: list[Completion | None] = [None] * count
         progress = _RowProgress(report, count)
-        # No runner-up close enough to branch at: no alternative can be
-        # found, and all rows are styled in one batch instead of two.
         want_alternative = (
-            count > 1
-            and structure_temperature <= 0
-            and int(self.options["structures"]) > 1
-            and bool(self._branch_points(best))
+            count > 1 and structure_temperature <= 0 and int(self.options["structures"]) > 1
         )
         # Rows alternate between the structures, the best first (5 rows, 2
         # structures: rows 0, 2, 4 best, rows 1, 3 the alternative). The best
@@ -652,12 +647,19 @@ class Generator:
         """
         import torch
 
+        if best.checker is None:
+            return None  # unconstrained: no runner-ups recorded
         margin = float(self.options["alternative_margin"])
         try:
             best_plan = _structure_plan(best.text)
         except PlanError:
             return None
-        for position in self._branch_points(best):
+        gaps = sorted(
+            (best.logprobs[i] - runner[1], i)
+            for i, runner in enumerate(best.runner_ups)
+            if runner is not None and best.logprobs[i] - runner[1] <= margin
+        )
+        for _, position in gaps[:ALTERNATIVE_TRIES]:
             token, logprob, state = best.runner_ups[position]
             # The best's cache cut back to the branch point: a copy is ~10 MB
             # and milliseconds, a fresh prefill of prompt + prefix ~0.2 s.
@@ -692,22 +694,6 @@ class Generator:
             if plan.structure_text() != best_plan.structure_text():
                 return alternative
         return None
-
-    def _branch_points(self, best) -> list[int]:
-        """Return the positions an alternative may branch from `best` at, closest first.
-
-        Those whose runner-up token is within `alternative_margin`, at most
-        ALTERNATIVE_TRIES; none for an unconstrained decode (no runner-ups).
-        """
-        if best.checker is None:
-            return []
-        margin = float(self.options["alternative_margin"])
-        gaps = sorted(
-            (best.logprobs[i] - runner[1], i)
-            for i, runner in enumerate(best.runner_ups)
-            if runner is not None and best.logprobs[i] - runner[1] <= margin
-        )
-        return [position for _, position in gaps[:ALTERNATIVE_TRIES]]
 
     def _sample_rows(self, cache, logits, temps, rng, report, limit, offset, stop_at_newline):
         """Decode every row until EOS (or a newline, for a style line) or `limit` tokens.
