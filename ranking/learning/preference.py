@@ -109,8 +109,9 @@ class PreferenceConfig:
     # Such a pair's context (prompt and structure) runs without gradients:
     # the backward pass covers its style line only (`_plan_logps`).
     frozen_context: bool = False
-    # "auto": bfloat16 autocast where the CPU has AMX/AVX512-BF16, or CUDA
-    # (`training.use_bf16`); "off": float32. Weights and the optimiser stay float32.
+    # "auto": bfloat16 autocast on CUDA only: on this CPU (AVX512-BF16) a step
+    # measured no faster (docs/benchmarks.md). "bf16": always; "off": float32.
+    # Weights and the optimiser stay float32 either way.
     autocast: str = "auto"
 
 
@@ -676,8 +677,7 @@ def _train(
         f"{len(train_set)} training pairs ({style_pairs} scored on their style line), "
         f"{len(eval_set)} held out ({config.method})"
     )
-    # ~1.5x a step on this CPU (AVX512-BF16), as for the adapter's own training.
-    bf16 = training.use_bf16(config)
+    bf16 = config.autocast == "bf16" or (config.autocast == "auto" and torch.cuda.is_available())
     eval_sample = _spread(eval_set, HELD_OUT_ACCURACY_SAMPLE)
     before = preference_accuracy(peft_model, eval_sample, pad_id, bf16)
     train_sample = _spread(train_set, TRAIN_ACCURACY_SAMPLE)

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             "--autocast",
             choices=["auto", "bf16", "off"],
             default=PreferenceConfig.autocast,
-            help="bfloat16 autocast (auto: where the CPU has AVX512-BF16/AMX, or CUDA)",
+            help="bfloat16 autocast (auto: on CUDA only)",
         )
         parser.add_argument(
             "--reference-anchors",
