@@ -101,7 +101,7 @@ def is_name_span(words: list[str], before: str | None, after: str | None) -> boo
     # "dedupe with MinHashDedup": the step's verb; the name is what does it.
     if len(lowered) == 1 and lowered[0] in BASE_VERBS and (after or "").lower() in _TOOL_WORDS:
         return False
-    # "dedupe with MinHashDedup", "embedded by e5-base": a step and what does it.
+    # "pre-labeled by SAM 2", "embedded by": a step joined to what does it.
     if any(word in _JOINS_STEP for word in lowered[1:-1]) or lowered[-1] in _ENDS_NO_NAME:
         return False
     # "Presidio scrubs", "SearchSvc looks up": a name and the verb it does.

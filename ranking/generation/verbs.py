@@ -1,7 +1,7 @@
 """Verbs of pipeline steps, shared by the process reader and the name rules.
 
 `flow_reader` reads "Fivetran copies ... into ..." with them; `prose_names`
-refuses a name that ends in one used as a verb ("Prophet forecasts daily
+refuses a name that holds one used as a verb ("Prophet forecasts daily
 sales into ..." names "Prophet", not "Prophet forecasts").
 """
 
