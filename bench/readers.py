@@ -25,7 +25,10 @@ The readers decide structure for the decoder, so a wrong reading is drawn:
   processes and reference prompts, how many have an output list or a store
   data is only put into, and how many expected plans break such a rule (a
   listed output written without its mates on its step's line, a put-only
-  store written as a processor).
+  store written as a processor);
+- names (`constrain.prompt_spans`, with `prose_names.is_name_span`): of the
+  names the expected plans of hand-written flow prompts and synthetic
+  processes write, how many the decoder does not offer (none should be).
 No model runs and nothing is scored for judging; still, sets not yet scored
 are left out (`--skip-sets`), so that no check is ever run on a fresh set.
 """
@@ -44,7 +47,7 @@ from bench.generation import FREE_SETS, free_rows  # noqa: E402
 from bench.layers import SETS as LAYER_SETS  # noqa: E402
 from ranking.diagrams import labelled, nodelist  # noqa: E402
 from ranking.diagrams.data import load_reference_pairs  # noqa: E402
-from ranking.generation.constrain import LayerRules, StructureChecker  # noqa: E402
+from ranking.generation.constrain import LayerRules, StructureChecker, prompt_spans  # noqa: E402
 from ranking.generation.flowgraph import name_key  # noqa: E402
 from ranking.generation.layer_list import list_order  # noqa: E402
 from ranking.generation.layerplan import parse_layer_line  # noqa: E402
@@ -226,6 +229,33 @@ def synthetic_flows(count: int, seeds: list[int]) -> str:
     )
 
 
+def offered_names(flow_sets: list[str], count: int, seeds: list[int]) -> str:
+    """Count the names expected plans write that the decoder does not offer for their prompt."""
+    rows = [row for name in flow_sets for row in free_rows(None, FREE_SETS[name][0])]
+    hand = [(row["prompt"], row["plan"]) for row in rows if row["task"] == "flowchart"]
+    synthetic = [
+        (example.prompt, example.plan)
+        for seed in seeds
+        for example in generate_examples(count, seed=seed)
+        if example.source == "processes"
+    ]
+    parts = []
+    for label, pairs in (("hand-written", hand), ("synthetic", synthetic)):
+        names = refused = 0
+        for prompt, plan in pairs:
+            spans = set(prompt_spans(prompt))
+            written = {
+                item.strip()
+                for line in plan.split("\nstyle:")[0].splitlines()[1:]
+                for part in line.split(" > ")
+                for item in part.split(", ")
+            } - {"-", ""}
+            names += len(written)
+            refused += len(written - spans)
+        parts.append(f"{label} {len(pairs)} prompts: {names} names, not offered {refused}")
+    return "names of expected plans: " + "; ".join(parts)
+
+
 def _breaks(prompt: str, plan: str) -> tuple[bool, bool, bool, bool]:
     """Return (has a list, plan breaks one, has a put-only store, plan writes one as a step)."""
     checker = StructureChecker.for_prompt(prompt)
@@ -294,6 +324,7 @@ def main() -> None:
         hand_written_flows(flow_sets),
         synthetic_flows(args.synthetic, seeds),
         lists_and_stores(flow_sets, args.synthetic, seeds),
+        offered_names(flow_sets, args.synthetic, seeds),
     ):
         print(line, flush=True)
 
