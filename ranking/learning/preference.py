@@ -28,8 +28,9 @@ anchors hold structure"):
 - corrections come round `correction_repeats` times an epoch, or more, so
   that they make `correction_share` of it: they are few,
   and a user wrote the right answer;
-- `anchors_per_step` synthetic examples of the kind the adapter was trained
-  on ride along each step as supervised-only items (their likelihood, no
+- `anchors_per_step` examples of the kind the adapter was trained on
+  (`reference_anchors` of them reference templates, the rest synthetic)
+  ride along each step as supervised-only items (their likelihood, no
   rejected plan), restyled with styles users chose so they teach structure
   and leave the style preference alone.
 """
@@ -92,7 +93,7 @@ class PreferenceConfig:
     # ... and at least this share of an epoch's pairs are corrections, when
     # there are any: more ratings must not drown what users wrote.
     correction_share: float = 0.3
-    anchors_per_step: int = 1  # synthetic supervised examples added to each step
+    anchors_per_step: int = 1  # supervised examples added to each step
     # ... of which this share are reference templates the adapter was trained
     # on (r000-r449), as written there: held-out templates read as before
     # (docs/benchmarks.md: held-out structure -0.001 with 0.5, -0.012 without).

@@ -40,7 +40,7 @@ class Command(BaseCommand):
             "--anchors-per-step",
             type=int,
             default=PreferenceConfig.anchors_per_step,
-            help="synthetic supervised examples per step, to hold structure (0: none)",
+            help="supervised examples per step, to hold structure (0: none)",
         )
         parser.add_argument(
             "--autocast",
