@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ranking.generation.flowgraph import label, name_words
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.reference_templates import looks_templated
+from ranking.generation.verbs import both_forms
 
 OUTPUTS, INPUTS = 2, 0  # roles: the part of an `IN > PROC > OUT` line
 
@@ -87,14 +88,7 @@ _VERB_STEMS = (
 ).split()
 
 
-def _verb_forms(stem: str) -> set[str]:
-    third = stem[:-1] + "ies" if stem.endswith("y") and stem[-2] not in "aeiou" else stem + "s"
-    if stem.endswith(("s", "sh", "ch", "x", "z")):
-        third = stem + "es"
-    return {stem, third}
-
-
-_VERB_FORMS = frozenset(form for stem in _VERB_STEMS for form in _verb_forms(stem))
+_VERB_FORMS = both_forms(_VERB_STEMS)
 # Verbs that are also the nouns names end in ("Feast online store", "fraud scores"):
 # only a second item's first word is tested against them.
 _NOUN_TOO = frozenset(
