@@ -268,7 +268,7 @@ def _breaks(prompt: str, plan: str) -> tuple[bool, bool, bool, bool]:
             return bool(lists), False, bool(stores), False
         stepped |= name_key(parts[1]) in stores
         if lists and parts[2] != "-":
-            broken |= lists.violates(2, parts[2].split(", "), parts[1], listed)
+            broken |= lists.violates(parts[2].split(", "), parts[1], listed)
             listed |= lists.written_whole(parts, listed)
     return bool(lists), broken, bool(stores), stepped
 

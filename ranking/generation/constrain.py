@@ -422,8 +422,8 @@ class StructureChecker:
             return True
         items = parts[2].split(", ")
         if partial:
-            return self.lists.allows_next(role, items[:-1], items[-1], parts[1], listed)
-        return not self.lists.violates(role, items, parts[1], listed)
+            return self.lists.allows_next(items[:-1], items[-1], parts[1], listed)
+        return not self.lists.violates(items, parts[1], listed)
 
 
 def _layer_line(line: str, written: int, complete: bool) -> bool:

@@ -361,7 +361,7 @@ def _is_listed_name(name: str, is_name, first: bool) -> bool:
 
 
 class ListRules:
-    """What a plan line may write on each side, given the prompt's lists (`groups`).
+    """What a plan line may write as outputs, given the prompt's lists (`groups`).
 
     A written item stands for a listed name when it is that name or a
     longer one ending in it ("the summaries" may be written "dask
@@ -371,13 +371,13 @@ class ListRules:
     """
 
     def __init__(self, found: tuple[Group, ...] = (), spans: tuple[str, ...] = ()):
-        self.by_role = {role: [g for g in found if g.role == role] for role in (INPUTS, OUTPUTS)}
+        self.outputs = [g for g in found if g.role == OUTPUTS]
         self.forms = {
             name: [
                 name,
                 *(span for span in spans if span.lower().endswith(" " + name.lower())),
             ]
-            for group in found
+            for group in self.outputs
             for name in group.names
         }
 
@@ -393,18 +393,17 @@ class ListRules:
         return bool(self.forms)
 
     def violates(
-        self, role: int, items: list[str], step: str | None = None, done: frozenset = frozenset()
+        self, items: list[str], step: str | None = None, done: frozenset = frozenset()
     ) -> bool:
-        """Return whether complete `items` on side `role` write a listed name without its list.
+        """Return whether complete output `items` write a listed name without its list.
 
         `step` is the line's processor, known when the outputs are written;
         `done` holds the lists an earlier line wrote whole, which hold no more.
         """
-        return bool(self._missing(role, items, step, done))
+        return bool(self._missing(items, step, done))
 
     def allows_next(
         self,
-        role: int,
         written: list[str],
         tail: str,
         step: str | None = None,
@@ -416,16 +415,16 @@ class ListRules:
         mates, and no item runs a listed name into its list ("train set and ...").
         """
         lowered = tail.lower()
-        for group in self._groups(role, step, done):
+        for group in self._groups(step, done):
             for name in group.names:
                 for form in self.forms[name]:
                     if lowered.startswith((form.lower() + " and", form.lower() + " plus")):
                         return False
-        missing = self._missing(role, written, step, done)
+        missing = self._missing(written, step, done)
         if not missing:
             return True
         # Items written since the list began are its names, not a word of one ("the").
-        names = [name for group in self._groups(role, step, done) for name in group.names]
+        names = [name for group in self._groups(step, done) for name in group.names]
         keys = [words_key(item) for item in written]
         first = next(i for i, key in enumerate(keys) if any(_written(n, [key]) for n in names))
         if not all(any(_written(n, [key]) for n in names) for key in keys[first:]):
@@ -438,19 +437,19 @@ class ListRules:
         keys = [] if parts[2] == "-" else [words_key(item) for item in parts[2].split(", ")]
         return frozenset(
             group
-            for group in self._groups(OUTPUTS, parts[1], done)
+            for group in self._groups(parts[1], done)
             if all(_written(name, keys) for name in group.names)
         )
 
-    def _groups(self, role: int, step: str | None, done: frozenset = frozenset()) -> list[Group]:
-        mine = [g for g in self.by_role[role] if g not in done]
-        if role == INPUTS or step is None:
+    def _groups(self, step: str | None, done: frozenset = frozenset()) -> list[Group]:
+        mine = [g for g in self.outputs if g not in done]
+        if step is None:
             return mine
         return [g for g in mine if not g.step or _same_step(step, g.step)]
 
-    def _missing(self, role: int, items: list[str], step: str | None, done: frozenset) -> list[str]:
+    def _missing(self, items: list[str], step: str | None, done: frozenset) -> list[str]:
         keys = [words_key(item) for item in items]
-        mine = self._groups(role, step, done)
+        mine = self._groups(step, done)
         missing: list[str] = []
         for group in mine:
             present = [name for name in group.names if _written(name, keys)]
