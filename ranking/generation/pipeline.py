@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ranking.diagrams import nodelist
 from ranking.diagrams.model import Diagram
+from ranking.generation.grounding import ground_inputs
 from ranking.generation.layerplan import LAYERS
 from ranking.generation.layout import LayoutError, layout_plan
 from ranking.generation.plan import (
@@ -223,10 +224,9 @@ class _PlanBuilder(_Builder):
         text = completion.text
         # Generators without structure ranks (node-list fakes, older ones) give one structure.
         rank = getattr(completion, "structure_rank", 0)
+        prompt = self.result.prompt
         try:
-            plan = keep_names(
-                tidy_repeats(parse_plan(text), self.result.prompt), self.result.prompt
-            )
+            plan = keep_names(ground_inputs(tidy_repeats(parse_plan(text), prompt), prompt), prompt)
         except PlanError as exc:
             why = getattr(completion, "reason", "")
             self.drop(text, f"invalid plan: {exc}" + (f" ({why})" if why else ""))

@@ -1,0 +1,189 @@
+"""A step's inputs checked against the one clause of the prompt that names its processor.
+
+The small model wires most steps right but now and then gives a step the
+wrong input or only one of two: "An evaluator scores churn_model.json on
+the test split and writes metrics.json" came out as `churn_model.json >
+evaluator > metrics.json`, and "pyannote diarizer also takes the speech
+segments" as `raw transcripts > pyannote diarizer > ...` (the step before's
+output). Constraining the decoder cannot help, as a line's inputs are
+written before its processor. So a decoded plan is read against the
+prompt, as `repeats.tidy_repeats` does, and the card shows the result.
+
+For each processor that heads exactly one line and is named in exactly one
+clause of the prompt, and in a clause without another line's processor:
+
+- the clause's inputs are the plan's names found in it before its first
+  output word ("into", "producing", "writes", "to", ...), leaving out a
+  name just after "from"/"in" (a place: "logs from Kafka"), a name right
+  before "from" (the thing fetched), and a name the step already leads to;
+- such a name the line lacks is added to its inputs;
+- where the clause has such a name and no back-reference ("it", "those",
+  "the results"), an input the clause does not name (not even by its last
+  word: "the transcripts") is dropped.
+
+Only names the plan already writes are moved: nothing is invented, and a
+plan the model wrote right is left alone (tests/test_grounding.py: no
+synthetic process changes). Arrow chains ("A -> P -> B") have their own
+semantics and reference templates their own conventions: both are left as
+written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ranking.generation.flowgraph import name_key
+from ranking.generation.plan import FLOW, FlowStep, Plan
+from ranking.generation.reference_templates import looks_templated
+from ranking.generation.verbs import ANY_VERB, WRITE_VERBS, both_forms
+
+_ARROWS = re.compile(r"->|→|=>|\|")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|;\s*|\n+|:\s+")
+_CLAUSE_JOINT = re.compile(
+    r",\s*(?:which|and then|then|and|while|where)\s+|\s+(?:and then|while)\s+", re.IGNORECASE
+)
+# Verbs whose object a step makes or fetches: "writes metrics.json", "pulls X".
+_MAKES = both_forms(
+    [*WRITE_VERBS, "compute", "render", "raise", "fit", "pull", "fetch", "extract", "upload",
+     "download", "draw", "crawl", "pick", "select", "retrieve", "give", "yield", "export"]
+)  # fmt: skip
+_OUTPUT_WORD = re.compile(
+    r"\b(?:into|producing|giving|as|to|onto|"
+    + "|".join(sorted(_MAKES, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+_PLACE_BEFORE = re.compile(r"\b(?:from|in|out of|at)\s+(?:(?:the|a|an|our)\s+)?$", re.IGNORECASE)
+_FROM_AFTER = re.compile(r"\s+from\b", re.IGNORECASE)
+# A comma then a new subject and its verb: the name is in the next clause.
+_NEW_CLAUSE = re.compile(
+    r",\s+(?!and\b)(?:(?:the|a)\s+)?\S+(?:\s+\S+)?\s+(?:is|are|was|were|\w+s)\b", re.IGNORECASE
+)
+_BACK_REFERENCE = re.compile(
+    r"\b(?:it|them|they|those|these|this|that|its|their|each|both|results?|outputs?)\b",
+    re.IGNORECASE,
+)
+# Characters after the name looked at for a new clause ("..., summarizer-v12 produces").
+_LOOKAHEAD = 24
+
+
+def ground_inputs(plan: Plan, prompt: str) -> Plan:
+    """Return `plan` with each step's inputs as the clause naming its processor says them."""
+    if plan.family != FLOW or looks_templated(prompt) or _ARROWS.search(prompt):
+        return plan
+    clauses = _clauses(prompt)
+    steps = [_ground_step(step, plan.steps, clauses) for step in plan.steps]
+    return plan if steps == list(plan.steps) else replace(plan, steps=tuple(steps))
+
+
+def _clauses(prompt: str) -> list[str]:
+    return [
+        clause
+        for sentence in _SENTENCE_END.split(prompt)
+        for clause in _CLAUSE_JOINT.split(sentence)
+        if clause.strip()
+    ]
+
+
+def _find(name: str, text: str) -> list[int]:
+    """Return where `name` stands in `text` as whole words, any case and spacing."""
+    words = r"\s+".join(re.escape(word) for word in name.split())
+    return [m.start() for m in re.finditer(rf"(?<![\w-]){words}(?![\w-])", text, re.IGNORECASE)]
+
+
+def _ground_step(step: FlowStep, steps: tuple[FlowStep, ...], clauses: list[str]) -> FlowStep:
+    if step.proc is None:
+        return step
+    key = name_key(step.proc)
+    procs = [other.proc for other in steps if other.proc]
+    if sum(name_key(proc) == key for proc in procs) > 1:
+        return step
+    mine = [clause for clause in clauses if _find(step.proc, clause)]
+    if len(mine) != 1:
+        return step
+    clause = mine[0]
+    if any(_find(proc, clause) for proc in procs if name_key(proc) != key):
+        return step
+    named = _clause_inputs(step, steps, clause)
+    if not named:
+        return step
+    have = {name_key(name) for name in (*step.inputs, *step.outputs)}
+    inputs = [*step.inputs, *(name for name in named if name_key(name) not in have)]
+    if not _BACK_REFERENCE.search(clause):
+        kept = {name_key(name) for name in named}
+        inputs = [
+            name
+            for name in inputs
+            if name_key(name) in kept or _find(name, clause) or _find(name.split()[-1], clause)
+        ]
+    if not inputs:
+        return step
+    return FlowStep(tuple(inputs), step.proc, step.outputs)
+
+
+def _clause_inputs(step: FlowStep, steps: tuple[FlowStep, ...], clause: str) -> list[str]:
+    """Return the plan's names the clause gives `step` as inputs, in the clause's order."""
+    procs = {name_key(other.proc): other.proc for other in steps if other.proc}
+    taken = [(at, at + len(proc)) for proc in procs.values() for at in _find(proc, clause)]
+    names: dict[str, str] = {}
+    for other in steps:
+        for name in (*other.inputs, *other.outputs):
+            if name_key(name) not in procs:
+                names.setdefault(name_key(name), name)
+    found = []
+    for name in sorted(names.values(), key=len, reverse=True):  # "raw text" is not "text"
+        for at in _find(name, clause):
+            end = at + len(name)
+            if not any(start < end and at < stop for start, stop in taken):
+                taken.append((at, end))
+                found.append((at, name))
+    outputs = [
+        m.start()
+        for m in _OUTPUT_WORD.finditer(clause)
+        if not any(start <= m.start() < stop for start, stop in taken)
+    ]
+    first_output = min(outputs, default=len(clause))
+    at_proc = _find(step.proc, clause)[0]
+    after_proc = at_proc + len(step.proc)
+    downstream = _downstream(steps, step.proc)
+
+    def between(at: int, name: str) -> str:
+        # The text from the processor to a little past the name, whichever comes first.
+        return clause[min(at, at_proc) : max(at + len(name) + _LOOKAHEAD, at_proc)]
+
+    return [
+        name
+        for at, name in sorted(found)
+        if at < first_output
+        and name_key(name) not in downstream
+        and not _PLACE_BEFORE.search(clause[:at])
+        and not _FROM_AFTER.match(clause[at + len(name) :])
+        # "CTC scheduler scores the transcripts": "scores" is its verb, not a name.
+        and not (not clause[after_proc:at].strip() and name.split()[0].lower() in ANY_VERB)
+        and not _NEW_CLAUSE.search(between(at, name))
+    ]
+
+
+def _downstream(steps: tuple[FlowStep, ...], proc: str) -> set[str]:
+    """Return the name keys a processor leads to: an input from there would close a loop."""
+    edges: dict[str, set[str]] = {}
+    for step in steps:
+        inputs = [name_key(name) for name in step.inputs]
+        outputs = [name_key(name) for name in step.outputs]
+        if step.proc:
+            middle = name_key(step.proc)
+            for name in inputs:
+                edges.setdefault(name, set()).add(middle)
+            edges.setdefault(middle, set()).update(outputs)
+        else:
+            for name in inputs:
+                edges.setdefault(name, set()).update(outputs)
+    seen: set[str] = set()
+    todo = [name_key(proc)]
+    while todo:
+        for name in edges.get(todo.pop(), ()):
+            if name not in seen:
+                seen.add(name)
+                todo.append(name)
+    return seen

@@ -1,0 +1,112 @@
+"""A step's inputs read against the clause that names its processor (grounding.py)."""
+
+from __future__ import annotations
+
+from ranking.generation import llm
+from ranking.generation.grounding import ground_inputs
+from ranking.generation.pipeline import generate_candidates
+from ranking.generation.plan import parse_plan
+from ranking.generation.repeats import tidy_repeats
+from tests.test_synth import process_examples
+
+STYLE = "style: auto box line grey labels medium"
+
+EVAL = (
+    "features.parquet is split by a splitter into a train split and a holdout split. "
+    "A trainer fits model.pkl on the train split. "
+    "An evaluator scores model.pkl on the holdout split and writes report.json."
+)
+EVAL_MODEL = (
+    "features.parquet > splitter > train split, holdout split\n"
+    "train split > trainer > model.pkl\n"
+    "model.pkl > evaluator > report.json"
+)
+SPEECH = (
+    "Call audio is cut by a VAD into voice segments. Whisper turns the voice segments into "
+    "raw transcripts. The diarizer also takes the voice segments and gives speaker turns."
+)
+SPEECH_MODEL = (
+    "Call audio > VAD > voice segments\n"
+    "voice segments > Whisper > raw transcripts\n"
+    "raw transcripts > diarizer > speaker turns"
+)
+
+
+def grounded(lines: str, prompt: str) -> str:
+    plan = parse_plan(f"flow\n{lines}\n{STYLE}")
+    return ground_inputs(plan, prompt).structure_text().removeprefix("flow\n")
+
+
+def test_a_second_input_the_clause_names_is_added():
+    assert grounded(EVAL_MODEL, EVAL).splitlines()[-1] == (
+        "model.pkl, holdout split > evaluator > report.json"
+    )
+
+
+def test_an_input_the_clause_does_not_name_gives_way_to_the_one_it_names():
+    assert grounded(SPEECH_MODEL, SPEECH).splitlines()[-1] == (
+        "voice segments > diarizer > speaker turns"
+    )
+
+
+def test_a_back_reference_keeps_the_models_input():
+    prompt = SPEECH.replace("also takes the voice segments", "takes them as well")
+    assert grounded(SPEECH_MODEL, prompt) == SPEECH_MODEL
+
+
+def test_places_things_fetched_and_outputs_are_no_inputs():
+    prompt = (
+        "Raw tickets in the support DB are cleaned by a scrubber into clean tickets. "
+        "A labeler reads clean tickets from the ticket store and writes labels."
+    )
+    lines = (
+        "support DB > - > Raw tickets\nRaw tickets > scrubber > clean tickets\n"
+        "clean tickets > - > ticket store\nticket store > labeler > labels"
+    )
+    # "from" names a place, "clean tickets" right before it is what is fetched,
+    # and the scrubber's line already has its inputs.
+    assert grounded(lines, prompt) == lines
+
+
+def test_a_name_the_step_leads_to_is_never_its_input():
+    prompt = "The ranker scores the candidates and the ranked list goes to the UI."
+    lines = "candidates > ranker > ranked list\nranked list > - > UI"
+    assert grounded(lines, prompt) == lines
+
+
+def test_arrow_chains_and_reference_templates_are_left_as_written():
+    arrows = "model.pkl -> evaluator -> report.json; holdout split -> evaluator"
+    lines = "model.pkl > evaluator > report.json\nholdout split > - > report.json"
+    assert grounded(lines, arrows) == lines
+    template = "pipeline that consists of, inputs text and process them with CNN model"
+    assert grounded("text > CNN model > -", template) == "text > CNN model > -"
+
+
+def test_no_synthetic_process_written_right_is_changed():
+    # Synthetic plans are right by construction: grounding must keep every one.
+    examples = process_examples(1500, seed=23)
+    for example, _names in examples:
+        plan = tidy_repeats(parse_plan(example.plan), example.prompt)
+        assert ground_inputs(plan, example.prompt) == plan, (example.prompt, example.plan)
+    assert len(examples) > 400
+
+
+class _MissingInputGenerator:
+    """Writes the evaluation step with one of its two inputs, as the small model did."""
+
+    output_format = "plan"
+
+    def generate(self, prompt, count, *, seed=None, on_progress=None, **options):
+        palettes = ("muted", "grey", "blue")
+        return [
+            llm.Completion(f"flow\n{EVAL_MODEL}\nstyle: auto box line {p} labels medium", 9, True)
+            for p in palettes[:count]
+        ]
+
+
+def test_the_card_shows_and_draws_the_grounded_plan():
+    result = generate_candidates(EVAL, 2, generator=_MissingInputGenerator(), seed=0)
+    for candidate in result.candidates:
+        assert "model.pkl, holdout split > evaluator > report.json" in candidate.plan
+        edges = {(a.label, b.label) for a, b in candidate.diagram.edges()}
+        assert ("holdout split", "evaluator") in edges
