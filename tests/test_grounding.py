@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ranking.generation import llm
+from ranking.generation.constrain import SpanSet, prompt_spans
 from ranking.generation.grounding import ground_inputs
 from ranking.generation.pipeline import generate_candidates
 from ranking.generation.plan import parse_plan
@@ -34,13 +35,29 @@ SPEECH_MODEL = (
 
 def grounded(lines: str, prompt: str) -> str:
     plan = parse_plan(f"flow\n{lines}\n{STYLE}")
-    return ground_inputs(plan, prompt).structure_text().removeprefix("flow\n")
+    spans = SpanSet(prompt_spans(prompt))
+    grounded = ground_inputs(plan, prompt, is_name=lambda name: name in spans)
+    return grounded.structure_text().removeprefix("flow\n")
 
 
 def test_a_second_input_the_clause_names_is_added():
     assert grounded(EVAL_MODEL, EVAL).splitlines()[-1] == (
         "model.pkl, holdout split > evaluator > report.json"
     )
+
+
+def test_the_rest_of_a_listed_input_is_added_even_if_the_plan_never_wrote_it():
+    prompt = (
+        "Raw clicks and the ad log are joined by a join job into training rows. "
+        "A ranker is trained on the training rows."
+    )
+    lines = "Raw clicks > join job > training rows\ntraining rows > ranker > -"
+    assert (
+        grounded(lines, prompt).splitlines()[0] == "Raw clicks, ad log > join job > training rows"
+    )
+    # A list the line writes none of is some other reading: left alone.
+    other = "training rows > join job > -\ntraining rows > ranker > -"
+    assert grounded(other, prompt) == other
 
 
 def test_an_input_the_clause_does_not_name_gives_way_to_the_one_it_names():
@@ -87,7 +104,9 @@ def test_no_synthetic_process_written_right_is_changed():
     examples = process_examples(1500, seed=23)
     for example, _names in examples:
         plan = tidy_repeats(parse_plan(example.plan), example.prompt)
-        assert ground_inputs(plan, example.prompt) == plan, (example.prompt, example.plan)
+        spans = SpanSet(prompt_spans(example.prompt))
+        grounded = ground_inputs(plan, example.prompt, is_name=lambda name: name in spans)
+        assert grounded == plan, (example.prompt, example.plan)
     assert len(examples) > 400
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ranking.generation.coordination import INPUTS, ends_with, groups, words_key
 from ranking.generation.flowgraph import name_key
 from ranking.generation.plan import FLOW, FlowStep, Plan
 from ranking.generation.reference_templates import looks_templated
@@ -68,13 +69,48 @@ _BACK_REFERENCE = re.compile(
 _LOOKAHEAD = 24
 
 
-def ground_inputs(plan: Plan, prompt: str) -> Plan:
-    """Return `plan` with each step's inputs as the clause naming its processor says them."""
+def ground_inputs(plan: Plan, prompt: str, is_name=lambda name: True) -> Plan:
+    """Return `plan` with each step's inputs as the clause naming its processor says them.
+
+    `is_name(name)` says whether a name is one the decoder could write (a
+    span of the prompt): the names of a listed input group must be.
+    """
     if plan.family != FLOW or looks_templated(prompt) or _ARROWS.search(prompt):
         return plan
     clauses = _clauses(prompt)
-    steps = [_ground_step(step, plan.steps, clauses) for step in plan.steps]
+    listed = [group for group in groups(prompt, is_name) if group.role == INPUTS and group.step]
+    steps = [
+        _complete_list(_ground_step(step, plan.steps, clauses), plan.steps, listed)
+        for step in plan.steps
+    ]
     return plan if steps == list(plan.steps) else replace(plan, steps=tuple(steps))
+
+
+def _complete_list(step: FlowStep, steps: tuple[FlowStep, ...], listed) -> FlowStep:
+    """Return `step` with the rest of an input list it writes part of ("A and B are joined by P").
+
+    A listed name the plan writes longer ("the transactions" for "kaldi
+    transactions") is that name.
+    """
+    if step.proc is None:
+        return step
+    written = {words_key(n): n for other in steps for n in (*other.inputs, *other.outputs)}
+    have = {words_key(name) for name in (*step.inputs, *step.outputs)}
+    inputs = list(step.inputs)
+    for group in listed:
+        if name_key(group.step) != name_key(step.proc):
+            continue
+        meant = [
+            [key for key in written if ends_with(key, words_key(name))] or [words_key(name)]
+            for name in group.names
+        ]
+        if not any(have & set(keys) for keys in meant):
+            continue  # the line writes none of the list: some other reading
+        for name, keys in zip(group.names, meant, strict=True):
+            if len(keys) == 1 and keys[0] not in have:
+                inputs.append(written.get(keys[0], name))
+                have.add(keys[0])
+    return step if len(inputs) == len(step.inputs) else replace(step, inputs=tuple(inputs))
 
 
 def _clauses(prompt: str) -> list[str]:

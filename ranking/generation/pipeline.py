@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ranking.diagrams import nodelist
 from ranking.diagrams.model import Diagram
+from ranking.generation.constrain import SpanSet, prompt_spans
 from ranking.generation.grounding import ground_inputs
 from ranking.generation.layerplan import LAYERS
 from ranking.generation.layout import LayoutError, layout_plan
@@ -210,6 +211,13 @@ class _PlanBuilder(_Builder):
         super().__init__(*args)
         self.plans: list[Plan] = []
         self.ranks: dict[int, Plan] = {}  # structure rank -> its first valid plan
+        self._spans = None
+
+    def is_name(self, name: str) -> bool:
+        # The names the decoder could have written (grounding adds only such names).
+        if self._spans is None:
+            self._spans = SpanSet(prompt_spans(self.result.prompt))
+        return name in self._spans
 
     def should_sample(self) -> bool:
         # Once one structure is valid, more candidates come from restyling it.
@@ -226,7 +234,8 @@ class _PlanBuilder(_Builder):
         rank = getattr(completion, "structure_rank", 0)
         prompt = self.result.prompt
         try:
-            plan = keep_names(ground_inputs(tidy_repeats(parse_plan(text), prompt), prompt), prompt)
+            plan = tidy_repeats(parse_plan(text), prompt)
+            plan = keep_names(ground_inputs(plan, prompt, is_name=self.is_name), prompt)
         except PlanError as exc:
             why = getattr(completion, "reason", "")
             self.drop(text, f"invalid plan: {exc}" + (f" ({why})" if why else ""))
