@@ -173,6 +173,19 @@ def test_an_input_said_before_the_list_writes_the_numbers_said_there():
     assert feed(checker, "layers\ninput 64\n") is None  # the LSTM's size, not the input's
 
 
+def test_a_title_that_says_the_input_starts_the_list_with_it():
+    prompt = (
+        "my demand forecaster takes 30 time steps with 4 features. an LSTM of 32 units, "
+        "dropout 0.1 and a dense output of 1"
+    )
+    assert kinds(prompt) == [["input"], ["lstm"], ["dropout"], ["dense", "linear"]]
+    checker = StructureChecker.for_prompt(prompt)
+    assert feed(checker, "layers\ninput 30x4\nlstm 32\n") is not None
+    assert feed(checker, "layers\nlstm 32\n") is None  # the input comes first
+    # A title that says no input adds none.
+    assert kinds(prompt.replace("takes 30 time steps with 4 features", "is small"))[0] == ["lstm"]
+
+
 def test_an_image_input_or_a_square_kernel_makes_the_convolutions_2d():
     image = "input 64x64x3, conv with 16 filters, max pool, conv with 32 filters, flatten, dense 5"
     assert kinds(image)[1] == ["conv2d"] and kinds(image)[3] == ["conv2d"]

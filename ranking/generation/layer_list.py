@@ -100,6 +100,12 @@ _NAMED_FOR = re.compile(
     r"^(?:a |an |my |our |the )?(?:[\w-]+ ){0,2}(?:\w+-)?"  # "hybrid cnn-rnn for dna"
     r"(?:transformer|cnn|rnn|lstm|gru|mlp|convnet|net|network|model|classifier)s? for\b"
 )
+# "my forecaster takes 48 time steps with 6 features", "an MLP for 20 tabular
+# features": a title that says the network's input.
+_TITLE_INPUT = re.compile(
+    r"\b(\d+) (?:time ?steps|steps|days|hours) (?:with|of|x|by) (\d+) (?:[\w-]+ )?features\b"
+    r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b"
+)
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(
@@ -275,6 +281,14 @@ def _defaults(kinds: frozenset[str]) -> frozenset[str]:
     return DEFAULTS - {"1"} if kinds & _SIZED else DEFAULTS
 
 
+def _title_input(title: str) -> str:
+    """Return the input item a title says ("input 48x6"), or ""."""
+    match = _TITLE_INPUT.search(title)
+    if match is None:
+        return ""
+    return "input " + "x".join(number for number in match.groups() if number)
+
+
 def _without_title(items: list[str]) -> list[str] | None:
     """Return the list's items without a title and a closing request; None if a title is unclear.
 
@@ -286,14 +300,18 @@ def _without_title(items: list[str]) -> list[str] | None:
     """
     while items and _REQUEST.match(items[-1]):
         items = items[:-1]  # "Can you draw it top to bottom?"
+    said = ""  # the input, where a title says it
     for _ in range(MAX_TITLE_ITEMS):
         if not items or any(pattern.search(items[0]) for pattern, _ in KIND_RES):
             break
         if len(items[0].split()) > MAX_TITLE_WORDS and not _REQUEST.match(items[0]):
             return None  # a sentence, not a title: "GPS emails are parsed by ..."
+        said = said or _title_input(items[0])
         items = items[1:]
     if not items:
         return None
+    if said and not any(layer_kinds(item) == {"input"} for item in items):
+        items = [said, *items]
     # A network starts at its input: "my stock price LSTM: input is 60 days x 5 features, ...".
     inputs = [i for i, item in enumerate(items[:MAX_TITLE_ITEMS]) if layer_kinds(item) == {"input"}]
     if inputs and all(len(item.split()) <= MAX_TITLE_WORDS for item in items[: inputs[0]]):
