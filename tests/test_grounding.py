@@ -105,7 +105,7 @@ def test_no_synthetic_process_written_right_is_changed():
     for example, _names in examples:
         plan = tidy_repeats(parse_plan(example.plan), example.prompt)
         spans = SpanSet(prompt_spans(example.prompt))
-        grounded = ground_inputs(plan, example.prompt, is_name=lambda name: name in spans)
+        grounded = ground_inputs(plan, example.prompt, is_name=spans.__contains__)
         assert grounded == plan, (example.prompt, example.plan)
     assert len(examples) > 400
 
