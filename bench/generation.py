@@ -88,6 +88,8 @@ FREE_SETS = {
     "blind16": ("process_blind16.jsonl", "processes, blind set 16", 17000),
     # Written (64392d7) blind for the round after set 16; unscored.
     "blind17": ("process_blind17.jsonl", "processes, blind set 17", 18000),
+    # Written (d14236c) blind for the round after set 17; unscored.
+    "blind18": ("process_blind18.jsonl", "processes, blind set 18", 19000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -73,6 +73,8 @@ SETS = {
     "layers_blind16": ("layers_blind16.jsonl", "networks, blind set 16 (layers)", 23000),
     # Written (1a5e3da) blind for the round after set 16; unscored.
     "layers_blind17": ("layers_blind17.jsonl", "networks, blind set 17 (layers)", 24000),
+    # Written (34a85af) blind for the round after set 17; unscored.
+    "layers_blind18": ("layers_blind18.jsonl", "networks, blind set 18 (layers)", 25000),
 }
 POOLS = ("maxpool", "avgpool")
 
