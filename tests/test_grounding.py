@@ -91,6 +91,23 @@ def test_a_name_the_step_leads_to_is_never_its_input():
     assert grounded(lines, prompt) == lines
 
 
+def test_asides_time_phrases_and_other_subjects_name_no_input():
+    lines = "frames > detector > boxes\nboxes > tracker > tracks"
+    # Inside an aside: what the step is made of, not what it reads.
+    assert grounded(lines, "The tracker (frames + Kalman filter) turns boxes into tracks.") == lines
+    # "at tracker time" names no processor; "the frames provide boxes to the
+    # tracker": the frames act, the tracker reads the boxes.
+    assert grounded(lines, "At tracker time frames give boxes.") == lines
+    prompt = "The detector turns frames into boxes. The frames provide boxes to the tracker."
+    assert grounded(lines, prompt) == lines
+
+
+def test_a_name_the_line_writes_longer_or_shorter_is_the_same_input():
+    prompt = "The resulting item vectors are clustered by a k-means job into clusters."
+    lines = "catalog > encoder > resulting item vectors\nitem vectors > k-means job > clusters"
+    assert grounded(lines, prompt) == lines
+
+
 def test_arrow_chains_and_reference_templates_are_left_as_written():
     arrows = "model.pkl -> evaluator -> report.json; holdout split -> evaluator"
     lines = "model.pkl > evaluator > report.json\nholdout split > - > report.json"

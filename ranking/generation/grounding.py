@@ -40,6 +40,9 @@ from ranking.generation.reference_templates import looks_templated
 from ranking.generation.verbs import ANY_VERB, WRITE_VERBS, both_forms
 
 _ARROWS = re.compile(r"->|→|=>|\|")
+_ASIDE = re.compile(r"\([^()]*\)")
+_ARTICLE = re.compile(r"^(?:(?:the|a|an|our|its|their)\s+)?", re.IGNORECASE)
+_TIME = re.compile(r"\b(?:at|during) [\w-]+ time\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|;\s*|\n+|:\s+")
 _CLAUSE_JOINT = re.compile(
     r",\s*(?:which|and then|then|and|while|where)\s+|\s+(?:and then|while)\s+", re.IGNORECASE
@@ -47,7 +50,8 @@ _CLAUSE_JOINT = re.compile(
 # Verbs whose object a step makes or fetches: "writes metrics.json", "pulls X".
 _MAKES = both_forms(
     [*WRITE_VERBS, "compute", "render", "raise", "fit", "pull", "fetch", "extract", "upload",
-     "download", "draw", "crawl", "pick", "select", "retrieve", "give", "yield", "export"]
+     "download", "draw", "crawl", "pick", "select", "retrieve", "give", "yield", "export",
+     "provide", "supply", "deliver"]
 )  # fmt: skip
 _OUTPUT_WORD = re.compile(
     r"\b(?:into|producing|giving|as|to|onto|"
@@ -114,12 +118,26 @@ def _complete_list(step: FlowStep, steps: tuple[FlowStep, ...], listed) -> FlowS
 
 
 def _clauses(prompt: str) -> list[str]:
+    # "at serving time" names no processor "serving".
+    text = _TIME.sub(" ", _ASIDE.sub(_aside, prompt))
     return [
         clause
-        for sentence in _SENTENCE_END.split(prompt)
+        for sentence in _SENTENCE_END.split(text)
         for clause in _CLAUSE_JOINT.split(sentence)
         if clause.strip()
     ]
+
+
+def _aside(match: re.Match) -> str:
+    """Return what stands for an aside: a clause break if it says an output, else nothing.
+
+    "a VADER scorer (producing sentiment scores) and a BERTopic model" is two
+    clauses; "DeepStream workers (PeopleNet + tracker)" and "clusters (from
+    the warehouse) and PDFs" name no input of the step.
+    """
+    words = match.group()[1:].split()
+    first = words[0].lower() if words else ""
+    return "; " if _OUTPUT_WORD.fullmatch(first) or first in ("which", "that", "who") else " "
 
 
 def _find(name: str, text: str) -> list[int]:
@@ -144,8 +162,8 @@ def _ground_step(step: FlowStep, steps: tuple[FlowStep, ...], clauses: list[str]
     named = _clause_inputs(step, steps, clause)
     if not named:
         return step
-    have = {name_key(name) for name in (*step.inputs, *step.outputs)}
-    inputs = [*step.inputs, *(name for name in named if name_key(name) not in have)]
+    have = [words_key(name) for name in (*step.inputs, *step.outputs)]
+    inputs = [*step.inputs, *(name for name in named if not _among(words_key(name), have))]
     if not _BACK_REFERENCE.search(clause):
         kept = {name_key(name) for name in named}
         inputs = [
@@ -156,6 +174,11 @@ def _ground_step(step: FlowStep, steps: tuple[FlowStep, ...], clauses: list[str]
     if not inputs:
         return step
     return FlowStep(tuple(inputs), step.proc, step.outputs)
+
+
+def _among(key: str, keys: list[str]) -> bool:
+    """Whether a name is one of `keys`, or one is the other's tail ("resulting item vectors")."""
+    return any(ends_with(key, other) or ends_with(other, key) for other in keys)
 
 
 def _clause_inputs(step: FlowStep, steps: tuple[FlowStep, ...], clause: str) -> list[str]:
@@ -174,24 +197,40 @@ def _clause_inputs(step: FlowStep, steps: tuple[FlowStep, ...], clause: str) -> 
             if not any(start < end and at < stop for start, stop in taken):
                 taken.append((at, end))
                 found.append((at, name))
+    at_proc = _find(step.proc, clause)[0]
+    after_proc = at_proc + len(step.proc)
     outputs = [
         m.start()
         for m in _OUTPUT_WORD.finditer(clause)
         if not any(start <= m.start() < stop for start, stop in taken)
+        # "go to the ranker": the word that leads to the step itself.
+        and not _ARTICLE.sub("", clause[m.end() :].lstrip()).startswith(clause[at_proc:after_proc])
     ]
     first_output = min(outputs, default=len(clause))
-    at_proc = _find(step.proc, clause)[0]
-    after_proc = at_proc + len(step.proc)
+    if first_output < at_proc:
+        return []  # "the feature store provides a snapshot to the job": the store acts
     downstream = _downstream(steps, step.proc)
 
     def between(at: int, name: str) -> str:
         # The text from the processor to a little past the name, whichever comes first.
         return clause[min(at, at_proc) : max(at + len(name) + _LOOKAHEAD, at_proc)]
 
+    def alone(at: int, name: str) -> bool:
+        # "orders_2019_2024 extract": two names side by side are one thing's words.
+        end = at + len(name)
+        return not any(
+            not clause[end:start].strip() if start >= end else not clause[stop:at].strip()
+            for start, stop in taken
+            if start >= end or stop <= at
+        )
+
     return [
         name
         for at, name in sorted(found)
         if at < first_output
+        and alone(at, name)
+        # A lone verb form ("keeps", "scores") is the clause's verb.
+        and not (" " not in name and name.lower() in ANY_VERB)
         and name_key(name) not in downstream
         and not _PLACE_BEFORE.search(clause[:at])
         and not _FROM_AFTER.match(clause[at + len(name) :])
