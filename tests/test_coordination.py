@@ -90,6 +90,15 @@ def test_a_listed_name_is_written_with_its_mates():
     assert feed(checker, "flow\ncustomer features > stratified splitter > holdout set, train set\n")
 
 
+def test_a_verb_that_is_a_noun_too_ends_the_step_before_its_object():
+    prompt = "the router-svc splits incoming users into a control group and a test group"
+    assert [g.step for g in groups(prompt)] == ["router-svc"]
+    checker = StructureChecker.for_prompt(prompt)
+    # Held on the step's own line, and not written half on another step's line.
+    assert feed(checker, "flow\nincoming users > router-svc > control group\n") is None
+    assert feed(checker, "flow\nincoming users > router-svc > control group, test group\n")
+
+
 def test_a_name_is_not_run_into_its_list():
     rules = ListRules(groups("the job writes user factors and item factors"), ("user factors",))
     assert not rules.allows_next([], "user factors and")

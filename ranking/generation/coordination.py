@@ -194,7 +194,17 @@ def _step_before(text: str, at: int, is_name, verb_ends: bool) -> str:
     # "P merges ..." ends at the verb; "P splits X into ..." has its verb inside.
     for index, word in enumerate([] if verb_ends else words):
         after = words[index + 1].lower() if index + 1 < len(words) else ""
-        if _is_verb(word) or after in _DETERMINERS or after in ("it", "them"):
+        # "the assignment-service splits incoming users into": a verb that is a
+        # noun too ("splits") between a name and its object.
+        between = (
+            index > 0
+            and word.lower() in _NOUN_TOO
+            and words[index - 1].lower() not in _DETERMINERS
+            and after
+            and after not in _NOT_IN_NAME
+            and not _is_verb(after, noun_too=True)
+        )
+        if _is_verb(word) or between or after in _DETERMINERS or after in ("it", "them"):
             words = words[:index]
             break
     subject: list[str] = []
