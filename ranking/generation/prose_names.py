@@ -104,6 +104,9 @@ def is_name_span(words: list[str], before: str | None, after: str | None) -> boo
     # "pre-labeled by SAM 2", "embedded by": a step joined to what does it.
     if any(word in _JOINS_STEP for word in lowered[1:-1]) or lowered[-1] in _ENDS_NO_NAME:
         return False
+    # "At query time", "during serving time": when a step runs, not a thing.
+    if lowered[-1] == "time" and (before or "").lower() in ("at", "during"):
+        return False
     # "Presidio scrubs", "SearchSvc looks up": a name and the verb it does.
     if any(word in VERBS_ONLY for word in lowered[1:]):
         return False
