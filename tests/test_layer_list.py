@@ -186,6 +186,23 @@ def test_a_title_that_says_the_input_starts_the_list_with_it():
     assert kinds(prompt.replace("takes 30 time steps with 4 features", "is small"))[0] == ["lstm"]
 
 
+def test_sentences_that_hand_the_data_on_are_read_as_the_list_they_say():
+    prompt = (
+        "We use a small recurrent classifier. Each review is embedded with a table of "
+        "10000 words x 64 dimensions. The embedded sequence is processed by two GRU layers "
+        "of 32 units, followed by dropout 0.2. The last states are passed to a dense "
+        "softmax layer over 5 classes."
+    )
+    assert kinds(prompt) == [
+        ["embedding"], ["gru"], ["gru"], ["dropout"], ["dense", "linear"]
+    ]  # fmt: skip
+    # "We use a ... encoder" is the whole network, not a transformer layer.
+    encoder = prompt.replace("small recurrent classifier", "compact transformer encoder")
+    assert kinds(encoder)[0] == ["embedding"]
+    # Other passives still say something a plain list does not.
+    assert kinds(prompt.replace("processed by", "regularised by")) is None
+
+
 def test_an_image_input_or_a_square_kernel_makes_the_convolutions_2d():
     image = "input 64x64x3, conv with 16 filters, max pool, conv with 32 filters, flatten, dense 5"
     assert kinds(image)[1] == ["conv2d"] and kinds(image)[3] == ["conv2d"]

@@ -56,12 +56,20 @@ MIN_ITEMS = 3
 # "keyword spotting net", "The network takes 224x224 grayscale images".
 MAX_TITLE_WORDS = 14
 MAX_TITLE_ITEMS = 3
+# Passives that hand the data on to the next layer ("the attended states are
+# reduced by global max pooling"): a lead-in, not a step of their own.
+_HANDED = (
+    r"(?:processed|reduced|classified|passed|fed|sent|transformed|mapped|projected|encoded)"
+    r" (?:by|through|into|to|with)"
+)
 # What a plain list never says: blocks, shared followers, skips, code, passives.
 _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|\bskip\b"
     r"|residual(?! (?:cnn|net|network|mlp|model|convnet|classifier)\b)"  # not a title's
     r"|\badd\b(?! [1-9]\b)"
-    r"|\bsame\b|\bagain\b|\bbetween\b|\b(?:is|are|was|were) (?!followed )\w+ed by\b"
+    r"|\bsame\b|\bagain\b|\bbetween\b"
+    r"|\b(?:is|are|was|were) (?!followed |(?:processed|reduced|classified|passed|fed|sent"
+    r"|transformed|mapped|projected|encoded) by )\w+ed by\b"
     # "both relu" is an activation of the layers before; "both layers have 100 units" is not.
     r"|\bboth\b(?! (?:" + "|".join(ACTIVATIONS) + r")\b)"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
@@ -72,7 +80,8 @@ _NOT_A_LIST = re.compile(
 # words a plain list uses too, not a block or a shared follower.
 _PLAIN_EACH = re.compile(
     r"\b(?:in |for )?(?:each|every) (?=(?:token|word|direction|time ?step|step|frame|day|comment"
-    r"|utterance|sample|image|sentence|position|pixel|class|label|tag|intent)\b)"
+    r"|utterance|sample|image|sentence|position|pixel|class|label|tag|intent|review|document"
+    r"|text|example|record|sequence|input)\b)"
     r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes)) each\b"
     r"|(?<=\d) again\b(?! with)",
     re.IGNORECASE,
@@ -93,6 +102,9 @@ _NAMED = re.compile(
     r"^(?:(?:draw|sketch|building|making|designing) )?(?:a |an |my |our |the )?(?:[\w-]+ ){0,3}"
     r"(?:forecaster|classifier"
     r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er|demo|example)$"
+    # "We use a compact Transformer encoder.": the whole network, said before its layers.
+    r"|^(?:we|i) (?:use|used|built|have|trained|train) (?:a |an |our |my )?(?:[\w-]+ ){0,3}"
+    r"(?:encoder|decoder|autoencoder|transformer|cnn|rnn|mlp|convnet|network|net|model)$"
 )
 _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
 # "Small transformer for intent classification": what the network is for.
@@ -127,6 +139,10 @@ _LEAD_IN = re.compile(
     # "the pooled features pass through dropout 0.5"
     r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?"
     r"(?:pass(?:es)?|go(?:es)?|(?:is|are) (?:passed|fed|sent)) (?:through|into|to) "
+    # "the embedded sequence is processed by two LSTM layers", "passed to a dense layer"
+    r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?(?:is |are )?" + _HANDED + r" "
+    # "each review is embedded with a table of ...": the layer, said of the data.
+    r"|^(?:the |its |this |per )?(?:[\w-]+ ){0,3}?(?:is|are) (?=(?:embedded|flattened) )"
 )
 # "one per label", "nothing fancy": a closing aside after the last layer.
 _ASIDE_WORDS = 4
