@@ -336,6 +336,14 @@ def layer_line_of(rules) -> str:
             "conv1d 16 kernel 5 relu, global max pooling, dense 3 softmax. input is 100x8",
             [["input"], ["conv1d"], ["globalmaxpool"], ["dense", "linear"]],
         ),
+        # "each <word> window" is no shared follower; samples from channels are the input;
+        # "a final softmax over 3 classes" is the output layer.
+        (
+            "Each sensor window has 200 samples from 6 channels. It goes through a 1D convolution "
+            "with 32 filters and kernel size 5, global max pooling, and a final softmax over 3 "
+            "classes.",
+            [["input"], ["conv1d"], ["globalmaxpool"], ["dense", "linear"]],
+        ),
     ],
 )
 def test_inputs_and_layers_said_in_other_words(prompt, expected):

@@ -79,9 +79,10 @@ _NOT_A_LIST = re.compile(
 # "128 units in each direction", "7 features each", "dropout 0.2 again":
 # words a plain list uses too, not a block or a shared follower.
 _PLAIN_EACH = re.compile(
-    r"\b(?:in |for )?(?:each|every) (?=(?:token|word|direction|time ?step|step|frame|day|comment"
-    r"|utterance|sample|image|sentence|position|pixel|class|label|tag|intent|review|document"
-    r"|text|example|record|sequence|input)\b)"
+    r"\b(?:in |for )?(?:each|every) (?=(?:[\w-]+ )?(?:token|word|direction|time ?step|step"
+    r"|frame|day|comment|utterance|sample|image|sentence|position|pixel|class|label|tag|intent"
+    r"|review|document"
+    r"|text|example|record|sequence|input|segment|window|clip)\b)"
     r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes)) each\b"
     r"|(?<=\d) again\b(?! with)",
     re.IGNORECASE,
@@ -115,8 +116,9 @@ _NAMED_FOR = re.compile(
 # "my forecaster takes 48 time steps with 6 features", "an MLP for 20 tabular
 # features": a title that says the network's input.
 _TITLE_INPUT = re.compile(
-    r"\b(\d+) (?:time ?steps|steps|days|hours) (?:with|of|x|by) (\d+) (?:[\w-]+ )?features\b"
-    r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b"
+    r"\b(\d+) (?:time ?steps|steps|days|hours|samples) (?:with|of|x|by|from) (\d+)"
+    r" (?:[\w-]+ )?(?:features|channels)\b"
+    r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b(?! (?:with|of|x|by|from) \d)"
 )
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".

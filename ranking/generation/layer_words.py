@@ -52,7 +52,8 @@ _KINDS = (
     (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
     # "a softmax over the 18 languages", "5-class softmax": the output layer.
     (
-        r"^(?:a |an |the )?softmax (?:layer |output )?(?:over|across|for|of) (?:the )?\d",
+        r"^(?:a |an |the )?(?:final )?softmax (?:layer |output )?(?:over|across|for|of)"
+        r" (?:the )?\d",
         {"dense", "linear"},
     ),
     (r"\d+[- ](?:class|way|unit) softmax", {"dense", "linear"}),
