@@ -102,6 +102,20 @@ def test_asides_time_phrases_and_other_subjects_name_no_input():
     assert grounded(lines, prompt) == lines
 
 
+def test_what_a_step_trains_on_is_its_input():
+    prompt = "The student model trains on the prompts and the soft labels and outputs a checkpoint."
+    lines = "prompts > teacher > soft labels\nprompts > student model > checkpoint"
+    assert grounded(lines, prompt).splitlines()[1] == (
+        "prompts, soft labels > student model > checkpoint"
+    )
+
+
+def test_another_lines_step_is_no_output_where_the_clause_does_not_name_it():
+    prompt = "a cleaning script outputs train.parquet, and xgboost trains on train.parquet"
+    lines = "raw.csv > cleaning script > train.parquet, xgboost\ntrain.parquet > xgboost > model"
+    assert grounded(lines, prompt).splitlines()[0] == "raw.csv > cleaning script > train.parquet"
+
+
 def test_a_name_the_line_writes_longer_or_shorter_is_the_same_input():
     prompt = "The resulting item vectors are clustered by a k-means job into clusters."
     lines = "catalog > encoder > resulting item vectors\nitem vectors > k-means job > clusters"

@@ -38,8 +38,9 @@ from tests.decoding import feed
         # A plural noun that is also a verb is the verb where an object follows.
         ("Prophet forecasts daily sales into a 28-day forecast", "Prophet forecasts", "Prophet"),
         ("EvalHarness scores churn-model-v7 on the holdout", "EvalHarness scores", "EvalHarness"),
-        # When a step runs is no thing of the process.
+        # When a step runs is no thing of the process, nor is "our" part of a name.
         ("At query time, the user question is embedded", "query time", "user question"),
+        ("Our LayoutLMv3 extractor reads the page images", "Our LayoutLMv3 extractor", "LayoutLMv3"),
     ],
 )
 def test_verbs_pronouns_and_time_words_are_not_names(prompt, verb, name):

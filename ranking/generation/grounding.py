@@ -61,6 +61,7 @@ _OUTPUT_WORD = re.compile(
 )
 _PLACE_BEFORE = re.compile(r"\b(?:from|in|out of|at)\s+(?:(?:the|a|an|our)\s+)?$", re.IGNORECASE)
 _FROM_AFTER = re.compile(r"\s+from\b", re.IGNORECASE)
+_LEARNS_FROM = re.compile(r"\s+(?:on|over|against)\b", re.IGNORECASE)
 # A comma then a new subject and its verb: the name is in the next clause.
 _NEW_CLAUSE = re.compile(
     r",\s+(?!and\b)(?:(?:the|a)\s+)?\S+(?:\s+\S+)?\s+(?:is|are|was|were|\w+s)\b", re.IGNORECASE
@@ -159,6 +160,14 @@ def _ground_step(step: FlowStep, steps: tuple[FlowStep, ...], clauses: list[str]
     clause = mine[0]
     if any(_find(proc, clause) for proc in procs if name_key(proc) != key):
         return step
+    # "a script that outputs train.parquet, and xgboost trains on it": xgboost
+    # is a step of its own, not this one's output, where this clause does not name it.
+    others = {name_key(proc) for proc in procs} - {key}
+    outputs = tuple(
+        name for name in step.outputs if name_key(name) not in others or _find(name, clause)
+    )
+    if outputs and outputs != step.outputs:
+        step = replace(step, outputs=outputs)
     named = _clause_inputs(step, steps, clause)
     if not named:
         return step
@@ -205,6 +214,8 @@ def _clause_inputs(step: FlowStep, steps: tuple[FlowStep, ...], clause: str) -> 
         if not any(start <= m.start() < stop for start, stop in taken)
         # "go to the ranker": the word that leads to the step itself.
         and not _ARTICLE.sub("", clause[m.end() :].lstrip()).startswith(clause[at_proc:after_proc])
+        # "trains on X", "fits on X": what it learns from comes next.
+        and not _LEARNS_FROM.match(clause[m.end() :])
     ]
     first_output = min(outputs, default=len(clause))
     if first_output < at_proc:

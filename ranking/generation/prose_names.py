@@ -61,6 +61,7 @@ _JOINS_STEP = _TOOL_WORDS | {"by", "into"}
 _ENDS_NO_NAME = _JOINS_STEP | frozenset("to from of for on in at and or as than".split())
 # Words that stand for a name or a time, never one themselves: the model
 # writes the name a pronoun stands for (docs/plan-language.md).
+_POSSESSIVES = frozenset("our my your their its".split())
 NOT_NAMES = frozenset(
     "it they them this that these those which who what then also first next finally later "
     "both each all here there nightly hourly daily weekly monthly yearly "
@@ -103,6 +104,9 @@ def is_name_span(words: list[str], before: str | None, after: str | None) -> boo
         return False
     # "pre-labeled by SAM 2", "embedded by": a step joined to what does it.
     if any(word in _JOINS_STEP for word in lowered[1:-1]) or lowered[-1] in _ENDS_NO_NAME:
+        return False
+    # "Our LayoutLMv3 extractor": the user's "our" is no part of the name.
+    if lowered[0] in _POSSESSIVES:
         return False
     # "At query time", "during serving time": when a step runs, not a thing.
     if lowered[-1] == "time" and (before or "").lower() in ("at", "during"):
