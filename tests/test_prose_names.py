@@ -40,7 +40,11 @@ from tests.decoding import feed
         ("EvalHarness scores churn-model-v7 on the holdout", "EvalHarness scores", "EvalHarness"),
         # When a step runs is no thing of the process, nor is "our" part of a name.
         ("At query time, the user question is embedded", "query time", "user question"),
-        ("Our LayoutLMv3 extractor reads the page images", "Our LayoutLMv3 extractor", "LayoutLMv3"),
+        (
+            "Our LayoutLMv3 extractor reads the page images",
+            "Our LayoutLMv3 extractor",
+            "LayoutLMv3",
+        ),
     ],
 )
 def test_verbs_pronouns_and_time_words_are_not_names(prompt, verb, name):
