@@ -7,9 +7,9 @@ from ranking.generation.plan import STYLE_CHOICES, FlowStep, Layer, Plan
 
 PHRASES = (
     "DB", "png file", "pandas dataframe", "table", "matrix", "text", "figure",
-    "data store", "tensors", "my data", "x",
+    "data store", "tensors", "raw data", "x",
 )  # fmt: skip
-PROCS = ("LLM", "PCA", "python code", "CNN model", "function", "my step")
+PROCS = ("LLM", "PCA", "python code", "CNN model", "function", "prep step")
 
 styles = st.fixed_dictionaries(
     {key: st.sampled_from(values) for key, values in STYLE_CHOICES.items()}

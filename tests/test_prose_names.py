@@ -68,6 +68,18 @@ def test_plural_nouns_that_are_also_verbs_stay_names(prompt, name):
     assert name in prompt_spans(prompt)
 
 
+def test_a_title_before_the_steps_names_no_node_unless_a_step_repeats_it():
+    prompt = "Labeling loop for the shelf-scanner: photos are labelled by annotators into boxes"
+    spans = prompt_spans(prompt)
+    assert "Labeling loop" not in spans and "shelf-scanner" not in spans
+    assert "photos" in spans and "annotators" in spans
+    repeated = prompt + "; the boxes go to the shelf-scanner"
+    assert "shelf-scanner" in prompt_spans(repeated)
+    # A label or a first step is no title: "Source: ...", "So ResNet-50: X in, Y out".
+    assert "Snowflake" in prompt_spans("Source: Snowflake table, step 1: dbt model reads it")
+    assert "ResNet-50" in prompt_spans("draw my nightly job So ResNet-50: tweets in, alerts out")
+
+
 def test_participles_stay_names_where_they_are_not_passive():
     spans = prompt_spans("run the encoder on raw audio to get aggregated mel spectrograms")
     assert "aggregated mel spectrograms" in spans

@@ -106,6 +106,29 @@ def _clean_word(raw: str) -> str:
     return word
 
 
+# "Labeling loop for the shelf-scanner: unlabeled photos are ...": what the
+# process is, before its steps; its words name no node unless a step repeats them.
+_TITLE = re.compile(r"^\s*[^.!?;:\n]{1,60}:\s+(?=\S)")
+# Words that say a phrase is about the whole process ("Source: ..." labels a line).
+_TITLE_WORD = re.compile(
+    r"\b(?:pipeline|flow|loop|setup|process|path|system|job|stack|steps?|architecture"
+    r"|overview|design|runbook|summary|workflow|round|how)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_title(prompt: str) -> str:
+    title = _TITLE.match(prompt)
+    words = list(_TITLE_WORD.finditer(title.group())) if title else []
+    if not words:
+        return prompt
+    # "... nightly job So ResNet-50:" runs on into a step's name: no title.
+    tail = title.group()[words[-1].end() :]
+    if any(char.isupper() for char in tail):
+        return prompt
+    return prompt[title.end() :]
+
+
 def prompt_spans(prompt: str) -> list[str]:
     """Return the sorted phrases a flowchart item may be: contiguous word runs of the prompt.
 
@@ -117,7 +140,7 @@ def prompt_spans(prompt: str) -> list[str]:
     Spans English never uses as a name are left out (`prose_names.is_name_span`).
     """
     # A NUL keeps each line break a word boundary that no span joins across.
-    text = normalise_prompt(prompt.replace("\n", "\0"))
+    text = normalise_prompt(_without_title(prompt).replace("\n", "\0"))
     words = []  # (clean word, may join the previous word)
     previous_end = -2
     previous_clean_end = False
