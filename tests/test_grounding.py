@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ranking.generation import llm
 from ranking.generation.constrain import SpanSet, prompt_spans
 from ranking.generation.grounding import ground_inputs
@@ -85,9 +87,22 @@ def test_places_things_fetched_and_outputs_are_no_inputs():
     assert grounded(lines, prompt) == lines
 
 
-def test_a_name_the_step_leads_to_is_never_its_input():
-    prompt = "The ranker scores the candidates and the ranked list goes to the UI."
-    lines = "candidates > ranker > ranked list\nranked list > - > UI"
+@pytest.mark.parametrize(
+    ("prompt", "lines"),
+    [
+        # A name the step leads to is never its input.
+        (
+            "The ranker scores the candidates and the ranked list goes to the UI.",
+            "candidates > ranker > ranked list\nranked list > - > UI",
+        ),
+        # A name the line writes longer or shorter is the same input.
+        (
+            "The resulting item vectors are clustered by a k-means job into clusters.",
+            "catalog > encoder > resulting item vectors\nitem vectors > k-means job > clusters",
+        ),
+    ],
+)
+def test_a_line_the_clause_agrees_with_stays_as_written(prompt, lines):
     assert grounded(lines, prompt) == lines
 
 
@@ -114,12 +129,6 @@ def test_another_lines_step_is_no_output_where_the_clause_does_not_name_it():
     prompt = "a cleaning script outputs train.parquet, and xgboost trains on train.parquet"
     lines = "raw.csv > cleaning script > train.parquet, xgboost\ntrain.parquet > xgboost > model"
     assert grounded(lines, prompt).splitlines()[0] == "raw.csv > cleaning script > train.parquet"
-
-
-def test_a_name_the_line_writes_longer_or_shorter_is_the_same_input():
-    prompt = "The resulting item vectors are clustered by a k-means job into clusters."
-    lines = "catalog > encoder > resulting item vectors\nitem vectors > k-means job > clusters"
-    assert grounded(lines, prompt) == lines
 
 
 def test_arrow_chains_and_reference_templates_are_left_as_written():
