@@ -253,6 +253,9 @@ def test_each_item_drafts_the_line_it_plainly_reads_as():
     # Two numbers for one unit count: no draft, the model writes the line.
     unsure = "input 20, dense 64 or 128 units, dropout 0.2, dense 1"
     assert LayerRules.for_prompt(unsure).drafts[1] == ""
+    # Attention and transformer blocks in words write their heads.
+    heads = "token ids of length 50, an embedding 5000 x 64, two transformer blocks with 4 heads"
+    assert LayerRules.for_prompt(heads).drafts[2:] == ("transformer 4\n", "transformer 4\n")
 
 
 def test_a_draft_runs_over_the_lines_it_reads_to_the_style_line():
@@ -309,6 +312,9 @@ def test_an_input_whose_size_is_said_before_the_layers_is_written(prompt, requir
     assert rules.input_required is required
     if required:
         assert not rules.allows(layer_line_of(rules), 0, "", 0, complete=True)
+    else:
+        # No size said before the first layer: no input line at all ("input 1" was junk).
+        assert not rules.allows("input 64", 0, "", 0, complete=True)
 
 
 def layer_line_of(rules) -> str:

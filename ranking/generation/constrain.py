@@ -572,13 +572,19 @@ class LayerRules:
             order = None
         drafts = draft_lines(order, prompt) if order is not None else ()
         # "input is 42 tabular features" or "64x64 crops" beside a PyTorch
-        # listing, which declares no input of its own.
-        optional = bool(
-            order and "input" not in order[0].kinds and (listed or _INPUT_WORD.search(prompt))
-        )
+        # listing, which declares no input of its own. A list in words that
+        # gives no input size before its first layer gets no input: of 45
+        # such prompts on layer sets 1-17, 1 expected one, and the model
+        # wrote junk ("input 32000x3", "input 1") into others.
         before = _before_first_layer(text)
+        sized = bool(_INPUT_SIZE.search(before))
+        optional = bool(
+            order
+            and "input" not in order[0].kinds
+            and (sized if listed else _INPUT_WORD.search(prompt))
+        )
         input_numbers = licensed_numbers(before) if optional else None
-        required = optional and bool(_INPUT_SIZE.search(before))
+        required = optional and sized
         return cls(
             licensed_numbers(text),
             longest_run(text),

@@ -44,6 +44,8 @@ def _draft(step: Step, torch: bool) -> str:
         # positional argument (`nn.MultiheadAttention(128, 4)`), never the width.
         heads = re.search(r"\b(?:nhead|num_heads|n_heads|heads)\s*=\s*(\d+)", step.arguments)
         args = [heads.group(1)] if heads else [n[1]] if torch and len(n) > 1 else []
+        if not step.arguments and len(n) == 1:
+            args = [n[0]]  # words: "six transformer blocks with 8 heads each"
     else:
         args = [n[0]]
     if not args:
