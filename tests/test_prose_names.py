@@ -75,6 +75,8 @@ def test_a_title_before_the_steps_names_no_node_unless_a_step_repeats_it():
     assert "photos" in spans and "annotators" in spans
     repeated = prompt + "; the boxes go to the shelf-scanner"
     assert "shelf-scanner" in prompt_spans(repeated)
+    heading = "## Review flywheel\nreviews are scored by a ranker into scores"
+    assert "Review flywheel" not in prompt_spans(heading) and "ranker" in prompt_spans(heading)
     # A label or a first step is no title: "Source: ...", "So ResNet-50: X in, Y out".
     assert "Snowflake" in prompt_spans("Source: Snowflake table, step 1: dbt model reads it")
     assert "ResNet-50" in prompt_spans("draw my nightly job So ResNet-50: tweets in, alerts out")

@@ -109,6 +109,7 @@ def _clean_word(raw: str) -> str:
 # "Labeling loop for the shelf-scanner: unlabeled photos are ...": what the
 # process is, before its steps; its words name no node unless a step repeats them.
 _TITLE = re.compile(r"^\s*[^.!?;:\n]{1,60}:\s+(?=\S)")
+_HEADING = re.compile(r"^(?:\s*#{1,6} [^\n]*\n)+")
 # Words that say a phrase is about the whole process ("Source: ..." labels a line).
 _TITLE_WORD = re.compile(
     r"\b(?:pipeline|flow|loop|setup|process|path|system|job|stack|steps?|architecture"
@@ -118,6 +119,8 @@ _TITLE_WORD = re.compile(
 
 
 def _without_title(prompt: str) -> str:
+    # "## Data flywheel": a Markdown heading names the whole, not a node.
+    prompt = _HEADING.sub("", prompt)
     title = _TITLE.match(prompt)
     words = list(_TITLE_WORD.finditer(title.group())) if title else []
     if not words:
