@@ -203,6 +203,11 @@ def test_sentences_that_hand_the_data_on_are_read_as_the_list_they_say():
     assert kinds(prompt.replace("processed by", "regularised by")) is None
 
 
+def test_units_after_a_layer_without_units_are_a_layer_the_list_leaves_unsaid():
+    assert kinds("Stacked GRU: 64 units, dropout 0.1, 32 units, then dense 8 and dense 1") is None
+    assert kinds("dense layer of 64, 32 units, dropout 0.1, dense 1")[0] == ["dense", "linear"]
+
+
 def test_an_image_input_or_a_square_kernel_makes_the_convolutions_2d():
     image = "input 64x64x3, conv with 16 filters, max pool, conv with 32 filters, flatten, dense 5"
     assert kinds(image)[1] == ["conv2d"] and kinds(image)[3] == ["conv2d"]

@@ -223,6 +223,25 @@ def test_an_encoder_has_as_many_blocks_as_its_num_layers_says():
     assert kinds(code_order(code)) == [["transformer"]] * 3 + [["dense", "linear"]]
 
 
+def test_a_stacked_recurrent_layer_is_as_many_layers_as_its_num_layers_says():
+    code = """class Tagger(nn.Module):
+    def __init__(self, hidden=128, n_layers=3):
+        super().__init__()
+        self.emb = nn.Embedding(5000, 64)
+        self.rnn = nn.LSTM(64, hidden, num_layers=n_layers, bidirectional=True)
+        self.gru = nn.GRU(256, 32)
+        self.out = nn.Linear(32, 9)
+
+    def forward(self, x):
+        h, _ = self.rnn(self.emb(x))
+        g, _ = self.gru(h)
+        return self.out(g)
+"""
+    assert kinds(code_order(code)) == [
+        ["embedding"], ["bilstm"], ["bilstm"], ["bilstm"], ["gru"], ["dense", "linear"]
+    ]  # fmt: skip
+
+
 def test_the_checker_holds_layer_lines_to_the_order_and_numbers_of_the_code():
     checker = constrain.StructureChecker.for_prompt(KERAS_LIST)
     assert feed(checker, "flow") is None  # pasted code is a network

@@ -341,6 +341,10 @@ def _without_title(items: list[str]) -> list[str] | None:
     return items
 
 
+_UNITS = re.compile(r"\bunits?\b")
+_HAS_UNITS = frozenset({"dense", "linear", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn"})
+
+
 def _merged(items: list[str]) -> list[str] | None:
     """Return the items with number-only ones joined to the layer before; None if one cannot be."""
     merged: list[str] = []
@@ -348,6 +352,9 @@ def _merged(items: list[str]) -> list[str] | None:
         if layer_kinds(item) is None and _MORE_NUMBERS.match(item):
             # "layers of 120 and 84": sizes of a count the list does not say.
             if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
+                return None
+            # "LSTM: 128 units, dropout 0.2, 64 units": a layer the list leaves unsaid.
+            if _UNITS.search(item) and not (layer_kinds(merged[-1]) or set()) & _HAS_UNITS:
                 return None
             merged[-1] = f"{merged[-1]} {item}"
         else:

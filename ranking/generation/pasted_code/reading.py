@@ -105,6 +105,9 @@ def _layer_call(statement: str, match: re.Match) -> list[Step]:
     return steps
 
 
+_RECURRENT = frozenset({"lstm", "gru", "rnn", "bilstm", "bigru", "birnn"})
+
+
 def _class_step(key: str, arguments: str) -> Step:
     """Return the step of a layer class `key` of CLASSES called with `arguments`.
 
@@ -184,7 +187,7 @@ def _modules(init: str) -> dict[str, list[Step]]:
         elif call == "transformerencoder":
             modules[name] = _encoder_steps(init, arguments)
         elif call in CLASSES:
-            modules[name] = [_class_step(call, arguments)]
+            modules[name] = _stacked(init, _class_step(call, arguments))
         elif call in ACTIVATIONS:
             modules[name] = activation_step(call, arguments)
         elif call in SKIPPED:
@@ -200,7 +203,17 @@ def _encoder_steps(code: str, arguments: str) -> list[Step]:
     `num_layers=3`, or a name the code sets or defaults to a number
     (`num_layers=3` in a signature, `N_LAYERS = 3`); else one or more.
     """
-    block = Step(frozenset({"transformer"}), arguments=arguments)
+    return _layers_of(code, arguments, Step(frozenset({"transformer"}), arguments=arguments))
+
+
+def _stacked(code: str, step: Step) -> list[Step]:
+    """Return a recurrent layer's stack: `nn.GRU(64, 256, num_layers=2)` is two GRU layers."""
+    if not step.kinds & _RECURRENT or not re.search(r"\bnum_layers\s*=", step.arguments):
+        return [step]
+    return _layers_of(code, step.arguments, step)
+
+
+def _layers_of(code: str, arguments: str, block: Step) -> list[Step]:
     found = re.search(r"num_layers\s*=\s*(\w+)", arguments)
     count = found.group(1) if found else ""
     if count and not count.isdigit():
