@@ -13,19 +13,28 @@ For each processor that heads exactly one line and is named in exactly one
 clause of the prompt, and in a clause without another line's processor:
 
 - the clause's inputs are the plan's names found in it before its first
-  output word ("into", "producing", "writes", "to", ...), leaving out a
-  name just after "from"/"in" (a place: "logs from Kafka"), a name right
-  before "from" (the thing fetched), and a name the step already leads to;
+  output word ("into", "producing", "writes", "to", ...; not "trains on",
+  whose object is what it learns from), leaving out a name just after
+  "from"/"in" (a place: "logs from Kafka"), a name right before "from" (the
+  thing fetched), a name in an aside ("(PeopleNet + tracker)"), two names
+  side by side (one thing's words), and a name the step already leads to;
+  where the clause's subject acts before the step ("the store provides X
+  to the job") it gives no inputs;
 - such a name the line lacks is added to its inputs;
 - where the clause has such a name and no back-reference ("it", "those",
   "the results"), an input the clause does not name (not even by its last
-  word: "the transcripts") is dropped.
+  word: "the transcripts") is dropped;
+- another line's processor is no output of this line where the clause
+  does not name it.
 
-Only names the plan already writes are moved: nothing is invented, and a
-plan the model wrote right is left alone (tests/test_grounding.py: no
-synthetic process changes). Arrow chains ("A -> P -> B") have their own
-semantics and reference templates their own conventions: both are left as
-written.
+And a line that writes part of an input list ("A and B are joined by P",
+`coordination.groups`) gets the rest of it, as the plan names it, or as
+the prompt does where the plan never wrote it (a span the decoder offers).
+
+Nothing else is invented, and a plan the model wrote right is left alone
+(tests/test_grounding.py: no synthetic process changes). Arrow chains
+("A -> P -> B") have their own semantics and reference templates their own
+conventions: both are left as written.
 """
 
 from __future__ import annotations
