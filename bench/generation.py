@@ -86,10 +86,12 @@ FREE_SETS = {
     "blind15": ("process_blind15.jsonl", "processes, blind set 15", 16000),
     # Written (2ae066e) blind for the round after set 15; unscored.
     "blind16": ("process_blind16.jsonl", "processes, blind set 16", 17000),
-    # Written (64392d7) blind for the round after set 16; unscored.
+    # Written (64392d7) blind for the round after set 16; judged 2026-12-05, spent.
     "blind17": ("process_blind17.jsonl", "processes, blind set 17", 18000),
-    # Written (d14236c) blind for the round after set 17; unscored.
+    # Written (d14236c) blind for the round after set 17; judged 2026-12-05, spent.
     "blind18": ("process_blind18.jsonl", "processes, blind set 18", 19000),
+    # Written (9731dcf) blind for the round after set 18; unscored.
+    "blind19": ("process_blind19.jsonl", "processes, blind set 19", 20000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

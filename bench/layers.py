@@ -71,10 +71,12 @@ SETS = {
     "layers_blind15": ("layers_blind15.jsonl", "networks, blind set 15 (layers)", 22000),
     # Written (8f53353) blind for the round after set 15; unscored.
     "layers_blind16": ("layers_blind16.jsonl", "networks, blind set 16 (layers)", 23000),
-    # Written (1a5e3da) blind for the round after set 16; unscored.
+    # Written (1a5e3da) blind for the round after set 16; judged 2026-12-05, spent.
     "layers_blind17": ("layers_blind17.jsonl", "networks, blind set 17 (layers)", 24000),
-    # Written (34a85af) blind for the round after set 17; unscored.
+    # Written (34a85af) blind for the round after set 17; judged 2026-12-05, spent.
     "layers_blind18": ("layers_blind18.jsonl", "networks, blind set 18 (layers)", 25000),
+    # Written (ad6bd88) blind for the round after set 18; unscored.
+    "layers_blind19": ("layers_blind19.jsonl", "networks, blind set 19 (layers)", 26000),
 }
 POOLS = ("maxpool", "avgpool")
 

@@ -308,7 +308,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="5,99,7", help="synthetic seeds for processes")
     parser.add_argument(
         "--skip-sets",
-        default="layers_blind17,blind17,layers_blind18,blind18",
+        default="layers_blind19,blind19",
         help="sets not yet scored, left out",
     )
     args = parser.parse_args()

@@ -203,6 +203,15 @@ def test_sentences_that_hand_the_data_on_are_read_as_the_list_they_say():
     assert kinds(prompt.replace("processed by", "regularised by")) is None
 
 
+def test_a_request_that_names_the_network_and_a_closing_wish_are_no_layers():
+    prompt = (
+        "Could you sketch a small attention model for me? Sequences of 50 timesteps with 4 "
+        "features come in, go through a 32-unit dense layer, then layer normalization and a "
+        "single output neuron. Just want a clean picture for my slides."
+    )
+    assert kinds(prompt) == [["input"], ["dense", "linear"], ["layernorm"], ["dense", "linear"]]
+
+
 def test_units_after_a_layer_without_units_are_a_layer_the_list_leaves_unsaid():
     assert kinds("Stacked GRU: 64 units, dropout 0.1, 32 units, then dense 8 and dense 1") is None
     assert kinds("dense layer of 64, 32 units, dropout 0.1, dense 1")[0] == ["dense", "linear"]

@@ -108,6 +108,13 @@ _NAMED = re.compile(
     r"(?:encoder|decoder|autoencoder|transformer|cnn|rnn|mlp|convnet|network|net|model)$"
 )
 _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
+_DRAWING_WISH = re.compile(r"\b(?:picture|diagram|drawing|figure|visuali[sz]ation|image of it)\b")
+# "Could you sketch a small attention model for me?": a request that names the
+# whole network, not its first layer.
+_REQUEST_TITLE = re.compile(
+    r"^(?:(?:can|could|would) you|please|pls)\b.*\b(?:model|network|net|classifier"
+    r"|architecture)(?: for me)?$"
+)
 # "Small transformer for intent classification": what the network is for.
 _NAMED_FOR = re.compile(
     r"^(?:a |an |my |our |the )?(?:[\w-]+ ){0,2}(?:\w+-)?"  # "hybrid cnn-rnn for dna"
@@ -320,7 +327,10 @@ def _without_title(items: list[str]) -> list[str] | None:
         items = items[:-1]  # "Can you draw it top to bottom?"
     said = ""  # the input, where a title says it
     for _ in range(MAX_TITLE_ITEMS):
-        if not items or any(pattern.search(items[0]) for pattern, _ in KIND_RES):
+        if not items or (
+            any(pattern.search(items[0]) for pattern, _ in KIND_RES)
+            and not _REQUEST_TITLE.match(items[0])
+        ):
             break
         if len(items[0].split()) > MAX_TITLE_WORDS and not _REQUEST.match(items[0]):
             return None  # a sentence, not a title: "GPS emails are parsed by ..."
@@ -379,9 +389,14 @@ def _items(prompt: str) -> list[str]:
             part = _LEAD_IN.sub("", part.strip(" .!"))
             if part and not _FILLER.match(part):
                 items.append(part)
-    while items and _is_aside(items[-1]):
+    while items and (_is_aside(items[-1]) or _is_wish(items[-1])):
         items.pop()
     return items
+
+
+def _is_wish(item: str) -> bool:
+    """Whether an item is what the user wants of the drawing ("just want a clean picture")."""
+    return bool(_DRAWING_WISH.search(item)) and layer_kinds(item) is None
 
 
 def _is_aside(item: str) -> bool:
