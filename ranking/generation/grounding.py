@@ -43,7 +43,7 @@ import re
 from dataclasses import replace
 
 from ranking.generation.coordination import INPUTS, ends_with, groups, words_key
-from ranking.generation.flowgraph import name_key
+from ranking.generation.flowgraph import expand_flow, name_key
 from ranking.generation.plan import FLOW, FlowStep, Plan
 from ranking.generation.reference_templates import looks_templated
 from ranking.generation.verbs import ANY_VERB, WRITE_VERBS, both_forms
@@ -262,23 +262,13 @@ def _clause_inputs(step: FlowStep, steps: tuple[FlowStep, ...], clause: str) -> 
 
 def _downstream(steps: tuple[FlowStep, ...], proc: str) -> set[str]:
     """Return the name keys a processor leads to: an input from there would close a loop."""
-    edges: dict[str, set[str]] = {}
-    for step in steps:
-        inputs = [name_key(name) for name in step.inputs]
-        outputs = [name_key(name) for name in step.outputs]
-        if step.proc:
-            middle = name_key(step.proc)
-            for name in inputs:
-                edges.setdefault(name, set()).add(middle)
-            edges.setdefault(middle, set()).update(outputs)
-        else:
-            for name in inputs:
-                edges.setdefault(name, set()).update(outputs)
-    seen: set[str] = set()
-    todo = [name_key(proc)]
+    nodes = expand_flow(steps)
+    start = next(node for node in nodes if name_key(node.word) == name_key(proc))
+    seen: set[int] = set()
+    todo = [start.id]
     while todo:
-        for name in edges.get(todo.pop(), ()):
-            if name not in seen:
-                seen.add(name)
-                todo.append(name)
-    return seen
+        for target in nodes[todo.pop()].targets:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return {name_key(nodes[i].word) for i in seen}
