@@ -29,7 +29,7 @@ from ranking.generation.layer_words import (
     KIND_RES,
     layer_kinds,
 )
-from ranking.generation.layerplan import ACTIVATIONS, needs_layer_plan
+from ranking.generation.layerplan import ACTIVATIONS, RECURRENT, needs_layer_plan
 from ranking.generation.pasted_code import Step
 from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
 from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, stated_numbers
@@ -58,18 +58,17 @@ MAX_TITLE_WORDS = 14
 MAX_TITLE_ITEMS = 3
 # Passives that hand the data on to the next layer ("the attended states are
 # reduced by global max pooling"): a lead-in, not a step of their own.
-_HANDED = (
+_HANDED_VERBS = (
     r"(?:processed|reduced|classified|passed|fed|sent|transformed|mapped|projected|encoded)"
-    r" (?:by|through|into|to|with)"
 )
+_HANDED = _HANDED_VERBS + r" (?:by|through|into|to|with)"
 # What a plain list never says: blocks, shared followers, skips, code, passives.
 _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|\bskip\b"
     r"|residual(?! (?:cnn|net|network|mlp|model|convnet|classifier)\b)"  # not a title's
     r"|\badd\b(?! [1-9]\b)"
     r"|\bsame\b|\bagain\b|\bbetween\b"
-    r"|\b(?:is|are|was|were) (?!followed |(?:processed|reduced|classified|passed|fed|sent"
-    r"|transformed|mapped|projected|encoded) by )\w+ed by\b"
+    r"|\b(?:is|are|was|were) (?!followed |" + _HANDED_VERBS + r" by )\w+ed by\b"
     # "both relu" is an activation of the layers before; "both layers have 100 units" is not.
     r"|\bboth\b(?! (?:" + "|".join(ACTIVATIONS) + r")\b)"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
@@ -352,7 +351,7 @@ def _without_title(items: list[str]) -> list[str] | None:
 
 
 _UNITS = re.compile(r"\bunits?\b")
-_HAS_UNITS = frozenset({"dense", "linear", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn"})
+_HAS_UNITS = _DENSE | set(RECURRENT)
 
 
 def _merged(items: list[str]) -> list[str] | None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from functools import partial
 
+from ranking.generation.layerplan import RECURRENT
 from ranking.generation.pasted_code.numbers import named_numbers, with_numbers
 from ranking.generation.pasted_code.steps import Step, activation_step, fold_activations
 from ranking.generation.pasted_code.text import (
@@ -103,9 +104,6 @@ def _layer_call(statement: str, match: re.Match) -> list[Step]:
     if shape and "input" not in kinds:
         steps.insert(0, Step(frozenset({"input"}), arguments=shape.group(1)))
     return steps
-
-
-_RECURRENT = frozenset({"lstm", "gru", "rnn", "bilstm", "bigru", "birnn"})
 
 
 def _class_step(key: str, arguments: str) -> Step:
@@ -208,7 +206,7 @@ def _encoder_steps(code: str, arguments: str) -> list[Step]:
 
 def _stacked(code: str, step: Step) -> list[Step]:
     """Return a recurrent layer's stack: `nn.GRU(64, 256, num_layers=2)` is two GRU layers."""
-    if not step.kinds & _RECURRENT or not re.search(r"\bnum_layers\s*=", step.arguments):
+    if not step.kinds & set(RECURRENT) or not re.search(r"\bnum_layers\s*=", step.arguments):
         return [step]
     return _layers_of(code, step.arguments, step)
 
