@@ -134,8 +134,10 @@ def test_no_reference_template_prompt_is_read():
 def test_synthetic_processes_read_are_read_as_their_plans():
     """Every synthetic process the reader reads, it reads as its plan, line for line."""
     count = 0
-    for example in generate_examples(6000, seed=99):
-        if not example.plan.startswith("flow") or (lines := read(example.prompt)) is None:
+    # Stage 8's data (intros, notes, steps with two outputs) reads less often: more examples.
+    for example in generate_examples(12000, seed=99):
+        # The reference templates keep the reference generator's own semantics.
+        if example.source != "processes" or (lines := read(example.prompt)) is None:
             continue
         assert lines == tuple(example.plan.split("\nstyle:")[0].split("\n")[1:]), example.prompt
         count += 1

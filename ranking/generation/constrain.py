@@ -56,7 +56,7 @@ from ranking.generation.plan import (
 )
 from ranking.generation.prompt_numbers import allows, licensed_numbers, longest_run
 from ranking.generation.prompting import normalise_prompt
-from ranking.generation.prose_names import data_only, is_name_span, put_only
+from ranking.generation.prose_names import data_only, is_name_span, opens_time, put_only
 
 STYLE = "style:"
 # The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
@@ -175,6 +175,11 @@ def prompt_spans(prompt: str) -> list[str]:
                 break
             joined = end + 1 < len(words) and words[end + 1][1]
             after = words[end + 1][0] if joined else None
+            following = [words[end + 1][0]] if joined else []
+            if joined and end + 2 < len(words) and words[end + 2][1]:
+                following.append(words[end + 2][0])
+            if after and opens_time(following):
+                after = None  # "... writes fasttext orders every night"
             names = [word for word, _ in words[start : end + 1]]
             if ITEM_RE.match(span) and is_name_span(names, before, after):
                 spans.add(span)

@@ -48,7 +48,8 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _LEAD = re.compile(
-    r"^(?:(?:then|first|finally|next|and|so|while|after that|at \w+ time|every \w+|nightly"
+    r"^(?:(?:then|first|finally|next|and|so|while|after that|at \w+ time|every (?:\d+ )?\w+"
+    r"|nightly|daily|hourly|weekly|once a \w+|in real time|on demand|at \d+\s?[ap]m"
     r"|each \w+)\b,?\s*)+",
     re.I,
 )
@@ -64,14 +65,16 @@ _DETERMINER = re.compile(r"^(?:(?:both|the|a|an|our|their|its|all|each)\s+)+", r
 # Words after which a list's last name has ended: "... ranker on a held-out sample".
 _NAME_END = re.compile(
     r"\s(?:on|with|from|to|by|for|in|at|into|using|via|against|every|each"
-    r"|as|before|after|then|out)\b.*$",
+    r"|as|before|after|then|out|once|twice)\b.*$"
+    # "... and metrics daily": when, at the end; "hourly table" is a name.
+    r"|\s(?:daily|nightly|hourly|weekly|monthly)\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 # Words no listed name holds: the list has become a clause or points back
 # ("the user question and those passages" names passages written before).
 _NOT_IN_NAME = frozenset(
     "is are was were be been gets get go goes it they them those these this that which who "
-    "also then both no without first finally we i you".split()
+    "also then both no without first finally we i you every".split()
 )
 # Verbs a second item may start with, where "and" has begun a new clause:
 # "aggregates the labels into consensus labels and flags disagreements".
@@ -84,7 +87,8 @@ _VERB_STEMS = (
     "make raise alert notify page log emit keep drop apply feed end hit show validate use spit "
     "turn enrich encode decode parse transcribe translate summarize summarise classify chunk "
     "annotate label normalize normalise resize crop dedupe deduplicate vectorize featurize "
-    "map serve query watch monitor display visualize visualise combine become"
+    "map serve query watch monitor display visualize visualise combine become learn land group "
+    "compare replace promote"
 ).split()
 
 
@@ -96,7 +100,7 @@ _NOUN_TOO = frozenset(
     "posts sort rank ranks split splits filter filters call calls build builds alert alerts "
     "update updates output outputs input inputs end show shows drop drops run runs load loads "
     "mark marks keep use uses make train turn turns map maps label labels chunk chunks query "
-    "queries display displays monitor monitors watch watches".split()
+    "queries display displays monitor monitors watch watches group groups".split()
 )
 # Words of a drawing request run on after the last step: "..., round nodes and solid lines".
 _DRAWING = re.compile(
@@ -148,6 +152,8 @@ def groups(prompt: str, is_name=lambda name: True) -> tuple[Group, ...]:
                 continue
             segment = _clause(text[match.end() :])
             gap = match.group().split()[0].lower()
+            if gap == "to" and segment.split()[:1] and segment.split()[0].lower() in _VERB_STEMS:
+                continue  # "uses X to build A and B": a verb, not a place data is sent to
             names = _listed(segment, is_name, whole=False, gap=gap) if lists else ()
             if _RELATIVE.search(text[: match.start()]) and ", and " in segment.lower():
                 # "the retrieval model, which returns 500 candidates, and the feature

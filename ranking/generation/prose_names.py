@@ -52,7 +52,13 @@ NOUN_FOLLOWERS = frozenset(
     "of from to into for and or but are were is was be with in on at by per as than via "
     "that which who where when go goes get gets come comes become becomes hit hits "
     "out back through plus over off together respectively then also only too while before "
-    "after during under against within like".split()
+    "after during under against within like along alongside".split()
+)
+# "every night", "each morning", "every 15 minutes": when a step runs, which
+# ends the name before it as a full stop would.
+_TIME_WORDS = frozenset(
+    "night morning evening day hour minute week month year weekend quarter deploy run release "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
 )
 _TOOL_WORDS = frozenset("with using via".split())
 # Words that join a step to its agent, tool or output: never inside a name.
@@ -64,7 +70,8 @@ _ENDS_NO_NAME = _JOINS_STEP | frozenset("to from of for on in at and or as than"
 _POSSESSIVES = frozenset("our my your their its".split())
 NOT_NAMES = frozenset(
     "it they them this that these those which who what then also first next finally later "
-    "both each all here there nightly hourly daily weekly monthly yearly "
+    "both each all everything anything something nothing here there "
+    "nightly hourly daily weekly monthly yearly "
     "now today tonight later seconds minutes hours days weeks months years".split()
 )
 ARROW_RE = re.compile(r"\s*(?:-{1,2}>|=>|→|⟶|⇒)\s*")
@@ -75,6 +82,22 @@ ITEM_END_RE = re.compile(
     re.IGNORECASE,
 )
 PLUS_RE = re.compile(r"\s\+\s")
+
+
+_ADVERBS = frozenset("daily nightly hourly weekly monthly".split())
+
+
+def opens_time(words: list[str]) -> bool:
+    """Return whether the words start "every night", "each day", "every 15 minutes".
+
+    `words` are the next two words of the sentence (one, where it ends):
+    a lone "daily" at a sentence's end counts too ("... and metrics daily.").
+    """
+    if len(words) == 1:
+        return words[0].lower() in _ADVERBS
+    if len(words) < 2 or words[0].lower() not in ("every", "each"):
+        return False
+    return words[1].lower() in _TIME_WORDS or words[1].isdigit()
 
 
 def _participle(word: str) -> bool:

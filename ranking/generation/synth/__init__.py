@@ -28,13 +28,15 @@ __all__ = ["Example", "FAMILY_WEIGHTS", "generate_examples", "number_words"]
 # is what users write. Templates grew back in stage 5 because held-out
 # templated prompts regressed under stage 4's mix; layer plans grew in stage 6
 # for descriptions in prose (`layer_prose`), which stage 5 never saw, and again
-# in stage 7 for blocks whose filters change from block to block.
+# in stage 7 for blocks whose filters change from block to block. Stage 8
+# shifts weight back to processes, for the prose of the judged sets 17 and 18
+# (`process_context`, steps with two outputs, multi-input verbs).
 FAMILY_WEIGHTS = {
-    dense_example: 6,
-    cnn_example: 6,
+    dense_example: 5,
+    cnn_example: 5,
     template_example: 20,
-    process_example: 34,
-    layers_example: 34,
+    process_example: 44,
+    layers_example: 26,
 }
 
 

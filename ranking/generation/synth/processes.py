@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from ranking.generation.flowgraph import name_key
 from ranking.generation.plan import FlowStep, Plan
+from ranking.generation.prose_names import put_only
+from ranking.generation.synth import process_context
 from ranking.generation.synth.common import Example, finish, typo
 from ranking.generation.synth.names import action_name, data_name, proc_name, store_name
 
@@ -62,6 +64,28 @@ FULL = (
     "{a} {is} sent to {p}, which returns {b}", "{p} scores {a} and writes {b}",
     "{p} loads {b} from {a}", "{p} pulls {b} from {a}", "{p} fetches {b} from {a}",
     "{b} {is_b} read from {a} by {p}",
+    # Stage 8: the shapes of the judged sets 17 and 18.
+    "{p} uses {a} to build {b}", "{p} builds {b} off {a}", "{p} learns {b} from {a}",
+    "{p} is trained on {a} to produce {b}", "{p} is fit on {a} and writes {b}",
+    "{a} {is} aligned with {p}, producing {b}", "{p} runs over {a} and writes {b}",
+    "{a} {goes} through {p} to get {b}", "{p} groups {a} into {b}",
+    "we run {a} through {p} to get {b}", "we use {p} to turn {a} into {b}",
+    "we generate {b} from {a} with {p}", "{p} takes {a} and spits out {b}",
+    "{a} {is} scored by {p}, which writes {b}", "{p} trains on {a} and outputs {b}",
+)  # fmt: skip
+# A step with two outputs; {b} is "X and Y".
+SPLIT = (
+    "{p} splits {a} into {b}", "{p} reads {a} and writes two things: {b}",
+    "{p} takes {a} and spits out two things: {b}",
+    "{a} {is} split by {p} into {b}", "{p} reads {a} and outputs both {b}",
+    "{p} turns {a} into {b}", "from {a}, {p} produces {b}",
+)  # fmt: skip
+# A result that takes the place of an earlier step ("deployed back as the next
+# FraudScorer version"): an edge from the data to that step's node.
+LOOP = (
+    "{a} {is} deployed back as {p}", "{a} replaces {p} for the next round",
+    "{a} {is} swapped in as the new {p}", "{a} {goes} back into {p}",
+    "{a} {becomes} the next {p}", "and {a} {is} promoted to {p}",
 )  # fmt: skip
 # One input into two processors at once ("scored twice: A writes X and B writes Y");
 # {a2} is the input again, as a pronoun; {p1x} the first processor named again.
@@ -84,6 +108,12 @@ MERGE = (
     "{p} enriches {a1} with {a2} and writes {b}", "{a1} {is1} enriched by {p} with {a2} into {b}",
     "{p} merges {a1} and {a2} into {b}", "{p} joins {a1} with {a2} to produce {b}",
     "{p} reads {a1} and {a2} and outputs {b}", "{a1} and {a2} go into {p}, which outputs {b}",
+    "{p} is trained on {a1} plus {a2} to produce {b}", "{p} takes {a1} and {a2} and emits {b}",
+    "{p} combines {a1} with {a2} to output {b}", "{p} compares {a1} against {a2} and emits {b}",
+    "{a1} {is1} aligned to {a2} with {p}, producing {b}", "{p} trains off {a1} + {a2} and writes {b}",
+    "{p} runs {a1} on {a2}, outputting {b}", "{p} scores {a1} on {a2} and reports {b}",
+    "{p} learns {b} from {a1} and {a2}", "{p} uses {a1} and {a2} to build {b}",
+    "{p} fits {b} on {a1} together with {a2}", "{p} takes {a1} along with {a2} and writes {b}",
 )  # fmt: skip
 SINK = (
     "{p} reads {a}", "{a} {is} loaded into {p}", "{a} {is} sent to {p}", "{p} consumes {a}",
@@ -99,6 +129,9 @@ CONVERT = (
     "{a} {is} written to {b}", "save {a} to {b}", "{a} {is} loaded into {b}",
     "turn {a} into {b}", "{a} {is} turned into {b}", "{a} {goes} to {b}", "{a} -> {b}",
     "{a} {is} uploaded to {b}", "{a} {is} copied into {b}",
+    "{a} {lands} in {b}", "{a} {ends} up in {b}", "{a} {is} pushed to {b}",
+    "{a} {is} dumped into {b}", "{a} {is} logged to {b}", "{a} {is} indexed in {b}",
+    "{a} {is} emailed to {b}", "{a} {is} saved as {b}",
 )  # fmt: skip
 # A step whose input is the previous step's output, said as a relative clause.
 WHICH_FULL = ("which {p} turns into {b}", "which {p} reads to produce {b}",
@@ -123,6 +156,8 @@ class Thing:
     plural: bool = False
     origin: str | None = None  # a store it comes from ("logs from Kafka")
     mentioned: bool = False
+    kind: str = "data"  # "data", "proc" or "store": what made the name
+    note: str = ""  # said in brackets after its first mention, never a node
 
 
 @dataclass
@@ -135,6 +170,8 @@ class Step:
     derived: str = ""
     # The second processor reading the same input as the step before it.
     sibling: bool = False
+    # Data that takes an earlier step's place: its only output is that processor.
+    loop: bool = False
 
 
 # Participle -> verb, for outputs named after what a step did to its input.
@@ -163,7 +200,8 @@ def _thing(rng: random.Random, make, used: set[str] | None = None) -> Thing:
         name = typo(rng, name)  # a misspelt name is still the user's name
     taken |= _words(name)
     last = name.split()[-1]
-    return Thing(name, plural=last.endswith("s") and not last.endswith("ss"))
+    kind = "proc" if make is proc_name else "store" if make is store_name else "data"
+    return Thing(name, plural=last.endswith("s") and not last.endswith("ss"), kind=kind)
 
 
 def _words(name: str) -> set[str]:
@@ -180,6 +218,7 @@ def _chain(rng: random.Random) -> list[Step]:
         data.origin = _thing(rng, store_name, used).name
     steps: list[Step] = []
     produced: list[Thing] = [data]
+    later: list[Step] = []  # what happens to a step's second output, said at the end
     for i in range(n):
         roll = rng.random()
         if roll < 0.12 and i > 0:
@@ -188,7 +227,7 @@ def _chain(rng: random.Random) -> list[Step]:
             steps.append(Step([data], None, [out]))
         else:
             inputs = [data]
-            if rng.random() < 0.15:
+            if rng.random() < 0.22:
                 extra = _thing(rng, data_name, used)
                 if rng.random() < 0.5:
                     extra.origin = _thing(rng, store_name, used).name
@@ -196,15 +235,26 @@ def _chain(rng: random.Random) -> list[Step]:
             derived = rng.choice(list(DERIVED)) if i < n - 1 and rng.random() < 0.15 else ""
             if derived and name_key(f"{derived} {data.name.split()[-1]}") == name_key(data.name):
                 derived = ""  # "filtered data" filtered again is no new name: a self-loop
+            if derived and DERIVED[derived] == data.name.split()[-1].lower():
+                derived = ""  # "the TF-IDF labels the labels"
             if derived:
                 out = Thing(f"{derived} {data.name.split()[-1]}", plural=data.plural)
             else:
                 out = _thing(rng, data_name, used)
-            steps.append(Step(inputs, _thing(rng, proc_name, used), [out], derived))
+            step = Step(inputs, _thing(rng, proc_name, used), [out], derived)
+            steps.append(step)
+            if not derived and rng.random() < 0.15:
+                # Two outputs: the chain goes on from one, the other has its own end.
+                other = _thing(rng, data_name, used)
+                step.outputs.append(other)
+                end = _second_end(rng, other, used)
+                (steps if rng.random() < 0.5 else later).append(end)
+                produced.append(other)
         data = out
         produced.append(out)
     last = steps[-1]
-    if rng.random() < 0.2 and last.proc and len(last.inputs) == 1 and not last.derived:
+    main = last.proc and last.outputs and last.outputs[0] is data  # not a second output's end
+    if rng.random() < 0.2 and main and len(last.inputs) == 1 and not last.derived:
         # "completions are scored twice": the same input, a second processor and output.
         proc = _thing(rng, proc_name, used)
         twin = Step(last.inputs, proc, [_thing(rng, data_name, used)], sibling=True)
@@ -216,11 +266,20 @@ def _chain(rng: random.Random) -> list[Step]:
                 Step([last.outputs[0], twin.outputs[0]], _thing(rng, proc_name, used), [data])
             )
             produced.append(data)
+    ended = bool(main)  # the chain ends in a processor's output
+    steps += later
     procs = [s.proc for s in steps if s.proc]
     if rng.random() < 0.3:  # "which a Looker dashboard reads"
         # Sometimes back to an earlier processor: "alerts go back to the training job".
         reuse = procs and rng.random() < 0.15
         steps.append(Step([data], rng.choice(procs) if reuse else _thing(rng, proc_name, used), []))
+    # A step said in a "to both A and B" sentence is a listed place, not a loop's end.
+    alone = [
+        s.proc for i, s in enumerate(steps) if s.proc and not s.sibling and not _has_twin(steps, i)
+    ]
+    if alone and rng.random() < 0.08 and ended:
+        # "the new model is deployed back as the next FraudScorer version"
+        steps.append(Step([data], rng.choice(alone), [], loop=True))
     if rng.random() < 0.25 and len(produced) > 1:  # a branch off an earlier result
         source = rng.choice(produced[:-1])
         outs = [_thing(rng, data_name, used)] if rng.random() < 0.6 else []
@@ -228,6 +287,16 @@ def _chain(rng: random.Random) -> list[Step]:
         proc = rng.choice(procs) if reuse else _thing(rng, proc_name, used)
         steps.append(Step([source], proc, outs))
     return steps
+
+
+def _second_end(rng: random.Random, thing: Thing, used: set[str]) -> Step:
+    """Return where a step's second output goes: a store, a consumer, or one more step."""
+    roll = rng.random()
+    if roll < 0.45:
+        return Step([thing], None, [_thing(rng, store_name, used)])
+    if roll < 0.75:
+        return Step([thing], _thing(rng, proc_name, used), [])
+    return Step([thing], _thing(rng, proc_name, used), [_thing(rng, data_name, used)])
 
 
 def _actions(rng: random.Random) -> list[str]:
@@ -248,6 +317,9 @@ def _plan_lines(steps: list[Step]) -> list[FlowStep]:
             if thing.origin:
                 lines.append(FlowStep((thing.origin,), None, (thing.name,)))
                 thing.origin = None  # drawn once
+        if step.loop:
+            lines.append(FlowStep((step.inputs[0].name,), None, (step.proc.name,)))
+            continue
         lines.append(
             FlowStep(
                 tuple(t.name for t in step.inputs),
@@ -274,10 +346,14 @@ def _mention(rng: random.Random, thing: Thing, others: list[Thing]) -> str:
         text = _article(rng, thing.name) if not thing.plural else thing.name
         if thing.origin:
             text = rng.choice(ORIGINS).format(x=text, s=_article(rng, thing.origin))
+        elif thing.kind == "data" and rng.random() < 0.08:
+            text += f" ({rng.choice(process_context.NOTES)})"
         return text
     words = thing.name.split()
     head = words[-1]
     unique = all(o is thing or o.name.split()[-1].lower() != head.lower() for o in others)
+    if len(words) > 1 and unique and thing.kind == "proc" and rng.random() < 0.15:
+        return "the same " + head  # "embedded by the same model"
     if len(words) > 1 and unique and rng.random() < 0.35:
         # "the table" for "Parquet table"; the plan keeps the full name.
         return rng.choice(("those ", "these ", "the ")) + head if thing.plural else "the " + head
@@ -300,6 +376,8 @@ def _fill(form: str, a: str, p: str, b: str, ins: list[Thing], outs: list[Thing]
             "goes": _verb(ins, "goes", "go"),
             "becomes": _verb(ins, "becomes", "become"),
             "comes": _verb(outs, "comes", "come"),
+            "lands": _verb(ins, "lands", "land"),
+            "ends": _verb(ins, "ends", "end"),
         },
     )
 
@@ -317,6 +395,8 @@ def _sentence(rng: random.Random, step: Step, things: list[Thing], pronoun: str 
     b = _and([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
     if step.proc is None:
         return _fill(rng.choice(CONVERT), _and(ins), p, b, step.inputs, step.outputs)
+    if step.loop:
+        return _fill(rng.choice(LOOP), ins[0], p, "", step.inputs, step.outputs)
     if step.derived:
         step.outputs[0].mentioned = False  # the next step names it
         done, does = step.derived, DERIVED[step.derived]
@@ -333,7 +413,8 @@ def _sentence(rng: random.Random, step: Step, things: list[Thing], pronoun: str 
         return _fill(rng.choice(SOURCE), "", p, b, step.inputs, step.outputs)
     if not step.outputs:
         return _fill(rng.choice(SINK), _and(ins), p, "", step.inputs, step.outputs)
-    return _fill(rng.choice(FULL), _and(ins), p, b, step.inputs, step.outputs)
+    forms = SPLIT if len(step.outputs) == 2 and rng.random() < 0.5 else FULL
+    return _fill(rng.choice(forms), _and(ins), p, b, step.inputs, step.outputs)
 
 
 def _fanout(rng: random.Random, first: Step, twin: Step, things: list[Thing]) -> str:
@@ -412,7 +493,8 @@ def _render(
     if merged:
         return merged
     pronoun = _pronoun(rng, step) if _continues(steps, i) and rng.random() < pronoun_odds else None
-    return _sentence(rng, step, things, pronoun)
+    sentence = _sentence(rng, step, things, pronoun)
+    return process_context.timed(rng, sentence) if rng.random() < 0.07 else sentence
 
 
 def _prose(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
@@ -420,7 +502,7 @@ def _prose(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
     for i, step in enumerate(steps):
         if step.sibling:
             continue  # said with the step before it
-        cont = _continues(steps, i)
+        cont = _continues(steps, i) and not step.loop
         if cont and rng.random() < 0.25 and not _has_twin(steps, i):
             text += ", " + _which(rng, step, things)
             continue
@@ -456,12 +538,14 @@ def _bullets(rng: random.Random, steps: list[Step], things: list[Thing]) -> str:
 
 # Sentence starts that are our words, not a name (a name keeps the user's case).
 _OWN_WORDS = {"use", "feed", "run", "turn", "save", "finally", "first", "with", "start", "then",
-              "next,", "after", "and", "so", "which", "it", "them", "that", "the"}  # fmt: skip
+              "next,", "after", "and", "so", "which", "it", "them", "that", "the", "we",
+              "from"}  # fmt: skip
 
 
 def _capital(text: str) -> str:
     word = text.split(" ", 1)[0]
-    return text[:1].upper() + text[1:] if word in _OWN_WORDS else text
+    ours = word in _OWN_WORDS or process_context.starts_timed(text)
+    return text[:1].upper() + text[1:] if ours else text
 
 
 def _action_example(rng: random.Random) -> tuple[str, list[FlowStep]]:
@@ -492,8 +576,23 @@ def _action_example(rng: random.Random) -> tuple[str, list[FlowStep]]:
     return body, lines
 
 
+def _put_into_places(prompt: str, lines: list[FlowStep]) -> list[FlowStep]:
+    """Return the lines with data only ever put into a place ("sent to S3") drawn as data.
+
+    The decoder reads such a place as a data node (`prose_names.put_only`),
+    so a consumer named "S3" that the text only sends data to becomes `X > - > S3`.
+    """
+    places = put_only(prompt)
+    return [
+        FlowStep(line.inputs, None, (line.proc,))
+        if line.proc and not line.outputs and name_key(line.proc) in places
+        else line
+        for line in lines
+    ]
+
+
 def process_example(rng: random.Random) -> Example:
-    head = _head(rng)
+    head = _head(rng) if rng.random() < 0.85 else process_context.intro(rng, rng.choice(WHATS))
     if rng.random() < 0.15:
         body, lines = _action_example(rng)
     else:
@@ -508,8 +607,13 @@ def process_example(rng: random.Random) -> Example:
         else:
             body = _prose(rng, steps, things)
         lines = _plan_lines(steps)
-    sep = "\n" if "\n" in body or rng.random() < 0.3 else " "
+    # A Markdown heading is a line of its own.
+    sep = "\n" if "\n" in body or "#" in head or rng.random() < 0.3 else " "
     prompt = f"{head}{sep}{body}".strip() if head else body
+    if rng.random() < 0.08:
+        end = "" if prompt[-1] in ".!?" or "\n" in body else "."
+        prompt += end + ("\n" if "\n" in body else " ") + process_context.tail(rng)
+    lines = _put_into_places(prompt, lines)
     plan = Plan("flow", steps=tuple(lines))
     example = finish(rng, prompt, plan, "flowchart", "processes", typos=False)
     if rng.random() < 0.12:
