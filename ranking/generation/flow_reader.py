@@ -44,6 +44,14 @@ from ranking.generation.flowgraph import name_key
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.verbs import READ_VERBS, STEP_VERBS, WRITE_VERBS, both_forms, third_person
 
+# Verbs that act on X in "P normalizes X from S3" (`S3 > - > X`, X > P): the
+# output is named by the next step ("the normalized X"). Others, "P computes
+# B from A", "P pulls B from A", make B out of A.
+_ACTS_ON = frozenset(
+    "enrich clean parse score filter deduplicate dedupe normalize normalise tokenize tokenise "
+    "label aggregate validate transcribe resize redact anonymize anonymise".split()
+)
+
 
 def _forms(verbs: list[str]) -> str:
     """Return a regex alternation of the verbs in both forms, longest first."""
@@ -443,14 +451,17 @@ class _Reader:
             # looks up"), and a thing, not "we".
             raise _Unread(groups["proc"])
         outs = self._names(groups.get("outs"), pronouns=False)
-        if src and outs:  # "Fivetran copies the orders table from Postgres into raw_orders"
+        verb = groups.get("verb") or _stem(groups.get("active") or "")
+        acts_on = verb and any(verb.split(" ")[0].lower().startswith(_stem(v)) for v in _ACTS_ON)
+        if src and (outs or acts_on):
+            # "Fivetran copies the orders table from Postgres into raw_orders", "the
+            # model normalizes boxes from S3": the data comes from there first.
             if len(ins) != 1:
                 raise _Unread("which of them comes from there?")
             self._add(src, [], ins)
         elif src:  # "Airflow pulls customer records from BigQuery"
             ins, outs = src, ins
         self._add(ins, procs, outs)
-        verb = groups.get("verb") or _stem(groups.get("active") or "")
         self.participle = "" if outs else verb.split(" ")[0].lower()
         if dest := self._names(groups.get("dest"), pronouns=False):
             self._add(outs, [], dest)

@@ -32,6 +32,14 @@ DOMAINS = (
     "insurance claims", "news feed", "call center",
 )  # fmt: skip
 ROLES = ("PM", "data scientist", "new hire", "student", "ML engineer", "analyst", "researcher")
+# What kind of step a name is, said beside it once: "a rules engine, ClaimRules 3.1,".
+ROLES_OF_STEPS = (
+    "rules engine", "hourly job", "Python script", "small CNN", "tracker", "counter service",
+    "dedup script", "gradient-boosted model", "streaming job", "LLM judge", "preprocessing script",
+    "bandit", "linear model", "Spark job", "lambda function",
+)  # fmt: skip
+# ("a rules engine, ClaimRules 3.1, validates" reads as a list after ", and": left out.)
+APPOSITIONS = ("{name} (a {role})", "a {role} ({name})")
 # Openings that set the scene; {what} and {domain} are filled in.
 INTROS = (
     "For the {domain} project, here is the {what}.",

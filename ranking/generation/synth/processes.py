@@ -72,6 +72,7 @@ FULL = (
     "we run {a} through {p} to get {b}", "we use {p} to turn {a} into {b}",
     "we generate {b} from {a} with {p}", "{p} takes {a} and spits out {b}",
     "{a} {is} scored by {p}, which writes {b}", "{p} trains on {a} and outputs {b}",
+    "{p} loads {a}. It outputs {b}", "{p} reads {a}; it writes {b}",
 )  # fmt: skip
 # A step with two outputs; {b} is "X and Y".
 SPLIT = (
@@ -96,6 +97,9 @@ FANOUT = (
     "{a} {is} sent to {p1} (which outputs {b1}) and to {p2} (which outputs {b2})",
     "{a} {is} fed into {p1} and {p2} in parallel, giving {b1} and {b2} respectively",
     "{p1} reads {a} and writes {b1}; {p2} also reads {a2} and writes {b2}",
+    "{a} {is} used by two things: {p1}, which writes {b1}, and a separate {p2} that writes {b2}",
+    "{a} {is} read by both {p1} (which writes {b1}) and {p2} (which emits {b2})",
+    "{a} {is} graded by {p1} -> {b1} and also by {p2} -> {b2}",
 )  # fmt: skip
 # Two earlier outputs merged: {a1}, {a2} already named.
 REMERGE = (
@@ -159,6 +163,7 @@ class Thing:
     mentioned: bool = False
     kind: str = "data"  # "data", "proc" or "store": what made the name
     note: str = ""  # said in brackets after its first mention, never a node
+    role: str = ""  # what kind of step it is, said once beside its name ("a rules engine")
 
 
 @dataclass
@@ -349,10 +354,16 @@ def _mention(rng: random.Random, thing: Thing, others: list[Thing]) -> str:
             text = rng.choice(ORIGINS).format(x=text, s=_article(rng, thing.origin))
         elif thing.kind == "data" and rng.random() < 0.08:
             text += f" ({rng.choice(process_context.NOTES)})"
+        elif thing.kind == "proc" and rng.random() < 0.08:
+            # "a rules engine (ClaimRules 3.1) validates ...": the plan keeps the name.
+            thing.role = rng.choice(process_context.ROLES_OF_STEPS)
+            text = rng.choice(process_context.APPOSITIONS).format(role=thing.role, name=thing.name)
         return text
     words = thing.name.split()
     head = words[-1]
     unique = all(o is thing or o.name.split()[-1].lower() != head.lower() for o in others)
+    if thing.kind == "proc" and thing.role:
+        return thing.name  # said with its role once; named alone after
     if len(words) > 1 and unique and thing.kind == "proc" and rng.random() < 0.15:
         return "the same " + head  # "embedded by the same model"
     if len(words) > 1 and unique and rng.random() < 0.35:
@@ -366,10 +377,19 @@ def _verb(thing_list: list[Thing], singular: str, plural: str) -> str:
     return plural if many else singular
 
 
+def _plain(p: str) -> str:
+    """Return a processor's mention without its role in brackets ("X (a bandit)" -> "X")."""
+    if not p.endswith(")") or " (" not in p:
+        return p
+    head, inner = p[:-1].split(" (", 1)
+    return head if inner.startswith("a ") else inner
+
+
 def _fill(form: str, a: str, p: str, b: str, ins: list[Thing], outs: list[Thing]) -> str:
     return form.format(
         a=a,
-        p=p,
+        # Brackets in brackets read as one aside: "P (a bandit) (X in, Y out)".
+        p=_plain(p) if "(" in form else p,
         b=b,
         **{
             "is": _verb(ins, "is", "are"),
