@@ -281,6 +281,12 @@ def main() -> None:
         "--whole-pairs", action="store_true", help="style pairs scored on the whole plan"
     )
     parser.add_argument(
+        "--mixed-pairs",
+        choices=["style", "whole"],
+        default=None,
+        help="pairs differing in structure and style: a style pair (default) or whole",
+    )
+    parser.add_argument(
         "--frozen-context",
         choices=["on", "off"],
         default=None,
@@ -377,6 +383,8 @@ def main() -> None:
         options["style_only"] = False
     if args.frozen_context:
         options["frozen_context"] = args.frozen_context == "on"
+    if args.mixed_pairs:
+        options["mixed_as_style"] = args.mixed_pairs == "style"
     run, _, serving = train_while_serving(
         admin, "bench-tuned", args.method, args.steps, options, log,
         users[1], serving_prompts, args.count,
@@ -450,6 +458,8 @@ def timing_run(args, log) -> None:
         options["style_only"] = False
     if args.frozen_context:
         options["frozen_context"] = args.frozen_context == "on"
+    if args.mixed_pairs:
+        options["mixed_as_style"] = args.mixed_pairs == "style"
     prompts = synthetic_prompts(args.serving, 9_500_000 + args.seed)
     if prompts:
         run_job(user, prompts[0], args.count)  # load the serving model before timing
@@ -498,7 +508,7 @@ def command_line(args) -> str:
         "steps": 60, "method": "orpo", "lr": None, "eval_limit": 10, "serving": 0,
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
         "correction_repeats": None, "pair_layers": None, "whole_pairs": False,
-        "frozen_context": None, "reference_anchors": None, "autocast": None,
+        "frozen_context": None, "mixed_pairs": None, "reference_anchors": None, "autocast": None,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
     # The core it ran on, as `taskset -c N` pins it (both cores: no pin).

@@ -273,6 +273,31 @@ def test_style_pairs_are_scored_from_their_style_line(tiny):
     assert style_len.item() == whole_len.item() - (start - whole[0].chosen[1])
 
 
+def test_a_pair_differing_in_structure_and_style_becomes_a_style_pair(tiny):
+    """`mixed_as_style`: which of the two a rating judged is unknown, so it trains style only."""
+    _, tokenizer = preference.load_model(
+        preference.PreferenceConfig(base_path=str(tiny[0]), init_adapter=str(tiny[1]))
+    )
+    structure = "flow\nraw text > tokenizer > tokens"
+    same_style = f"{structure}\n{CHOSEN.splitlines()[-1]}"
+    mixed = f"{structure}\n{REJECTED.splitlines()[-1]}"
+    pairs = [
+        PreferencePair("a small net", CHOSEN, mixed, "rating", 1.0),  # both differ
+        PreferencePair("a small net", CHOSEN, same_style, "readability", 0.3),  # structure only
+        PreferencePair("a small net", CHOSEN, mixed, "correction", 1.0),  # a user's plan
+    ]
+    assert preference.as_style_pair(pairs[0]).rejected == REJECTED
+    assert [preference.as_style_pair(p) for p in pairs[1:]] == pairs[1:]
+    styled = preference.encode_pairs(tokenizer, pairs, 400, style_only=True, mixed_as_style=True)
+    assert [e.style_only for e in styled] == [True, False, False]
+    # The same ids as a rating of the two styles on one structure.
+    style_pair = PreferencePair("a small net", CHOSEN, REJECTED, "rating", 1.0)
+    same = preference.encode_pairs(tokenizer, [style_pair], 400, style_only=True)[0]
+    assert (styled[0].chosen, styled[0].rejected) == (same.chosen, same.rejected)
+    plain = preference.encode_pairs(tokenizer, pairs[:1], 400, style_only=True)
+    assert not plain[0].style_only  # without it, the pair trains both structures
+
+
 def test_a_frozen_context_gives_the_same_values_and_trains_only_through_the_style_line(tiny):
     """`frozen_context`: a style pair's scores are unchanged; its gradient skips the context."""
     import torch

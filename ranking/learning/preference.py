@@ -45,7 +45,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ranking.generation import training
@@ -107,6 +107,12 @@ class PreferenceConfig:
     # nothing about structure: it is scored on its style line alone, so it
     # cannot move the structure the adapter writes (see `encode_pairs`).
     style_only: bool = True
+    # A rating or readability pair whose plans differ in structure *and*
+    # style cannot say which of the two was judged: it is taken as a style
+    # judgement on the chosen plan's structure (the rejected plan's style
+    # line on the chosen structure), so it trains style and no structure.
+    # One that differs in structure alone stays a structure pair.
+    mixed_as_style: bool = True
     # Such a pair's context (prompt and structure) runs without gradients:
     # the backward pass covers its style line only (`_plan_logps`).
     frozen_context: bool = False
@@ -160,7 +166,11 @@ def _digest(text: str) -> str:
 
 
 def encode_pairs(
-    tokenizer, pairs: Sequence, max_length: int, style_only: bool = False
+    tokenizer,
+    pairs: Sequence,
+    max_length: int,
+    style_only: bool = False,
+    mixed_as_style: bool = False,
 ) -> list[Encoded]:
     """Return the pairs that fit `max_length` as token ids (prompts encoded as generation does).
 
@@ -168,10 +178,14 @@ def encode_pairs(
     their structure is scored from its style line on: the structure joins
     the prompt as context, so the pair trains the style it is about and no
     structure token (the structure drops of docs/benchmarks.md, "Style
-    pairs scored on their style line").
+    pairs scored on their style line"). With `mixed_as_style` too, a pair
+    whose plans differ in structure and style becomes such a style pair on
+    the chosen plan's structure (`PreferenceConfig.mixed_as_style`).
     """
     encoded = []
     for pair in pairs:
+        if style_only and mixed_as_style:
+            pair = as_style_pair(pair)
         chosen = training.encode_pair(
             tokenizer, training.Pair(pair.prompt, pair.chosen), max_length
         )
@@ -187,6 +201,21 @@ def encode_pairs(
                 chosen, rejected, style = (chosen[0], start), (rejected[0], start), True
         encoded.append(Encoded(chosen, rejected, float(pair.weight), correction, style))
     return encoded
+
+
+def as_style_pair(pair):
+    """Return a judged pair differing in structure and style as a style pair, else the pair.
+
+    The rejected plan keeps its style line and takes the chosen structure.
+    Corrections are left alone: there the user wrote the structure.
+    """
+    if pair.source == "correction":
+        return pair
+    chosen, rejected = _structure(pair.chosen), _structure(pair.rejected)
+    styles = (pair.chosen.strip()[len(chosen) :], pair.rejected.strip()[len(rejected) :])
+    if not chosen or not rejected or chosen == rejected or styles[0] == styles[1]:
+        return pair
+    return replace(pair, rejected=chosen + styles[1])
 
 
 def _structure(plan: str) -> str:
@@ -669,7 +698,9 @@ def _train(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     peft_model.to(device)
     pad_id = tokenizer.pad_token_id
-    train_set = encode_pairs(tokenizer, pairs, config.max_length, config.style_only)
+    train_set = encode_pairs(
+        tokenizer, pairs, config.max_length, config.style_only, config.mixed_as_style
+    )
     eval_set = encode_pairs(tokenizer, held_out, config.max_length)
     if not train_set:
         raise ValueError("no preference pair fits the model's length limit; nothing to train on")

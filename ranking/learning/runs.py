@@ -229,6 +229,9 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
         pair_layers=int(options.get("pair_layers", preference.PreferenceConfig.pair_layers or 0))
         or None,
         style_only=bool(options.get("style_only", preference.PreferenceConfig.style_only)),
+        mixed_as_style=bool(
+            options.get("mixed_as_style", preference.PreferenceConfig.mixed_as_style)
+        ),
         frozen_context=bool(
             options.get("frozen_context", preference.PreferenceConfig.frozen_context)
         ),

@@ -65,6 +65,13 @@ class Command(BaseCommand):
             action="store_true",
             help="score style-only rating pairs on the whole plan, structure too",
         )
+        parser.add_argument(
+            "--mixed-pairs",
+            choices=["style", "whole"],
+            default="style" if PreferenceConfig.mixed_as_style else "whole",
+            help="a rating pair differing in structure and style: trained as a style pair "
+            "on the chosen structure (style), or on both whole plans (whole)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -82,6 +89,7 @@ class Command(BaseCommand):
             "autocast": opts["autocast"],
             "pair_layers": opts["pair_layers"],
             "style_only": not opts["whole_pairs"],
+            "mixed_as_style": opts["mixed_pairs"] == "style",
         }
         if opts["lr"] is not None:
             options["lr"] = opts["lr"]
