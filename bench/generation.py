@@ -92,6 +92,8 @@ FREE_SETS = {
     "blind18": ("process_blind18.jsonl", "processes, blind set 18", 19000),
     # Written (9731dcf) blind for the round after set 18; unscored.
     "blind19": ("process_blind19.jsonl", "processes, blind set 19", 20000),
+    # Written (959f15e) blind for the round after set 19; unscored.
+    "blind20": ("process_blind20.jsonl", "processes, blind set 20", 21000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

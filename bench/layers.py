@@ -77,6 +77,8 @@ SETS = {
     "layers_blind18": ("layers_blind18.jsonl", "networks, blind set 18 (layers)", 25000),
     # Written (ad6bd88) blind for the round after set 18; unscored.
     "layers_blind19": ("layers_blind19.jsonl", "networks, blind set 19 (layers)", 26000),
+    # Written (abd9ed3) blind for the round after set 19; unscored.
+    "layers_blind20": ("layers_blind20.jsonl", "networks, blind set 20 (layers)", 27000),
 }
 POOLS = ("maxpool", "avgpool")
 
