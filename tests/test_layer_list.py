@@ -212,9 +212,14 @@ def test_a_request_that_names_the_network_and_a_closing_wish_are_no_layers():
     assert kinds(prompt) == [["input"], ["dense", "linear"], ["layernorm"], ["dense", "linear"]]
 
 
-def test_units_after_a_layer_without_units_are_a_layer_the_list_leaves_unsaid():
-    assert kinds("Stacked GRU: 64 units, dropout 0.1, 32 units, then dense 8 and dense 1") is None
-    assert kinds("dense layer of 64, 32 units, dropout 0.1, dense 1")[0] == ["dense", "linear"]
+def test_units_after_a_layer_without_units_are_another_layer_of_the_last_kind_with_units():
+    stacked = "Stacked GRU: 64 units, dropout 0.1, 32 units, then dense 8 and dense 1"
+    dense = ["dense", "linear"]
+    assert kinds(stacked) == [["gru"], ["dropout"], ["gru"], dense, dense]
+    assert [step.written for step in list_order(stacked)][:3] == [("64",), ("0.1",), ("32",)]
+    assert kinds("dense layer of 64, 32 units, dropout 0.1, dense 1")[0] == dense
+    # No layer with units before it: nothing says which layer the units are.
+    assert kinds("conv 32 3x3, maxpool 2x2, 64 units, dense 10 softmax") is None
 
 
 def test_an_image_input_or_a_square_kernel_makes_the_convolutions_2d():

@@ -34,6 +34,7 @@ from ranking.generation.pasted_code import Step
 from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
 from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, stated_numbers
 from ranking.generation.spelling import spelled
+from ranking.generation.verbs import VERBS_ONLY
 
 _CONVS = frozenset({"conv1d", "conv2d"})
 _DENSE = frozenset({"dense", "linear"})
@@ -158,6 +159,10 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _PLURAL = re.compile(r"\blayers\b")
 _DIMENSIONS = re.compile(r"\b[12][ -]?d\b(?= ?conv)")
 _DENSE_WORD = re.compile(r"\b(?:dense|linear|fully[ -]connected)\b")
+# A process step said in a list ("a torchserve combines the tokens with gps
+# passages to output ..."): a long item with a step's verb is no layer.
+_STEP_WORDS = 8
+_STEP_VERB_FORMS = VERBS_ONLY | {"loads", "combines", "merges", "joins", "writes", "reads"}
 
 
 def list_order(prompt: str) -> tuple[Step, ...] | None:
@@ -180,7 +185,7 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     if len(items) < MIN_ITEMS:
         return None
     items = _without_title(items)
-    if items is None:
+    if items is None or any(_is_process_step(item) for item in items):
         return None
     items = _merged(items)
     if items is None or len(items) < MIN_ITEMS:
@@ -220,6 +225,12 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     if any("input" in step.kinds and len(step.kinds) == 1 for step in steps[1:]):
         return None
     return _convs_of_the_input(tuple(steps), first)
+
+
+def _is_process_step(item: str) -> bool:
+    """Whether a long item is a process step ("the redshift producer loads embeddings ...")."""
+    words = item.split()
+    return len(words) > _STEP_WORDS and any(word in _STEP_VERB_FORMS for word in words)
 
 
 def _sized_dense(items: list[str]) -> bool:
@@ -354,6 +365,15 @@ _UNITS = re.compile(r"\bunits?\b")
 _HAS_UNITS = _DENSE | set(RECURRENT)
 
 
+def _last_with_units(items: list[str]) -> str | None:
+    """Return the type word of the last item naming a layer with units ("lstm"), or None."""
+    for item in reversed(items):
+        kinds = layer_kinds(item) or frozenset()
+        if kinds & _HAS_UNITS:
+            return "dense" if kinds == _DENSE else next(iter(kinds)) if len(kinds) == 1 else None
+    return None
+
+
 def _merged(items: list[str]) -> list[str] | None:
     """Return the items with number-only ones joined to the layer before; None if one cannot be."""
     merged: list[str] = []
@@ -362,9 +382,14 @@ def _merged(items: list[str]) -> list[str] | None:
             # "layers of 120 and 84": sizes of a count the list does not say.
             if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
                 return None
-            # "LSTM: 128 units, dropout 0.2, 64 units": a layer the list leaves unsaid.
             if _UNITS.search(item) and not (layer_kinds(merged[-1]) or set()) & _HAS_UNITS:
-                return None
+                # "LSTM: 128 units, dropout 0.2, 64 units": another layer of the last
+                # kind that has units, said by its size alone.
+                said = _last_with_units(merged)
+                if said is None:
+                    return None
+                merged.append(f"{said} {item}")
+                continue
             merged[-1] = f"{merged[-1]} {item}"
         else:
             merged.append(item)

@@ -52,7 +52,7 @@ NOUN_FOLLOWERS = frozenset(
     "of from to into for and or but are were is was be with in on at by per as than via "
     "that which who where when go goes get gets come comes become becomes hit hits "
     "out back through plus over off together respectively then also only too while before "
-    "after during under against within like along alongside".split()
+    "after during under against within like along alongside end ends land lands".split()
 )
 # "every night", "each morning", "every 15 minutes": when a step runs, which
 # ends the name before it as a full stop would.
@@ -88,16 +88,17 @@ _ADVERBS = frozenset("daily nightly hourly weekly monthly".split())
 
 
 def opens_time(words: list[str]) -> bool:
-    """Return whether the words start "every night", "each day", "every 15 minutes".
+    """Return whether the words start "every night", "each day", "every 15 minutes", "once a day".
 
     `words` are the next two words of the sentence (one, where it ends):
     a lone "daily" at a sentence's end counts too ("... and metrics daily.").
     """
     if len(words) == 1:
         return words[0].lower() in _ADVERBS
-    if len(words) < 2 or words[0].lower() not in ("every", "each"):
-        return False
-    return words[1].lower() in _TIME_WORDS or words[1].isdigit()
+    first, second = (word.lower() for word in words[:2])
+    if first in ("once", "twice") and second == "a":
+        return True  # "once a day", "twice a week"
+    return first in ("every", "each") and (second in _TIME_WORDS or second.isdigit())
 
 
 def _participle(word: str) -> bool:
