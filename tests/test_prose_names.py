@@ -78,7 +78,7 @@ def test_a_title_before_the_steps_names_no_node_unless_a_step_repeats_it():
     heading = "## Review flywheel\nreviews are scored by a ranker into scores"
     assert "Review flywheel" not in prompt_spans(heading) and "ranker" in prompt_spans(heading)
     # A label or a first step is no title: "Source: ...", "So ResNet-50: X in, Y out".
-    assert "Snowflake" in prompt_spans("Source: Snowflake table, step 1: dbt model reads it")
+    assert "Snowflake table" in prompt_spans("Source: Snowflake table, step 1: dbt model reads it")
     assert "ResNet-50" in prompt_spans("draw my nightly job So ResNet-50: tweets in, alerts out")
 
 

@@ -56,7 +56,13 @@ from ranking.generation.plan import (
 )
 from ranking.generation.prompt_numbers import allows, licensed_numbers, longest_run
 from ranking.generation.prompting import normalise_prompt
-from ranking.generation.prose_names import data_only, is_name_span, opens_time, put_only
+from ranking.generation.prose_names import (
+    continues_name,
+    data_only,
+    is_name_span,
+    opens_time,
+    put_only,
+)
 
 STYLE = "style:"
 # The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
@@ -163,6 +169,7 @@ def prompt_spans(prompt: str) -> list[str]:
         else:
             previous_clean_end = False
     spans: set[str] = set()
+    nexts: dict[str, list[str | None]] = {}  # span -> the word after each of its mentions
     for start in range(len(words)):
         span = words[start][0]
         before = words[start - 1][0] if start and words[start][1] else None
@@ -180,13 +187,35 @@ def prompt_spans(prompt: str) -> list[str]:
                 following.append(words[end + 2][0])
             if after and opens_time(following):
                 after = None  # "... writes fasttext orders every night"
+            nexts.setdefault(span, []).append(after)
             names = [word for word, _ in words[start : end + 1]]
             if ITEM_RE.match(span) and is_name_span(names, before, after):
                 spans.add(span)
                 flipped = span[0].swapcase() + span[1:]
                 if ITEM_RE.match(flipped):
                     spans.add(flipped)
-    return sorted(spans)
+    return sorted(spans - _cut_short(spans, nexts))
+
+
+def _cut_short(spans: set[str], nexts: dict[str, list[str | None]]) -> set[str]:
+    """Return the spans the prompt never ends a name at: each mention runs on into a longer name.
+
+    "chat logs" where the prompt only ever says "the chat logs export",
+    "DeepFM" where it says "a DeepFM model": the user's name is the longer
+    one, and the small model cut it short. A span with one mention that ends
+    there (or a word after it that no longer name takes) stays.
+    """
+    short = set()
+    for span in spans:
+        mentions = nexts.get(span)
+        if mentions and all(
+            after is not None and continues_name(after) and f"{span} {after}" in spans
+            for after in mentions
+        ):
+            short.add(span)
+    flipped = {span[0].swapcase() + span[1:] for span in short}
+    # A case-flipped span goes with its original unless the prompt writes it too.
+    return short | {span for span in flipped if span in spans and span not in nexts}
 
 
 class SpanSet:

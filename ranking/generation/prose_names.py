@@ -85,6 +85,30 @@ PLUS_RE = re.compile(r"\s\+\s")
 
 
 _ADVERBS = frozenset("daily nightly hourly weekly monthly".split())
+# Words a name ends in ("chat logs export", "DeepFM model", "ReadStation
+# annotation tool"): where a prompt only ever says the longer name, the
+# shorter one is not the user's (`constrain._cut_short`). Verbs after a name
+# ("a LoRA trainer fine-tunes ...") are never in here.
+NAME_HEADS = frozenset(
+    "model models table tables tool tools bucket buckets export exports split splits job jobs "
+    "service services pipeline set sets dataset datasets db database file files fleet store "
+    "index registry warehouse lake topic queue mart collection folder sheet cache repo api "
+    "endpoint server worker script notebook dag checkpoint adapter embeddings features "
+    "labels logs data report reports dashboard classifier encoder decoder detector tokenizer "
+    "retriever reranker ranker trainer crawler parser stream archive engine list matrix "
+    "vectors corpus shards tarballs records events dump snapshot summary summaries stats "
+    "metrics alerts predictions forecast forecasts scores annotations transcripts".split()
+)
+
+
+def continues_name(word: str) -> bool:
+    """Whether a word after a name makes a longer name: a head noun, or name-like ("SFTP", "v2").
+
+    Not a plural that may be a verb ("a churn operator *labels* sessions").
+    """
+    if word.lower() in NOUN_LIKE:
+        return False
+    return word.lower() in NAME_HEADS or bool(re.search(r"[A-Z0-9_.]", word[1:] or word))
 
 
 def opens_time(words: list[str]) -> bool:

@@ -99,7 +99,6 @@ FANOUT = (
     "{p1} reads {a} and writes {b1}; {p2} also reads {a2} and writes {b2}",
     "{a} {is} used by two things: {p1}, which writes {b1}, and a separate {p2} that writes {b2}",
     "{a} {is} read by both {p1} (which writes {b1}) and {p2} (which emits {b2})",
-    "{a} {is} graded by {p1} -> {b1} and also by {p2} -> {b2}",
 )  # fmt: skip
 # Two earlier outputs merged: {a1}, {a2} already named.
 REMERGE = (
