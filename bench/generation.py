@@ -90,7 +90,7 @@ FREE_SETS = {
     "blind17": ("process_blind17.jsonl", "processes, blind set 17", 18000),
     # Written (d14236c) blind for the round after set 17; judged 2026-12-05, spent.
     "blind18": ("process_blind18.jsonl", "processes, blind set 18", 19000),
-    # Written (9731dcf) blind for the round after set 18; unscored.
+    # Written (9731dcf) blind for the round after set 18; judged 2026-12-05 (4d08aed), spent.
     "blind19": ("process_blind19.jsonl", "processes, blind set 19", 20000),
     # Written (959f15e) blind for the round after set 19; unscored.
     "blind20": ("process_blind20.jsonl", "processes, blind set 20", 21000),

@@ -75,7 +75,7 @@ SETS = {
     "layers_blind17": ("layers_blind17.jsonl", "networks, blind set 17 (layers)", 24000),
     # Written (34a85af) blind for the round after set 17; judged 2026-12-05, spent.
     "layers_blind18": ("layers_blind18.jsonl", "networks, blind set 18 (layers)", 25000),
-    # Written (ad6bd88) blind for the round after set 18; unscored.
+    # Written (ad6bd88) blind for the round after set 18; judged 2026-12-05 (4d08aed), spent.
     "layers_blind19": ("layers_blind19.jsonl", "networks, blind set 19 (layers)", 26000),
     # Written (abd9ed3) blind for the round after set 19; unscored.
     "layers_blind20": ("layers_blind20.jsonl", "networks, blind set 20 (layers)", 27000),
