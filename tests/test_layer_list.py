@@ -383,3 +383,29 @@ def test_a_list_of_only_dense_layers_needs_their_sizes():
         == [["dense", "linear"]] * 3
     )
     assert kinds(f"{on_images}the encoder outputs codes, a dense decoder, then an output") is None
+
+
+def test_a_network_in_words_draws_only_layer_types_its_text_speaks_of():
+    prompt = (
+        "My model for the Titanic comp, 30 features after one-hot encoding. It has a hidden "
+        "layer with 256 neurons and relu, batch norm, then more of the same with 128, and "
+        "an output neuron with a sigmoid. LB 0.79 lol."
+    )
+    rules = LayerRules.for_prompt(prompt)
+    assert rules.order is None  # no reader: the model writes it, held to what the text names
+    checker = StructureChecker.for_prompt(prompt)
+    assert feed(checker, "layers\ninput 30\ndense 256 relu\nbatchnorm\n") is not None
+    assert feed(checker, "layers\ntransformer") is None  # never named
+    assert feed(checker, "layers\ninput 30\nlstm") is None
+    # A family named lets each of its kinds be drawn: "pooled" any pooling.
+    assert {"globalavgpool", "maxpool"} <= rules.for_prompt("conv 32, average-pooled").kinds
+
+
+def test_every_layer_type_the_sets_and_the_training_data_expect_is_licensed():
+    from ranking.generation.layer_words import licensed_kinds
+
+    for example in generate_examples(3000, seed=42):
+        if example.plan.startswith("layers"):
+            lines = example.plan.split("\nstyle:")[0].split("\n")[1:]
+            kinds = {line.split(" ")[0] for line in lines}
+            assert kinds <= licensed_kinds(example.prompt), (example.prompt, example.plan)

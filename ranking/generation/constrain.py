@@ -38,7 +38,7 @@ from ranking.generation.coordination import ListRules
 from ranking.generation.flow_reader import read_flow
 from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
-from ranking.generation.layer_words import KIND_RES
+from ranking.generation.layer_words import KIND_RES, licensed_kinds
 from ranking.generation.layerplan import (
     CANONICAL_LINE_RE,
     LAYER_TYPES,
@@ -595,6 +595,8 @@ class LayerRules:
     # ... and must it, because the prompt gives the input's size before the
     # first layer ("token ids (length 128) go into an embedding")?
     input_required: bool = False
+    # Without an order: the layer types the prompt speaks of (layer_words.licensed_kinds).
+    kinds: frozenset[str] | None = None
 
     @classmethod
     def for_prompt(cls, prompt: str) -> LayerRules:
@@ -631,6 +633,7 @@ class LayerRules:
             drafts,
             input_numbers,
             required,
+            licensed_kinds(prompt) if order is None else None,
         )
 
     def allows(
@@ -643,6 +646,8 @@ class LayerRules:
             last_kind = last.split(" ")[0]
             if last_kind in NEVER_TWICE:
                 kinds.discard(last_kind)
+            if self.kinds is not None:
+                kinds &= self.kinds
             if self.order is not None:
                 allowed = {k for step in self._steps_at(at) for k in step.kinds}
                 if self.input_optional and not written:

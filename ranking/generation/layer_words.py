@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ranking.generation.layerplan import ACTIVATIONS
+from ranking.generation.spelling import spelled
 
 # Words of an item, lower case -> the layer types it may be drawn as.
 # Order matters: the first pattern that matches an item's words names it.
@@ -104,3 +105,54 @@ ACTIVATION_ONLY = re.compile(
     r"|all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
     r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?$"
 )
+
+
+# Words that also name a family of layers, beside the item words above:
+# "long short-term memory", "a CNN with 32 filters", "multi-head", "GloVe vectors".
+_MORE_KIND_WORDS = (
+    (r"long short[- ]term memory", "lstm"),
+    (r"gated recurrent", "gru"),
+    (r"\brecurrent\b", "rnn lstm gru"),
+    (r"\bcnn|convnet|\bfilters?\b|\bkernels?\b|\bconv", "conv"),
+    (r"multi[- ]?head|\bheads?\b|\bbert\b|encoder (?:layer|block)s?", "attention"),
+    (r"\bglove\b|word2vec|fasttext|word vectors|\bvocab", "embedding"),
+    (r"\bskip\b|residual|shortcut|\badd(?:s|ed|ing)?\b|identity", "add"),
+    (r"drop[- ]out", "dropout"),
+    (r"normali[sz]", "norm"),
+)
+_MORE_KIND_RES = [(re.compile(pattern), families.split()) for pattern, families in _MORE_KIND_WORDS]
+# Every kind of a family: where the prompt names a family, any of its kinds may be drawn.
+_FAMILY_KINDS = {
+    "pool": {"maxpool", "avgpool", "globalmaxpool", "globalavgpool"},
+    "conv": {"conv1d", "conv2d"},
+    "lstm": {"lstm", "bilstm"},
+    "gru": {"gru", "bigru"},
+    "rnn": {"rnn", "birnn"},
+    "attention": {"attention", "transformer"},
+    "transformer": {"attention", "transformer"},
+    "norm": {"batchnorm", "layernorm"},
+}
+# Drawn without being named: an input, and the dense layer an output is.
+ALWAYS_LICENSED = frozenset({"input", "dense", "linear"})
+
+
+def licensed_kinds(prompt: str) -> frozenset[str]:
+    """Return the layer types a prompt names or hints at, each with its family's other kinds.
+
+    A network in words draws only layers the text speaks of: the small model
+    wrote "transformer 30" for a Titanic MLP and "bilstm 32" into a CNN.
+    Dense layers and the input are always licensed (an output is a dense
+    layer named by what it does: "a 10-way softmax", "one output neuron").
+    """
+    text = spelled(prompt).lower()  # "droput 0.2"
+    kinds = set(ALWAYS_LICENSED)
+    families = set()
+    for pattern, named in KIND_RES:
+        if pattern.search(text):
+            families |= {FAMILY.get(kind, kind) for kind in named}
+    for pattern, named in _MORE_KIND_RES:
+        if pattern.search(text):
+            families |= set(named)
+    for family in families:
+        kinds |= _FAMILY_KINDS.get(family, {family})
+    return frozenset(kinds)
