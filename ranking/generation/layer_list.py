@@ -34,7 +34,6 @@ from ranking.generation.pasted_code import Step
 from ranking.generation.pasted_code.vocabulary import CARRY_ACTIVATION
 from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, stated_numbers
 from ranking.generation.spelling import spelled
-from ranking.generation.verbs import VERBS_ONLY
 
 _CONVS = frozenset({"conv1d", "conv2d"})
 _DENSE = frozenset({"dense", "linear"})
@@ -162,7 +161,12 @@ _DENSE_WORD = re.compile(r"\b(?:dense|linear|fully[ -]connected)\b")
 # A process step said in a list ("a torchserve combines the tokens with gps
 # passages to output ..."): a long item with a step's verb is no layer.
 _STEP_WORDS = 8
-_STEP_VERB_FORMS = VERBS_ONLY | {"loads", "combines", "merges", "joins", "writes", "reads"}
+# Verbs of moving data around; not "produces", "predicts", "embeds", which a
+# network's own layers do ("a final dense layer ... produces a distribution").
+_STEP_VERB_FORMS = frozenset(
+    "loads combines merges joins writes reads visualises visualizes parses exports uploads "
+    "pulls fetches ingests stores consumes publishes".split()
+)
 
 
 def list_order(prompt: str) -> tuple[Step, ...] | None:
