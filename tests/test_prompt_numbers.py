@@ -90,7 +90,10 @@ def test_identical_lines_stop_at_the_longest_run_the_prompt_allows():
 
 
 def test_input_comes_first_and_flatten_norms_dropout_and_skips_never_follow_themselves():
-    checker = StructureChecker.for_prompt(PROSE)
+    # The text names each of these layer types, so each may be drawn (`licensed_kinds`).
+    checker = StructureChecker.for_prompt(
+        PROSE + " Flatten, batch norm, layer norm and global average pooling too."
+    )
     assert feed(checker, "layers\ninput 32\ndense 32\n") is not None
     assert feed(checker, "layers\ndense 32\ninp") is None
     for line in ("flatten", "batchnorm", "layernorm", "dropout 0.5", "globalavgpool"):
