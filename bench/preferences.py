@@ -379,12 +379,7 @@ def main() -> None:
     for key in (*keys, "autocast"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
-    if args.whole_pairs:
-        options["style_only"] = False
-    if args.frozen_context:
-        options["frozen_context"] = args.frozen_context == "on"
-    if args.mixed_pairs:
-        options["mixed_as_style"] = args.mixed_pairs == "style"
+    options |= _pair_switches(args)
     run, _, serving = train_while_serving(
         admin, "bench-tuned", args.method, args.steps, options, log,
         users[1], serving_prompts, args.count,
@@ -454,12 +449,7 @@ def timing_run(args, log) -> None:
         for key in ("anchors_per_step", "pair_layers", "reference_anchors", "autocast")
         if getattr(args, key) is not None
     }
-    if args.whole_pairs:
-        options["style_only"] = False
-    if args.frozen_context:
-        options["frozen_context"] = args.frozen_context == "on"
-    if args.mixed_pairs:
-        options["mixed_as_style"] = args.mixed_pairs == "style"
+    options |= _pair_switches(args)
     prompts = synthetic_prompts(args.serving, 9_500_000 + args.seed)
     if prompts:
         run_job(user, prompts[0], args.count)  # load the serving model before timing
@@ -500,6 +490,18 @@ def cpu() -> str:
     from bench import generation
 
     return generation.cpu_name()
+
+
+def _pair_switches(args) -> dict:
+    """Return the run options the pair switches set (`--whole-pairs`, `--frozen-context`, ...)."""
+    options = {}
+    if args.whole_pairs:
+        options["style_only"] = False
+    if args.frozen_context:
+        options["frozen_context"] = args.frozen_context == "on"
+    if args.mixed_pairs:
+        options["mixed_as_style"] = args.mixed_pairs == "style"
+    return options
 
 
 def command_line(args) -> str:

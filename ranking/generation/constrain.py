@@ -182,11 +182,10 @@ def prompt_spans(prompt: str) -> list[str]:
                 break
             joined = end + 1 < len(words) and words[end + 1][1]
             after = words[end + 1][0] if joined else None
-            following = [words[end + 1][0]] if joined else []
-            if joined and end + 2 < len(words) and words[end + 2][1]:
-                following.append(words[end + 2][0])
-            if after and opens_time(following):
-                after = None  # "... writes fasttext orders every night"
+            if after:
+                more = end + 2 < len(words) and words[end + 2][1]
+                if opens_time([after, words[end + 2][0]] if more else [after]):
+                    after = None  # "... writes fasttext orders every night"
             nexts.setdefault(span, []).append(after)
             names = [word for word, _ in words[start : end + 1]]
             if ITEM_RE.match(span) and is_name_span(names, before, after):

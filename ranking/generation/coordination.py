@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from ranking.generation.flowgraph import label, name_words
-from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
+from ranking.generation.prose_names import ADVERBS, IRREGULAR_PARTICIPLES
 from ranking.generation.reference_templates import looks_templated
 from ranking.generation.verbs import both_forms
 
@@ -67,7 +67,7 @@ _NAME_END = re.compile(
     r"\s(?:on|with|from|to|by|for|in|at|into|using|via|against|every|each"
     r"|as|before|after|then|out|once|twice)\b.*$"
     # "... and metrics daily": when, at the end; "hourly table" is a name.
-    r"|\s(?:daily|nightly|hourly|weekly|monthly)\s*$",
+    r"|\s(?:" + "|".join(sorted(ADVERBS)) + r")\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 # Words no listed name holds: the list has become a clause or points back
@@ -152,7 +152,8 @@ def groups(prompt: str, is_name=lambda name: True) -> tuple[Group, ...]:
                 continue
             segment = _clause(text[match.end() :])
             gap = match.group().split()[0].lower()
-            if gap == "to" and segment.split()[:1] and segment.split()[0].lower() in _VERB_STEMS:
+            first = segment.split()[:1]
+            if gap == "to" and first and first[0].lower() in _VERB_STEMS:
                 continue  # "uses X to build A and B": a verb, not a place data is sent to
             names = _listed(segment, is_name, whole=False, gap=gap) if lists else ()
             if _RELATIVE.search(text[: match.start()]) and ", and " in segment.lower():

@@ -326,6 +326,9 @@ def _stem(verb: str) -> str:
     return verb
 
 
+_ACTS_ON_STEMS = tuple(_stem(verb) for verb in _ACTS_ON)
+
+
 def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
     """Whether a longer processor name also reads the clause (another word could be the verb)."""
     other = _GREEDY[pattern].match(clause)
@@ -452,7 +455,7 @@ class _Reader:
             raise _Unread(groups["proc"])
         outs = self._names(groups.get("outs"), pronouns=False)
         verb = groups.get("verb") or _stem(groups.get("active") or "")
-        acts_on = verb and any(verb.split(" ")[0].lower().startswith(_stem(v)) for v in _ACTS_ON)
+        acts_on = verb and verb.split(" ")[0].lower().startswith(_ACTS_ON_STEMS)
         if src and (outs or acts_on):
             # "Fivetran copies the orders table from Postgres into raw_orders", "the
             # model normalizes boxes from S3": the data comes from there first.

@@ -373,8 +373,11 @@ def _last_with_units(items: list[str]) -> str | None:
     """Return the type word of the last item naming a layer with units ("lstm"), or None."""
     for item in reversed(items):
         kinds = layer_kinds(item) or frozenset()
-        if kinds & _HAS_UNITS:
-            return "dense" if kinds == _DENSE else next(iter(kinds)) if len(kinds) == 1 else None
+        if not kinds & _HAS_UNITS:
+            continue
+        if kinds == _DENSE:
+            return "dense"
+        return next(iter(kinds)) if len(kinds) == 1 else None
     return None
 
 

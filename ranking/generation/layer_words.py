@@ -121,17 +121,14 @@ _MORE_KIND_WORDS = (
     (r"normali[sz]", "norm"),
 )
 _MORE_KIND_RES = [(re.compile(pattern), families.split()) for pattern, families in _MORE_KIND_WORDS]
-# Every kind of a family: where the prompt names a family, any of its kinds may be drawn.
-_FAMILY_KINDS = {
-    "pool": {"maxpool", "avgpool", "globalmaxpool", "globalavgpool"},
-    "conv": {"conv1d", "conv2d"},
-    "lstm": {"lstm", "bilstm"},
-    "gru": {"gru", "bigru"},
-    "rnn": {"rnn", "birnn"},
-    "attention": {"attention", "transformer"},
-    "transformer": {"attention", "transformer"},
-    "norm": {"batchnorm", "layernorm"},
-}
+# Every kind of a family: where the prompt names a family, any of its kinds may
+# be drawn. Beside FAMILY's, attention and transformer blocks go together, and
+# so do the two norms ("normalized").
+_FAMILY_KINDS = {family: set() for family in FAMILY.values()}
+for _kind, _family in FAMILY.items():
+    _FAMILY_KINDS[_family].add(_kind)
+_FAMILY_KINDS |= dict.fromkeys(("attention", "transformer"), {"attention", "transformer"})
+_FAMILY_KINDS["norm"] = {"batchnorm", "layernorm"}
 # Drawn without being named: an input, and the dense layer an output is.
 ALWAYS_LICENSED = frozenset({"input", "dense", "linear"})
 

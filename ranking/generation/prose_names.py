@@ -84,7 +84,7 @@ ITEM_END_RE = re.compile(
 PLUS_RE = re.compile(r"\s\+\s")
 
 
-_ADVERBS = frozenset("daily nightly hourly weekly monthly".split())
+ADVERBS = frozenset("daily nightly hourly weekly monthly".split())
 # Words a name ends in ("chat logs export", "DeepFM model", "ReadStation
 # annotation tool"): where a prompt only ever says the longer name, the
 # shorter one is not the user's (`constrain._cut_short`). Verbs after a name
@@ -118,7 +118,7 @@ def opens_time(words: list[str]) -> bool:
     a lone "daily" at a sentence's end counts too ("... and metrics daily.").
     """
     if len(words) == 1:
-        return words[0].lower() in _ADVERBS
+        return words[0].lower() in ADVERBS
     first, second = (word.lower() for word in words[:2])
     if first in ("once", "twice") and second == "a":
         return True  # "once a day", "twice a week"

@@ -32,7 +32,7 @@ DOMAINS = (
     "insurance claims", "news feed", "call center",
 )  # fmt: skip
 ROLES = ("PM", "data scientist", "new hire", "student", "ML engineer", "analyst", "researcher")
-# What kind of step a name is, said beside it once: "a rules engine, ClaimRules 3.1,".
+# What kind of step a name is, said beside it once: "a rules engine (ClaimRules 3.1)".
 ROLES_OF_STEPS = (
     "rules engine", "hourly job", "Python script", "small CNN", "tracker", "counter service",
     "dedup script", "gradient-boosted model", "streaming job", "LLM judge", "preprocessing script",

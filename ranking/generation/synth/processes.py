@@ -161,7 +161,6 @@ class Thing:
     origin: str | None = None  # a store it comes from ("logs from Kafka")
     mentioned: bool = False
     kind: str = "data"  # "data", "proc" or "store": what made the name
-    note: str = ""  # said in brackets after its first mention, never a node
     role: str = ""  # what kind of step it is, said once beside its name ("a rules engine")
 
 
@@ -271,7 +270,6 @@ def _chain(rng: random.Random) -> list[Step]:
                 Step([last.outputs[0], twin.outputs[0]], _thing(rng, proc_name, used), [data])
             )
             produced.append(data)
-    ended = bool(main)  # the chain ends in a processor's output
     steps += later
     procs = [s.proc for s in steps if s.proc]
     if rng.random() < 0.3:  # "which a Looker dashboard reads"
@@ -282,7 +280,7 @@ def _chain(rng: random.Random) -> list[Step]:
     alone = [
         s.proc for i, s in enumerate(steps) if s.proc and not s.sibling and not _has_twin(steps, i)
     ]
-    if alone and rng.random() < 0.08 and ended:
+    if alone and rng.random() < 0.08 and main:  # the chain ends in a processor's output
         # "the new model is deployed back as the next FraudScorer version"
         steps.append(Step([data], rng.choice(alone), [], loop=True))
     if rng.random() < 0.25 and len(produced) > 1:  # a branch off an earlier result
