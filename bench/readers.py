@@ -131,6 +131,9 @@ def synthetic_networks(count: int, flow_sets: list[str]) -> str:
             wrong += 1
             continue
         expected = _without_title_input([parse_layer_line(line) for line in lines[1:]], steps)
+        if len(steps) > len(lines) - 1:
+            wrong += 1
+            continue
         numbers_ok = all(
             step.numbers is None
             or {p for w in line.split(" ")[1:] for p in w.split("x") if p[:1].isdigit()}

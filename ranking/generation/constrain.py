@@ -550,7 +550,8 @@ _TITLE_RE = re.compile(r"^[^:\d\n]{1,60}:\s")
 # layer's word ("a 300-dimensional embedding"), which is the layer's.
 _INPUT_SIZE = re.compile(
     r"\(length \d+\)|\b(?:sequences?|windows?|series) of (?:length )?\d+\b|\blength[- ]\d+\b"
-    r"|\b\d+[- ](?:[\w-]+ )?(?:tokens|characters|chars|time ?steps?|steps?|features|samples)\b"
+    r"|\b\d+[- ](?:[\w-]+ )?(?:tokens|characters|chars|time ?steps?|steps?|features|samples"
+    r"|frames|coefficients|bins)\b"
     r"|\b\d+-dim(?:ensional)? (?:input|feature|vector)"
     r"|\b\d+ ?[x×] ?\d+(?: ?[x×] ?\d+)*\b(?!\s*$)",
     re.IGNORECASE,

@@ -16,6 +16,12 @@ from ranking.generation.spelling import spelled
 # Words of an item, lower case -> the layer types it may be drawn as.
 # Order matters: the first pattern that matches an item's words names it.
 _KINDS = (
+    # "average pooling over the sequence", "max-pooled over time": a global pool.
+    (r"max[ -]?pool(?:ing|ed)? over (?:the )?(?:sequence|time)", {"globalmaxpool"}),
+    (
+        r"(?:average|avg|mean)[ -]?pool(?:ing|ed)? over (?:the )?(?:sequence|time)",
+        {"globalavgpool"},
+    ),
     (r"global[ -]?(?:max|maximum)[ -]?pool", {"globalmaxpool"}),
     (r"global[ -]?(?:average|avg|mean)[ -]?pool", {"globalavgpool"}),
     (r"max[ -]?pool", {"maxpool"}),
@@ -24,6 +30,9 @@ _KINDS = (
     (r"\bconv(?:olution(?:al)?)?[ -]?1d\b|\b1[ -]?d conv", {"conv1d"}),
     (r"\bconv(?:olution(?:al)?)?[ -]?2d\b|\b2[ -]?d conv", {"conv2d"}),
     (r"\bconv(?:olution(?:al)?)?s?\b", {"conv1d", "conv2d"}),
+    # "6 filters of 5x5", "16 5x5 filters": a conv layer said by its filters and
+    # kernel. Not "conv 3x3, 64 filters", an item of a conv layer listed.
+    (r"\b\d+ (?:\d+x\d+ filters\b|filters of (?:size )?\d+x\d+)", {"conv2d"}),
     (r"\bbi(?:directional)?[ -]?lstm", {"bilstm"}),
     (r"\bbi(?:directional)?[ -]?gru", {"bigru"}),
     (r"\bbi(?:directional)?[ -]?(?:simple ?)?rnn", {"birnn"}),
@@ -38,7 +47,7 @@ _KINDS = (
         r"(?!ed (?:\d|[\w-]+ )?(?:mnist|images?|pixels?|inputs?|vectors?|digits))",
         {"flatten"},
     ),
-    (r"\bbatch[ -]?norm", {"batchnorm"}),
+    (r"\bbatch[ -]?norm|\bbn\b", {"batchnorm"}),
     (r"\blayer[ -]?norm", {"layernorm"}),
     (r"\b(?:self[ -])?attention(?! heads)", {"attention"}),  # not "with 8 attention heads"
     (r"\btransformer", {"transformer"}),
@@ -51,6 +60,8 @@ _KINDS = (
         {"input"},
     ),
     (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
+    # "reviews are cut to 120 words", "texts are padded/truncated to 150 tokens".
+    (r"\b(?:cut|padded|truncated|capped) to \d+ (?:words|tokens)\b", {"input"}),
     # "a softmax over the 18 languages", "5-class softmax": the output layer.
     (
         r"^(?:a |an |the )?(?:final )?softmax (?:layer |output )?(?:over|across|for|of)"
@@ -64,7 +75,7 @@ _KINDS = (
     (
         # Not "a simple RNN with 128 hidden units": the units of another layer.
         r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b(?! (?:units?|size|state|dim))"
-        r"|\boutputs?\b",
+        r"|\boutputs?\b|\bneurons?\b",
         {"dense", "linear"},
     ),
 )

@@ -119,7 +119,23 @@ def licensed_numbers(prompt: str, defaults: frozenset[str] = DEFAULTS) -> frozen
     values = _values(prompt)
     if not values:
         return None
-    return frozenset(defaults).union(_sizes(prompt, values))
+    sizes = _sizes(prompt, values)
+    if _DOUBLING_RE.search(prompt):
+        # "the width doubles each time, starting at 32 filters": 64, 128, ...
+        sizes = [*sizes, *_doubled(sizes)]
+    return frozenset(defaults).union(sizes)
+
+
+_DOUBLING_RE = re.compile(r"\bdoubl(?:es?|ing)\b", re.IGNORECASE)
+
+
+def _doubled(sizes: list[str]) -> list[str]:
+    """Whole sizes of 8 or more, times 2, 4, 8 and 16."""
+    out = []
+    for size in sizes:
+        if size.isdigit() and int(size) >= 8:
+            out += [str(int(size) * 2**k) for k in range(1, 5)]
+    return out
 
 
 def stated_numbers(text: str) -> list[str]:

@@ -15,6 +15,7 @@ import random
 from ranking.generation.layerplan import LayerSpec
 from ranking.generation.layerplan import number_text as _n
 from ranking.generation.synth.common import number_words
+from ranking.generation.synth.layer_context import around, sequence_input
 
 
 def _count(rng: random.Random, count: int) -> str:
@@ -171,6 +172,14 @@ def _sizes_phrase(rng: random.Random, sizes: list[str], unit: str, noun: str) ->
             (f", each with {sizes[0]} {unit}", f"; every block has {sizes[0]} {unit}")
         )
     listed = ", ".join(sizes[:-1]) + " and " + sizes[-1]
+    doubling = all(float(b) == 2 * float(a) for a, b in zip(sizes, sizes[1:], strict=False))
+    if doubling and rng.random() < 0.4:
+        return rng.choice(
+            (
+                f"; the width doubles each time, starting at {sizes[0]} {unit}",
+                f", starting at {sizes[0]} {unit} and doubling every {noun}",
+            )
+        )
     if len(sizes) <= len(_ORDINALS) and rng.random() < 0.35:
         named = [f"the {_ORDINALS[0]} {noun} has {sizes[0]} {unit}"]
         named += [f"the {_ORDINALS[i]} {sizes[i]}" for i in range(1, len(sizes))]
@@ -220,6 +229,47 @@ def _blocks_phrase(rng: random.Random, body: list[LayerSpec], length: int, times
     else:
         text = f"{head} of {inner}"
     return text + _sizes_phrase(rng, sizes, unit, noun)
+
+
+def dense_sizes(specs: list[LayerSpec], start: int) -> int:
+    """Return how many dense layers from `start` on share an activation but not their units.
+
+    "fully connected layers of 120 and 84 (both tanh)"; the output layer is
+    never one of them. 0 if fewer than two.
+    """
+    first = specs[start]
+    end = start
+    while (
+        end < len(specs) - 1
+        and specs[end].kind == "dense"
+        and specs[end].activation == first.activation
+    ):
+        end += 1
+    run = specs[start:end]
+    if len(run) < 2 or len({s.numbers[0] for s in run}) < len(run):
+        return 0
+    return len(run)
+
+
+def _dense_sizes_phrase(rng: random.Random, layers: list[LayerSpec]) -> str:
+    sizes = [_n(s.numbers[0]) for s in layers]
+    listed = ", ".join(sizes[:-1]) + " and " + sizes[-1]
+    act = layers[0].activation
+    if act and rng.random() < 0.5:
+        word = _act_word(rng, act)
+        every = "both" if len(layers) == 2 else "all"
+        return rng.choice(
+            (
+                f"fully connected layers of {listed} ({every} {word})",
+                f"{number_words(len(layers))} hidden layers ({listed} units, {every} {word})",
+            )
+        )
+    return rng.choice(
+        (
+            f"dense layers of {listed} units{_act(rng, act)}",
+            f"{number_words(len(layers))} hidden layers of {listed}{_act(rng, act)}",
+        )
+    )
 
 
 def _act_word(rng: random.Random, act: str) -> str:
@@ -275,11 +325,29 @@ def _output(rng: random.Random, spec: LayerSpec) -> str:
                 f"a {units}-way softmax",
                 f"a softmax output over {units} classes",
                 f"an output layer of {units} units with softmax",
+                f"{units} outputs with softmax",
+                f"a softmax over the {units} classes",
             )
         )
     if act == "sigmoid" and units == "1":
         return rng.choice(
-            ("a single sigmoid output unit", "one sigmoid output", "a sigmoid output")
+            (
+                "a single sigmoid output unit",
+                "one sigmoid output",
+                "a sigmoid output",
+                "1 output w/ sigmoid",
+            )
+        )
+    if not act and rng.random() < 0.5:
+        if units == "1":
+            return rng.choice(
+                ("one output neuron with no activation", "a single linear output unit")
+            )
+        return rng.choice(
+            (
+                f"a fully connected output layer producing logits for {units} classes",
+                f"a linear layer to {units} outputs",
+            )
         )
     return rng.choice(
         (
@@ -304,6 +372,7 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                     f"{count} hidden layers of {nums[0]} units{act}",
                     f"{count} dense layers with {nums[0]} units each{act}",
                     f"{count} fully connected layers of {nums[0]}{act}",
+                    f"{count} hidden layers, {nums[0]} neurons each{act}",
                 )
             )
         return rng.choice(
@@ -311,6 +380,10 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                 f"a dense layer with {nums[0]} units{act}",
                 f"a fully connected layer of {nums[0]} units{act}",
                 f"a {nums[0]}-unit hidden layer{act}",
+                f"a {nums[0]}-neuron layer{act}",
+                f"a hidden layer w/ {nums[0]} units{act}",
+                f"a {nums[0]}-dim layer{act}",
+                f"FC {nums[0]}{act}",
             )
         )
     if k == "conv2d":
@@ -321,6 +394,8 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                     f"{count} {size} conv layers with {nums[0]} filters{act}",
                     f"{count} convolutional layers ({nums[0]} filters, {size} kernels){act}",
                     f"{count} {size} convolutions with {nums[0]} filters each{act}",
+                    f"{count} {size} convs, {nums[0]} filters each{act}",
+                    f"{count} conv layers of {nums[0]} {size} filters{act}",
                 )
             )
         return rng.choice(
@@ -328,6 +403,10 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                 f"a {size} convolution with {nums[0]} filters{act}",
                 f"a conv layer with {nums[0]} {size} filters{act}",
                 f"a convolutional layer ({nums[0]} filters, kernel {size}){act}",
+                f"{nums[0]} filters of {size}{act}",
+                f"{nums[0]} {size} filters{act}",
+                f"a conv layer with {nums[0]} output channels and a {size} kernel{act}",
+                f"conv {size}, {nums[0]} channels{act}",
             )
         )
     if k == "conv1d":
@@ -337,6 +416,7 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                     f"{count} 1D convolutions with {nums[0]} filters of width {nums[1]}{act}",
                     f"{count} one-dimensional conv layers ({nums[0]} filters, kernel"
                     f" {nums[1]}){act}",
+                    f"{count} 1-D convolutions ({nums[0]} channels, kernel width {nums[1]}){act}",
                 )
             )
         return rng.choice(
@@ -346,6 +426,7 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                 f"a one-dimensional convolutional layer with {nums[0]} filters and kernel"
                 f" size {nums[1]}{act}",
                 f"a temporal convolution ({nums[0]} filters, width {nums[1]}){act}",
+                f"a 1-D conv with {nums[0]} channels and kernel width {nums[1]}{act}",
             )
         )
     if k in ("maxpool", "avgpool"):
@@ -354,18 +435,33 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
         if len(nums) == 1:
             return rng.choice((f"{name} (pool size {size})", f"{name} of size {size}"))
         return rng.choice(
-            (f"{size} {name}", f"{name} with a {size} window", f"a {size} {name} layer")
+            (
+                f"{size} {name}",
+                f"{name} with a {size} window",
+                f"a {size} {name} layer",
+                f"a {size} {'max' if k == 'maxpool' else 'average'} pool",
+                f"{'maxpool' if k == 'maxpool' else 'avgpool'} {size}",
+            )
         )
     if k == "globalavgpool":
-        return rng.choice(("global average pooling", "a global average pool"))
+        return rng.choice(
+            (
+                "global average pooling",
+                "a global average pool",
+                "average pooling over the sequence",
+                "global average pooling over time",
+            )
+        )
     if k == "globalmaxpool":
-        return rng.choice(("global max pooling", "a global max-pool"))
+        return rng.choice(
+            ("global max pooling", "a global max-pool", "max pooling over time", "global max pool")
+        )
     if k == "flatten":
         return rng.choice(("a flatten layer", "flattening", "a Flatten"))
     if k == "batchnorm":
-        return rng.choice(("batch normalization", "a batch norm layer", "batchnorm"))
+        return rng.choice(("batch normalization", "a batch norm layer", "batchnorm", "BN"))
     if k == "layernorm":
-        return rng.choice(("layer normalization", "a layer norm"))
+        return rng.choice(("layer normalization", "a layer norm", "LayerNorm"))
     if k == "dropout":
         rate = spec.numbers[0]
         percent = f"{round(rate * 100)}%"
@@ -375,6 +471,8 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                 f"{percent} dropout",
                 f"dropout (p={nums[0]})",
                 f"dropout {nums[0]}",
+                f"dropout at a rate of {nums[0]}",
+                f"a dropout layer (rate {nums[0]})",
             )
         )
     if k == "embedding":
@@ -387,6 +485,10 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                 f"embeds a {short}-token vocabulary into {nums[1]} dimensions",
                 f"{nums[1]}-dimensional embeddings over a vocabulary of {nums[0]} tokens",
                 f"an embedding ({nums[0]} x {nums[1]})",
+                f"words get embedded (vocab {short}, embedding size {nums[1]})",
+                f"{nums[1]}-d embeddings (vocabulary of {_thousands(rng, vocab)})",
+                f"a {nums[1]}-dim embedding over {_thousands(rng, vocab)} tokens",
+                f"token embeddings of size {nums[1]} (vocab {short})",
             )
         )
     if k in ("lstm", "gru", "rnn", "bilstm", "bigru", "birnn"):
@@ -398,18 +500,29 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                     f"{count} stacked {bi}{base} layers with {nums[0]} units{act}",
                     f"{count} {bi}{base} layers of {nums[0]} hidden units{act}",
                     f"a {count}-layer {bi}{base} with {nums[0]} units per layer{act}",
+                    f"{count} {bi}{base} layers, each with {nums[0]} hidden units{act}",
+                    f"{count} {bi}{base} layers with {nums[0]} hidden units per direction{act}"
+                    if bi
+                    else f"{count} stacked {base}s of size {nums[0]}{act}",
                 )
             )
         return rng.choice(
             (
                 f"a {bi}{base} with {nums[0]} hidden units{act}",
                 f"a {bi}{base} layer ({nums[0]} units){act}",
+                f"a {bi}{base} of size {nums[0]}{act}",
+                f"a {bi}{base} w/ {nums[0]} hidden units{act}",
+                f"a plain {base} with {nums[0]} hidden units{act}"
+                if base == "RNN" and not bi
+                else f"a {bi}{base} ({nums[0]}){act}",
             )
         )
     if k == "attention":
         heads = f" with {nums[0]} heads" if nums else ""
         if many:
             return f"{count} multi-head self-attention layers{heads}"
+        if nums and rng.random() < 0.3:
+            return f"one {nums[0]}-head self-attention layer"
         return rng.choice((f"multi-head self-attention{heads}", f"a self-attention layer{heads}"))
     if k == "transformer":
         heads = f" with {nums[0]} heads each" if nums else ""
@@ -418,10 +531,24 @@ def _phrase(rng: random.Random, spec: LayerSpec, times: int, last: bool) -> str:
                 (
                     f"{count} transformer encoder layers{heads}",
                     f"a stack of {count} transformer blocks{heads}",
+                    f"a stack of {count} Transformer encoder layers, each with {nums[0]} attention"
+                    f" heads and a feed-forward width of {rng.choice((512, 1024, 2048))}"
+                    if nums
+                    else f"{count} Transformer encoder layers",
                 )
             )
         return rng.choice((f"a transformer encoder layer{heads}", f"one transformer block{heads}"))
     raise ValueError(f"no prose for {k}")
+
+
+def _thousands(rng: random.Random, value: float) -> str:
+    """A vocabulary size as people write it: 32000, 32,000 or 32k."""
+    value = int(value)
+    if value < 1000 or rng.random() < 0.4:
+        return str(value)
+    if value % 1000 == 0 and rng.random() < 0.4:
+        return f"{value // 1000}k"
+    return f"{value:,}"
 
 
 def _skip(rng: random.Random, specs: list[LayerSpec], index: int) -> str:
@@ -464,7 +591,11 @@ def prose(rng: random.Random, specs: list[LayerSpec]) -> str:
     subject = rng.choice(_OPENERS[_opener_kind(specs)])
     body = list(specs)
     parts: list[str] = []
-    if body and body[0].kind == "input":
+    if len(body) > 1 and body[0].kind == "input" and body[1].kind == "embedding":
+        intro = sequence_input(rng, _n(body[0].numbers[0]))
+        body = body[1:]
+        start = rng.choice((". Then ", "; ", ". The tokens go through "))
+    elif body and body[0].kind == "input":
         intro = f"{subject} {_input(rng, [_n(v) for v in body[0].numbers])}"
         body = body[1:]
         start = rng.choice((". It starts with ", ": ", ". First ", ". The layers: "))
@@ -477,6 +608,11 @@ def prose(rng: random.Random, specs: list[LayerSpec]) -> str:
         if length:
             parts.append(_blocks_phrase(rng, body[i:], length, times))
             i += length * times
+            continue
+        sized = dense_sizes(body, i) if rng.random() < 0.7 else 0
+        if sized:
+            parts.append(_dense_sizes_phrase(rng, body[i : i + sized]))
+            i += sized
             continue
         paired = pairs(body, i) if rng.random() < 0.8 else 0
         if paired:
@@ -499,4 +635,4 @@ def prose(rng: random.Random, specs: list[LayerSpec]) -> str:
         else:
             joiner = rng.choice(_AFTER)
         text += joiner + part
-    return intro + start + text + rng.choice((".", ".", ""))
+    return around(rng, intro + start + text + rng.choice((".", ".", "")))

@@ -666,9 +666,9 @@ def layers_example(rng: random.Random) -> Example:
         roll = rng.random()
         has_add = any(s.kind == "add" for s in specs)
         try:
-            if roll < 0.35 and not has_add:
+            if roll < 0.28 and not has_add:
                 prompt = _keras_code(rng, specs)
-            elif roll < 0.65 and not has_add:
+            elif roll < 0.52 and not has_add:
                 prompt = _torch_code(rng, specs)
                 specs = [s for s in specs if s.kind != "input"]
                 specs = [
@@ -676,7 +676,11 @@ def layers_example(rng: random.Random) -> Example:
                     for s in specs
                 ]
                 block = None
-            elif rng.random() < (0.3 if block else 0.6):
+            elif rng.random() < (0.3 if block else 0.7):
+                if specs[0].kind == "embedding" and rng.random() < 0.6:
+                    # Token inputs stated as a length ("reviews are cut to 120 words").
+                    length = rng.choice((50, 64, 100, 120, 128, 150, 200, 256, 400, 512))
+                    specs = [LayerSpec("input", (length,)), *specs]
                 prompt = prose(rng, specs)
             else:
                 prompt = _words(rng, specs, block, times)
