@@ -145,3 +145,38 @@ def test_every_synthetic_process_plan_decodes_under_the_lists():
         structure = example.plan.split("\nstyle:")[0]
         assert feed(checker, structure + "\nstyle:") is not None, (example.prompt, structure)
     assert listed > 30
+
+
+# A pasted Keras listing: dozens of commas, no verb. The subject pattern once
+# backtracked exponentially on it and the decoder never returned; it takes a
+# few milliseconds, so a minute's guard only catches the hang.
+LISTING = """import tensorflow as tf
+
+net = keras.Sequential([
+    keras.Input(shape=(96, 96, 3)),
+    Conv2D(8, 7, activation='gelu'),
+    AveragePooling2D(2),
+    Conv2D(8, kernel_size=(7, 7), activation="gelu"),
+    AveragePooling2D((2, 2)),
+    Conv2D(filters=8, kernel_size=(7, 7)),
+    Activation('gelu'),
+    AveragePooling2D(2),
+    Conv2D(8, kernel_size=7, activation='gelu'),
+    AveragePooling2D(pool_size=(2, 2)),
+    GlobalAveragePooling2D(),
+    Dense(units=64, activation="relu"),
+    Dense(20, activation="softmax"),
+])
+Please use solid arrows."""
+
+
+@pytest.mark.timeout(60)
+def test_a_pasted_listing_full_of_commas_is_read_and_its_plan_allowed():
+    assert groups(LISTING, lambda name: True) == ()
+    plan = (
+        "layers\ninput 96x96x3\nconv2d 8 7x7 gelu\navgpool 2x2\nconv2d 8 7x7 gelu\navgpool 2x2\n"
+        "conv2d 8 7x7 gelu\navgpool 2x2\nconv2d 8 7x7 gelu\navgpool 2x2\nglobalavgpool\n"
+        "dense 64 relu\ndense 20 softmax\nstyle:"
+    )
+    state = feed(StructureChecker.for_prompt(LISTING), plan)
+    assert state is not None and state.done

@@ -44,7 +44,10 @@ _IN_MENTION = re.compile(r"\b(?:from|uses?|queries|query|with|against)\s+", re.I
 # A clause's subject: "A and B are merged by C", "the user question is embedded by ...".
 _SUBJECT = re.compile(
     r"(?:^|[;:\n]\s*|\.\s+|,\s+)(?:(?:then|first|finally|next|and|so|while)\b,?\s+)*"
-    r"(?P<list>[^.;:\n,]+?(?:,\s*[^.;:\n,]+?)*?)\s+(?P<verb>is|are|was|were|goes|go|gets|get)\b",
+    # A list item starts with a non-space: with "\s*" and a space-led item both
+    # free to take the spaces after each comma, a pasted listing's hundred
+    # commas made the search exponential.
+    r"(?P<list>[^.;:\n,]+?(?:,\s*[^.;:\n,\s][^.;:\n,]*?)*?)\s+(?P<verb>is|are|was|were|goes|go|gets|get)\b",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
