@@ -409,3 +409,12 @@ def test_every_layer_type_the_sets_and_the_training_data_expect_is_licensed():
             lines = example.plan.split("\nstyle:")[0].split("\n")[1:]
             kinds = {line.split(" ")[0] for line in lines}
             assert kinds <= licensed_kinds(example.prompt), (example.prompt, example.plan)
+
+
+def test_w_slash_is_read_as_with():
+    typed = "it starts w/ 2 3x3 conv layers w/ 16 filters, 2x2 max pooling, flatten, fc 10"
+    assert kinds(typed) == kinds(typed.replace("w/", "with")) is not None
+    assert (
+        spelled("s3://bucket w/o labels, I/O w/ retries")
+        == "s3://bucket w/o labels, I/O with retries"
+    )

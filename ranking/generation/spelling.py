@@ -20,8 +20,15 @@ SPELLED = (
 _WORD = re.compile(r"[A-Za-z]{6,}")
 
 
+_WITH = re.compile(r"(?<![\w/])w/(?=\s)", re.IGNORECASE)
+
+
 def spelled(text: str) -> str:
-    """Return `text` with words one slip from a layer word (`SPELLED`) written as that word."""
+    """Return `text` with words one slip from a layer word (`SPELLED`) written as that word.
+
+    "w/" is written "with" ("an RNN w/ 64 hidden units").
+    """
+    text = _WITH.sub("with", text)
     return _WORD.sub(lambda m: _respelled(m.group(0)), text)
 
 
