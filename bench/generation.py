@@ -94,6 +94,8 @@ FREE_SETS = {
     "blind19": ("process_blind19.jsonl", "processes, blind set 19", 20000),
     # Written (959f15e) blind for the round after set 19; unscored.
     "blind20": ("process_blind20.jsonl", "processes, blind set 20", 21000),
+    # Written (95a94f9) blind for the round after set 20; unscored.
+    "blind21": ("process_blind21.jsonl", "processes, blind set 21", 22000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -79,6 +79,8 @@ SETS = {
     "layers_blind19": ("layers_blind19.jsonl", "networks, blind set 19 (layers)", 26000),
     # Written (abd9ed3) blind for the round after set 19; unscored.
     "layers_blind20": ("layers_blind20.jsonl", "networks, blind set 20 (layers)", 27000),
+    # Written (f9ee23d) blind for the round after set 20; unscored.
+    "layers_blind21": ("layers_blind21.jsonl", "networks, blind set 21 (layers)", 28000),
 }
 POOLS = ("maxpool", "avgpool")
 
