@@ -264,6 +264,32 @@ def test_an_input_the_prose_mentions_may_start_a_torch_plan():
     assert feed(checker, "layers\nlinear 5 relu\nlinear 1\nstyle:").done
 
 
+TORCH_SHAPED = """class Net(nn.Module):
+    \"\"\"Takes images shaped (N, 3, 64, 48).\"\"\"
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.head(torch.flatten(F.relu(self.conv(x)), 1))"""
+
+
+def test_a_torch_shape_comment_with_the_batch_first_is_the_input_channels_last():
+    order = code_order(TORCH_SHAPED)
+    assert order[0].kinds == {"input"} and order[0].written == ("64", "48", "3")
+    checker = constrain.StructureChecker.for_prompt(TORCH_SHAPED)
+    plan = "layers\ninput 64x48x3\nconv2d 16 3x3 relu\nflatten\nlinear 4\nstyle:"
+    assert feed(checker, plan).done
+    assert feed(checker, "layers\nconv2d") is None  # the input comes first
+    conv1d = "seq = nn.Sequential(nn.Conv1d(12, 32, 7), nn.ReLU())  # x: (batch, 12, 1000)"
+    assert code_order(conv1d)[0].written == ("1000", "12")  # (N, C, L): L steps of C
+    tokens = "nn.Sequential(nn.Embedding(8000, 64), nn.Flatten())  # ids: (B, 50)"
+    assert code_order(tokens)[0].written == ("50",)
+    assert code_order(TORCH_SHAPED.replace("(N, 3, 64, 48)", "3x64x48"))[0].kinds != {"input"}
+
+
 def test_a_repeated_step_takes_as_many_lines_as_the_model_writes():
     code = "model = nn.Sequential(nn.Embedding(900, 32), nn.TransformerEncoder(x, 2), nn.Linear(32, 2))"
     checker = constrain.StructureChecker.for_prompt(code)

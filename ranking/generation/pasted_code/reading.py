@@ -66,7 +66,35 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
         if order and step.kinds == order[-1].kinds and step.kinds <= NEVER_TWICE:
             continue
         order.append(step)
+    if torch and order and order[0].kinds != {"input"}:
+        shaped = shape_comment(prompt, conv1d=any("conv1d" in s.kinds for s in order))
+        order[:0] = [shaped] if shaped else []
     return tuple(order) if len(order) >= 2 else None
+
+
+# A PyTorch input's shape, as a comment or docstring gives it with the batch
+# first: "x: (B, 1, 28, 28)", "shaped (N, 3, 32, 32)", "tokens: (batch, 64)".
+_SHAPE = re.compile(
+    r"\(\s*(?:n|b|bs|batch|batch_size)\s*,\s*(\d+(?:\s*,\s*\d+){0,2})\s*\)", re.IGNORECASE
+)
+
+
+def shape_comment(prompt: str, conv1d: bool) -> Step | None:
+    """Return the input step a PyTorch listing's shape comment states, or None.
+
+    PyTorch puts channels first: (N, C, H, W) is drawn `input HxWxC`, and
+    (N, C, L) before a Conv1d `input LxC`; (N, L, F) of a batch-first
+    recurrent model stays `input LxF`, and (N, L) is `input L`.
+    """
+    found = _SHAPE.search(prompt)
+    if not found:
+        return None
+    dims = [d.strip() for d in found.group(1).split(",")]
+    if len(dims) == 3:
+        dims = [dims[1], dims[2], dims[0]]
+    elif len(dims) == 2 and conv1d:
+        dims = [dims[1], dims[0]]
+    return Step(frozenset({"input"}), numbers=frozenset(dims), written=tuple(dims), call="input")
 
 
 def _calls_order(code: str) -> list[Step]:
