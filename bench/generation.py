@@ -92,7 +92,7 @@ FREE_SETS = {
     "blind18": ("process_blind18.jsonl", "processes, blind set 18", 19000),
     # Written (9731dcf) blind for the round after set 18; judged 2026-12-05 (4d08aed), spent.
     "blind19": ("process_blind19.jsonl", "processes, blind set 19", 20000),
-    # Written (959f15e) blind for the round after set 19; unscored.
+    # Written (959f15e) blind for the round after set 19; judged 2026-12-05 (6acd442), spent.
     "blind20": ("process_blind20.jsonl", "processes, blind set 20", 21000),
     # Written (95a94f9) blind for the round after set 20; unscored.
     "blind21": ("process_blind21.jsonl", "processes, blind set 21", 22000),

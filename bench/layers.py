@@ -77,7 +77,7 @@ SETS = {
     "layers_blind18": ("layers_blind18.jsonl", "networks, blind set 18 (layers)", 25000),
     # Written (ad6bd88) blind for the round after set 18; judged 2026-12-05 (4d08aed), spent.
     "layers_blind19": ("layers_blind19.jsonl", "networks, blind set 19 (layers)", 26000),
-    # Written (abd9ed3) blind for the round after set 19; unscored.
+    # Written (abd9ed3) blind for the round after set 19; judged 2026-12-05 (6acd442), spent.
     "layers_blind20": ("layers_blind20.jsonl", "networks, blind set 20 (layers)", 27000),
     # Written (f9ee23d) blind for the round after set 20; unscored.
     "layers_blind21": ("layers_blind21.jsonl", "networks, blind set 21 (layers)", 28000),
