@@ -418,3 +418,28 @@ def test_w_slash_is_read_as_with():
         spelled("s3://bucket w/o labels, I/O w/ retries")
         == "s3://bucket w/o labels, I/O with retries"
     )
+
+
+def test_layers_said_by_their_filters_neurons_or_abbreviations_are_read():
+    lenet = (
+        "32x32 grayscale input, 6 filters of 5x5 with tanh, 2x2 average pooling, "
+        "16 5x5 filters with tanh, BN, average pooling over the sequence, "
+        "a 120-neuron layer, and 10 outputs with softmax"
+    )
+    assert kinds(lenet) == [
+        ["input"],
+        ["conv2d"],
+        ["avgpool"],
+        ["conv2d"],
+        ["batchnorm"],
+        ["globalavgpool"],
+        ["dense", "linear"],
+        ["dense", "linear"],
+    ]
+    # Filters without their kernel stay an item of the conv layer listed before them.
+    assert kinds("conv 3x3, 64 filters, relu, max pool 2x2, flatten, dense 10") == [
+        ["conv2d"],
+        ["maxpool"],
+        ["flatten"],
+        ["dense", "linear"],
+    ]

@@ -127,3 +127,11 @@ def test_sizes_in_words_are_written_as_digits_for_the_readers():
     assert as_digits(text) == "256, 128 and 64 units with relu and dropout"
     assert as_digits("sixteen and thirty-two filters") == "16 and 32 filters"
     assert as_digits("the first one has a single output") == "the first one has a single output"
+
+
+def test_a_width_that_doubles_licenses_the_doubled_sizes():
+    text = "three conv blocks; the width doubles each time, starting at 32 filters; 5 outputs"
+    allowed = licensed_numbers(text)
+    assert {"32", "64", "128", "256", "512"} <= allowed
+    assert "10" not in allowed and "1024" not in allowed  # small sizes are not doubled; 16x at most
+    assert "64" not in licensed_numbers(text.replace("doubles each time", "stays the same"))
