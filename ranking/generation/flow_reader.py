@@ -513,7 +513,11 @@ class _Reader:
                 or _NOT_IN_NAME.search(name)
                 or _SENTENCE_START.search(name)
                 or _PRONOUN.match(name)
-                or (" " in name and name.split()[0].lower() in _VERB_FORMS | {"become", "becomes"})
+                # "become the next Debezium": which node that is, the model decides.
+                or (
+                    " " in name
+                    and name.split()[0].lower() in _VERB_FORMS | {"become", "becomes", "next"}
+                )
                 or _DETERMINER.match(f"{name} ")
                 or _STYLE_WORDS.search(name)
                 or _STYLE_NAME.search(name)

@@ -22,7 +22,7 @@ READ_VERBS = "read consume query use serve display visualise visualize monitor w
 # Verbs of writing a step's output somewhere.
 WRITE_VERBS = (
     "write send push output produce emit post publish store save upsert predict return "
-    "generate create build train make spit"
+    "generate create build train make spit learn"
 ).split()
 
 
