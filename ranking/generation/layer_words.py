@@ -16,14 +16,17 @@ from ranking.generation.spelling import spelled
 # Words of an item, lower case -> the layer types it may be drawn as.
 # Order matters: the first pattern that matches an item's words names it.
 _KINDS = (
-    # "average pooling over the sequence", "max-pooled over time": a global pool.
-    (r"max[ -]?pool(?:ing|ed)? over (?:the )?(?:sequence|time)", {"globalmaxpool"}),
+    # A global pool is also one "over the sequence" or "over time".
     (
-        r"(?:average|avg|mean)[ -]?pool(?:ing|ed)? over (?:the )?(?:sequence|time)",
+        r"global[ -]?(?:max|maximum)[ -]?pool"
+        r"|max[ -]?pool(?:ing|ed)? over (?:the )?(?:sequence|time)",
+        {"globalmaxpool"},
+    ),
+    (
+        r"global[ -]?(?:average|avg|mean)[ -]?pool"
+        r"|(?:average|avg|mean)[ -]?pool(?:ing|ed)? over (?:the )?(?:sequence|time)",
         {"globalavgpool"},
     ),
-    (r"global[ -]?(?:max|maximum)[ -]?pool", {"globalmaxpool"}),
-    (r"global[ -]?(?:average|avg|mean)[ -]?pool", {"globalavgpool"}),
     (r"max[ -]?pool", {"maxpool"}),
     (r"(?:average|avg|mean)[ -]?pool", {"avgpool"}),
     (r"\bpool", {"maxpool", "avgpool"}),
