@@ -94,8 +94,10 @@ FREE_SETS = {
     "blind19": ("process_blind19.jsonl", "processes, blind set 19", 20000),
     # Written (959f15e) blind for the round after set 19; judged 2026-12-05 (6acd442), spent.
     "blind20": ("process_blind20.jsonl", "processes, blind set 20", 21000),
-    # Written (95a94f9) blind for the round after set 20; unscored.
+    # Written (95a94f9) blind for the round after set 20; judged 2026-12-05 (3dab369), spent.
     "blind21": ("process_blind21.jsonl", "processes, blind set 21", 22000),
+    # Written (31d9c19) blind for the round after set 21; unscored.
+    "blind22": ("process_blind22.jsonl", "processes, blind set 22", 23000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -79,8 +79,10 @@ SETS = {
     "layers_blind19": ("layers_blind19.jsonl", "networks, blind set 19 (layers)", 26000),
     # Written (abd9ed3) blind for the round after set 19; judged 2026-12-05 (6acd442), spent.
     "layers_blind20": ("layers_blind20.jsonl", "networks, blind set 20 (layers)", 27000),
-    # Written (f9ee23d) blind for the round after set 20; unscored.
+    # Written (f9ee23d) blind for the round after set 20; judged 2026-12-05 (3dab369), spent.
     "layers_blind21": ("layers_blind21.jsonl", "networks, blind set 21 (layers)", 28000),
+    # Written (3dab369) blind for the round after set 21; unscored.
+    "layers_blind22": ("layers_blind22.jsonl", "networks, blind set 22 (layers)", 29000),
 }
 POOLS = ("maxpool", "avgpool")
 
