@@ -89,10 +89,49 @@ def test_step_sentences_are_read_into_flow_lines(prompt, lines):
 
 
 @pytest.mark.parametrize(
+    ("prompt", "lines"),
+    [
+        (
+            "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",
+            (
+                "emails > TF-IDF vectorizer > sparse vectors",
+                "sparse vectors > LinearSVC > spam labels",
+            ),
+        ),
+        (
+            # Bullets of chains: "+" joins inputs, remarks in brackets are no part,
+            # the same name is the same node, an even count ends in a plain edge.
+            "TTS data prep\n"
+            "- audiobooks (LibriVox mp3s) → ffmpeg → 22kHz wavs\n"
+            "- 22kHz wavs + book text → Montreal Forced Aligner → aligned utterances\n"
+            "- aligned utterances → snr_filter.py → clean utterances (drops under 20 dB)\n"
+            "- clean utterances → VITS → voice model → model registry",
+            (
+                "audiobooks > ffmpeg > 22kHz wavs",
+                "22kHz wavs, book text > Montreal Forced Aligner > aligned utterances",
+                "aligned utterances > snr_filter.py > clean utterances",
+                "clean utterances > VITS > voice model",
+                "voice model > - > model registry",
+            ),
+        ),
+        (
+            # A chain of steps alone, and a chain beside a sentence.
+            "Documents => Chunk => Embed => Store. The answers are posted to Slack.",
+            ("Documents > Chunk > Embed", "Embed > - > Store", "answers > - > Slack"),
+        ),
+    ],
+)
+def test_arrow_chains_are_read_as_things_and_steps_in_turn(prompt, lines):
+    assert read(prompt) == lines
+
+
+@pytest.mark.parametrize(
     "prompt",
     [
-        # Arrow chains keep their own semantics (docs/plan-language.md): the model's.
-        "emails -> TF-IDF vectorizer -> sparse vectors -> LinearSVC -> spam labels",
+        # A list where a step should be: which of them is the step?
+        "logs -> Fluentd + Vector -> S3",
+        # A sentence inside a chain.
+        "tickets -> redact_pii.py scrubs them -> redacted tickets",
         # A relative clause inside a name.
         "Templates, which Drain3 makes from logs, are counted by a counter into windows.",
         # Which word is the verb: "Label" or "merges"?
@@ -133,7 +172,7 @@ def test_no_reference_template_prompt_is_read():
 
 def test_synthetic_processes_read_are_read_as_their_plans():
     """Every synthetic process the reader reads, it reads as its plan, line for line."""
-    count = 0
+    count = merged_chains = 0
     # Stage 8's data (intros, notes, steps with two outputs) reads less often: more examples.
     for example in generate_examples(12000, seed=99):
         # The reference templates keep the reference generator's own semantics.
@@ -141,7 +180,9 @@ def test_synthetic_processes_read_are_read_as_their_plans():
             continue
         assert lines == tuple(example.plan.split("\nstyle:")[0].split("\n")[1:]), example.prompt
         count += 1
-    assert count > 50
+        merged_chains += " + " in example.prompt and "->" in example.prompt
+    assert count > 300
+    assert merged_chains > 10  # stage 10's chains, one per step ("A + B -> P -> C")
 
 
 PROMPT = (

@@ -40,7 +40,7 @@ from __future__ import annotations
 import copy
 import re
 
-from ranking.generation.flowgraph import name_key
+from ranking.generation.flowgraph import name_key, name_words
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.verbs import READ_VERBS, STEP_VERBS, WRITE_VERBS, both_forms, third_person
 
@@ -183,12 +183,12 @@ _GREEDY = {
 }
 # Words a name never starts with or holds: the sentence goes on past it.
 _DETERMINER = re.compile(
-    r"^(?:the same|the|a|an|our|their|its|those|these|this|that|all|both|each)\s+", re.I
+    r"^(?:the same|the|teh|a|an|our|their|its|those|these|this|that|all|both|each)\s+", re.I
 )
 _NOT_IN_NAME = re.compile(
     r"\b(?:is|are|was|were|be|been|by|from|into|to|in|on|at|with|which|who|that|while|where"
     r"|when|then|it|they|them|and|or|but|after|before|once|if|of the|through|for|producing"
-    r"|using|via|against|per|out of|too|also|as well)\b",
+    r"|using|via|against|per|out of|off|too|also|as well)\b",
     re.IGNORECASE,
 )
 # "ML pipeline v2 spec First forecast API": a title run into a sentence.
@@ -205,7 +205,7 @@ _RESULTING = re.compile(r"^(?:the )?(?:resulting|output) ", re.IGNORECASE)
 _PLACES_SPLIT = re.compile(
     r",\s*(?:and\s+)?|\s+and\s+(?=(?:[\w.-]+ ){0,4}?[\w.-]+ (?:from|in|out of) )"
 )
-_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|plus|together with)\s+", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|plus|together with|\+)\s+", re.IGNORECASE)
 # What may lead a sentence: a step's order, time or place, not a step itself.
 _LEAD = re.compile(
     r"^(?:(?:then|first|finally|next|after that|afterwards|and|so|also|later|lastly)\b,?\s*"
@@ -233,7 +233,7 @@ _PLACE = re.compile(
 _STYLE_WORDS = re.compile(
     r"\b(?:palette|colou?r(?:s|ful|ed)?|arrows?|rounded|dashed|dotted|horizontal(?:ly)?"
     r"|vertical(?:ly)?|left to right|top to bottom|monochrome|pastel|black and white"
-    r"|style|no text|no labels)\b",
+    r"|style|(?:no|without) (?:text|labels)|compact|colou?rful|gr[ae]yscale)\b",
     re.IGNORECASE,
 )
 # "..., big nodes": a request about the drawing at a step's end.
@@ -249,6 +249,18 @@ _STYLE_NAME = re.compile(
     r"\b(?:rectangles?|shapes|layout|lines|flowing|downwards|upwards|sideways)\b|^use ", re.I
 )
 _REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
+# "->", "→", "=>", "-->" between the parts of a chain.
+_ARROW = re.compile(r"\s*(?:-+>|→|=>)\s*")
+# Words of a title run into a chain's first part, not of a name.
+_RUN_IN_TITLE = re.compile(
+    r"\b(?:spec|pipeline|workflow|flow|job|setup|system|stack|path|architecture|diagram"
+    r"|flowchart|process)\b",
+    re.IGNORECASE,
+)
+# "a preprocessing script (quality agent)": a kind of step with its name in brackets.
+_NAMED_ROLE = re.compile(r"(?:^|[>→]\s*)(?:a|an|the)\s[^()>→]*\(", re.IGNORECASE)
+# "(LoRA, r=16)", "(drops anything under 20 dB)": a remark inside a chain, no part of it.
+_REMARK = re.compile(r"\s*\([^()]*\)")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step \d+:)\s+", re.IGNORECASE)
 # "Nightly ETL:", "Query-time RAG:": a title before the steps.
 _TITLE = re.compile(r"^[^.!?;]{1,60}:\s*(?:\n|$)|^[^.!?;:]{1,60}:\s+(?=\S)")
@@ -277,8 +289,8 @@ def read_flow(prompt: str, is_name=lambda name: True) -> tuple[str, ...] | None:
     `is_name(name)` says whether the decoder may write a name (a span of the
     prompt): a reading with any other name is no reading.
     """
-    if re.search(r"->|→|=>|\|", prompt):
-        return None  # arrow chains and tables: the model's, with their own semantics
+    if "|" in prompt:
+        return None  # tables: the model's
     reader = _Reader()
     try:
         lines = reader.read(_sentences(prompt))
@@ -298,6 +310,7 @@ def _sentences(prompt: str) -> list[str]:
         len(lines) > 1
         and len(lines[0].split()) <= MAX_TITLE_WORDS
         and not _BULLET.match(lines[0])
+        and not _ARROW.search(lines[0])
         and not re.search(r"[.;,]|\b(?:is|are)\b|\w+ed\b", lines[0])
         and not any(word in _ANY_VERB for word in lines[0].lower().split())
     ):
@@ -335,6 +348,20 @@ def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
     return other is not None and other["proc"] != match["proc"]
 
 
+def _pointed(text: str) -> bool:
+    """Whether `text` starts with "the", "those", ...: it may be the end of an earlier name."""
+    return bool(_DETERMINER.match(text.strip()))
+
+
+def _ends_with(earlier: str, name: str) -> bool:
+    """Whether `earlier` ends with the words of `name` ("Snowflake raw schema", "raw schema").
+
+    Whole words: "Load" is not the end of "Upload".
+    """
+    tail = name_words(name)
+    return bool(tail) and name_words(earlier)[-len(tail) :] == tail
+
+
 class _Reader:
     def __init__(self):
         self.lines: list[list[list[str]]] = []  # [ins, [proc], outs]
@@ -355,6 +382,7 @@ class _Reader:
                 words = sentence.lower().split()
                 if (
                     not _STYLE_WORDS.search(sentence)
+                    or _ARROW.search(sentence)
                     or len(words) > MAX_STYLE_WORDS
                     or any(word in _ANY_VERB for word in words)
                 ):
@@ -390,6 +418,14 @@ class _Reader:
         if self.budget < 0:
             raise _Unread("too many ways to split the sentences")
         clause = _TRAIL.sub("", clause)
+        if _ARROW.search(clause):
+            saved = copy.deepcopy((self.lines, self.names, self.participle))
+            try:
+                self._chain(clause)
+            except _Unread:
+                self.lines, self.names, self.participle = saved
+                return False
+            return True
         if re.search(r" also ", clause):
             # "the segmenter also reads it": the same input as the step before.
             saved, self.parallel = self.parallel, True
@@ -424,6 +460,38 @@ class _Reader:
             seen.update(name for part in line for name in part)
             if line[1] and not line[2] and following[0] and not seen & set(following[0]):
                 raise _Unread("a step's output is not named")
+
+    def _chain(self, clause: str) -> None:
+        """Read "A + B -> P -> C -> Q -> D": a thing, a step, a thing, ... in turn.
+
+        Read so, a chain of steps alone ("Chunk -> Embed -> Store") draws the
+        same edges as a plain chain, and a list ("A + B", "A, B") is inputs
+        or outputs, never a step. A chain writes a name in full unless it
+        points back: "Filter" is not the earlier "intent filter", "the
+        telemetry" is the earlier "Avro telemetry".
+        """
+        if _NAMED_ROLE.search(clause):
+            raise _Unread(clause)  # "a preprocessing script (quality agent)": which is the name?
+        parts = _ARROW.split(_REMARK.sub("", clause))
+        if len(parts) < 2:
+            raise _Unread(clause)
+        if _RUN_IN_TITLE.search(parts[0]):
+            raise _Unread(parts[0])  # "RAG pipeline v2 spec Documents -> ...": where does it start?
+        last = len(parts) - 1
+        names = []
+        for i, part in enumerate(parts):
+            if i % 2 and i != last:
+                step = self._names(part, pronouns=False, tails=_pointed(part))
+                if len(step) != 1 or _VERB_FORMS & set(step[0].lower().split()):
+                    raise _Unread(part)  # one step, and no sentence: "P turns X"
+                names.append(step)
+            else:
+                part = part.replace(" + ", ", ")
+                names.append(self._names(part, pronouns=True, tails=_pointed(part)))
+        for i in range(0, last - 1, 2):
+            self._add(names[i], names[i + 1], names[i + 2])
+        if last % 2:  # an even count ends "... -> A -> B": no step between them
+            self._add(names[last - 1], [], names[last])
 
     def _step(self, kind: str, match: re.Match) -> None:
         # Inputs first: an output's name must not stand for an input ("the
@@ -494,7 +562,7 @@ class _Reader:
             names += what
         return names
 
-    def _names(self, text: str | None, pronouns: bool) -> list[str]:
+    def _names(self, text: str | None, pronouns: bool, tails: bool = True) -> list[str]:
         if not text:
             return []
         text = re.sub(r"^both\s+", "", text.strip(), flags=re.IGNORECASE)
@@ -518,6 +586,10 @@ class _Reader:
                     " " in name
                     and name.split()[0].lower() in _VERB_FORMS | {"become", "becomes", "next"}
                 )
+                # "ML pipeline v2 spec annotations": a title run into the first name.
+                or re.search(r"\bspec\b.", name)
+                # "emotion script reads 4K reviews": a sentence ("trimmed reads" is a name).
+                or _VERB_FORMS & set(name.lower().split()[1:-1])
                 or _DETERMINER.match(f"{name} ")
                 or _STYLE_WORDS.search(name)
                 or _STYLE_NAME.search(name)
@@ -526,7 +598,7 @@ class _Reader:
                 or re.search(r"[()]", name)
             ):
                 raise _Unread(text)
-            names.append((pronouns and self._output_before(name)) or self._known(name))
+            names.append((pronouns and self._output_before(name)) or self._known(name, tails))
         return names
 
     def _output_before(self, name: str) -> str:
@@ -549,17 +621,21 @@ class _Reader:
 
     def _earlier(self, name: str) -> bool:
         key = name_key(name)
-        return any(name_key(e) == key or name_key(e).endswith(key) for e in self.names)
+        return any(name_key(e) == key or _ends_with(e, name) for e in self.names)
 
-    def _known(self, name: str) -> str:
-        """Return the earlier name `name` means ("the raw schema" -> "Snowflake raw schema")."""
+    def _known(self, name: str, tails: bool = True) -> str:
+        """Return the earlier name `name` means ("the raw schema" -> "Snowflake raw schema").
+
+        Without `tails` (a chain's name, written in full), the name stays as
+        written: the same `name_key` is the same node when drawn anyway.
+        """
         key = name_key(name)
         for earlier in self.names:
             if name_key(earlier) == key:
-                return earlier
-        tails = [e for e in self.names if name_key(e).endswith(key) and len(key) >= 2]
-        if len(tails) == 1:
-            return tails[0]
+                return earlier if tails else name
+        ends = [e for e in self.names if tails and _ends_with(e, name) and len(key) >= 2]
+        if len(ends) == 1:
+            return ends[0]
         self.names.append(name)
         return name
 
