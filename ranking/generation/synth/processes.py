@@ -27,6 +27,13 @@ from ranking.generation.synth.names import action_name, data_name, proc_name, st
 FRAMES = {"arrows": 3, "bullets": 3, "prose": 4}
 MAX_NAME = 40  # plan.ITEM_RE
 ARROWS = (" -> ", " → ", " => ", " --> ", " -> ", " → ")
+# Of processes drawn as arrows that are no single chain, the share written
+# as one chain per step ("A + B -> P -> C"); the rest are bullets or prose.
+ARROW_LINES = 0.6
+# What people put in brackets after a step: no part of its name.
+REMARKS = ("nightly", "batch", "v2", "LoRA, r=16", "dedupe + SCD2", "~5 min", "GPU", "k=10",
+           "runs hourly", "in prod", "Python", "see ticket", "optional", "async",
+           "Spark 3.5")  # fmt: skip
 
 HEADS = (
     "", "", "", "Draw this pipeline:", "Can you sketch our {what}?", "pls diagram this:",
@@ -118,6 +125,9 @@ MERGE = (
     "{p} runs {a1} on {a2}, outputting {b}", "{p} scores {a1} on {a2} and reports {b}",
     "{p} learns {b} from {a1} and {a2}", "{p} uses {a1} and {a2} to build {b}",
     "{p} fits {b} on {a1} together with {a2}", "{p} takes {a1} along with {a2} and writes {b}",
+    # Stage 10: "+" between inputs, as set 21 wrote them.
+    "{a1} + {a2} go into {p}, giving {b}", "{a1} + {a2} -> {p} -> {b}",
+    "{p} takes {a1} + {a2} and outputs {b}",
 )  # fmt: skip
 SINK = (
     "{p} reads {a}", "{a} {is} loaded into {p}", "{a} {is} sent to {p}", "{p} consumes {a}",
@@ -315,11 +325,12 @@ def _actions(rng: random.Random) -> list[str]:
 
 def _plan_lines(steps: list[Step]) -> list[FlowStep]:
     lines = []
+    drawn: set[int] = set()  # a thing's origin is drawn once
     for step in steps:
         for thing in step.inputs:
-            if thing.origin:
+            if thing.origin and id(thing) not in drawn:
                 lines.append(FlowStep((thing.origin,), None, (thing.name,)))
-                thing.origin = None  # drawn once
+                drawn.add(id(thing))
         if step.loop:
             lines.append(FlowStep((step.inputs[0].name,), None, (step.proc.name,)))
             continue
@@ -495,6 +506,43 @@ def _arrow_text(rng: random.Random, steps: list[Step]) -> str | None:
     return rng.choice(ARROWS).join(parts)
 
 
+def _arrow_lines(rng: random.Random, lines: list[FlowStep]) -> str | None:
+    """Return one arrow chain per plan line ("A + B -> P -> C"), bulleted or not, else None.
+
+    A line goes on the chain before it when it takes that step's one output
+    ("A -> P -> B -> Q -> C"). A step with no input or no output has no such
+    chain ("P -> C" is a plain edge): None.
+    """
+    if any(line.proc and not (line.inputs and line.outputs) for line in lines):
+        return None
+    arrow = rng.choice(ARROWS)
+    glue = rng.choice((" + ", " + ", ", ", " and "))
+    chains: list[list[str]] = []
+    for i, line in enumerate(lines):
+        parts = [glue.join(line.inputs), *([_remarked(rng, line.proc)] if line.proc else [])]
+        parts.append(glue.join(line.outputs))
+        before = lines[i - 1] if i else None
+        if (
+            before
+            and before.proc
+            and line.proc
+            and before.outputs == line.inputs
+            and len(line.inputs) == 1
+            and rng.random() < 0.5
+        ):
+            chains[-1] += parts[1:]
+        else:
+            chains.append(parts)
+    bullet = rng.choice(("- ", "* ", "• ", "{n}. ", "{n}) ", "", ""))
+    texts = [bullet.format(n=n) + arrow.join(chain) for n, chain in enumerate(chains, 1)]
+    return "\n".join(texts) if bullet or rng.random() < 0.6 else ". ".join(texts)
+
+
+def _remarked(rng: random.Random, name: str) -> str:
+    """Return a step's name, now and then with a remark in brackets ("dbt (nightly)")."""
+    return f"{name} ({rng.choice(REMARKS)})" if rng.random() < 0.15 else name
+
+
 def _has_twin(steps: list[Step], i: int) -> bool:
     """True when the step after step i reads the same input (said in one sentence with it)."""
     return i + 1 < len(steps) and steps[i + 1].sibling
@@ -618,6 +666,8 @@ def process_example(rng: random.Random) -> Example:
         things = [t for s in steps for t in (*s.inputs, *([s.proc] if s.proc else []), *s.outputs)]
         frame = rng.choices(list(FRAMES), weights=list(FRAMES.values()))[0]
         arrows = _arrow_text(rng, steps) if frame == "arrows" else None
+        if frame == "arrows" and not arrows and rng.random() < ARROW_LINES:
+            arrows = _arrow_lines(rng, _plan_lines(steps))
         if arrows:
             body = arrows
         elif frame == "bullets" or (frame == "arrows" and rng.random() < 0.5):
