@@ -315,3 +315,26 @@ def test_a_layer_between_them_goes_between_the_layers_of_a_run():
     order = list_order(prompt)
     assert [sorted(step.kinds)[0] for step in order] == ["input", "gru", "dropout", "gru", "dense"]
     assert [step.written for step in order[1:4]] == [("48",), ("0.3",), ("24",)]
+
+
+def test_a_follower_after_each_of_a_counted_run_with_one_size_or_a_shared_activation():
+    each = (
+        "input 784, then five dense layers of 512 each using gelu, each followed by a layer "
+        "norm, then a dense 10 softmax output."
+    )
+    assert kinds(each) == [["input"], *[DENSE, ["layernorm"]] * 5, DENSE]
+    assert [step.activation for step in list_order(each)][1:4] == ["gelu", "", "gelu"]
+    both = (
+        "Input 256. Two fully connected layers of 128 and 64 units, both with elu, each one "
+        "followed by batch normalization, and then a final 2-unit softmax layer."
+    )
+    assert kinds(both) == [["input"], DENSE, ["batchnorm"], DENSE, ["batchnorm"], DENSE]
+    assert [step.activation for step in list_order(both)] == ["", "elu", "", "elu", "", "softmax"]
+
+
+def test_a_width_doubling_every_block_is_no_block_of_its_own():
+    prompt = (
+        "three blocks of two 3x3 convolutions and max pooling, starting at 32 filters and "
+        "doubling every block, global max pool, a dense 10 softmax"
+    )
+    assert "global max pool, global max pool" not in (unrolled(prompt) or "")

@@ -53,7 +53,9 @@ _EACH = (
 # sentence; its count may be in the sentence before ("It has four blocks.").
 _BLOCKS_RE = re.compile(
     rf"\b(?P<n>\d+) (?:[\w-]+ ){{0,2}}?(?:blocks|stages)\b(?: follow)?(?P<mid>{_SENTENCE}*?)"
-    rf"(?:\s*[,.;:]\s*|\s+)(?:and )?{_EACH}(?P<inner>{_SENTENCE}+)",
+    # "doubling every block" says the filters, not the block's layers.
+    rf"(?:\s*[,.;:]\s*|\s+)(?:and )?(?<!doubling )(?<!doubles )(?<!double ){_EACH}"
+    rf"(?P<inner>{_SENTENCE}+)",
     re.IGNORECASE,
 )
 # The filters of each block, said with the blocks or in the next sentence:
@@ -133,7 +135,9 @@ _FOLLOWED_RE = re.compile(
 # The numbers of one layer of a run: "256 units each", ", each with 12 attention heads".
 _SIZE = r"\d+ (?:[\w-]+ )?(?:units|filters|neurons|heads|channels|nodes)"
 _SIZES_EACH_RE = re.compile(
-    rf"\b({_SIZE}) each\b|(?<=blocks|layers)(?:,\s*|\s+)each with ({_SIZE})(?=\s*[.;,]|$)", re.I
+    rf"\b({_SIZE}|(?<=\bof )\d+) each\b"  # "layers of 512 each"
+    rf"|(?<=blocks|layers)(?:,\s*|\s+)each with ({_SIZE})(?=\s*[.;,]|$)",
+    re.I,
 )
 # "4 transformer encoder blocks with 8 heads": blocks that are one layer each.
 _TRANSFORMER_RE = re.compile(
@@ -168,7 +172,7 @@ _SIZED_RUN_RE = re.compile(
     rf"(?P<own>(?:\s+(?:with |and |using )?{_ACTIVATION}(?: activations?)?)?"
     r"(?:\s*\((?!both |all )[^()]*\))?)"
     rf"(?:,?\s*\((?:both|all)(?: use| using| with)? (?P<shared>{_ACTIVATION})\)"
-    rf"|,\s*(?:both|all) (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$)"
+    rf"|,\s*(?:both|all)(?: with| using)? (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$)"
     # "..., all 3x3 with relu": a kernel (and activation) every layer of the run has.
     rf"|,\s*(?:both|all) (?P<kernel>\d+x\d+)(?:\s+(?:with\s+)?(?P<kernel_act>{_ACTIVATION}))?"
     r"(?=\s*[,.;]|\s*$))?"
@@ -176,6 +180,9 @@ _SIZED_RUN_RE = re.compile(
     r"(?:,?\s*(?:with |and )?(?P<between>dropout(?: of)? [\d.]+%?|batch ?norm(?:alization)?"
     r"|layer ?norm(?:alization)?) between (?:them|each|the (?:two|layers))(?=\s*[,.;]|\s*$))?",
     re.IGNORECASE,
+)
+_SHARED_ACTIVATION_RE = re.compile(
+    rf",?\s*\b(?:both|all)(?: with| using)? ({_ACTIVATION})\b", re.IGNORECASE
 )
 # "Encoder: dense 512 -> 256 -> 64, all relu": one type, a chain of sizes.
 _CHAIN_RE = re.compile(
@@ -384,6 +391,8 @@ def _followers(text: str) -> str | None:
             raise _Unread
         # "conv layers" is one conv layer each time.
         copies = [re.sub(rf"\b{_PLURAL}\b", lambda m: m[0][:-1], c, count=1) for c in copies]
+        # "..., both with elu": each copy's own activation.
+        copies = [_SHARED_ACTIVATION_RE.sub(r" with \1", c) for c in copies]
         after = (match["after"] or match["before"]).strip()
         return ", ".join(f"{copy}, {after}" for copy in copies)
 
