@@ -75,6 +75,8 @@ def test_lists_are_found_with_their_side(prompt, expected):
         "and the feature store.",
         # The reference templates list names of different steps.
         "process that contains, outputs matrix and table and process them with LLM",
+        # A participle starts the outputs: the step is no list item.
+        "ECG scans + hourly captions go into ViT pipeline, giving spectrograms and dashboard data.",
     ],
 )
 def test_no_list_where_the_words_say_otherwise(prompt):

@@ -77,7 +77,9 @@ _NAME_END = re.compile(
 # ("the user question and those passages" names passages written before).
 _NOT_IN_NAME = frozenset(
     "is are was were be been gets get go goes it they them those these this that which who "
-    "also then both no without first finally we i you every".split()
+    "also then both no without first finally we i you every "
+    # "..., giving A and B": the list starts after the participle.
+    "giving producing yielding outputting returning emitting creating generating".split()
 )
 # Verbs a second item may start with, where "and" has begun a new clause:
 # "aggregates the labels into consensus labels and flags disagreements".
