@@ -338,3 +338,15 @@ def test_drafts_are_the_lines_the_code_plainly_reads_as():
     assert draft_lines(code_order(TORCH_CLASS), TORCH_CLASS) == (
         "conv1d 40 9 relu\n", "batchnorm\n", "maxpool 3\n", "bilstm 20\n", "linear 3\n"
     )  # fmt: skip
+
+
+def test_an_activation_the_listing_applies_ends_its_layer_line():
+    prompt = (
+        "head = nn.Sequential(\n    nn.Linear(64, 32),\n    nn.ReLU(),\n    nn.Linear(32, 3),\n"
+        "    nn.Sigmoid(),\n)"
+    )
+    checker = constrain.StructureChecker.for_prompt(prompt)
+    assert feed(checker, "layers\nlinear 32 relu\nlinear 3 sigmoid\n") is not None
+    assert feed(checker, "layers\nlinear 32 relu\nlinear 3\n") is None  # dropped
+    assert feed(checker, "layers\nlinear 32 relu\nlinear 3 soft") is None  # another one
+    assert feed(checker, "layers\nlinear 32\n") is None

@@ -40,6 +40,7 @@ from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
 from ranking.generation.layer_words import KIND_RES, licensed_kinds
 from ranking.generation.layerplan import (
+    ACTIVATIONS,
     CANONICAL_LINE_RE,
     LAYER_TYPES,
     LAYERS,
@@ -682,8 +683,15 @@ class LayerRules:
         want = [word for word in draft.split() if word[:1].isdigit()]
         words = line.split(" ")[1:]
         have = [word for word in words if word[:1].isdigit()]
+        # "nn.Linear(256, 12), nn.Sigmoid()" ends `linear 12 sigmoid`: the
+        # model dropped such an activation now and then. A draft without one
+        # leaves it open (an activation said elsewhere in words).
+        activation = draft.split()[-1] if draft.split()[-1] in ACTIVATIONS else ""
+        rest = [word for word in words if not word[:1].isdigit()]
         if complete:
-            return have == want
+            return have == want and (not activation or rest == [activation])
+        if activation and (len(rest) > 1 or not activation.startswith(rest[0] if rest else "")):
+            return False
         writing = words[-1] if words and words[-1][:1].isdigit() else None
         done = have[:-1] if writing is not None else have
         return (
