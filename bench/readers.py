@@ -11,7 +11,8 @@ The readers decide structure for the decoder, so a wrong reading is drawn:
   allow; how many process and free prompts are read as networks (none
   should be);
 - drafted numbers (`LayerRules.drafts`, held by `_drafted_numbers`): of the
-  layer sets' steps with a draft, how many drafts have the expected numbers;
+  layer sets' steps with a draft, how many drafts have the expected numbers,
+  and how many the expected activation (held where the draft has one);
 - inputs (`LayerRules.input_required`): of the layer sets' prompts that may
   write an input line, how many expect one, how many must write one, and
   how many of those expect it;
@@ -153,7 +154,7 @@ def synthetic_networks(count: int, flow_sets: list[str]) -> str:
 
 
 def drafts(rows: list[dict]) -> str:
-    right = wrong = 0
+    right = wrong = activations = 0
     for row in rows:
         rules = LayerRules.for_prompt(row["prompt"])
         expected = _expected(row)
@@ -172,7 +173,11 @@ def drafts(rows: list[dict]) -> str:
                 right += 1
             else:
                 wrong += 1
-    return f"drafted layer lines, layer sets: {right} with the expected numbers, {wrong} without"
+            activations += got.activation == spec.activation
+    return (
+        f"drafted layer lines, layer sets: {right} with the expected numbers, {wrong} without; "
+        f"{activations} of {right + wrong} with the expected activation"
+    )
 
 
 def required_inputs(rows: list[dict]) -> str:
