@@ -132,6 +132,7 @@ def test_arrow_chains_are_read_as_things_and_steps_in_turn(prompt, lines):
         "logs -> Fluentd + Vector -> S3",
         # A sentence inside a chain.
         "tickets -> redact_pii.py scrubs them -> redacted tickets",
+        "FASTQ files -> fastp -> trimmed reads. VEP annotates the cohort VCF -> annotated variants",
         # A relative clause inside a name.
         "Templates, which Drain3 makes from logs, are counted by a counter into windows.",
         # Which word is the verb: "Label" or "merges"?

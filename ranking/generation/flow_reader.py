@@ -42,7 +42,14 @@ import re
 
 from ranking.generation.flowgraph import name_key, name_words
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
-from ranking.generation.verbs import READ_VERBS, STEP_VERBS, WRITE_VERBS, both_forms, third_person
+from ranking.generation.verbs import (
+    READ_VERBS,
+    STEP_VERBS,
+    VERBS_ONLY,
+    WRITE_VERBS,
+    both_forms,
+    third_person,
+)
 
 # Verbs that act on X in "P normalizes X from S3" (`S3 > - > X`, X > P): the
 # output is named by the next step ("the normalized X"). Others, "P computes
@@ -480,6 +487,9 @@ class _Reader:
         last = len(parts) - 1
         names = []
         for i, part in enumerate(parts):
+            words = _DETERMINER.sub("", part.strip()).lower().split()
+            if VERBS_ONLY & set(words) or "the" in words:
+                raise _Unread(part)  # "VEP annotates the cohort VCF -> ...": a sentence
             if i % 2 and i != last:
                 step = self._names(part, pronouns=False, tails=_pointed(part))
                 if len(step) != 1 or _VERB_FORMS & set(step[0].lower().split()):
