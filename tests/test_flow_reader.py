@@ -126,6 +126,36 @@ def test_arrow_chains_are_read_as_things_and_steps_in_turn(prompt, lines):
 
 
 @pytest.mark.parametrize(
+    ("prompt", "lines"),
+    [
+        (
+            # "checks ... and writes", "trains on ... and outputs", "at serve time".
+            "Great Expectations checks fct_payments and writes a validation report. "
+            "train_ltv.py trains on fct_payments and outputs ltv_model, which the bidder "
+            "loads at serve time.",
+            (
+                "fct_payments > Great Expectations > validation report",
+                "fct_payments > train_ltv.py > ltv_model",
+                "ltv_model > bidder > -",
+            ),
+        ),
+        (
+            # "come off", "pulls from ... and builds", "reads ..., producing".
+            "FASTQ files come off the NovaSeq. BentoML pulls from the FASTQ files and builds a "
+            "Docker image. hybrid_search reads the Docker image, producing candidate hits.",
+            (
+                "NovaSeq > - > FASTQ files",
+                "FASTQ files > BentoML > Docker image",
+                "Docker image > hybrid_search > candidate hits",
+            ),
+        ),
+    ],
+)
+def test_more_step_sentences(prompt, lines):
+    assert read(prompt) == lines
+
+
+@pytest.mark.parametrize(
     "prompt",
     [
         # A list where a step should be: which of them is the step?

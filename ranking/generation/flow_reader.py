@@ -15,7 +15,13 @@ prompt into plan lines when every sentence is one of these forms:
 | PROC VERBs IN into OUT ("turns", "embeds", "copies", ... a known verb) | IN > PROC > OUT |
 | PROC VERBs IN from SRC (into OUT) | SRC > PROC > IN (or SRC, IN > PROC > OUT) |
 | PROC reads IN (and writes OUT to DEST) | IN > PROC > - (or > OUT, then OUT > - > DEST) |
+| PROC checks IN, producing OUT | IN > PROC > OUT |
+| PROC pulls from SRC (and builds OUT) | SRC > PROC > - (or > OUT) |
+| PROC trains on IN (and outputs OUT; "is fit on", "runs over") | IN > PROC > - (or > OUT) |
 | IN is VERBed to / into / as DEST (no one doing it) | IN > - > DEST |
+| OUT comes from / off SRC | SRC > - > OUT |
+| A + B -> P -> C -> Q -> D (a thing, a step, a thing, ... in turn) | A, B > P > C and C > Q > D |
+| A -> B (an even count ends so) | A > - > B |
 
 "A and B" is two names; "X from Y" / "X in Y" as the thing a step takes
 adds Y > - > X; "it", "them", "the results" are the step before's outputs
@@ -27,8 +33,11 @@ could copy (`constrain.prompt_spans`). Titles, requests ("can you draw
 this?") and short remarks about the drawing ("top to bottom, muted
 colours") are no steps.
 
-Anything else (a relative clause that turns the order round, an arrow
-chain, a verb that could be two words of a sentence, a sentence with words
+In a chain, a remark in brackets ("ffmpeg (LoRA, r=16)") is no part of a
+name, a list ("A + B", "A, B") is never a step, and a name is written in
+full unless "the" points back ("Filter" is not the earlier "intent
+filter"). Anything else (a relative clause that turns the order round, a
+table, a verb that could be two words of a sentence, a sentence with words
 left over) gives None, and the model reads the prompt alone. The decoder
 holds the structure to a reading (`constrain.StructureChecker`), so a
 wrong reading would be drawn: tests/test_flow_reader.py checks it reads
@@ -75,8 +84,11 @@ _VERB_FORMS = frozenset(third_person(v) for v in [*READ_VERBS, *WRITE_VERBS]) - 
 # "k-means validates features" on the first line is a step, not a title.
 _ANY_VERB = both_forms([*STEP_VERBS, *READ_VERBS, *WRITE_VERBS])
 _STEP = _forms(STEP_VERBS)
-_READ = _forms(READ_VERBS)
-_WRITE = f"(?:{_forms(WRITE_VERBS)})(?: out)?"  # "spits out", "writes out"
+# "Great Expectations checks fct_payments": reading, here only (a "check" in
+# a name is a noun to the name rules).
+_READ = _forms([*READ_VERBS, "check", "inspect"])
+# "spits out", "writes out"; "exports item embeddings" (a noun to the name rules).
+_WRITE = f"(?:{_forms([*WRITE_VERBS, 'export'])})(?: out)?"
 _BE = r"(?:is|are|was|were|gets|get)"
 _ADVERB = r"(?:\w+ly |then |first |also |each )?"
 _PARTICIPLE = (
@@ -97,7 +109,8 @@ _MOVED = (
     r"(?:written|pushed|stored|upserted|exported|posted|forwarded|uploaded|saved"
     r"|published|copied|materiali[sz]ed|synced|dumped|streamed|persisted|cached|delivered|shipped"
     r"|moved|appended|inserted|indexed|converted|turned|landed|archived|replicated|ingested"
-    r"|queued|emitted|split|promoted|logged|buffered)(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
+    r"|queued|emitted|split|promoted|logged|buffered|surfaced)"
+    r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _TEXT = r"(?P<{}>[^,;]+?)"
 _FORMS = [
@@ -158,15 +171,34 @@ _FORMS = [
         "read",
         re.compile(
             rf"^{_TEXT.format('proc')} (?:{_READ}) {_TEXT.format('ins')}"
-            rf"(?: and (?:{_WRITE}) {_TEXT.format('outs')}(?: (?:to|into) (?P<dest>.+?))?)?$",
+            rf"(?:(?: and (?:{_WRITE})|,? producing|,? giving) {_TEXT.format('outs')}"
+            r"(?: (?:to|into) (?P<dest>.+?))?)?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "BentoML pulls from the MLflow Model Registry and builds a Docker image"
+        "read",
+        re.compile(
+            rf"^{_TEXT.format('proc')} (?:{_READ}|pulls?|loads?|fetch(?:es)?) from"
+            rf" {_TEXT.format('ins')}(?: and (?:{_WRITE}) (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "train_deepfm.py trains on the training rows and outputs ctr_model_v3"
+        "step",
+        re.compile(
+            rf"^{_TEXT.format('proc')} (?:trains|is trained|fits|is fit|runs) (?:on|over)"
+            rf" {_TEXT.format('ins')}(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
     ),
     (
         "move",
         re.compile(
-            rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?) (?:to|into|as|onto|in)"
-            r"|becomes?) (?P<outs>.+?)$",
+            rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?)"
+            r" (?:to|into|as|onto|on|in)|becomes?) (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -174,7 +206,7 @@ _FORMS = [
         # "Call recordings come in from the Genesys export"
         "source",
         re.compile(
-            rf"^{_TEXT.format('outs')} (?:comes?|arrives?|{_BE} {_PARTICIPLE})(?: in)? from"
+            rf"^{_TEXT.format('outs')} (?:comes?|arrives?|{_BE} {_PARTICIPLE})(?: in)? (?:from|off)"
             r" (?P<ins>[^,;]+?)$",
             re.IGNORECASE,
         ),
@@ -222,7 +254,8 @@ _LEAD = re.compile(
 )
 _TRAIL = re.compile(
     r"\s+(?:every (?:night|hour|day|week|morning|minute)|nightly|daily|hourly|weekly"
-    r"|in parallel|in batches|at the end|first|again)$",
+    r"|in parallel|in batches|in real time|at the end|first|again"
+    r"|at (?:query|inference|training|serving|serve|request) time)$",
     re.IGNORECASE,
 )
 # A name never ends in the participle of where it is: "historical embeddings pulled".
@@ -605,7 +638,7 @@ class _Reader:
                 or _STYLE_NAME.search(name)
                 or _PLACED.search(name)
                 or len(name.split()) > MAX_NAME_WORDS
-                or re.search(r"[()]", name)
+                or re.search(r"[():]", name)
             ):
                 raise _Unread(text)
             names.append((pronouns and self._output_before(name)) or self._known(name, tails))
@@ -625,6 +658,8 @@ class _Reader:
             return ""
         # "keywords are tokenized by X. Tokenized keywords are ...": X's output.
         name = self._known(name)
+        if name in self.lines[-1][0]:
+            raise _Unread(name)  # "the filtered answers" after "tokenized filtered answers"
         self.lines[-1][2] = [name]
         self.participle = ""
         return name
