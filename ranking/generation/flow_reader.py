@@ -459,13 +459,7 @@ class _Reader:
             raise _Unread("too many ways to split the sentences")
         clause = _TRAIL.sub("", clause)
         if _ARROW.search(clause):
-            saved = copy.deepcopy((self.lines, self.names, self.participle))
-            try:
-                self._chain(clause)
-            except _Unread:
-                self.lines, self.names, self.participle = saved
-                return False
-            return True
+            return self._kept(lambda: self._chain(clause))
         if re.search(r" also ", clause):
             # "the segmenter also reads it": the same input as the step before.
             saved, self.parallel = self.parallel, True
@@ -479,14 +473,19 @@ class _Reader:
                 continue
             if kind in ("step", "read") and _two_verbs(pattern, clause, match):
                 continue  # "The Label Studio merges ...": which word is the verb?
-            saved = copy.deepcopy((self.lines, self.names, self.participle))
-            try:
-                self._step(kind, match)
-            except _Unread:
-                self.lines, self.names, self.participle = saved
-                continue
-            return True
+            if self._kept(lambda kind=kind, match=match: self._step(kind, match)):
+                return True
         return False
+
+    def _kept(self, read) -> bool:
+        """Run `read()`; where it raises _Unread, undo what it read and return False."""
+        saved = copy.deepcopy((self.lines, self.names, self.participle))
+        try:
+            read()
+        except _Unread:
+            self.lines, self.names, self.participle = saved
+            return False
+        return True
 
     def _check_links(self) -> None:
         """Refuse a step with no output followed by a step taking only new names.
