@@ -350,3 +350,22 @@ def test_an_activation_the_listing_applies_ends_its_layer_line():
     assert feed(checker, "layers\nlinear 32 relu\nlinear 3\n") is None  # dropped
     assert feed(checker, "layers\nlinear 32 relu\nlinear 3 soft") is None  # another one
     assert feed(checker, "layers\nlinear 32\n") is None
+
+
+def test_a_stacked_encoder_layer_gives_each_block_its_heads():
+    prompt = (
+        "class Encoder(nn.Module):\n"
+        "    def __init__(self, vocab=5000, d_model=64, heads=4):\n"
+        "        super().__init__()\n"
+        "        self.embed = nn.Embedding(vocab, d_model)\n"
+        "        layer = nn.TransformerEncoderLayer(d_model=d_model, nhead=heads, batch_first=True)\n"
+        "        self.encoder = nn.TransformerEncoder(layer, num_layers=3)\n"
+        "        self.head = nn.Linear(d_model, 2)\n"
+        "\n"
+        "    def forward(self, ids):\n"
+        "        return self.head(self.encoder(self.embed(ids)))\n"
+    )
+    from ranking.generation.pasted_code import draft_lines
+
+    drafts = draft_lines(code_order(prompt), prompt)
+    assert drafts == ("embedding 5000 64\n", *["transformer 4\n"] * 3, "linear 2\n")

@@ -228,8 +228,19 @@ def _encoder_steps(code: str, arguments: str) -> list[Step]:
 
     `num_layers=3`, or a name the code sets or defaults to a number
     (`num_layers=3` in a signature, `N_LAYERS = 3`); else one or more.
+    Each block has the heads of the layer it stacks (`enc_layer =
+    nn.TransformerEncoderLayer(d_model, nhead=4)` then
+    `nn.TransformerEncoder(enc_layer, num_layers=2)`).
     """
-    return _layers_of(code, arguments, Step(frozenset({"transformer"}), arguments=arguments))
+    block = arguments
+    stacked = re.match(r"\s*(?:encoder_layer\s*=\s*)?([A-Za-z_]\w*)\s*(?:,|$)", arguments)
+    if stacked:
+        built = re.search(
+            rf"\b{re.escape(stacked.group(1))}\s*=\s*(?:nn\.)?TransformerEncoderLayer\s*\(", code
+        )
+        if built:
+            block = call_arguments(code, built.end())
+    return _layers_of(code, arguments, Step(frozenset({"transformer"}), arguments=block))
 
 
 def _stacked(code: str, step: Step) -> list[Step]:
