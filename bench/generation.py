@@ -96,8 +96,10 @@ FREE_SETS = {
     "blind20": ("process_blind20.jsonl", "processes, blind set 20", 21000),
     # Written (95a94f9) blind for the round after set 20; judged 2026-12-05 (3dab369), spent.
     "blind21": ("process_blind21.jsonl", "processes, blind set 21", 22000),
-    # Written (31d9c19) blind for the round after set 21; unscored.
+    # Written (31d9c19) blind for the round after set 21; judged 2026-12-05 (26351aa), spent.
     "blind22": ("process_blind22.jsonl", "processes, blind set 22", 23000),
+    # Written (efabf45) blind for the round after set 22; unscored.
+    "blind23": ("process_blind23.jsonl", "processes, blind set 23", 24000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -81,8 +81,10 @@ SETS = {
     "layers_blind20": ("layers_blind20.jsonl", "networks, blind set 20 (layers)", 27000),
     # Written (f9ee23d) blind for the round after set 20; judged 2026-12-05 (3dab369), spent.
     "layers_blind21": ("layers_blind21.jsonl", "networks, blind set 21 (layers)", 28000),
-    # Written (3dab369) blind for the round after set 21; unscored.
+    # Written (3dab369) blind for the round after set 21; judged 2026-12-05 (26351aa), spent.
     "layers_blind22": ("layers_blind22.jsonl", "networks, blind set 22 (layers)", 29000),
+    # Written (c918d18) blind for the round after set 22; unscored.
+    "layers_blind23": ("layers_blind23.jsonl", "networks, blind set 23 (layers)", 30000),
 }
 POOLS = ("maxpool", "avgpool")
 
