@@ -155,6 +155,21 @@ def test_more_step_sentences(prompt, lines):
     assert read(prompt) == lines
 
 
+def test_a_joining_verb_takes_a_second_input_with_with():
+    prompt = (
+        "Fivetran pulls orders_raw out of Postgres. dbt mart models join orders_raw with "
+        "stg_customers to build fct_revenue. fct_revenue is read by a Hex dashboard."
+    )
+    assert read(prompt) == (
+        "Postgres > Fivetran > orders_raw",
+        "orders_raw, stg_customers > dbt mart models > fct_revenue",
+        "fct_revenue > Hex dashboard > -",
+    )
+    # "tags X with Y": Y is what the step writes, which no form says.
+    tagged = prompt.replace("join orders_raw with", "tag orders_raw with")
+    assert read(tagged) is None
+
+
 @pytest.mark.parametrize(
     "prompt",
     [

@@ -13,7 +13,8 @@ prompt into plan lines when every sentence is one of these forms:
 | IN is VERBed by PROC into OUT (also "with", "using"; ", which outputs OUT") | IN > PROC > OUT |
 | IN is VERBed by PROC | IN > PROC > - (a next "the resulting OUT" is its output) |
 | PROC VERBs IN into OUT ("turns", "embeds", "copies", ... a known verb) | IN > PROC > OUT |
-| PROC VERBs IN from SRC (into OUT) | SRC > PROC > IN (or SRC, IN > PROC > OUT) |
+| PROC VERBs IN from / out of SRC (into OUT) | SRC > PROC > IN (or SRC, IN > PROC > OUT) |
+| PROC joins A with B (to build OUT; "merges", "combines", ...) | A, B > PROC > OUT |
 | PROC reads IN (and writes OUT to DEST) | IN > PROC > - (or > OUT, then OUT > - > DEST) |
 | PROC checks IN, producing OUT | IN > PROC > OUT |
 | PROC pulls from SRC (and builds OUT) | SRC > PROC > - (or > OUT) |
@@ -69,6 +70,10 @@ _ACTS_ON = frozenset(
 )
 
 
+# Verbs whose "with" names a second input: "joins stg_orders with stg_customers".
+_JOINING = ("join", "merge", "combine", "enrich", "compare", "align")
+
+
 def _forms(verbs: list[str]) -> str:
     """Return a regex alternation of the verbs in both forms, longest first."""
     return "|".join(sorted(both_forms(verbs), key=len)[::-1])
@@ -97,7 +102,7 @@ _PARTICIPLE = (
 )
 _AGENT = r"(?:by|with|using)"
 _INTO = (
-    r"(?:,? into|,? to produce|,? producing|,? giving"
+    r"(?:,? into|,? to (?:produce|build|make|create)|,? producing|,? giving"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
     r"|writes?|emits?|creates?|generates?|gives?)"
     # "..., which splits them into valid partitions and failed partitions"
@@ -144,8 +149,12 @@ _FORMS = [
     (
         "step",
         re.compile(
+            # "dbt mart models join stg_orders with stg_customers to build fct_revenue",
+            # "Fivetran pulls orders_raw out of Postgres".
             rf"^{_TEXT.format('proc')} (?P<active>{_STEP}) {_TEXT.format('ins')}"
-            rf"(?: from {_TEXT.format('src')})?(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
+            r"(?: with (?P<more>[^,;]+?))?"
+            rf"(?: (?:from|out of) {_TEXT.format('src')})?"
+            rf"(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
     ),
@@ -385,7 +394,12 @@ _ACTS_ON_STEMS = tuple(_stem(verb) for verb in _ACTS_ON)
 def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
     """Whether a longer processor name also reads the clause (another word could be the verb)."""
     other = _GREEDY[pattern].match(clause)
-    return other is not None and other["proc"] != match["proc"]
+    return (
+        other is not None
+        and other["proc"] != match["proc"]
+        # "X join A with B to build C": "X join A with B to" is no name.
+        and not _NOT_IN_NAME.search(other["proc"])
+    )
 
 
 def _pointed(text: str) -> bool:
@@ -548,7 +562,10 @@ class _Reader:
         if kind in ("move", "source"):
             self._add(ins, [], self._names(groups.get("outs"), pronouns=False))
             return
-        if groups.get("more"):  # "X are joined with Y by Z"
+        if groups.get("more"):  # "X are joined with Y by Z", "Z joins X with Y"
+            active = groups.get("active")
+            if active and not active.lower().startswith(_JOINING):
+                raise _Unread(active)  # "tags X with scores": the scores are its output
             ins += self._inputs(groups["more"])
         if " from " in (groups.get("src") or ""):
             raise _Unread(groups["src"])  # "from X pulled from Y"
