@@ -110,7 +110,11 @@ def test_the_last_item_of_an_arrow_chain_is_data():
     keys = data_only(prompt)
     assert name_key("pgvector") in keys
     assert name_key("HTML cleaner") not in keys
-    checker = StructureChecker.for_prompt(prompt)
+    # Read for certain (flow_reader): the chain's last edge is a plain one.
+    assert StructureChecker.for_prompt(prompt).flow[-1] == "chunk vectors > - > pgvector"
+    # Where the prompt is left to the model, the rule holds the model to it.
+    checker = StructureChecker.for_prompt(prompt + ". Then we eyeball the vectors for a while.")
+    assert checker.flow is None
     assert feed(checker, "flow\nchunk vectors > pgvector > -\n") is None
     assert feed(checker, "flow\nchunk vectors > - > pgvector\nstyle:") is not None
 
