@@ -443,3 +443,22 @@ def test_layers_said_by_their_filters_neurons_or_abbreviations_are_read():
         ["flatten"],
         ["dense", "linear"],
     ]
+
+
+def test_a_training_note_is_no_layer_and_hides_no_output():
+    dense = ["dense", "linear"]
+    noted = (
+        "input 784, dense 128 relu, dropout 0.2, dense 10 softmax. Trained for 30 epochs with "
+        "Adam (lr 1e-3), batch size 64."
+    )
+    assert kinds(noted) == [["input"], dense, ["dropout"], dense]
+    # The output, run on into the note, stays a layer.
+    run_on = "input 784, dense 128 relu, finally a softmax over the 10 classes after 30 epochs"
+    assert kinds(run_on) in (None, [["input"], dense, dense])
+
+
+def test_a_size_with_its_own_activation_after_a_sized_layer_is_the_next_layer():
+    dense = ["dense", "linear"]
+    prompt = "input 400, flatten, fully connected 120 tanh, then 84 tanh, and 10 softmax outputs"
+    assert kinds(prompt) == [["input"], ["flatten"], dense, dense, dense]
+    assert [step.written for step in list_order(prompt)][2:] == [("120",), ("84",), ("10",)]

@@ -107,6 +107,11 @@ _NAMED = re.compile(
     r"(?:encoder|decoder|autoencoder|transformer|cnn|rnn|mlp|convnet|network|net|model)$"
 )
 _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
+_TRAINING_NOTE = re.compile(
+    r"\b(?:trained|training|epochs?|batch size|learning rate|optimi[sz]er|adam|sgd|accuracy"
+    r"|auc|f1|validation|test set|held-out|holdout)\b"
+)
+_OUTPUT_WORD = re.compile(r"\b(?:outputs?|classes|units|neurons|filters)\b")
 _DRAWING_WISH = re.compile(r"\b(?:picture|diagram|drawing|figure|visuali[sz]ation|image of it)\b")
 # "Could you sketch a small attention model for me?": a request that names the
 # whole network, not its first layer.
@@ -156,6 +161,11 @@ _LEAD_IN = re.compile(
 _ASIDE_WORDS = 4
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _PLURAL = re.compile(r"\blayers\b")
+# "84 tanh", "10 softmax outputs": a size with its own activation.
+_ANOTHER_SIZED = re.compile(
+    r"^\d+ (?:" + "|".join(ACTIVATIONS) + r")(?: (?:units?|outputs?|neurons?))?$"
+)
+_HAS_SIZE = re.compile(r"\b\d+\b")
 _DIMENSIONS = re.compile(r"\b[12][ -]?d\b(?= ?conv)")
 _DENSE_WORD = re.compile(r"\b(?:dense|linear|fully[ -]connected)\b")
 # A process step said in a list ("a torchserve combines the tokens with gps
@@ -389,6 +399,18 @@ def _merged(items: list[str]) -> list[str] | None:
             # "layers of 120 and 84": sizes of a count the list does not say.
             if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
                 return None
+            if (
+                _ANOTHER_SIZED.match(item)
+                and not _PLURAL.search(merged[-1])
+                and _HAS_SIZE.search(merged[-1])
+            ):
+                # "fully connected 120 tanh, then 84 tanh": the layer before has
+                # its size; a size with its own activation is the next layer.
+                said = _last_with_units(merged)
+                if said is None:
+                    return None
+                merged.append(f"{said} {item}")
+                continue
             if _UNITS.search(item) and not (layer_kinds(merged[-1]) or set()) & _HAS_UNITS:
                 # "LSTM: 128 units, dropout 0.2, 64 units": another layer of the last
                 # kind that has units, said by its size alone.
@@ -418,11 +440,26 @@ def _items(prompt: str) -> list[str]:
         line = _LABEL.sub(lambda m: m[0] if _NAMED.match(m[1].lower()) else f"{m[1]} ", line)
         for part in _SEPARATORS.split(f" {line.lower()} "):
             part = _LEAD_IN.sub("", part.strip(" .!"))
-            if part and not _FILLER.match(part):
+            if part and not _FILLER.match(part) and not _is_training_note(part):
                 items.append(part)
     while items and (_is_aside(items[-1]) or _is_wish(items[-1])):
         items.pop()
     return items
+
+
+def _is_training_note(item: str) -> bool:
+    """Whether an item says how the network was trained or scored, naming no layer.
+
+    "It was trained on 580k rows for 20 epochs with a batch size of 512.":
+    its numbers are no layer's, and the list goes on around it.
+    """
+    return (
+        bool(_TRAINING_NOTE.search(item))
+        and layer_kinds(item) is None
+        # "finally a softmax over the 20 classes val acc 91.2%": the output, run on.
+        and not _ACTIVATION_WORD.search(item)
+        and not _OUTPUT_WORD.search(item)
+    )
 
 
 def _is_wish(item: str) -> bool:
