@@ -399,21 +399,7 @@ def _merged(items: list[str]) -> list[str] | None:
             # "layers of 120 and 84": sizes of a count the list does not say.
             if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
                 return None
-            if (
-                _ANOTHER_SIZED.match(item)
-                and not _PLURAL.search(merged[-1])
-                and _HAS_SIZE.search(merged[-1])
-            ):
-                # "fully connected 120 tanh, then 84 tanh": the layer before has
-                # its size; a size with its own activation is the next layer.
-                said = _last_with_units(merged)
-                if said is None:
-                    return None
-                merged.append(f"{said} {item}")
-                continue
-            if _UNITS.search(item) and not (layer_kinds(merged[-1]) or set()) & _HAS_UNITS:
-                # "LSTM: 128 units, dropout 0.2, 64 units": another layer of the last
-                # kind that has units, said by its size alone.
+            if _next_sized(item, merged[-1]):
                 said = _last_with_units(merged)
                 if said is None:
                     return None
@@ -423,6 +409,16 @@ def _merged(items: list[str]) -> list[str] | None:
         else:
             merged.append(item)
     return merged
+
+
+def _next_sized(item: str, before: str) -> bool:
+    """Whether a number-only item is another layer of the last kind with units, by its size."""
+    # "fully connected 120 tanh, then 84 tanh": the layer before has its size;
+    # a size with its own activation is the next layer.
+    if _ANOTHER_SIZED.match(item) and not _PLURAL.search(before) and _HAS_SIZE.search(before):
+        return True
+    # "LSTM: 128 units, dropout 0.2, 64 units": a size after a layer without units.
+    return bool(_UNITS.search(item)) and not (layer_kinds(before) or set()) & _HAS_UNITS
 
 
 def _items(prompt: str) -> list[str]:
