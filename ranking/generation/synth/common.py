@@ -49,6 +49,11 @@ def num(rng: random.Random, value: int, wordy: bool) -> str:
     return str(value)
 
 
+def and_list(items: list[str]) -> str:
+    """Return the items as English lists them: "32, 64 and 128"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def join(rng: random.Random, items: list[str], spaces: bool = False) -> str:
     """Join items as an English list with a random separator style.
 

@@ -14,7 +14,7 @@ import random
 
 from ranking.generation.layerplan import LayerSpec
 from ranking.generation.layerplan import number_text as _n
-from ranking.generation.synth.common import number_words
+from ranking.generation.synth.common import and_list, number_words
 from ranking.generation.synth.layer_context import around, sequence_input
 
 
@@ -50,11 +50,6 @@ _ACT_WORDS = {
 }
 
 
-def listed_sizes(sizes: list[str]) -> str:
-    """Return the sizes as words list them: "32, 64 and 128"."""
-    return ", ".join(sizes[:-1]) + " and " + sizes[-1]
-
-
 def pairs(specs: list[LayerSpec], start: int) -> int:
     """Return how many (layer, follower) pairs start at `start` that say "each followed by".
 
@@ -84,7 +79,7 @@ def pairs(specs: list[LayerSpec], start: int) -> int:
 
 def _pairs_phrase(rng: random.Random, layers: list[LayerSpec], follower: LayerSpec) -> str:
     sizes = [_n(s.numbers[0]) for s in layers]
-    listed = sizes[0] if len(set(sizes)) == 1 else listed_sizes(sizes)
+    listed = sizes[0] if len(set(sizes)) == 1 else and_list(sizes)
     first = layers[0]
     count = number_words(len(layers))  # "2 3x3 conv layers" would read as one number
     act = _act(rng, first.activation)
@@ -176,7 +171,7 @@ def _sizes_phrase(rng: random.Random, sizes: list[str], unit: str, noun: str) ->
         return rng.choice(
             (f", each with {sizes[0]} {unit}", f"; every block has {sizes[0]} {unit}")
         )
-    listed = listed_sizes(sizes)
+    listed = and_list(sizes)
     doubling = all(float(b) == 2 * float(a) for a, b in zip(sizes, sizes[1:], strict=False))
     if doubling and rng.random() < 0.4:
         return rng.choice(
@@ -211,7 +206,7 @@ def _blocks_phrase(rng: random.Random, body: list[LayerSpec], length: int, times
         # 128 units, each followed by batch norm and then dropout of 0.3".
         followers = [_phrase(rng, s, 1, last=False) for s in block[1:]]
         after = " and then ".join(followers) if rng.random() < 0.5 else " and ".join(followers)
-        listed = sizes[0] if len(set(sizes)) == 1 else listed_sizes(sizes)
+        listed = sizes[0] if len(set(sizes)) == 1 else and_list(sizes)
         if main.kind == "dense":
             what = f"{count} hidden layers of {listed} units{_act(rng, main.activation)}"
         else:
@@ -258,7 +253,7 @@ def dense_sizes(specs: list[LayerSpec], start: int) -> int:
 
 def _dense_sizes_phrase(rng: random.Random, layers: list[LayerSpec]) -> str:
     sizes = [_n(s.numbers[0]) for s in layers]
-    listed = listed_sizes(sizes)
+    listed = and_list(sizes)
     act = layers[0].activation
     if act and rng.random() < 0.5:
         word = _act_word(rng, act)

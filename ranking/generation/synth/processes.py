@@ -20,7 +20,7 @@ from ranking.generation.flowgraph import name_key
 from ranking.generation.plan import FlowStep, Plan
 from ranking.generation.prose_names import put_only
 from ranking.generation.synth import process_context
-from ranking.generation.synth.common import Example, finish, typo
+from ranking.generation.synth.common import Example, and_list, finish, typo
 from ranking.generation.synth.names import action_name, data_name, proc_name, store_name
 
 # How the whole process is written, with weights.
@@ -411,19 +411,15 @@ def _fill(form: str, a: str, p: str, b: str, ins: list[Thing], outs: list[Thing]
     )
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _sentence(rng: random.Random, step: Step, things: list[Thing], pronoun: str | None) -> str:
     """Render one step; `pronoun` replaces its first input's name when given."""
     ins = [_mention(rng, t, things) for t in step.inputs]
     if pronoun:
         ins[0] = pronoun
     p = _mention(rng, step.proc, things) if step.proc else ""
-    b = _and([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
+    b = and_list([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
     if step.proc is None:
-        return _fill(rng.choice(CONVERT), _and(ins), p, b, step.inputs, step.outputs)
+        return _fill(rng.choice(CONVERT), and_list(ins), p, b, step.inputs, step.outputs)
     if step.loop:
         return _fill(rng.choice(LOOP), ins[0], p, "", step.inputs, step.outputs)
     if step.derived:
@@ -441,14 +437,14 @@ def _sentence(rng: random.Random, step: Step, things: list[Thing], pronoun: str 
     if not ins:
         return _fill(rng.choice(SOURCE), "", p, b, step.inputs, step.outputs)
     if not step.outputs:
-        return _fill(rng.choice(SINK), _and(ins), p, "", step.inputs, step.outputs)
+        return _fill(rng.choice(SINK), and_list(ins), p, "", step.inputs, step.outputs)
     forms = SPLIT if len(step.outputs) == 2 and rng.random() < 0.5 else FULL
-    return _fill(rng.choice(forms), _and(ins), p, b, step.inputs, step.outputs)
+    return _fill(rng.choice(forms), and_list(ins), p, b, step.inputs, step.outputs)
 
 
 def _fanout(rng: random.Random, first: Step, twin: Step, things: list[Thing]) -> str:
     """Render a step and its sibling (same input, another processor) as one sentence."""
-    a = _and([_mention(rng, t, things) for t in first.inputs])
+    a = and_list([_mention(rng, t, things) for t in first.inputs])
     p1, b1 = _mention(rng, first.proc, things), _mention(rng, first.outputs[0], things)
     p2, b2 = _mention(rng, twin.proc, things), _mention(rng, twin.outputs[0], things)
     again = "them" if first.inputs[0].plural else "it"
@@ -469,7 +465,7 @@ def _remerge(rng: random.Random, step: Step, things: list[Thing]) -> str | None:
 
 def _which(rng: random.Random, step: Step, things: list[Thing]) -> str:
     p = _mention(rng, step.proc, things) if step.proc else ""
-    b = _and([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
+    b = and_list([_mention(rng, t, things) for t in step.outputs]) if step.outputs else ""
     forms = WHICH_CONVERT if step.proc is None else (WHICH_FULL if step.outputs else WHICH_SINK)
     return _fill(rng.choice(forms), "", p, b, step.inputs, step.outputs)
 
@@ -630,7 +626,7 @@ def _action_example(rng: random.Random) -> tuple[str, list[FlowStep]]:
     elif roll < 0.9:
         body = ", then ".join(names[:-1]) + rng.choice((", and finally ", " and then ")) + names[-1]
     else:
-        body = rng.choice(("a pipeline chaining ", "", "chain ")) + _and(
+        body = rng.choice(("a pipeline chaining ", "", "chain ")) + and_list(
             [_article(rng, n) for n in names]
         ).replace(" and ", rng.choice((" and ", " followed by ")))
     # A plain chain: "A > B > C", "C > D > E", ... draws exactly A -> B -> C -> D -> E.
