@@ -680,13 +680,14 @@ class LayerRules:
             return True
         if not complete and " " not in line:
             return True  # the layer type is still being written
-        want = [word for word in draft.split() if word[:1].isdigit()]
+        drafted = draft.split()
+        want = [word for word in drafted if word[:1].isdigit()]
         words = line.split(" ")[1:]
         have = [word for word in words if word[:1].isdigit()]
         # "nn.Linear(256, 12), nn.Sigmoid()" ends `linear 12 sigmoid`: the
         # model dropped such an activation now and then. A draft without one
         # leaves it open (an activation said elsewhere in words).
-        activation = draft.split()[-1] if draft.split()[-1] in ACTIVATIONS else ""
+        activation = drafted[-1] if drafted[-1] in ACTIVATIONS else ""
         rest = [word for word in words if not word[:1].isdigit()]
         if complete:
             return have == want and (not activation or rest == [activation])

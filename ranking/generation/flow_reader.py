@@ -541,8 +541,7 @@ class _Reader:
                 if len(step) != 1 or _VERB_FORMS & set(step[0].lower().split()):
                     raise _Unread(part)  # one step, and no sentence: "P turns X"
                 names.append(step)
-            else:
-                part = part.replace(" + ", ", ")
+            else:  # "A + B" splits as "A, B" does (_LIST_SPLIT)
                 names.append(self._names(part, pronouns=True, tails=_pointed(part)))
         for i in range(0, last - 1, 2):
             self._add(names[i], names[i + 1], names[i + 2])
