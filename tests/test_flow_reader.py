@@ -149,6 +149,38 @@ def test_arrow_chains_are_read_as_things_and_steps_in_turn(prompt, lines):
                 "Docker image > hybrid_search > candidate hits",
             ),
         ),
+        (
+            # Relative clauses on the step before's output: a passive with its
+            # processor, and a move to a store.
+            "Interaction logs are parsed by a Spark job into a user-item matrix, which is "
+            "factorized by ALS into user embeddings and item embeddings. A FAISS builder "
+            "indexes the item embeddings into an item index, which is stored in S3.",
+            (
+                "Interaction logs > Spark job > user-item matrix",
+                "user-item matrix > ALS > user embeddings, item embeddings",
+                "item embeddings > FAISS builder > item index",
+                "item index > - > S3",
+            ),
+        ),
+        (
+            # A greeting, a title sentence, a sign-off; "(1)" bullets; a remark in
+            # brackets; "downloaded from X by Y"; "it's"; "compares A against B";
+            # "read by both A and B"; "the iot.raw topic" is "iot.raw".
+            "Hi team, quick summary of the podcast setup.\n"
+            "(1) Raw podcasts (MP3) are downloaded from the RSS feeds by podgrab.\n"
+            "(2) Raw podcasts are transcribed by Whisper into the transcripts.v2 table; it's "
+            "loaded into BigQuery by a Dataflow job.\n"
+            "(3) Evidently compares transcripts.v2 against the reference set and produces a "
+            "drift report, which is read by both the Hex notebook and Tableau.\n"
+            "Thanks, Priya",
+            (
+                "RSS feeds > podgrab > Raw podcasts",
+                "Raw podcasts > Whisper > transcripts.v2",
+                "transcripts.v2 > Dataflow job > BigQuery",
+                "transcripts.v2, reference set > Evidently > drift report",
+                "drift report > - > Hex notebook, Tableau",
+            ),
+        ),
     ],
 )
 def test_more_step_sentences(prompt, lines):
@@ -180,8 +212,8 @@ def test_a_joining_verb_takes_a_second_input_with_with():
         "FASTQ files -> fastp -> trimmed reads. VEP annotates the cohort VCF -> annotated variants",
         # A relative clause inside a name.
         "Templates, which Drain3 makes from logs, are counted by a counter into windows.",
-        # Which word is the verb: "Label" or "merges"?
-        "The Label Studio merges tasks and drafts into reviews. Reviews are exported to S3.",
+        # Which word is the verb: "scores" or "labels"?
+        "The ranker scores click labels into ranked lists. Ranked lists are exported to S3.",
         # Which of two inputs comes from Postgres?
         "A loader copies orders and refunds from Postgres into the lake. Spark reads the lake.",
         # One step only: not worth holding the model to.

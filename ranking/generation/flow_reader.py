@@ -19,6 +19,10 @@ prompt into plan lines when every sentence is one of these forms:
 | PROC checks IN, producing OUT | IN > PROC > OUT |
 | PROC pulls from SRC (and builds OUT) | SRC > PROC > - (or > OUT) |
 | PROC trains on IN (and outputs OUT; "is fit on", "runs over") | IN > PROC > - (or > OUT) |
+| IN is VERBed from SRC by PROC ("downloaded from the RSS feeds by podgrab") | SRC > PROC > IN |
+| IN is read by A and B (two or more readers, "queried", "shown", ...) | IN > - > A, B |
+| ..., which is VERBed by PROC (into OUT) | (the step before's OUT) > PROC > OUT |
+| ..., which are stored in / go into / end up in DEST | (the step before's OUT) > - > DEST |
 | IN is VERBed to / into / as DEST (no one doing it) | IN > - > DEST |
 | OUT comes from / off SRC | SRC > - > OUT |
 | A + B -> P -> C -> Q -> D (a thing, a step, a thing, ... in turn) | A, B > P > C and C > Q > D |
@@ -30,9 +34,15 @@ adds Y > - > X; "it", "them", "the results" are the step before's outputs
 after "the Snowflake raw schema" is that earlier name; "tokenized tweets"
 after "tweets are tokenized by X" is X's output. Names are the user's
 words without a leading article, and each must be a span the decoder
-could copy (`constrain.prompt_spans`). Titles, requests ("can you draw
-this?") and short remarks about the drawing ("top to bottom, muted
-colours") are no steps.
+could copy (`constrain.prompt_spans`); "iot.raw" after "the iot.raw topic"
+is that node, named as the identifier alone. Titles, greetings, sign-offs,
+requests ("can you draw this?") and short remarks about the drawing ("top
+to bottom, muted colours") are no steps; a first sentence without a verb
+("Hi team, quick summary of the drift setup.") is a title unless it names
+a thing of the reading. A remark in brackets after a name ("Raw podcasts
+(MP3)") is dropped, unless a name of the reading is in it (an alias); one
+after a role ("a judge model (Claude)": which is the name?), and a step in
+brackets ("(loaded from X)", "(which writes Y)"), are kept.
 
 In a chain, a remark in brackets ("ffmpeg (LoRA, r=16)") is no part of a
 name, a list ("A + B", "A, B") is never a step, and a name is written in
@@ -101,6 +111,11 @@ _PARTICIPLE = (
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _AGENT = r"(?:by|with|using)"
+# Participles of taking data in and giving nothing named: "is read by A and B".
+_CONSUMED = re.compile(
+    r"^(?:read|queried|consumed|used|displayed|shown|visuali[sz]ed|monitored|watched|served)$",
+    re.IGNORECASE,
+)
 _INTO = (
     r"(?:,? into|,? to (?:produce|build|make|create)|,? producing|,? giving"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
@@ -114,10 +129,12 @@ _MOVED = (
     r"(?:written|pushed|stored|upserted|exported|posted|forwarded|uploaded|saved"
     r"|published|copied|materiali[sz]ed|synced|dumped|streamed|persisted|cached|delivered|shipped"
     r"|moved|appended|inserted|indexed|converted|turned|landed|archived|replicated|ingested"
-    r"|queued|emitted|split|promoted|logged|buffered|surfaced)"
+    r"|queued|emitted|split|promoted|logged|buffered|surfaced|registered)"
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _TEXT = r"(?P<{}>[^,;]+?)"
+# A processor's name, with its article: "A merge script combines ..." is not "A" merging.
+_PROC = r"(?P<proc>(?:(?:a|an|the|our|their) )?[^,;]+?)"
 _FORMS = [
     (
         "passive",
@@ -142,7 +159,7 @@ _FORMS = [
         "passive",
         re.compile(
             rf"^{_TEXT.format('ins')} (?:go|goes|hits?|triggers?|(?:are|is) (?:sent|fed)|feeds?)"
-            rf"(?: (?:to|into|through))? {_TEXT.format('proc')}{_INTO} (?P<outs>.+?)$",
+            rf"(?: (?:to|into|through|thru))? {_TEXT.format('proc')}{_INTO} (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -151,8 +168,8 @@ _FORMS = [
         re.compile(
             # "dbt mart models join stg_orders with stg_customers to build fct_revenue",
             # "Fivetran pulls orders_raw out of Postgres".
-            rf"^{_TEXT.format('proc')} (?P<active>{_STEP}) {_TEXT.format('ins')}"
-            r"(?: with (?P<more>[^,;]+?))?"
+            rf"^{_PROC} (?P<active>{_STEP}) {_TEXT.format('ins')}"
+            r"(?: (?:with|against) (?P<more>[^,;]+?))?"
             rf"(?: (?:from|out of) {_TEXT.format('src')})?"
             rf"(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
             re.IGNORECASE,
@@ -162,7 +179,7 @@ _FORMS = [
         # "Use the t-SNE summarizer to turn the Hive table into an image training set"
         "step",
         re.compile(
-            rf"^use {_TEXT.format('proc')} to (?P<active>{_STEP}) {_TEXT.format('ins')}"
+            rf"^use {_PROC} to (?P<active>{_STEP}) {_TEXT.format('ins')}"
             rf"(?:{_INTO} (?P<outs>.+?))$",
             re.IGNORECASE,
         ),
@@ -177,9 +194,27 @@ _FORMS = [
         ),
     ),
     (
+        # "..., which is factorized by ALS into user and item embeddings"
+        "relative",
+        re.compile(
+            rf"^(?:which|that) {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE}) {_AGENT}"
+            rf" {_TEXT.format('proc')}(?:{_INTO} (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "..., which are stored in an Azure Data Lake container", "which end up in Hive"
+        "relative_move",
+        re.compile(
+            rf"^(?:which|that) (?:{_BE} {_ADVERB}{_MOVED}|lands?|go(?:es)?|ends? up|flows?)"
+            r" (?:to|into|in|onto) (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "read",
         re.compile(
-            rf"^{_TEXT.format('proc')} (?:{_READ}) {_TEXT.format('ins')}"
+            rf"^{_PROC} (?:{_READ}) {_TEXT.format('ins')}"
             rf"(?:(?: and (?:{_WRITE})|,? producing|,? giving) {_TEXT.format('outs')}"
             r"(?: (?:to|into) (?P<dest>.+?))?)?$",
             re.IGNORECASE,
@@ -189,7 +224,7 @@ _FORMS = [
         # "BentoML pulls from the MLflow Model Registry and builds a Docker image"
         "read",
         re.compile(
-            rf"^{_TEXT.format('proc')} (?:{_READ}|pulls?|loads?|fetch(?:es)?) from"
+            rf"^{_PROC} (?:{_READ}|pulls?|loads?|fetch(?:es)?) from"
             rf" {_TEXT.format('ins')}(?: and (?:{_WRITE}) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
@@ -198,7 +233,7 @@ _FORMS = [
         # "train_deepfm.py trains on the training rows and outputs ctr_model_v3"
         "step",
         re.compile(
-            rf"^{_TEXT.format('proc')} (?:trains|is trained|fits|is fit|runs) (?:on|over)"
+            rf"^{_PROC} (?:trains|is trained|fits|is fit|runs) (?:on|over)"
             rf" {_TEXT.format('ins')}(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
@@ -208,6 +243,15 @@ _FORMS = [
         re.compile(
             rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?)"
             r" (?:to|into|as|onto|on|in)|becomes?) (?P<outs>.+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "Raw podcasts are downloaded from the RSS feeds by podgrab"
+        "passive",
+        re.compile(
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE})(?: in)?"
+            rf" (?:from|off|out of) {_TEXT.format('src')} {_AGENT} (?P<proc>[^,;]+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -224,9 +268,7 @@ _FORMS = [
 # Each form that starts with its processor, with the longest processor name
 # instead of the shortest (`_two_verbs`).
 _GREEDY = {
-    pattern: re.compile(
-        pattern.pattern.replace("(?P<proc>[^,;]+?)", "(?P<proc>[^,;]+)", 1), pattern.flags
-    )
+    pattern: re.compile(pattern.pattern.replace(_PROC, _PROC.replace("+?)", "+)")), pattern.flags)
     for _, pattern in _FORMS
 }
 # Words a name never starts with or holds: the sentence goes on past it.
@@ -236,7 +278,7 @@ _DETERMINER = re.compile(
 _NOT_IN_NAME = re.compile(
     r"\b(?:is|are|was|were|be|been|by|from|into|to|in|on|at|with|which|who|that|while|where"
     r"|when|then|it|they|them|and|or|but|after|before|once|if|of the|through|for|producing"
-    r"|using|via|against|per|out of|off|too|also|as well)\b",
+    r"|using|via|against|per|out of|off|too|also|as well|thru)\b",
     re.IGNORECASE,
 )
 # "ML pipeline v2 spec First forecast API": a title run into a sentence.
@@ -256,15 +298,16 @@ _PLACES_SPLIT = re.compile(
 _LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|plus|together with|\+)\s+", re.IGNORECASE)
 # What may lead a sentence: a step's order, time or place, not a step itself.
 _LEAD = re.compile(
-    r"^(?:(?:then|first|finally|next|after that|afterwards|and|so|also|later|lastly)\b,?\s*"
+    r"^(?:(?:then|first|finally|finaly|next|after that|afterwards|and|so|also|later|lastly)\b,?\s*"
     r"|(?:at (?:query|inference|training|serving) time|every (?:night|hour|day|week|morning"
-    r"|minute)|each night|in parallel),?\s+)+",
+    r"|minute)|each night|in parallel|separately|meanwhile|in addition|additionally"
+    r"|(?:(?:its|it is|this is) )?(?:just|simply|basically)),?\s+)+",
     re.IGNORECASE,
 )
 _TRAIL = re.compile(
-    r"\s+(?:every (?:night|hour|day|week|morning|minute)|nightly|daily|hourly|weekly"
+    r"(?:\s+(?:(?:every|each) (?:night|hour|day|week|morning|minute)|nightly|daily|hourly|weekly"
     r"|in parallel|in batches|in real time|at the end|first|again"
-    r"|at (?:query|inference|training|serving|serve|request) time)$",
+    r"|at (?:query|inference|training|serving|serve|request) time))+$",
     re.IGNORECASE,
 )
 # A name never ends in the participle of where it is: "historical embeddings pulled".
@@ -297,6 +340,8 @@ _STYLE_TAIL = re.compile(
 _STYLE_NAME = re.compile(
     r"\b(?:rectangles?|shapes|layout|lines|flowing|downwards|upwards|sideways)\b|^use ", re.I
 )
+# "it's loaded into BigQuery", "they're pushed to Redis".
+_CONTRACTION = re.compile(r"\b(it|that|this|they)'(s|re)\b", re.IGNORECASE)
 _REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
 # "->", "→", "=>", "-->" between the parts of a chain.
 _ARROW = re.compile(r"\s*(?:-+>|→|=>)\s*")
@@ -310,12 +355,33 @@ _RUN_IN_TITLE = re.compile(
 _NAMED_ROLE = re.compile(r"(?:^|[>→]\s*)(?:a|an|the)\s[^()>→]*\(", re.IGNORECASE)
 # "(LoRA, r=16)", "(drops anything under 20 dB)": a remark inside a chain, no part of it.
 _REMARK = re.compile(r"\s*\([^()]*\)")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|step \d+:)\s+", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d+[.)]|step \d+:)\s+", re.IGNORECASE)
+# "Hi team, ...", "Hi all - ...": a greeting before the first step.
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey)(?: (?:team|all|folks|everyone|there|guys))?\s*[,!-]+\s*", re.IGNORECASE
+)
+# "Thanks, Priya", "Cheers, Tom": a sign-off after the last step.
+# "..., nothing fancy": a closing aside, no name.
+_ASIDE_TAIL = re.compile(
+    r",\s*(?:nothing fancy|that'?s (?:it|all)|simple as that|more or less|roughly)$", re.I
+)
+# "the iot.raw topic" is "iot.raw": an identifier (a dot, an underscore, a
+# digit) with the kind of thing it is.
+_IDENTIFIER = re.compile(r"[._\d]")
+_KIND_WORDS = frozenset(
+    "topic table bucket stream index queue collection folder file dataset".split()
+)
+_ROLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:[^\s(),.;]+\s+){0,3}[^\s(),.;]+$", re.I)
+# "(loaded from the GCS bucket)", "(X in, Y out)", "(which writes Y)": steps in brackets.
+_FROM_REMARK = re.compile(
+    r"\s*\((?:(?:\w+ )?(?:from|in|out of)\b|which\b|that\b|who\b|.*\bin\b.*\bout\b)", re.I
+)
+_SIGN_OFF = re.compile(r"^(?:thanks|thank you|thx|cheers|best|regards)\b[\s,!-]*\w*$", re.I)
 # "Nightly ETL:", "Query-time RAG:": a title before the steps.
 _TITLE = re.compile(r"^[^.!?;]{1,60}:\s*(?:\n|$)|^[^.!?;:]{1,60}:\s+(?=\S)")
 _REQUEST = re.compile(
     r"^(?:(?:hey|hi|ok|so|please|pls)\b[,!]?\s*)*(?:(?:can|could|would) you |please )?"
-    r"(?:draw|sketch|diagram|make|show)\b[^.:?!\n]{0,50}[.:?!]\s*",
+    r"(?:draw|sketch|diagram|make|show)\b[^.:?!\n>→]{0,50}[.:?!]\s*",
     re.IGNORECASE,
 )
 MIN_LINES = 2
@@ -340,9 +406,21 @@ def read_flow(prompt: str, is_name=lambda name: True) -> tuple[str, ...] | None:
     """
     if "|" in prompt:
         return None  # tables: the model's
+    sentences, titles, remarks = _sentences(prompt)
+    lines = _read(sentences, is_name)
+    if titles and (lines is None or any(_names_in(t, _names_of(lines)) for t in titles)):
+        # "FASTQ files come off the NovaSeq.": a step, not a title.
+        sentences, _, remarks = _sentences(prompt, titles=False)
+        lines = _read(sentences, is_name)
+    if lines and any(_names_in(text, _names_of(lines)) for text in remarks):
+        return None  # "Call-center audio (8 kHz WAV files) ... The WAV files are ...": an alias
+    return lines
+
+
+def _read(sentences: list[str], is_name) -> tuple[str, ...] | None:
     reader = _Reader()
     try:
-        lines = reader.read(_sentences(prompt))
+        lines = reader.read(sentences)
     except _Unread:
         return None
     if len(lines) < MIN_LINES or not all(is_name(name) for name in reader.names):
@@ -350,33 +428,80 @@ def read_flow(prompt: str, is_name=lambda name: True) -> tuple[str, ...] | None:
     return tuple(lines)
 
 
-def _sentences(prompt: str) -> list[str]:
-    """Return the prompt's step sentences: bullets and sentences, without titles and requests."""
+def _names_of(lines: tuple[str, ...]) -> list[str]:
+    return [name for line in lines for part in line.split(" > ") for name in part.split(", ")]
+
+
+def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], list[str]]:
+    """Return the prompt's step sentences (bullets and sentences), the titles and remarks left out.
+
+    Requests ("can you draw this?") and sign-offs are left out too; with
+    `titles` false, a first sentence that looks like a title is kept.
+    """
     text = _REQUEST.sub("", prompt.strip())
     lines = text.splitlines()
     # "RAG setup for the support bot" on a line of its own: a title.
     if (
         len(lines) > 1
-        and len(lines[0].split()) <= MAX_TITLE_WORDS
         and not _BULLET.match(lines[0])
-        and not _ARROW.search(lines[0])
-        and not re.search(r"[.;,]|\b(?:is|are)\b|\w+ed\b", lines[0])
-        and not any(word in _ANY_VERB for word in lines[0].lower().split())
+        and not re.search(r"[.;,]", lines[0])
+        and _is_title(lines[0])
     ):
         lines = lines[1:]
-    out = []
+    out, left_out, remarks = [], [], []
     for raw in lines:
         if raw.lstrip().startswith("#") or not raw.strip():
             continue
-        line = _BULLET.sub("", raw).strip()
-        line = _TITLE.sub("", line, count=1) if not out else line
+        line = _REMARK.sub(lambda m: _remark(m, remarks), _BULLET.sub("", raw)).strip()
         for sentence in re.split(r"(?<=[.!?;])\s+|;\s*", line):
             sentence = sentence.strip().rstrip(".!;").strip()
+            if not out and not _BULLET.match(raw):  # "Subject: ...", "Hi team, quick summary."
+                sentence = _GREETING.sub("", _TITLE.sub("", sentence, count=1))
+                if titles and _is_title(sentence):
+                    left_out.append(sentence)
+                    continue
+            sentence = _CONTRACTION.sub(_uncontracted, sentence)
             while _STYLE_TAIL.search(sentence):
                 sentence = _STYLE_TAIL.sub("", sentence)
+            sentence = _ASIDE_TAIL.sub("", sentence)
             if sentence and not _REQUEST_SENTENCE.match(sentence):
                 out.append(sentence)
-    return out
+    while out and _SIGN_OFF.match(out[-1]):
+        out.pop()  # "Thanks, Priya"
+    return out, left_out, remarks
+
+
+def _remark(match: re.Match, dropped: list[str]) -> str:
+    """Return a bracket's text as read: a remark ("Raw podcasts (MP3)") is dropped.
+
+    Kept: a name after its role ("a lambda function (relevance_v2022)") and
+    where a thing comes from ("(loaded from the GCS bucket)").
+    """
+    before = match.string[max(0, match.start() - 60) : match.start()]
+    if _ROLE_BEFORE.search(before) or _FROM_REMARK.match(match[0]):
+        return match[0]
+    dropped.append(match[0])
+    return ""
+
+
+def _names_in(text: str, names: list[str]) -> bool:
+    """Whether `text` holds one of `names` as whole words."""
+    return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.I) for name in names)
+
+
+def _uncontracted(match: re.Match) -> str:
+    return f"{match[1]} {'are' if match[2].lower() == 're' else 'is'}"
+
+
+def _is_title(text: str) -> bool:
+    """Whether a line or a first sentence is a title: a few words, no verb, no arrow."""
+    words = re.findall(r"[\w'-]+", text.lower())
+    return (
+        len(words) <= MAX_TITLE_WORDS
+        and not _ARROW.search(text)
+        and not re.search(r"\b(?:is|are)\b|\w+ed\b", text)
+        and not any(word in _ANY_VERB for word in words)
+    )
 
 
 def _stem(verb: str) -> str:
@@ -399,6 +524,8 @@ def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
         and other["proc"] != match["proc"]
         # "X join A with B to build C": "X join A with B to" is no name.
         and not _NOT_IN_NAME.search(other["proc"])
+        # "whisper-medium transcribes the speech segments": "transcribes" is never a noun.
+        and (match.groupdict().get("active") or "").lower() not in VERBS_ONLY
     )
 
 
@@ -414,6 +541,16 @@ def _ends_with(earlier: str, name: str) -> bool:
     """
     tail = name_words(name)
     return bool(tail) and name_words(earlier)[-len(tail) :] == tail
+
+
+def _kind_of(named: str, name: str) -> bool:
+    """Whether `named` is an identifier with its kind ("iot.raw topic" of "iot.raw")."""
+    words = name_words(named)
+    return (
+        bool(_IDENTIFIER.search(name))
+        and words[:-1] == name_words(name)
+        and words[-1] in _KIND_WORDS
+    )
 
 
 class _Reader:
@@ -552,13 +689,13 @@ class _Reader:
         # Inputs first: an output's name must not stand for an input ("the
         # resulting fields ... which outputs clean fields").
         groups = match.groupdict()
-        if kind == "relative":
+        if kind.startswith("relative"):
             if not self.lines or not self.lines[-1][2]:
                 raise _Unread("which of no output?")
             ins = list(self.lines[-1][2])
         else:
             ins = self._inputs(groups["ins"])
-        if kind in ("move", "source"):
+        if kind in ("move", "source", "relative_move"):
             self._add(ins, [], self._names(groups.get("outs"), pronouns=False))
             return
         if groups.get("more"):  # "X are joined with Y by Z", "Z joins X with Y"
@@ -570,6 +707,9 @@ class _Reader:
             raise _Unread(groups["src"])  # "from X pulled from Y"
         src = self._names(groups.get("src"), pronouns=True)
         procs = self._names(groups["proc"], pronouns=False)
+        if len(procs) > 1 and not groups.get("outs") and _CONSUMED.match(groups.get("verb") or ""):
+            self._add(ins, [], procs)  # "X is read by both the Hex notebook and Tableau"
+            return
         if (
             len(procs) != 1
             or _VERB_FORMS & set(procs[0].lower().split())
@@ -696,8 +836,20 @@ class _Reader:
         ends = [e for e in self.names if tails and _ends_with(e, name) and len(key) >= 2]
         if len(ends) == 1:
             return ends[0]
+        for earlier in self.names:
+            if _kind_of(earlier, name):  # "the iot.raw topic", then "iot.raw"
+                self._rename(earlier, name)
+                return name
+            if _kind_of(name, earlier):
+                return earlier
         self.names.append(name)
         return name
+
+    def _rename(self, old: str, new: str) -> None:
+        self.names = [new if name == old else name for name in self.names]
+        for line in self.lines:
+            for part in line:
+                part[:] = [new if name == old else name for name in part]
 
     def _add(self, ins: list[str], proc: list[str], outs: list[str]) -> None:
         if not proc and not (ins and outs):

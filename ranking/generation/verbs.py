@@ -15,14 +15,15 @@ STEP_VERBS = (
     "normalise normalize pack parse preprocess process pull quantize rank rerank resize "
     "rewrite sample score segment shard split summarise summarize tag tokenise tokenize "
     "transcribe transform translate turn vectorise vectorize answer retrieve dedupe validate "
-    "evaluate compare resample align diarize diarise redact anonymize anonymise sessionize build"
+    "evaluate compare resample align diarize diarise redact anonymize anonymise sessionize build "
+    "sync dump reproject"
 ).split()
 # Verbs of a processor that takes something and gives nothing named.
 READ_VERBS = "read consume query use serve display visualise visualize monitor watch take".split()
 # Verbs of writing a step's output somewhere.
 WRITE_VERBS = (
     "write send push output produce emit post publish store save upsert predict return "
-    "generate create build train make spit learn"
+    "generate create build train make spit learn pick select"
 ).split()
 
 
@@ -42,7 +43,7 @@ def both_forms(verbs: list[str]) -> frozenset[str]:
 
 # More verbs a processor does, only as names' ends: "SearchSvc looks up ...".
 _MORE_VERBS = (
-    "look scrub forecast fit grade pick hit feed draw crawl dedup format sync fuse invoke "
+    "look scrub forecast fit grade hit feed draw crawl dedup format fuse invoke "
     "replicate deploy retrain finetune reindex approve append download stream route call "
     "archive upload review log ship land mirror"
 ).split()
@@ -53,7 +54,7 @@ NOUN_LIKE = frozenset(
     "builds loads queries filters indexes forecasts answers reads writes posts stores uses "
     "exports aggregates shards crops displays watches trains makes takes turns copies merges "
     "records processes captions fits picks hits feeds draws grades pulls pushes streams routes "
-    "calls archives uploads reviews logs ships lands mirrors".split()
+    "calls archives uploads reviews logs ships lands mirrors dumps".split()
 )
 # Third-person forms that are verbs wherever they stand after a name.
 VERBS_ONLY = (
