@@ -136,8 +136,10 @@ def test_a_residual_connection_the_text_counts_is_an_add_line():
         "more 3x3 convs with 32 filters and relu with a residual connection around those two, "
         "then global average pooling and a 10-way softmax."
     )
-    assert kinds(pair) == [CONV, CONV, CONV, ["add"], ["globalavgpool"], DENSE]
-    assert list_order(pair)[3].written == ("2",)
+    # The title says the input: "for 32x32 RGB images".
+    assert kinds(pair) == [["input"], CONV, CONV, CONV, ["add"], ["globalavgpool"], DENSE]
+    assert list_order(pair)[0].written == ("32", "32", "3")
+    assert list_order(pair)[4].written == ("2",)
     around_it = (
         "embedding 10000 x 128, a self-attention layer with 4 heads with a skip connection "
         "around it, layer norm, dense 9"

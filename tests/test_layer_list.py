@@ -71,7 +71,15 @@ def test_asides_lead_ins_and_plain_each_are_not_layers():
         "return sequences, dropout 0.2 again, a dense softmax layer with 9 units, one per tag, "
         "nothing fancy"
     )
-    assert kinds(prompt) == [["conv2d"], ["maxpool"], ["lstm"], ["dropout"], ["dense", "linear"]]
+    # The title says the input: "takes 128x128x1 grayscale images".
+    assert kinds(prompt) == [
+        ["input"],
+        ["conv2d"],
+        ["maxpool"],
+        ["lstm"],
+        ["dropout"],
+        ["dense", "linear"],
+    ]
     titled = "simple RNN demo: input (10 timesteps, 1 feature), SimpleRNN 32, SimpleRNN 16, Dense 1"
     assert kinds(titled) == [["input"], ["rnn"], ["rnn"], ["dense", "linear"]]
     # What comes before the input is a title, even when it names a layer.
@@ -328,7 +336,8 @@ def test_a_misspelt_layer_word_is_read_as_the_word():
 def test_an_input_whose_size_is_said_before_the_layers_is_written(prompt, required):
     rules = LayerRules.for_prompt(prompt)
     assert rules.order is not None
-    assert rules.input_required is required
+    # Required by the rules, or an input step of the order itself ("takes 28x28x1 images").
+    assert (rules.input_required or "input" in rules.order[0].kinds) is required
     if required:
         assert not rules.allows(layer_line_of(rules), 0, "", 0, complete=True)
     else:
@@ -338,7 +347,7 @@ def test_an_input_whose_size_is_said_before_the_layers_is_written(prompt, requir
 
 def layer_line_of(rules) -> str:
     """The first listed layer as a plan line, which a required input must come before."""
-    kind = sorted(rules.order[0].kinds)[0]
+    kind = next(sorted(step.kinds)[0] for step in rules.order if "input" not in step.kinds)
     return {"embedding": "embedding 30000 256", "conv2d": "conv2d 32 3x3 relu"}[kind]
 
 
@@ -462,3 +471,108 @@ def test_a_size_with_its_own_activation_after_a_sized_layer_is_the_next_layer():
     prompt = "input 400, flatten, fully connected 120 tanh, then 84 tanh, and 10 softmax outputs"
     assert kinds(prompt) == [["input"], ["flatten"], dense, dense, dense]
     assert [step.written for step in list_order(prompt)][2:] == [("120",), ("84",), ("10",)]
+
+
+def test_a_network_told_in_sentences_with_remarks_and_notes():
+    # A title that names the network and its input, "again" before restated
+    # numbers, "after flattening", a remark in brackets, a training note.
+    lecture = (
+        "Today we look at a convolutional network for 32x32 grayscale digits. The first layer is "
+        "a convolution with 8 filters of size 3x3 and ReLU, followed by 2x2 max pooling. The "
+        "second convolution has 16 filters, again 3x3 with ReLU, and again 2x2 max pooling. "
+        "After flattening we have a fully connected layer of 64 units with ReLU and finally a "
+        "softmax with 4 classes (cat, dog, fox, owl). One epoch takes 300 steps at batch size 64."
+    )
+    order = list_order(lecture)
+    assert [sorted(step.kinds) for step in order] == [
+        ["input"],
+        ["conv2d"],
+        ["maxpool"],
+        ["conv2d"],
+        ["maxpool"],
+        ["flatten"],
+        ["dense", "linear"],
+        ["dense", "linear"],
+    ]
+    assert [step.written for step in order] == [
+        ("32", "32", "1"),
+        ("8", "3"),
+        ("2",),
+        ("16", "3"),
+        ("2",),
+        (),
+        ("64",),
+        ("4",),
+    ]
+    # The input said by frames and feature size in a first sentence.
+    frames = (
+        "We model 50 frames of 20-dimensional MFCC features (half a second of audio). They go "
+        "through batch normalization, two bidirectional GRU layers of 64 units, a dropout of "
+        "0.2 and a 6-way softmax (4 commands plus noise and silence)."
+    )
+    order = list_order(frames)
+    assert [sorted(step.kinds)[0] for step in order] == [
+        "input",
+        "batchnorm",
+        "bigru",
+        "bigru",
+        "dropout",
+        "dense",
+    ]
+    assert order[0].written == ("50", "20") and order[-1].written == ("6",)
+
+
+def test_a_dense_network_with_hidden_activations_is_a_layer_list():
+    # A `net` line cannot show "selu": the layer plan can.
+    prompt = (
+        "price regressor: 3 hidden dense layers with 64, 32 and 16 units, all with selu, then a "
+        "single linear output unit. we standardise the targets and use mse loss, lr 0.001."
+    )
+    order = list_order(prompt)
+    assert [step.written for step in order] == [("64",), ("32",), ("16",), ("1",)]
+    assert [step.activation for step in order[:3]] == ["selu"] * 3
+    # An autoencoder whose decoder "mirrors" the encoder, its input a flattened image.
+    mirrored = (
+        "A small autoencoder: the input is a flattened 16x16 image, so 256 values. The encoder is "
+        "dense 64 relu, then an 8-unit bottleneck. The decoder mirrors it: dense 64 relu and a "
+        "256-unit sigmoid output."
+    )
+    order = list_order(mirrored)
+    assert [step.written for step in order] == [("256",), ("64",), ("8",), ("64",), ("256",)]
+    assert "input" in order[0].kinds
+
+
+def test_blocks_with_their_filters_said_per_block():
+    respectively = (
+        "The net receives 64x64x3 images and has two blocks. Each block is two 3x3 convolutions "
+        "with ReLU followed by 2x2 max pooling, with 16 and 32 filters in the first and second "
+        "block respectively. Then flatten and a dense 5 softmax."
+    )
+    order = list_order(respectively)
+    assert [step.written for step in order] == [
+        ("64", "64", "3"),
+        ("16", "3"),
+        ("16", "3"),
+        ("2",),
+        ("32", "3"),
+        ("32", "3"),
+        ("2",),
+        (),
+        ("5",),
+    ]
+    listed_after = (
+        "three conv blocks, each conv 3x3 + relu then maxpool 2x2, filters 8, 16, 16. "
+        "then global avg pooling and a sigmoid output (1 unit)."
+    )
+    order = list_order(listed_after)
+    assert [step.written for step in order if "conv2d" in step.kinds] == [
+        ("8", "3"),
+        ("16", "3"),
+        ("16", "3"),
+    ]
+    # Layers before "each" are the blocks' own: not read as blocks of the pooling alone.
+    followers = (
+        "Two conv blocks: 3x3 convolutions with 16 and then 32 filters, relu, each followed by "
+        "2x2 max pooling. Then flatten, dense 10 softmax."
+    )
+    assert list_order(followers) is None

@@ -65,6 +65,8 @@ _ALL_USING = r"(?:,?\s*all (?:convolutions|convs|layers) using \w+)?"
 _FILTER_LIST = (
     rf"(?P<list>{_LIST})(?:\s+(?:filters|channels))?"
     r"(?:\s+respectively|\s+in the \w+ (?:blocks|stages))?"
+    # "... in the first, second and third block respectively"
+    r"(?:\s+in the (?:\w+,? )+(?:and )?\w+ (?:block|stage)s?(?:\s+respectively)?)?"
 )
 _BLOCK_FILTERS_RE = re.compile(
     rf"(?:,\s*|\s*[.;]\s*|\s+){_ALL_USING}\s*"
@@ -75,7 +77,7 @@ _BLOCK_FILTERS_RE = re.compile(
 )
 # The same inside a block's sentence: "..., with 32, 64 and 128 filters in the three blocks".
 _INNER_FILTERS_RE = re.compile(
-    rf",?\s*(?:(?:with|the (?:blocks|stages) (?:have|use))\s+|\()"
+    rf",?\s*(?:(?:with|the (?:blocks|stages) (?:have|use)|filters:?)\s+|\()"
     rf"{_FILTER_LIST}{_ALL_USING}\)?(?=\s*[,;]|\s*$)",
     re.IGNORECASE,
 )
@@ -264,6 +266,10 @@ def _blocks(text: str) -> str | None:
     for match in _BLOCKS_RE.finditer(text):
         count = int(match["n"])
         if not 2 <= count <= 8:
+            return None
+        if any(pattern.search(match["mid"].lower()) for pattern, _ in KIND_RES):
+            # "two conv blocks: 3x3 convolutions ..., each followed by pooling": the
+            # layers come before "each", which is a follower's.
             return None
         inner, end, filters = match["inner"], match.end(), None
         if listed := _INNER_FILTERS_RE.search(inner):

@@ -44,6 +44,11 @@ _ONE_NUMBER |= {"avgpool", "attention", "transformer", "add"}
 # "a linear layer with 3 outputs" names the layer, not an activation.
 _ACTIVATION_WORD = re.compile(r"\b(" + "|".join(a for a in ACTIVATIONS if a != "linear") + r")\b")
 _SHAPE = re.compile(r"\b\d+(?:\s*[x×]\s*\d+)+\b")
+# "After flattening we have a fully connected layer ...": a flatten layer, then the next.
+_AFTER_FLATTENING = re.compile(
+    r"\bafter flattening\b,?\s*(?:(?:we|there) (?:have|is|are|get) |comes? )?", re.IGNORECASE
+)
+_FLATTENED = re.compile(r"\bflatten(?:ed|s)?\b")
 _CHANNEL_WORD = re.compile(r"\b(?:rgb|colou?r|gr[ae]yscale|gr[ae]y|mono)\b")
 # Layers whose first number is a size (filters, units, heads, vocabulary), never a default 1.
 _SIZED = {"conv1d", "conv2d", "dense", "linear", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn"}
@@ -83,7 +88,8 @@ _PLAIN_EACH = re.compile(
     r"|review|document"
     r"|text|example|record|sequence|input|segment|window|clip)\b)"
     r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes)) each\b"
-    r"|(?<=\d) again\b(?! with)",
+    r"|(?<=\d) again\b(?! with)"
+    r"|\bagain\b(?= \d)",  # "32 filters, again 5x5 with relu": the numbers said again
     re.IGNORECASE,
 )
 _SEPARATORS = re.compile(
@@ -106,10 +112,18 @@ _NAMED = re.compile(
     r"|^(?:we|i) (?:use|used|built|have|trained|train) (?:a |an |our |my )?(?:[\w-]+ ){0,3}"
     r"(?:encoder|decoder|autoencoder|transformer|cnn|rnn|mlp|convnet|network|net|model)$"
 )
+# "we look at a convolutional network for 28x28 digits": the whole network, no layer.
+_NETWORK_TITLE = re.compile(
+    r"\b(?:a|an|the|our|my) (?:small |simple |tiny |deep )?(?:convolutional|recurrent"
+    r"|fully[ -]connected|feed-?forward) (?:neural )?(?:network|net|model|classifier)\b"
+)
 _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
 _TRAINING_NOTE = re.compile(
     r"\b(?:trained|training|epochs?|batch size|learning rate|optimi[sz]er|adam|sgd|accuracy"
-    r"|auc|f1|validation|test set|held-out|holdout)\b"
+    r"|auc|f1|validation|test set|held-out|holdout|loss|mse|mae|lr|early stopping|patience"
+    r"|weight decay|momentum|warm-?up|standardi[sz]e|cross-?entropy|total|dataset)\b"
+    # "we flag anything above 0.8 as an anomaly": what is done with the network.
+    r"|^(?:we|i) (?!(?:use|used|add|added|apply|applied|have|stack|stacked)\b)"
 )
 _OUTPUT_WORD = re.compile(r"\b(?:outputs?|classes|units|neurons|filters)\b")
 _DRAWING_WISH = re.compile(r"\b(?:picture|diagram|drawing|figure|visuali[sz]ation|image of it)\b")
@@ -127,9 +141,15 @@ _NAMED_FOR = re.compile(
 # "my forecaster takes 48 time steps with 6 features", "an MLP for 20 tabular
 # features": a title that says the network's input.
 _TITLE_INPUT = re.compile(
-    r"\b(\d+) (?:time ?steps|steps|days|hours|samples) (?:with|of|x|by|from) (\d+)"
-    r" (?:[\w-]+ )?(?:features|channels)\b"
+    r"\b(\d+) (?:time ?steps|steps|days|hours|samples|frames) (?:with|of|x|by|from) (\d+)"
+    r"(?:-dim(?:ensional)?)? (?:[\w-]+ ){0,2}?(?:features?|channels?|coefficients|bins)\b"
     r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b(?! (?:with|of|x|by|from) \d)"
+    # "a convolutional network for 28x28 grayscale digits"
+    r"|\b(\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
+    r" (?:[\w-]+ )?(?:images|digits|photos|pictures|scans|x-rays)\b"
+    # "chest x-rays resized to 128x128 grayscale"
+    r"|\b(?:resized|scaled|cropped|downsampled) to"
+    r" (\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
 )
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
@@ -145,7 +165,8 @@ _FILLER = re.compile(
     r"^(?:then|and|next|finally|first|after that|also|returns? (?:the )?(?:full )?sequences?"
     # Section labels: "Layers: ...", "Encoder: dense 512 relu, ... Decoder: ..."
     r"|(?:the )?(?:layers|encoder|decoder|backbone|head|stem|body)"
-    r"|it (?:has|uses)|(?:it'?s|it is) (?:just |only )?an? (?:simple |small |plain )?\w+)$"
+    r"|it (?:has|uses)|(?:it'?s|it is) (?:just |only )?an? (?:simple |small |plain )?\w+"
+    r"|(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that|the (?:en|de)coder))$"
 )
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
@@ -250,7 +271,7 @@ def _is_process_step(item: str) -> bool:
 def _sized_dense(items: list[str]) -> bool:
     """Whether a list of dense layers says so: a size in every item, "dense" in one."""
     layers = [item for item in items if not ACTIVATION_ONLY.match(item)]
-    return all(re.search(r"\d", item) for item in layers) and any(
+    return all(re.search(r"\d|\b(?:single|one)\b", item) for item in layers) and any(
         _DENSE_WORD.search(item) for item in layers
     )
 
@@ -293,6 +314,10 @@ def _with_draft(step: Step, item: str) -> Step:
 def _input_shape(item: str, numbers: list[str]) -> tuple[str, ...]:
     """Return the input's dimensions: its first shape ("128x128", plus a channel said in words)."""
     shape = _SHAPE.search(item)
+    if shape and _FLATTENED.search(item):
+        # "a flattened 28x28 image, so 784 values": the input is the flat vector.
+        rest = stated_numbers(item[: shape.start()] + " " + item[shape.end() :])
+        return tuple(rest) if len(rest) == 1 else ()
     if not shape:
         return tuple(numbers) if len(numbers) == 1 else ()
     dims = tuple(stated_numbers(shape[0].replace("×", "x")))
@@ -335,6 +360,8 @@ def _title_input(title: str) -> str:
     match = _TITLE_INPUT.search(title)
     if match is None:
         return ""
+    if image := match[4] or match[5]:  # an image: its shape as written, with its channel word
+        return "input " + image
     return "input " + "x".join(number for number in match.groups() if number)
 
 
@@ -354,6 +381,7 @@ def _without_title(items: list[str]) -> list[str] | None:
         if not items or (
             any(pattern.search(items[0]) for pattern, _ in KIND_RES)
             and not _REQUEST_TITLE.match(items[0])
+            and not _names_network_only(items[0])
         ):
             break
         if len(items[0].split()) > MAX_TITLE_WORDS and not _REQUEST.match(items[0]):
@@ -375,7 +403,14 @@ def _without_title(items: list[str]) -> list[str] | None:
     return items
 
 
+def _names_network_only(item: str) -> bool:
+    """Whether an item's layer words are those of a network's name ("a convolutional network")."""
+    rest = _NETWORK_TITLE.sub("", item)
+    return rest != item and not any(pattern.search(rest) for pattern, _ in KIND_RES)
+
+
 _UNITS = re.compile(r"\bunits?\b")
+_SIZE_ONLY = re.compile(r"^\d+ (?:hidden )?(?:units?|neurons?|nodes)\b")
 _HAS_UNITS = _DENSE | set(RECURRENT)
 
 
@@ -395,6 +430,9 @@ def _merged(items: list[str]) -> list[str] | None:
     """Return the items with number-only ones joined to the layer before; None if one cannot be."""
     merged: list[str] = []
     for item in items:
+        if merged and _SIZE_ONLY.match(item) and _unsized_count(merged[-1]):
+            merged[-1] = f"{merged[-1]} {item}"  # "3 hidden layers, 1024 neurons each"
+            continue
         if layer_kinds(item) is None and _MORE_NUMBERS.match(item):
             # "layers of 120 and 84": sizes of a count the list does not say.
             if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
@@ -409,6 +447,12 @@ def _merged(items: list[str]) -> list[str] | None:
         else:
             merged.append(item)
     return merged
+
+
+def _unsized_count(item: str) -> bool:
+    """Whether an item counts layers and says no size: "first 3 hidden layers"."""
+    count = COUNT.match(item)
+    return bool(count) and not re.search(r"\d", item[count.end(1) :])
 
 
 def _next_sized(item: str, before: str) -> bool:
@@ -426,7 +470,8 @@ def _items(prompt: str) -> list[str]:
     text = prompt.strip()
     # A parenthesis belongs to its item: "an embedding (20000 words, 128 dims)".
     text = re.sub(r"(\d),(\d{3})\b", r"\1\2", text)  # "10,000 words"
-    text = re.sub(r"\(([^()]*)\)", lambda m: " " + m.group(1).replace(",", " "), text)
+    text = re.sub(r"\(([^()]*)\)", _bracket, text)
+    text = _AFTER_FLATTENING.sub("flatten, ", text)
     items = []
     for line in text.splitlines():
         if line.lstrip().startswith("#"):
@@ -443,6 +488,26 @@ def _items(prompt: str) -> list[str]:
     return items
 
 
+# Numbers in brackets that belong to a layer: "(20000 words, 128 dims)", "(3x3)".
+_LAYER_NUMBER_WORDS = re.compile(
+    r"\b(?:vocab\w*|words?|tokens?|dim\w*|units?|filters?|kernel|heads?|rate|stride|channels?"
+    r"|features?|classes|outputs?|neurons?|size|width|wide|window|length|steps?|timesteps?)\b"
+    r"|\d\s*[x×]\s*\d|^[\d.,%\s]+$"
+)
+
+
+def _bracket(match: re.Match) -> str:
+    """Return a bracket's text as an item reads it: a remark ("(N, S, V, F, Q)") is dropped."""
+    inner = match.group(1)
+    if (
+        layer_kinds(inner.lower()) is None
+        and not _ACTIVATION_WORD.search(inner.lower())
+        and not _LAYER_NUMBER_WORDS.search(inner.lower())
+    ):
+        return " "  # "a 12-way softmax (10 keywords plus silence and unknown)"
+    return " " + inner.replace(",", " ")
+
+
 def _is_training_note(item: str) -> bool:
     """Whether an item says how the network was trained or scored, naming no layer.
 
@@ -455,6 +520,7 @@ def _is_training_note(item: str) -> bool:
         # "finally a softmax over the 20 classes val acc 91.2%": the output, run on.
         and not _ACTIVATION_WORD.search(item)
         and not _OUTPUT_WORD.search(item)
+        and not _title_input(item)  # "we model 98 frames of 40-dimensional features"
     )
 
 

@@ -67,7 +67,7 @@ _KINDS = (
     (r"\b(?:cut|padded|truncated|capped) to \d+ (?:words|tokens)\b", {"input"}),
     # "a softmax over the 18 languages", "5-class softmax": the output layer.
     (
-        r"^(?:a |an |the )?(?:final )?softmax (?:layer |output )?(?:over|across|for|of)"
+        r"^(?:a |an |the )?(?:final )?softmax (?:layer |output )?(?:over|across|for|of|with)"
         r" (?:the )?\d",
         {"dense", "linear"},
     ),
@@ -101,7 +101,7 @@ COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 COUNT_WORDS.update({str(n): n for n in range(2, 9)})
 COUNT = re.compile(
     r"^(?:[a-z']+ ){0,5}?(two|three|four|five|six|[2-8]) (?!x)[a-z0-9 -]*?"
-    r"(?:layers|convs|convolutions|lstms|grus)\b"
+    r"(?:layers|convs|convolutions|lstms|grus|conv[12]ds?)\b"  # "two more conv1d with 64 filters"
 )
 
 FAMILY = {

@@ -135,6 +135,9 @@ _LAYER_ONLY = re.compile(
     r"|\b(?:bi-?)?(?:lstm|gru|rnn)s?\b|recurrent|attention|transformer (?:block|encoder|layer)"
     r"|residual|skip connection|(?<![x×] )\b\d+ (?:\d+ ?x ?\d+ )?filters"
     r"|conv[12]d|\b[12]d conv|global (?:max|av)"
+    # A hidden layer's activation is part of its label, which a `net` line has not
+    # ("all with selu"); an output's "softmax" or "sigmoid" is the reference's too.
+    r"|\b(?:relu|selu|elu|gelu|swish|tanh|leaky ?relu)\b"
     r"|\bnn\.|\blayers\.|sequential\(|keras|torch",
     re.IGNORECASE,
 )
