@@ -7,7 +7,7 @@ import torch
 
 from ranking.diagrams.data import load_reference_pairs
 from ranking.generation import constrain
-from ranking.generation.flow_reader import read_flow
+from ranking.generation.flow_reader import PartReading, read_flow, read_flow_in_part
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
 from tests.test_constrain import biased_generator
@@ -181,6 +181,22 @@ def test_arrow_chains_are_read_as_things_and_steps_in_turn(prompt, lines):
                 "drift report > - > Hex notebook, Tableau",
             ),
         ),
+        (
+            # "go through X to get Y", "passed to X to generate Y", "compared against
+            # B by X", and a processor that goes on: "loaded by X, which reranks ...".
+            "webcam frames go through YOLOv8 to get fruit crops. The fruit crops and the "
+            "shelf map are passed to a planner to generate pick lists. The pick lists are "
+            "compared against the order book by Evidently, which emits a drift report. The "
+            "drift report is loaded by the Vespa service, which reranks live queries into "
+            "ranked results instead.",
+            (
+                "webcam frames > YOLOv8 > fruit crops",
+                "fruit crops, shelf map > planner > pick lists",
+                "pick lists, order book > Evidently > drift report",
+                "drift report > Vespa service > -",
+                "live queries > Vespa service > ranked results",
+            ),
+        ),
     ],
 )
 def test_more_step_sentences(prompt, lines):
@@ -226,6 +242,9 @@ def test_a_joining_verb_takes_a_second_input_with_with():
         # A phrasal verb is not part of the processor's name.
         "product vectors are indexed by FAISS builder into faiss.index. SearchSvc looks up "
         "query vectors in faiss.index and returns top-k products.",
+        # "the anomaly alerts land in ..." is a sentence of its own, not a name.
+        "Trades go through TradeNormalizer to get normalized trades, then an isolation forest "
+        "scores them and the anomaly alerts land in the compliance queue.",
         # "too" is not part of a name.
         "emails are parsed by MailParser into ticket bodies. PriorityRules reads the ticket "
         "bodies too and outputs priority flags.",
@@ -263,6 +282,18 @@ def test_synthetic_processes_read_are_read_as_their_plans():
     assert merged_chains > 10  # stage 10's chains, one per step ("A + B -> P -> C")
 
 
+def test_synthetic_processes_read_in_part_are_lines_of_their_plans_in_order():
+    """Every line read in part is a line of the plan, in the plan's order."""
+    count = 0
+    for example in generate_examples(6000, seed=99):
+        if example.source != "processes" or (reading := read_flow_in_part(example.prompt)) is None:
+            continue
+        plan = iter(example.plan.split("\nstyle:")[0].split("\n")[1:])
+        assert all(line in plan for line in reading.lines), example.prompt
+        count += 1
+    assert count > 150
+
+
 PROMPT = (
     "Support tickets are cleaned by a regex scrubber into clean tickets. Clean tickets are "
     "classified by DistilBERT into intents. The intents are posted to Slack."
@@ -284,6 +315,48 @@ def test_the_checker_holds_the_structure_to_the_reading():
     assert feed(checker, "flow\nSupport tickets > DistilBERT > intents\n") is None
     assert feed(checker, "\n".join(["flow", *READING[:2], "style:"])) is None
     assert feed(checker, "net ") is None
+
+
+# One sentence no form reads ("if you want ..."); the others read.
+IN_PART = (
+    "Support tickets are cleaned by a regex scrubber into clean tickets. Clean tickets are "
+    "classified by DistilBERT into intents. If you want the alerts, the intents are sent to "
+    "PagerDuty. The intents are posted to Slack."
+)
+
+
+def test_a_process_read_in_part_gives_its_read_lines_and_gaps():
+    assert read(IN_PART) is None
+    spans = constrain.SpanSet(constrain.prompt_spans(IN_PART))
+    reading = read_flow_in_part(IN_PART, is_name=lambda name: name in spans)
+    # The third sentence is not read: the model may write lines before the third line.
+    assert reading == PartReading(READING, {2: 4})
+    # After a sentence not read, "they" could be that sentence's: not read either.
+    pointing = IN_PART.replace("The intents are posted", "They are posted")
+    assert read_flow_in_part(pointing) == PartReading(READING[:2], {2: 6})
+    # A prompt read whole, or mostly not read, is not read in part.
+    assert read_flow_in_part(PROMPT) is None
+    mostly = "We zip it up, then ship it. Support tickets are cleaned by X into Y. Y goes far."
+    assert read_flow_in_part(mostly) is None
+
+
+def test_the_checker_writes_the_lines_read_in_part_in_order():
+    checker = constrain.StructureChecker.for_prompt(IN_PART)
+    assert checker.flow is None and checker.in_part.lines == READING
+    # Up to the sentence not read, the lines read are the draft and the only way on.
+    start = "\n".join(["flow", *READING[:2]]) + "\n"
+    assert checker.forced_rest(constrain.State()) == start
+    assert feed(checker, "flow\n" + READING[1]) is None
+    state = feed(checker, start)
+    # There the model may write a line of its own, or go on with the next line read.
+    assert checker.forced_rest(state) == ""
+    own = feed(checker, "intents > - > PagerDuty\n", state)
+    assert own is not None
+    assert feed(checker, READING[2] + "\nstyle:", own).done
+    assert feed(checker, READING[2] + "\nstyle:", state).done
+    # Not a line read twice, nor the end before every line read is written.
+    assert feed(checker, READING[1] + "\n", state) is None
+    assert feed(checker, "style:", own) is None
 
 
 @pytest.fixture(scope="module")

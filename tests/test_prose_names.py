@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ranking.generation.constrain import StructureChecker, prompt_spans
+from ranking.generation.constrain import State, StructureChecker, prompt_spans
 from ranking.generation.flowgraph import name_key
 from ranking.generation.prose_names import data_only, is_name_span, put_only
 from ranking.generation.synth import generate_examples
@@ -112,11 +112,12 @@ def test_the_last_item_of_an_arrow_chain_is_data():
     assert name_key("HTML cleaner") not in keys
     # Read for certain (flow_reader): the chain's last edge is a plain one.
     assert StructureChecker.for_prompt(prompt).flow[-1] == "chunk vectors > - > pgvector"
-    # Where the prompt is left to the model, the rule holds the model to it.
+    # Where the model writes lines of its own (a sentence not read), the rule holds it.
     checker = StructureChecker.for_prompt(prompt + ". Then we eyeball the vectors for a while.")
-    assert checker.flow is None
-    assert feed(checker, "flow\nchunk vectors > pgvector > -\n") is None
-    assert feed(checker, "flow\nchunk vectors > - > pgvector\nstyle:") is not None
+    assert checker.flow is None and checker.in_part is not None
+    state = feed(checker, checker.forced_rest(State()))
+    assert feed(checker, "chunk vectors > pgvector > -\n", state) is None
+    assert feed(checker, "embedder > - > pgvector\nstyle:", state) is not None
 
 
 def test_a_chain_end_named_elsewhere_stays_free():

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import regex
 
 from ranking.generation.coordination import ListRules
-from ranking.generation.flow_reader import read_flow
+from ranking.generation.flow_reader import PartReading, read_flow, read_flow_in_part
 from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
 from ranking.generation.layer_words import KIND_RES, licensed_kinds
@@ -105,6 +105,8 @@ SAMPLE_WINDOW = 256
 
 def _clean_word(raw: str) -> str:
     """Return `raw` without leading non-alphanumerics and trailing sentence punctuation."""
+    if raw == "&":
+        return raw  # "Weights & Biases": a word of a name, never a name's end (`prompt_spans`)
     word = raw.lstrip("._+#'/&()-")
     while word and (
         word[-1] in TRAILING_JUNK or (word[-1] == ")" and word.count("(") < word.count(")"))
@@ -189,6 +191,8 @@ def prompt_spans(prompt: str) -> list[str]:
                     after = None  # "... writes fasttext orders every night"
             nexts.setdefault(span, []).append(after)
             names = [word for word, _ in words[start : end + 1]]
+            if names[-1] == "&":
+                continue
             if ITEM_RE.match(span) and is_name_span(names, before, after):
                 spans.add(span)
                 flipped = span[0].swapcase() + span[1:]
@@ -261,6 +265,11 @@ def _numbered(item: str, number: str, complete: bool) -> bool:
 # ---------------------------------------------------------------- the checker
 
 
+def _line_key(line: str) -> tuple:
+    """Return a flow line's identity: each item's `name_key`, part by part."""
+    return tuple(tuple(name_key(item) for item in part.split(", ")) for part in line.split(" > "))
+
+
 @dataclass(frozen=True)
 class State:
     """Where a structure decode stands: the family ("" before the first line ends),
@@ -274,10 +283,13 @@ class State:
     # lines in a row had them.
     last: str = ""
     run: int = 0
-    # Layer plans of pasted code: the next step of the code's order (LayerRules.order).
+    # Layer plans of pasted code: the next step of the code's order (LayerRules.order);
+    # flow plans read in part: the next line read (StructureChecker.in_part).
     at: int = 0
     # Flow plans: the prompt's lists (coordination.Group) some line has written whole.
     listed: frozenset = frozenset()
+    # Flow plans read in part: the lines written (`_line_key`), none written twice.
+    written: frozenset = frozenset()
 
 
 class StructureChecker:
@@ -298,6 +310,7 @@ class StructureChecker:
         data_only: frozenset[str] = frozenset(),
         flow: tuple[str, ...] | None = None,
         lists: ListRules | None = None,
+        in_part: PartReading | None = None,
     ):
         self.spans = spans
         self.networks = networks
@@ -306,6 +319,11 @@ class StructureChecker:
         # A process read for certain (`flow_reader.read_flow`): the plan's
         # lines, which the structure must be, the model choosing the tokens.
         self.flow = flow
+        # A process read in part (`flow_reader.read_flow_in_part`): the plan
+        # writes the lines read in their order, and lines of the model's own
+        # only where a sentence was not read.
+        self.in_part = in_part
+        self._read_keys = {_line_key(line) for line in in_part.lines} if in_part else set()
         # Outputs the prompt lists with "and", written together (coordination.py).
         self.lists = lists or ListRules()
 
@@ -314,22 +332,44 @@ class StructureChecker:
         networks = () if needs_layer_plan(prompt) else NETWORKS
         spans = SpanSet(prompt_spans(prompt))
         layers = LayerRules.for_prompt(prompt)
-        flow = None
+        flow, in_part = None, None
         if networks and layers.order is None:
             flow = read_flow(prompt, is_name=lambda name: name in spans)
             if flow is not None and len(flow) > MAX_FLOW_LINES:
                 flow = None  # a plan that long could not be written
+            if flow is None:
+                in_part = read_flow_in_part(prompt, is_name=lambda name: name in spans)
+                if in_part is not None and len(in_part.lines) >= MAX_FLOW_LINES:
+                    in_part = None
         lists = ListRules.for_prompt(prompt, spans)
         data = data_only(prompt) | put_only(prompt, is_name=lambda name: name in spans)
-        return cls(spans, networks, layers, data, flow, lists)
+        return cls(spans, networks, layers, data, flow, lists, in_part)
 
     def forced_rest(self, state: State) -> str:
         """Return the structure text a read process has left from a line's start, or ""."""
-        if self.flow is None or state.line or state.done:
+        if state.line or state.done:
+            return ""
+        if self.in_part is not None:
+            return self._read_lines_next(state)
+        if self.flow is None:
             return ""
         if not state.family:
             return "\n".join(["flow", *self.flow, STYLE])
         return "".join(f"{line}\n" for line in self.flow[state.steps :]) + STYLE
+
+    def _is_next_read(self, line: str, at: int) -> bool:
+        """Whether `line` is the next line read ("clean detections" for "Clean detections")."""
+        lines = self.in_part.lines
+        return at < len(lines) and _line_key(line) == _line_key(lines[at])
+
+    def _read_lines_next(self, state: State) -> str:
+        """Return the lines read in part that follow here with no gap before them, or ""."""
+        if state.family and state.at in self.in_part.gaps:
+            return ""  # the model's own lines may come first
+        lines = self.in_part.lines
+        end = min([gap for gap in self.in_part.gaps if gap > state.at] + [len(lines)])
+        head = "" if state.family else "flow\n"
+        return head + "".join(f"{line}\n" for line in lines[state.at : end])
 
     def advance(self, state: State, piece: str) -> State | None:
         """Return the state after appending `piece`, or None if no valid plan starts so."""
@@ -337,10 +377,10 @@ class StructureChecker:
             return None
         *complete, partial = (state.line + piece).split("\n")
         family, steps, last, run, at = state.family, state.steps, state.last, state.run, state.at
-        listed = state.listed
+        listed, written = state.listed, state.written
         for line in complete:
             if self._style_allowed(family, steps, at) and line.startswith(STYLE):
-                return State(family, steps, line, True, last, run, at, listed)
+                return State(family, steps, line, True, last, run, at, listed, written)
             if not family:
                 family = self._finish_first_line(line)
                 if not family:
@@ -348,10 +388,14 @@ class StructureChecker:
             elif (
                 family == "flow"
                 and steps < MAX_FLOW_LINES
-                and self._flow_line(line, True, steps, listed)
+                and self._flow_line(line, True, steps, listed, at)
+                and not (self.in_part and _line_key(line) in written)
             ):
                 steps += 1
                 listed = listed | self.lists.written_whole(line.split(" > "), listed)
+                if self.in_part:
+                    at += self._is_next_read(line, at)
+                    written = written | {_line_key(line)}
             elif family == LAYERS and self._layer(line, steps, last, run, at, complete=True):
                 key = _layer_key(line)
                 run = run + 1 if key == last else 1
@@ -362,9 +406,9 @@ class StructureChecker:
                 return None
         if self._style_allowed(family, steps, at):
             if partial.startswith(STYLE):
-                return State(family, steps, partial, True, last, run, at, listed)
+                return State(family, steps, partial, True, last, run, at, listed, written)
             if STYLE.startswith(partial):
-                return State(family, steps, partial, False, last, run, at, listed)
+                return State(family, steps, partial, False, last, run, at, listed, written)
         if not family:
             ok = self._first_line(partial)
         elif family == LAYERS:
@@ -373,9 +417,11 @@ class StructureChecker:
             ok = (
                 family == "flow"
                 and steps < MAX_FLOW_LINES
-                and self._flow_line(partial, False, steps, listed)
+                and self._flow_line(partial, False, steps, listed, at)
             )
-        return State(family, steps, partial, False, last, run, at, listed) if ok else None
+        if not ok:
+            return None
+        return State(family, steps, partial, False, last, run, at, listed, written)
 
     def failure(self, state: State) -> str:
         """Return a reason naming where the structure could not go on."""
@@ -393,6 +439,8 @@ class StructureChecker:
             return steps > 0 and self.layers.order_done(at)
         if self.flow is not None:
             return family == "flow" and steps == len(self.flow)
+        if self.in_part is not None:
+            return family == "flow" and at == len(self.in_part.lines)
         return family in NETWORKS or (family == "flow" and steps > 0)
 
     # -- first line: `flow` or a network
@@ -402,7 +450,7 @@ class StructureChecker:
         return bool(self.spans) and self.layers.order is None
 
     def _first_line(self, line: str) -> bool:
-        if self.flow is not None:
+        if self.flow is not None or self.in_part is not None:
             return "flow".startswith(line)
         words = line.split(" ")
         if len(words) == 1:
@@ -416,7 +464,7 @@ class StructureChecker:
         return state is not None and _net_word_prefix(state, words[-1])
 
     def _finish_first_line(self, line: str) -> str:
-        if self.flow is not None:
+        if self.flow is not None or self.in_part is not None:
             return "flow" if line == "flow" else ""
         if line == "flow":
             return "flow" if self._flow_allowed() else ""
@@ -431,12 +479,28 @@ class StructureChecker:
     # -- flow lines: `IN, IN > PROC > OUT, OUT`
 
     def _flow_line(
-        self, line: str, complete: bool, steps: int = 0, listed: frozenset = frozenset()
+        self,
+        line: str,
+        complete: bool,
+        steps: int = 0,
+        listed: frozenset = frozenset(),
+        at: int = 0,
     ) -> bool:
         if self.flow is not None:
             if steps >= len(self.flow):
                 return False
             return line == self.flow[steps] if complete else self.flow[steps].startswith(line)
+        if self.in_part is not None:
+            lines, gaps = self.in_part.lines, self.in_part.gaps
+            if at < len(lines) and (line == lines[at] if complete else lines[at].startswith(line)):
+                return True  # the next line read
+            # A line of the model's own only where a sentence was not read, a
+            # few per sentence, and none that is a line read, but the next.
+            own = steps - at
+            if at not in gaps or own >= sum(room for gap, room in gaps.items() if gap <= at):
+                return False
+            if complete and _line_key(line) in self._read_keys and not self._is_next_read(line, at):
+                return False
         if complete:
             parts = line.split(" > ")
             return len(parts) == 3 and self._flow_parts(parts, True, listed)

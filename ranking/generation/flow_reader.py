@@ -59,9 +59,11 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 
 from ranking.generation.flowgraph import name_key, name_words
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
+from ranking.generation.reference_templates import looks_templated
 from ranking.generation.verbs import (
     READ_VERBS,
     STEP_VERBS,
@@ -111,13 +113,19 @@ _PARTICIPLE = (
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _AGENT = r"(?:by|with|using)"
+# Participles of taking data from a place: "downloaded from the RSS feeds by podgrab"
+# (not "the boxes are cropped out of the tiles by CropKit": the boxes go in).
+_FETCHED = (
+    r"(?:downloaded|pulled|fetched|exported|extracted|read|loaded|copied|ingested|scraped"
+    r"|collected|taken|retrieved|streamed|synced|dumped|queried|crawled|polled|received)"
+)
 # Participles of taking data in and giving nothing named: "is read by A and B".
 _CONSUMED = re.compile(
     r"^(?:read|queried|consumed|used|displayed|shown|visuali[sz]ed|monitored|watched|served)$",
     re.IGNORECASE,
 )
 _INTO = (
-    r"(?:,? into|,? to (?:produce|build|make|create)|,? producing|,? giving"
+    r"(?:,? into|,? to (?:produce|build|make|create|generate|get|give|yield)|,? producing|,? giving"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
     r"|writes?|emits?|creates?|generates?|gives?)"
     # "..., which splits them into valid partitions and failed partitions"
@@ -140,7 +148,7 @@ _FORMS = [
         "passive",
         re.compile(
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE})"
-            r"(?: with (?P<more>[^,;]+?))?"
+            r"(?: (?:with|against) (?P<more>[^,;]+?))?"
             rf" {_AGENT} {_TEXT.format('proc')}(?:(?:{_INTO}|,? (?:to|onto)) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
@@ -158,8 +166,9 @@ _FORMS = [
         # "keyframes go to Label Studio, which produces bounding boxes"
         "passive",
         re.compile(
-            rf"^{_TEXT.format('ins')} (?:go|goes|hits?|triggers?|(?:are|is) (?:sent|fed)|feeds?)"
-            rf"(?: (?:to|into|through|thru))? {_TEXT.format('proc')}{_INTO} (?P<outs>.+?)$",
+            rf"^{_TEXT.format('ins')} (?:go|goes|hits?|triggers?|(?:are|is) (?:sent|fed|passed)"
+            rf"|feeds?)(?: (?:to|into|through|thru))? {_TEXT.format('proc')}{_INTO}"
+            r" (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -190,6 +199,15 @@ _FORMS = [
         re.compile(
             rf"^(?:which|that) {_TEXT.format('proc')} (?P<active>{_STEP}|{_READ})"
             rf"(?: (?:them|it))?(?:{_INTO} (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "ranker.txt is loaded by the Vespa service, which reranks live queries into
+        # ranked results": the processor before does a step of its own.
+        "relative_step",
+        re.compile(
+            rf"^(?:which|that) (?P<active>{_STEP}) {_TEXT.format('ins')}{_INTO} (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -241,7 +259,7 @@ _FORMS = [
     (
         "move",
         re.compile(
-            rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?)"
+            rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|ends? up)"
             r" (?:to|into|as|onto|on|in)|becomes?) (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
@@ -250,7 +268,7 @@ _FORMS = [
         # "Raw podcasts are downloaded from the RSS feeds by podgrab"
         "passive",
         re.compile(
-            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE})(?: in)?"
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_FETCHED})(?: in)?"
             rf" (?:from|off|out of) {_TEXT.format('src')} {_AGENT} (?P<proc>[^,;]+?)$",
             re.IGNORECASE,
         ),
@@ -278,7 +296,7 @@ _DETERMINER = re.compile(
 _NOT_IN_NAME = re.compile(
     r"\b(?:is|are|was|were|be|been|by|from|into|to|in|on|at|with|which|who|that|while|where"
     r"|when|then|it|they|them|and|or|but|after|before|once|if|of the|through|for|producing"
-    r"|using|via|against|per|out of|off|too|also|as well|thru)\b",
+    r"|using|via|against|per|out of|off|too|also|as well|thru|above|below)\b",
     re.IGNORECASE,
 )
 # "ML pipeline v2 spec First forecast API": a title run into a sentence.
@@ -299,14 +317,18 @@ _LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|plus|together with|\+)\s+",
 # What may lead a sentence: a step's order, time or place, not a step itself.
 _LEAD = re.compile(
     r"^(?:(?:then|first|finally|finaly|next|after that|afterwards|and|so|also|later|lastly)\b,?\s*"
-    r"|(?:at (?:query|inference|training|serving) time|every (?:night|hour|day|week|morning"
-    r"|minute)|each night|in parallel|separately|meanwhile|in addition|additionally"
+    r"|(?:at (?:query|inference|training|serving) time|(?:every|each) (?:night|hour|day|week"
+    r"|morning|evening|minute|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|\d+ (?:min|mins|minutes|hours|h|seconds|s))"
+    r"|in parallel|separately|meanwhile|in addition|additionally"
     r"|(?:(?:its|it is|this is) )?(?:just|simply|basically)),?\s+)+",
     re.IGNORECASE,
 )
 _TRAIL = re.compile(
-    r"(?:\s+(?:(?:every|each) (?:night|hour|day|week|morning|minute)|nightly|daily|hourly|weekly"
-    r"|in parallel|in batches|in real time|at the end|first|again"
+    r"(?:\s+(?:(?:every|each) (?:night|hour|day|week|morning|minute|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|\d+ (?:min|mins|minutes|hours|h|seconds|s))"
+    r"|nightly|daily|hourly|weekly"
+    r"|in parallel|in batches|in real time|at the end|first|again|instead"
     r"|at (?:query|inference|training|serving|serve|request) time))+$",
     re.IGNORECASE,
 )
@@ -355,7 +377,7 @@ _RUN_IN_TITLE = re.compile(
 _NAMED_ROLE = re.compile(r"(?:^|[>→]\s*)(?:a|an|the)\s[^()>→]*\(", re.IGNORECASE)
 # "(LoRA, r=16)", "(drops anything under 20 dB)": a remark inside a chain, no part of it.
 _REMARK = re.compile(r"\s*\([^()]*\)")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d+[.)]|step \d+:)\s+", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d+[.)]|step \d+\s*[:—–-])\s+", re.IGNORECASE)
 # "Hi team, ...", "Hi all - ...": a greeting before the first step.
 _GREETING = re.compile(
     r"^(?:hi|hello|hey)(?: (?:team|all|folks|everyone|there|guys))?\s*[,!-]+\s*", re.IGNORECASE
@@ -376,6 +398,18 @@ _ROLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:[^\s(),.;]+\s+){0,3}[^\s(),.;]+$
 _FROM_REMARK = re.compile(
     r"\s*\((?:(?:\w+ )?(?:from|in|out of)\b|which\b|that\b|who\b|.*\bin\b.*\bout\b)", re.I
 )
+_CALLED = re.compile(r"^.*\b(?:called|named)\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"^[\w-]+'s\s+", re.IGNORECASE)
+# Never a name: a place word, "anything over threshold", "conversions come",
+# a quantity ("resampled to 16kHz").
+_NOT_A_NAME = re.compile(
+    r"^(?:there|here)$|^(?:anything|everything|something|nothing)\b"
+    r"|\s(?:comes?|goes|go|arrives?|lands?|ends? up)$"
+    r"|^\d+(?:\.\d+)?\s*(?:k?hz|fps|px|dpi|bits?|%)$",
+    re.IGNORECASE,
+)
+# Verbs that start no name, beside VERBS_ONLY: "gives speaker turns", "get pseudo-labels".
+_NEVER_FIRST = frozenset("gives renders feeds finds runs gets get sends keeps puts".split())
 _SIGN_OFF = re.compile(r"^(?:thanks|thank you|thx|cheers|best|regards)\b[\s,!-]*\w*$", re.I)
 # "Nightly ETL:", "Query-time RAG:": a title before the steps.
 _TITLE = re.compile(r"^[^.!?;]{1,60}:\s*(?:\n|$)|^[^.!?;:]{1,60}:\s+(?=\S)")
@@ -385,6 +419,9 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 MIN_LINES = 2
+# Lines of its own the model may write where sentences were not read (PartReading.gaps).
+MAX_OWN_LINES = 8
+_CLAUSE_JOINT = re.compile(r",|;|\b(?:and|then|which|while)\b", re.IGNORECASE)
 # Names people give things are short: of ~3,600 in the hand-written sets,
 # two have five words and none more. A longer "name" is a sentence misread.
 MAX_NAME_WORDS = 5
@@ -417,6 +454,66 @@ def read_flow(prompt: str, is_name=lambda name: True) -> tuple[str, ...] | None:
     return lines
 
 
+@dataclass(frozen=True)
+class PartReading:
+    """A process read in part: the lines read, in order, and where sentences not read lie.
+
+    `gaps` maps each index of `lines` that sentences not read come before
+    (`len(lines)` where they end the prompt) to how many lines of its own
+    the model may write there: two per clause of those sentences.
+    """
+
+    lines: tuple[str, ...]
+    gaps: dict[int, int]
+
+
+def read_flow_in_part(prompt: str, is_name=lambda name: True) -> PartReading | None:
+    """Return the lines of the sentences read for certain where others are not; or None.
+
+    For a prompt `read_flow` leaves to the model: most sentences are read,
+    one or two are not ("If you want the alerts, the report is sent to
+    PagerDuty."). The decoder writes the lines read in their order, and the
+    model its own lines where a sentence was not read
+    (`constrain.StructureChecker`). No sentence after one not read may
+    point back ("it", "which", "the resulting X"): it may point into that one.
+    """
+    if "|" in prompt or looks_templated(prompt):
+        return None  # tables, and the templates' own semantics (reference_flow): the model's
+    sentences, titles, remarks = _sentences(prompt)
+    reading = _read_in_part(sentences, is_name)
+    if titles and (reading is None or any(_names_in(t, _names_of(reading.lines)) for t in titles)):
+        sentences, _, remarks = _sentences(prompt, titles=False)
+        reading = _read_in_part(sentences, is_name)
+    if reading and any(_names_in(text, _names_of(reading.lines)) for text in remarks):
+        return None
+    return reading
+
+
+def _read_in_part(sentences: list[str], is_name) -> PartReading | None:
+    reader = _Reader()
+    try:
+        lines = reader.read(sentences, in_part=True)
+    except _Unread:
+        return None
+    gaps = dict(reader.gaps)
+    # "NimbusStream loads X. It outputs Y.": a step with no output before a
+    # sentence not read may have its output there; the model writes it whole.
+    for i in sorted(gaps, reverse=True):
+        if i and lines[i - 1].endswith(" > -"):
+            del lines[i - 1]
+            room = gaps.pop(i) + 1
+            gaps = {gap - (gap > i): own for gap, own in gaps.items()}
+            gaps[i - 1] = min(MAX_OWN_LINES, gaps.get(i - 1, 0) + room)
+    if (
+        not gaps
+        or reader.unread * 2 > len(sentences)
+        or len(lines) < MIN_LINES
+        or not all(is_name(name) for name in reader.names)
+    ):
+        return None
+    return PartReading(tuple(lines), gaps)
+
+
 def _read(sentences: list[str], is_name) -> tuple[str, ...] | None:
     reader = _Reader()
     try:
@@ -438,7 +535,7 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
     Requests ("can you draw this?") and sign-offs are left out too; with
     `titles` false, a first sentence that looks like a title is kept.
     """
-    text = _REQUEST.sub("", prompt.strip())
+    text = _REQUEST.sub("", prompt.strip()).replace("`", "")  # "`build_dataset`": code marks
     lines = text.splitlines()
     # "RAG setup for the support bot" on a line of its own: a title.
     if (
@@ -454,9 +551,10 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
             continue
         line = _REMARK.sub(lambda m: _remark(m, remarks), _BULLET.sub("", raw)).strip()
         for sentence in re.split(r"(?<=[.!?;])\s+|;\s*", line):
-            sentence = sentence.strip().rstrip(".!;").strip()
+            sentence = _BULLET.sub("", sentence.strip().rstrip(".!;").strip())
             if not out and not _BULLET.match(raw):  # "Subject: ...", "Hi team, quick summary."
                 sentence = _GREETING.sub("", _TITLE.sub("", sentence, count=1))
+                sentence = _BULLET.sub("", sentence)  # "Pipeline: • IrisPump ..."
                 if titles and _is_title(sentence):
                     left_out.append(sentence)
                     continue
@@ -564,11 +662,23 @@ class _Reader:
         self.parallel = False
         # Clauses tried: a long sentence with many commas splits many ways.
         self.budget = MAX_CLAUSE_TRIES
+        # Reading in part: the sentences left unread, the lines they come
+        # before (PartReading.gaps), and whether the last sentence was one.
+        self.unread = 0
+        self.gaps: dict[int, int] = {}  # PartReading.gaps
+        self.gap = False
+        self.unread_text = ""
 
-    def read(self, sentences: list[str]) -> list[str]:
+    def read(self, sentences: list[str], in_part: bool = False) -> list[str]:
+        """Return the flow lines of `sentences`; raise _Unread where one is not read.
+
+        `in_part`: skip a sentence not read instead, and read none of the
+        next one's words as pointing back across it ("it", "which").
+        """
         for sentence in sentences:
             try:
                 self._sentence(sentence)
+                self.gap = False
             except _Unread:
                 words = sentence.lower().split()
                 if (
@@ -577,7 +687,15 @@ class _Reader:
                     or len(words) > MAX_STYLE_WORDS
                     or any(word in _ANY_VERB for word in words)
                 ):
-                    raise
+                    if not in_part:
+                        raise
+                    self.unread += 1
+                    self.unread_text += f" {sentence} "
+                    # Two lines a clause: a step, and where its input comes from.
+                    clauses = 2 * (1 + len(_CLAUSE_JOINT.findall(sentence)))
+                    at = len(self.lines)
+                    self.gaps[at] = min(MAX_OWN_LINES, self.gaps.get(at, 0) + clauses)
+                    self.gap, self.participle = True, ""
                 # "Top to bottom, muted colours.": a request about the drawing.
         self._check_links()
         return [
@@ -638,6 +756,15 @@ class _Reader:
             return False
         return True
 
+    def _previous(self) -> list[list[str]] | None:
+        """Return the line before, which "it" and "which" point back to; None if none.
+
+        Not across a sentence left unread: "it" may be that sentence's.
+        """
+        if self.gap:
+            raise _Unread("which thing, across a sentence not read?")
+        return self.lines[-1] if self.lines else None
+
     def _check_links(self) -> None:
         """Refuse a step with no output followed by a step taking only new names.
 
@@ -648,7 +775,13 @@ class _Reader:
         seen: set[str] = set()
         for line, following in zip(self.lines, self.lines[1:], strict=False):
             seen.update(name for part in line for name in part)
-            if line[1] and not line[2] and following[0] and not seen & set(following[0]):
+            if (
+                line[1]
+                and not line[2]
+                and following[0]
+                and not seen & set(following[0])
+                and following[1] != line[1]  # "loaded by X, which reranks Y into Z": X goes on
+            ):
                 raise _Unread("a step's output is not named")
 
     def _chain(self, clause: str) -> None:
@@ -660,8 +793,10 @@ class _Reader:
         points back: "Filter" is not the earlier "intent filter", "the
         telemetry" is the earlier "Avro telemetry".
         """
-        if _NAMED_ROLE.search(clause):
-            raise _Unread(clause)  # "a preprocessing script (quality agent)": which is the name?
+        if _NAMED_ROLE.search(clause) or re.search(_FROM_REMARK.pattern, clause, re.I):
+            # "a preprocessing script (quality agent)": which is the name? "X (from the
+            # vector DB)": a step of its own in brackets.
+            raise _Unread(clause)
         parts = _ARROW.split(_REMARK.sub("", clause))
         if len(parts) < 2:
             raise _Unread(clause)
@@ -689,17 +824,28 @@ class _Reader:
         # Inputs first: an output's name must not stand for an input ("the
         # resulting fields ... which outputs clean fields").
         groups = match.groupdict()
+        if kind == "relative_step":
+            last = self._previous()
+            if not last or len(last[1]) != 1:
+                raise _Unread("which of no processor?")
+            outs = self._names(groups["outs"], pronouns=False)
+            self._add(self._inputs(groups["ins"]), list(last[1]), outs)
+            return
+        active = groups.get("active")
+        if active and groups.get("ins") and self._earlier(f"{active} {groups['ins']}"):
+            # "a checker groups clean click videos into ...": "clean" is of the name.
+            raise _Unread(active)
         if kind.startswith("relative"):
-            if not self.lines or not self.lines[-1][2]:
+            last = self._previous()
+            if not last or not last[2]:
                 raise _Unread("which of no output?")
-            ins = list(self.lines[-1][2])
+            ins = list(last[2])
         else:
             ins = self._inputs(groups["ins"])
         if kind in ("move", "source", "relative_move"):
             self._add(ins, [], self._names(groups.get("outs"), pronouns=False))
             return
         if groups.get("more"):  # "X are joined with Y by Z", "Z joins X with Y"
-            active = groups.get("active")
             if active and not active.lower().startswith(_JOINING):
                 raise _Unread(active)  # "tags X with scores": the scores are its output
             ins += self._inputs(groups["more"])
@@ -725,7 +871,8 @@ class _Reader:
         if src and (outs or acts_on):
             # "Fivetran copies the orders table from Postgres into raw_orders", "the
             # model normalizes boxes from S3": the data comes from there first.
-            if len(ins) != 1:
+            if len(ins) != 1 or len(src) != 1:
+                # "merges A from the lake and B into C": is B a second place or input?
                 raise _Unread("which of them comes from there?")
             self._add(src, [], ins)
         elif src:  # "Airflow pulls customer records from BigQuery"
@@ -738,10 +885,10 @@ class _Reader:
     def _inputs(self, text: str) -> list[str]:
         """Return a step's inputs: names, a pronoun's antecedents, "X from Y" (adding Y > - > X)."""
         resulting = _RESULTING.match(text)
-        if resulting and self.lines and not self.lines[-1][2]:
+        if resulting and (last := self._previous()) and not last[2]:
             # "..., and the resulting draft boxes are reviewed by ...": the step before's output.
             names = self._names(text[resulting.end() :], pronouns=False)
-            self.lines[-1][2] = names
+            last[2] = names
             return names
         if not re.search(r" (?:from|in|out of) ", text):
             return self._names(text, pronouns=True)
@@ -765,13 +912,16 @@ class _Reader:
             return []
         text = re.sub(r"^both\s+", "", text.strip(), flags=re.IGNORECASE)
         if pronouns and _PRONOUN.match(text):
-            antecedents = self.lines[-1][0 if self.parallel else 2] if self.lines else []
+            last = self._previous()
+            antecedents = last[0 if self.parallel else 2] if last else []
             if not antecedents:
                 raise _Unread(text)
             return list(antecedents)
         names = []
         for part in _LIST_SPLIT.split(text):
             name = _DETERMINER.sub("", part.strip())
+            # "a Flink job called SessionAggregator", "the repo's Dockerfile": the name.
+            name = _CALLED.sub("", _POSSESSIVE.sub("", name))
             if _POINTING.match(part.strip()) and not self._earlier(name):
                 raise _Unread(part)  # "that file": which one is not said
             if (
@@ -794,8 +944,14 @@ class _Reader:
                 or _PLACED.search(name)
                 or len(name.split()) > MAX_NAME_WORDS
                 or re.search(r"[():]", name)
+                or _NOT_A_NAME.search(name)
+                # "computes drift metrics", "gives speaker turns": a verb, then its object.
+                or (" " in name and name.split()[0].lower() in VERBS_ONLY | _NEVER_FIRST)
+                # "uses the mart", "picks a review batch": a verb with its object.
+                or re.match(r"^\S+ (?:a|an|the)\s", name, re.IGNORECASE)
             ):
                 raise _Unread(text)
+            name = name.rstrip("/")  # "raw_images/": the folder's name, as the decoder writes it
             names.append((pronouns and self._output_before(name)) or self._known(name, tails))
         return names
 
@@ -842,6 +998,9 @@ class _Reader:
                 return name
             if _kind_of(name, earlier):
                 return earlier
+        if re.search(rf"[\w.-] {re.escape(name)}\b", self.unread_text, re.IGNORECASE):
+            # "the embeddings" after "768-dim embeddings" in a sentence not read: that node.
+            raise _Unread(name)
         self.names.append(name)
         return name
 
