@@ -98,8 +98,11 @@ FREE_SETS = {
     "blind21": ("process_blind21.jsonl", "processes, blind set 21", 22000),
     # Written (31d9c19) blind for the round after set 21; judged 2026-12-05 (26351aa), spent.
     "blind22": ("process_blind22.jsonl", "processes, blind set 22", 23000),
-    # Written (efabf45) blind for the round after set 22; unscored.
+    # Written (efabf45) blind for the round after set 22 (p23-01 seen in development);
+    # judged 2026-12-05 (4da41d1), spent.
     "blind23": ("process_blind23.jsonl", "processes, blind set 23", 24000),
+    # Written (6dcaae6) blind for the round after set 23; unscored.
+    "blind24": ("process_blind24.jsonl", "processes, blind set 24", 25000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -83,8 +83,10 @@ SETS = {
     "layers_blind21": ("layers_blind21.jsonl", "networks, blind set 21 (layers)", 28000),
     # Written (3dab369) blind for the round after set 21; judged 2026-12-05 (26351aa), spent.
     "layers_blind22": ("layers_blind22.jsonl", "networks, blind set 22 (layers)", 29000),
-    # Written (c918d18) blind for the round after set 22; unscored.
+    # Written (c918d18) blind for the round after set 22; judged 2026-12-05 (4da41d1), spent.
     "layers_blind23": ("layers_blind23.jsonl", "networks, blind set 23 (layers)", 30000),
+    # Written (35b801a) blind for the round after set 23; unscored.
+    "layers_blind24": ("layers_blind24.jsonl", "networks, blind set 24 (layers)", 31000),
 }
 POOLS = ("maxpool", "avgpool")
 

@@ -316,7 +316,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="5,99,7", help="synthetic seeds for processes")
     parser.add_argument(
         "--skip-sets",
-        default="layers_blind23,blind23",
+        default="layers_blind24,blind24",
         help="sets not yet scored, left out",
     )
     args = parser.parse_args()
