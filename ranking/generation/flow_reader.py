@@ -352,7 +352,8 @@ _STYLE_WORDS = re.compile(
 )
 # "..., big nodes": a request about the drawing at a step's end.
 _STYLE_TAIL = re.compile(
-    r",\s*(?:(?:and|with) )?(?:big|small|large|tiny|compact|rounded|square|dashed|dotted|plain"
+    r",\s*(?:in )?(?:black and white|monochrome|gr[ae]yscale|colou?rful)$"
+    r"|,\s*(?:(?:and|with) )?(?:big|small|large|tiny|compact|rounded|square|dashed|dotted|plain"
     r"|thick|thin|curved|straight|muted|bright|pastel|warm|cool|no|round|soft) (?:[\w-]+ ){0,2}?"
     r"(?:nodes|shapes|boxes|circles|lines|arrows|edges|connections|links|colou?rs?|palette"
     r"|labels|text)$",
