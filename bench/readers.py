@@ -21,6 +21,8 @@ The readers decide structure for the decoder, so a wrong reading is drawn:
   and how many of those draw the expected labelled edges; of synthetic
   processes, how many are read and how many differ from their plan line for
   line; how many reference-template prompts are read (none should be);
+  and of the hand-written prompts read in part (`read_flow_in_part`), how
+  many edges their lines draw and how many of those the set's graph has;
 - output lists and put-only stores (`coordination.ListRules`,
   `prose_names.put_only`): of hand-written flow prompts, synthetic
   processes and reference prompts, how many have an output list or a store
@@ -200,20 +202,30 @@ def required_inputs(rows: list[dict]) -> str:
 
 
 def hand_written_flows(flow_sets: list[str]) -> str:
-    read = exact = total = 0
+    read = exact = total = in_part = edges = expected = 0
     for name in flow_sets:
         for row in free_rows(None, FREE_SETS[name][0]):
             if row["task"] != "flowchart":
                 continue
             total += 1
-            lines = getattr(StructureChecker.for_prompt(row["prompt"]), "flow", None)
-            if lines is None:
+            checker = StructureChecker.for_prompt(row["prompt"])
+            if checker.in_part is not None:
+                # Read in part: how many of the lines' edges the set's graph has.
+                in_part += 1
+                plan = parse_plan("\n".join(["flow", *checker.in_part.lines]) + STYLE)
+                drawn = labelled.labelled_graph(nodelist.dumps(layout_plan(plan)))[1]
+                edges += len(drawn)
+                expected += len(drawn & labelled.labelled_graph(row["node_list"])[1])
+            if checker.flow is None:
                 continue
             read += 1
-            plan = parse_plan("\n".join(["flow", *lines]) + STYLE)
+            plan = parse_plan("\n".join(["flow", *checker.flow]) + STYLE)
             drawn = nodelist.dumps(layout_plan(plan))
             exact += labelled.edge_f1(drawn, row["node_list"]) == 1.0
-    return f"processes, hand-written flow prompts: {total}, read {read}, expected edges {exact}"
+    return (
+        f"processes, hand-written flow prompts: {total}, read {read}, expected edges {exact}; "
+        f"read in part {in_part}: {edges} edges, {expected} of them expected"
+    )
 
 
 def synthetic_flows(count: int, seeds: list[int]) -> str:
