@@ -101,8 +101,10 @@ FREE_SETS = {
     # Written (efabf45) blind for the round after set 22 (p23-01 seen in development);
     # judged 2026-12-05 (4da41d1), spent.
     "blind23": ("process_blind23.jsonl", "processes, blind set 23", 24000),
-    # Written (6dcaae6) blind for the round after set 23; unscored.
+    # Written (6dcaae6) blind for the round after set 23; judged 2026-12-05 (ff63a83), spent.
     "blind24": ("process_blind24.jsonl", "processes, blind set 24", 25000),
+    # Written (3385cd2) blind for the round after set 24; unscored.
+    "blind25": ("process_blind25.jsonl", "processes, blind set 25", 26000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -85,8 +85,10 @@ SETS = {
     "layers_blind22": ("layers_blind22.jsonl", "networks, blind set 22 (layers)", 29000),
     # Written (c918d18) blind for the round after set 22; judged 2026-12-05 (4da41d1), spent.
     "layers_blind23": ("layers_blind23.jsonl", "networks, blind set 23 (layers)", 30000),
-    # Written (35b801a) blind for the round after set 23; unscored.
+    # Written (35b801a) blind for the round after set 23; judged 2026-12-05 (ff63a83), spent.
     "layers_blind24": ("layers_blind24.jsonl", "networks, blind set 24 (layers)", 31000),
+    # Written (ee50e74) blind for the round after set 24; unscored.
+    "layers_blind25": ("layers_blind25.jsonl", "networks, blind set 25 (layers)", 32000),
 }
 POOLS = ("maxpool", "avgpool")
 
