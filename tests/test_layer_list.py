@@ -576,3 +576,25 @@ def test_blocks_with_their_filters_said_per_block():
         "2x2 max pooling. Then flatten, dense 10 softmax."
     )
     assert list_order(followers) is None
+
+
+def test_inputs_said_as_dimensions_and_steps_and_a_skip_adding_a_layers_input():
+    order = list_order(
+        "The input is a sequence of 40 steps with 8 features each. First a dense projection to "
+        "32 units, then self-attention with 4 heads, with a residual connection adding the "
+        "attention layer's input back to its output, then layer normalization and one sigmoid "
+        "output unit."
+    )
+    assert [sorted(step.kinds)[0] for step in order] == [
+        "input",
+        "dense",
+        "attention",
+        "add",
+        "layernorm",
+        "dense",
+    ]
+    assert order[0].written == ("40", "8") and order[3].written == ("1",)
+    flat = list_order(
+        "An MLP for 300-dimensional inputs: dense 128 relu, dropout 0.2, dense 2 softmax."
+    )
+    assert flat[0].written == ("300",) and "input" in flat[0].kinds

@@ -97,6 +97,30 @@ def test_each_step_may_write_the_numbers_of_its_own_call_with_names_resolved():
     ]  # fmt: skip
 
 
+def test_input_dim_is_an_input_but_not_an_embeddings():
+    dense = (
+        "n_inputs = 13\nmodel = Sequential()\n"
+        'model.add(Dense(64, activation="selu", input_dim=n_inputs))\nmodel.add(Dense(1))'
+    )
+    order = code_order(dense)
+    assert kinds(order) == [["input"], ["dense", "linear"], ["dense", "linear"]]
+    assert sorted(order[0].numbers) == ["13"] and sorted(order[1].numbers) == ["64"]
+    embedded = "model = Sequential([Embedding(input_dim=5000, output_dim=32), LSTM(16)])"
+    assert kinds(code_order(embedded)) == [["embedding"], ["lstm"]]
+
+
+def test_a_size_said_before_a_listing_is_its_input():
+    code = (
+        "# each sample is a 64-dim feature vector\n"
+        "model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 4))"
+    )
+    rules = constrain.LayerRules.for_prompt(code)
+    assert rules.input_required and "64" in rules.input_numbers
+    # No size before the first layer: no input line.
+    bare = code.split("\n", 1)[1]
+    assert not constrain.LayerRules.for_prompt(bare).input_optional
+
+
 def test_a_number_the_code_does_not_give_leaves_the_prompts_numbers():
     code = "def build(k):\n    return nn.Sequential(nn.Linear(8, 10), nn.Linear(10, k))"
     assert [step.numbers for step in code_order(code)] == [frozenset({"10"}), None]

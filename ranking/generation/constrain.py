@@ -685,7 +685,9 @@ class LayerRules:
         optional = bool(
             order
             and "input" not in order[0].kinds
-            and (sized if listed else _INPUT_WORD.search(prompt))
+            # Code: "input" said, or a size said before the first layer ("# each
+            # sample is a 64-dim feature vector").
+            and (sized if listed else _INPUT_WORD.search(prompt) or sized)
         )
         input_numbers = licensed_numbers(before) if optional else None
         required = optional and sized

@@ -101,7 +101,11 @@ _SKIP_END = r"(?=\s*[,.;]|\s+(?:followed|then|and)\b|\s*$)"
 _SKIP_COUNT_RE = re.compile(
     rf"{_SKIP}(?:(?P<one>it|that(?: layer)?|this layer|the (?:attention )?layer)"
     r"|(?:those|these|the|both)(?: last)? (?P<n>\d)(?: of them| [\w-]+(?: layers)?)?"
-    rf"|the (?P<pair>pair)|both(?: of them)?){_SKIP_END}",
+    rf"|the (?P<pair>pair)|both(?: of them)?){_SKIP_END}"
+    # "with a residual connection adding the attention layer's input back to its output"
+    r"|(?:,\s*|\s+)(?:with |plus |and )?(?:a |an )?(?:residual|skip|shortcut) connection"
+    r" (?:that adds|which adds|adding) (?P<own>its|the (?:[\w-]+ )?layer'?s) input"
+    rf" (?:back )?(?:on)?to its output{_SKIP_END}",
     re.IGNORECASE,
 )
 # "... each made of a layer norm and a dense layer, with a skip connection
@@ -306,7 +310,9 @@ def _skips(text: str) -> str | None:
     """Write a residual connection the text counts as an `add` item: ", add 2"."""
     text = _RESIDUAL_TITLE_RE.sub("", text)
     text = _SKIP_COUNT_RE.sub(
-        lambda m: f", add {1 if m['one'] else m['n'] or 2}" if (m["n"] or "1") != "0" else m[0],
+        lambda m: f", add {1 if m['one'] or m['own'] else m['n'] or 2}"
+        if (m["n"] or "1") != "0"
+        else m[0],
         text,
     )
     while match := _SKIP_BLOCK_RE.search(text):

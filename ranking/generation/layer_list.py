@@ -144,6 +144,7 @@ _TITLE_INPUT = re.compile(
     r"\b(\d+) (?:time ?steps|steps|days|hours|samples|frames) (?:with|of|x|by|from) (\d+)"
     r"(?:-dim(?:ensional)?)? (?:[\w-]+ ){0,2}?(?:features?|channels?|coefficients|bins)\b"
     r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b(?! (?:with|of|x|by|from) \d)"
+    r"|\b(\d+)-dim(?:ensional)? (?:inputs?|vectors?)\b"  # "an autoencoder for 784-dimensional inputs"
     # "a convolutional network for 28x28 grayscale digits"
     r"|\b(\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
     r" (?:[\w-]+ )?(?:images|digits|photos|pictures|scans|x-rays)\b"
@@ -170,6 +171,8 @@ _FILLER = re.compile(
 )
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
+    # "the decoder mirrors it with 64 relu -> 256 relu": the decoder's layers follow.
+    r"|^(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that) with "
     # "the pooled features pass through dropout 0.5"
     r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?"
     r"(?:pass(?:es)?|go(?:es)?|(?:is|are) (?:passed|fed|sent)) (?:through|into|to) "
@@ -319,6 +322,9 @@ def _input_shape(item: str, numbers: list[str]) -> tuple[str, ...]:
         rest = stated_numbers(item[: shape.start()] + " " + item[shape.end() :])
         return tuple(rest) if len(rest) == 1 else ()
     if not shape:
+        said = _TITLE_INPUT.search(item)  # "a sequence of 50 steps with 16 features"
+        if said and said[1] and said[2]:
+            return (said[1], said[2])
         return tuple(numbers) if len(numbers) == 1 else ()
     dims = tuple(stated_numbers(shape[0].replace("×", "x")))
     if len(dims) == 2 and (channels := _CHANNEL_WORD.search(item)):
@@ -360,7 +366,7 @@ def _title_input(title: str) -> str:
     match = _TITLE_INPUT.search(title)
     if match is None:
         return ""
-    if image := match[4] or match[5]:  # an image: its shape as written, with its channel word
+    if image := match[5] or match[6]:  # an image: its shape as written, with its channel word
         return "input " + image
     return "input " + "x".join(number for number in match.groups() if number)
 
