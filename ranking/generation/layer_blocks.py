@@ -310,9 +310,11 @@ def _skips(text: str) -> str | None:
     """Write a residual connection the text counts as an `add` item: ", add 2"."""
     text = _RESIDUAL_TITLE_RE.sub("", text)
     text = _SKIP_COUNT_RE.sub(
-        lambda m: f", add {1 if m['one'] or m['own'] else m['n'] or 2}"
-        if (m["n"] or "1") != "0"
-        else m[0],
+        lambda m: (
+            f", add {1 if m['one'] or m['own'] else m['n'] or 2}"
+            if (m["n"] or "1") != "0"
+            else m[0]
+        ),
         text,
     )
     while match := _SKIP_BLOCK_RE.search(text):

@@ -128,7 +128,7 @@ def _layer_call(statement: str, match: re.Match) -> list[Step]:
     arguments = call_arguments(statement, match.end())
     shape = re.search(r"\b(?:batch_)?input_shape\s*=\s*(\([^()]*\)|\[[^\[\]]*\])", arguments)
     if shape is None and "embedding" not in kinds:
-        # `Dense(64, input_dim=n_inputs)`: a flat input (an Embedding's input_dim is its vocabulary).
+        # `Dense(64, input_dim=n_inputs)`: a flat input (an Embedding's is its vocabulary).
         shape = re.search(r"\binput_dim\s*=\s*([\w.]+)", arguments)
     own = arguments.replace(shape.group(0), "") if shape else arguments
     steps = [_class_step(key, own)]
