@@ -12,7 +12,7 @@ from tests.decoding import feed
 
 SPLIT = (
     "customer features are split by a stratified splitter into a train set and a holdout set. "
-    "An XGBoost trainer fits the train set and produces a model artifact."
+    "An XGBoost trainer learns on the train set, then produces a model artifact."
 )
 
 

@@ -197,6 +197,25 @@ def test_arrow_chains_are_read_as_things_and_steps_in_turn(prompt, lines):
                 "live queries > Vespa service > ranked results",
             ),
         ),
+        (
+            # "X that is pushed to Y", "then" before a verb, "after training", "to A
+            # and to B", "shown in", "reads from" (not "reads" as a name).
+            "Fivetran copies orders from Postgres into raw_orders. A deploy job turns "
+            "raw_orders into a Docker image that is pushed to ECR. ab_stats.py then computes "
+            "lift estimates from the Docker image. After training, the lift estimates are "
+            "pushed to Grafana and to PagerDuty. The lift estimates are shown in a Mode "
+            "dashboard. The Vespa cluster reads from ECR.",
+            (
+                "Postgres > - > orders",
+                "orders > Fivetran > raw_orders",
+                "raw_orders > deploy job > Docker image",
+                "Docker image > - > ECR",
+                "Docker image > ab_stats.py > lift estimates",
+                "lift estimates > - > Grafana, PagerDuty",
+                "lift estimates > Mode dashboard > -",
+                "ECR > Vespa cluster > -",
+            ),
+        ),
     ],
 )
 def test_more_step_sentences(prompt, lines):
@@ -245,6 +264,9 @@ def test_a_joining_verb_takes_a_second_input_with_with():
         # "the anomaly alerts land in ..." is a sentence of its own, not a name.
         "Trades go through TradeNormalizer to get normalized trades, then an isolation forest "
         "scores them and the anomaly alerts land in the compliance queue.",
+        # Who is served is no input: "the endpoint serves the checkout service".
+        "model.tar.gz is deployed by a CDK stack to the endpoint. The endpoint serves the "
+        "checkout service.",
         # "too" is not part of a name.
         "emails are parsed by MailParser into ticket bodies. PriorityRules reads the ticket "
         "bodies too and outputs priority flags.",

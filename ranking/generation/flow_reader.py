@@ -177,7 +177,7 @@ _FORMS = [
         re.compile(
             # "dbt mart models join stg_orders with stg_customers to build fct_revenue",
             # "Fivetran pulls orders_raw out of Postgres".
-            rf"^{_PROC} (?P<active>{_STEP}) {_TEXT.format('ins')}"
+            rf"^{_PROC} (?:then |first |finally |now )?(?P<active>{_STEP}) {_TEXT.format('ins')}"
             r"(?: (?:with|against) (?P<more>[^,;]+?))?"
             rf"(?: (?:from|out of) {_TEXT.format('src')})?"
             rf"(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
@@ -232,7 +232,10 @@ _FORMS = [
     (
         "read",
         re.compile(
-            rf"^{_PROC} (?:{_READ}) {_TEXT.format('ins')}"
+            # Not "the endpoint serves the checkout service": who is served is no input.
+            rf"^{_PROC} (?:{_READ}) (?!(?:the |our )?(?:[\w-]+ )*(?:service|app|api|frontend"
+            r"|client|team|users|customers|page)s?$)"
+            rf"{_TEXT.format('ins')}"
             rf"(?:(?: and (?:{_WRITE})|,? producing|,? giving) {_TEXT.format('outs')}"
             r"(?: (?:to|into) (?P<dest>.+?))?)?$",
             re.IGNORECASE,
@@ -270,6 +273,15 @@ _FORMS = [
         re.compile(
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_FETCHED})(?: in)?"
             rf" (?:from|off|out of) {_TEXT.format('src')} {_AGENT} (?P<proc>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "the lift estimates are shown in a Mode dashboard": a reader with no output.
+        "passive",
+        re.compile(
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>shown|displayed|plotted|charted)"
+            rf" (?:in|on) {_TEXT.format('proc')}$",
             re.IGNORECASE,
         ),
     ),
@@ -321,7 +333,8 @@ _LEAD = re.compile(
     r"|morning|evening|minute|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
     r"|\d+ (?:min|mins|minutes|hours|h|seconds|s))"
     r"|in parallel|separately|meanwhile|in addition|additionally"
-    r"|(?:(?:its|it is|this is) )?(?:just|simply|basically)),?\s+)+",
+    r"|(?:(?:its|it is|this is) )?(?:just|simply|basically)"
+    r"|after (?:training|that|this|evaluation|validation)),?\s+)+",
     re.IGNORECASE,
 )
 _TRAIL = re.compile(
@@ -364,6 +377,13 @@ _STYLE_NAME = re.compile(
     r"\b(?:rectangles?|shapes|layout|lines|flowing|downwards|upwards|sideways)\b|^use ", re.I
 )
 # "it's loaded into BigQuery", "they're pushed to Redis".
+# Where a sentence may hold two steps: "X ..., and Q reads Z", "... into a Docker
+# image that is pushed to ECR".
+_JOINT = re.compile(
+    r",?\s+(?:and then|and|then|while)\s+|,\s+"
+    r"|\s+(?=(?:which|that) (?:is|are|gets?|go(?:es)?|ends? up|lands?)\b)",
+    re.IGNORECASE,
+)
 _CONTRACTION = re.compile(r"\b(it|that|this|they)'(s|re)\b", re.IGNORECASE)
 _REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
 # "->", "→", "=>", "-->" between the parts of a chain.
@@ -708,7 +728,7 @@ class _Reader:
         if self._clause(clause):
             return
         # "X are parsed by Y into Z, and Q reads Z": several steps in one sentence.
-        for joint in re.finditer(r",?\s+(?:and then|and|then|while)\s+|,\s+", clause):
+        for joint in re.finditer(_JOINT, clause):
             first, rest = clause[: joint.start()], clause[joint.end() :]
             saved = copy.deepcopy((self.lines, self.names, self.participle))
             if depth < MAX_CLAUSES and self._clause(first):
@@ -844,7 +864,9 @@ class _Reader:
         else:
             ins = self._inputs(groups["ins"])
         if kind in ("move", "source", "relative_move"):
-            self._add(ins, [], self._names(groups.get("outs"), pronouns=False))
+            # "pushed to Grafana and to PagerDuty": two places.
+            outs = re.sub(r"\band (?:to|into|in) ", "and ", groups.get("outs") or "")
+            self._add(ins, [], self._names(outs, pronouns=False))
             return
         if groups.get("more"):  # "X are joined with Y by Z", "Z joins X with Y"
             if active and not active.lower().startswith(_JOINING):
@@ -946,6 +968,7 @@ class _Reader:
                 or len(name.split()) > MAX_NAME_WORDS
                 or re.search(r"[():]", name)
                 or _NOT_A_NAME.search(name)
+                or name.lower() in _VERB_FORMS  # "The Vespa cluster reads from GCS": no "reads"
                 # "computes drift metrics", "gives speaker turns": a verb, then its object.
                 or (" " in name and name.split()[0].lower() in VERBS_ONLY | _NEVER_FIRST)
                 # "uses the mart", "picks a review batch": a verb with its object.
