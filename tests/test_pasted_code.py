@@ -109,18 +109,6 @@ def test_input_dim_is_an_input_but_not_an_embeddings():
     assert kinds(code_order(embedded)) == [["embedding"], ["lstm"]]
 
 
-def test_a_size_said_before_a_listing_is_its_input():
-    code = (
-        "# each sample is a 64-dim feature vector\n"
-        "model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 4))"
-    )
-    rules = constrain.LayerRules.for_prompt(code)
-    assert rules.input_required and "64" in rules.input_numbers
-    # No size before the first layer: no input line.
-    bare = code.split("\n", 1)[1]
-    assert not constrain.LayerRules.for_prompt(bare).input_optional
-
-
 def test_a_number_the_code_does_not_give_leaves_the_prompts_numbers():
     code = "def build(k):\n    return nn.Sequential(nn.Linear(8, 10), nn.Linear(10, k))"
     assert [step.numbers for step in code_order(code)] == [frozenset({"10"}), None]

@@ -685,9 +685,7 @@ class LayerRules:
         optional = bool(
             order
             and "input" not in order[0].kinds
-            # Code: "input" said, or a size said before the first layer ("# each
-            # sample is a 64-dim feature vector").
-            and (sized if listed else _INPUT_WORD.search(prompt) or sized)
+            and (sized if listed else _INPUT_WORD.search(prompt))
         )
         input_numbers = licensed_numbers(before) if optional else None
         required = optional and sized
