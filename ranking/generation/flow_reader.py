@@ -464,15 +464,7 @@ def read_flow(prompt: str, is_name=lambda name: True) -> tuple[str, ...] | None:
     """
     if "|" in prompt:
         return None  # tables: the model's
-    sentences, titles, remarks = _sentences(prompt)
-    lines = _read(sentences, is_name)
-    if titles and (lines is None or any(_names_in(t, _names_of(lines)) for t in titles)):
-        # "FASTQ files come off the NovaSeq.": a step, not a title.
-        sentences, _, remarks = _sentences(prompt, titles=False)
-        lines = _read(sentences, is_name)
-    if lines and any(_names_in(text, _names_of(lines)) for text in remarks):
-        return None  # "Call-center audio (8 kHz WAV files) ... The WAV files are ...": an alias
-    return lines
+    return _read_titled(prompt, lambda sentences: _read(sentences, is_name))
 
 
 @dataclass(frozen=True)
@@ -500,14 +492,32 @@ def read_flow_in_part(prompt: str, is_name=lambda name: True) -> PartReading | N
     """
     if "|" in prompt or looks_templated(prompt):
         return None  # tables, and the templates' own semantics (reference_flow): the model's
+    return _read_titled(prompt, lambda sentences: _read_in_part(sentences, is_name))
+
+
+def _read_titled(prompt: str, read):
+    """Return `read(sentences)` of the prompt, titles and remarks left out where they may be.
+
+    A title that holds a name read is a step after all ("FASTQ files come
+    off the NovaSeq."): read again with it. A remark left out that holds a
+    name read is an alias ("Call-center audio (8 kHz WAV files) ... The WAV
+    files are ..."): no reading.
+    """
     sentences, titles, remarks = _sentences(prompt)
-    reading = _read_in_part(sentences, is_name)
-    if titles and (reading is None or any(_names_in(t, _names_of(reading.lines)) for t in titles)):
+    reading = read(sentences)
+    if titles and (reading is None or _names_in_any(titles, reading)):
         sentences, _, remarks = _sentences(prompt, titles=False)
-        reading = _read_in_part(sentences, is_name)
-    if reading and any(_names_in(text, _names_of(reading.lines)) for text in remarks):
+        reading = read(sentences)
+    if reading is not None and _names_in_any(remarks, reading):
         return None
     return reading
+
+
+def _names_in_any(texts: list[str], reading) -> bool:
+    """Whether a name of `reading` (lines, or a PartReading) is in one of `texts`."""
+    lines = reading.lines if isinstance(reading, PartReading) else reading
+    names = [name for line in lines for part in line.split(" > ") for name in part.split(", ")]
+    return any(_names_in(text, names) for text in texts)
 
 
 def _read_in_part(sentences: list[str], is_name) -> PartReading | None:
@@ -544,10 +554,6 @@ def _read(sentences: list[str], is_name) -> tuple[str, ...] | None:
     if len(lines) < MIN_LINES or not all(is_name(name) for name in reader.names):
         return None
     return tuple(lines)
-
-
-def _names_of(lines: tuple[str, ...]) -> list[str]:
-    return [name for line in lines for part in line.split(" > ") for name in part.split(", ")]
 
 
 def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], list[str]]:
