@@ -216,6 +216,22 @@ def test_arrow_chains_are_read_as_things_and_steps_in_turn(prompt, lines):
                 "ECR > Vespa cluster > -",
             ),
         ),
+        (
+            # "read by X that builds Y", "runs nightly and aggregates", "deploys X to Y",
+            # "syncs X back to Y", "and so does Z".
+            "clicks.parquet is read by a Spark job that builds training pairs. A Ray job runs "
+            "nightly and aggregates the training pairs into daily_stats. KServe deploys "
+            "daily_stats to the triage endpoint. Hightouch syncs daily_stats back to HubSpot. "
+            "The billing service reads daily_stats, and so does Superset.",
+            (
+                "clicks.parquet > Spark job > training pairs",
+                "training pairs > Ray job > daily_stats",
+                "daily_stats > KServe > triage endpoint",
+                "daily_stats > Hightouch > HubSpot",
+                "daily_stats > billing service > -",
+                "daily_stats > Superset > -",
+            ),
+        ),
     ],
 )
 def test_more_step_sentences(prompt, lines):

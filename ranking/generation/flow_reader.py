@@ -113,6 +113,9 @@ _PARTICIPLE = (
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _AGENT = r"(?:by|with|using)"
+# Verbs of putting data somewhere: "deploys X to the endpoint", "syncs X to HubSpot".
+# Third person only: "a deploy job" is no verb.
+_PUTS = r"(?:deploys|publishes|pushes|uploads|syncs|replicates|ships)"
 # Participles of taking data from a place: "downloaded from the RSS feeds by podgrab"
 # (not "the boxes are cropped out of the tiles by CropKit": the boxes go in).
 _FETCHED = (
@@ -127,7 +130,7 @@ _CONSUMED = re.compile(
 _INTO = (
     r"(?:,? into|,? to (?:produce|build|make|create|generate|get|give|yield)|,? producing|,? giving"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
-    r"|writes?|emits?|creates?|generates?|gives?)"
+    r"|writes?|emits?|creates?|generates?|gives?|builds?|makes?|computes?|derives?)"
     # "..., which splits them into valid partitions and failed partitions"
     r"|,? (?:which|who|that) (?:{step}) (?:them|it) into)"
 )
@@ -210,6 +213,21 @@ _FORMS = [
             rf"^(?:which|that) (?P<active>{_STEP}) {_TEXT.format('ins')}{_INTO} (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
+    ),
+    (
+        # "KServe deploys claims-bert.pt to the claims-triage endpoint", "Census syncs
+        # churn scores back to HubSpot": the step puts its input there.
+        "step",
+        re.compile(
+            rf"^{_PROC} (?:then |first |finally |now )?(?P<active>{_PUTS})"
+            r" (?P<ins>(?:(?! from )[^,;])+?) (?:back )?(?:to|into|onto) (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "the billing service reads X, and so does Superset": the same step's input.
+        "so_does",
+        re.compile(r"^(?:and )?(?:so )?does (?P<proc>[^,;]+?)$", re.IGNORECASE),  # "so" is a lead
     ),
     (
         # "..., which is factorized by ALS into user and item embeddings"
@@ -383,6 +401,10 @@ _JOINT = re.compile(
     r",?\s+(?:and then|and|then|while)\s+|,\s+"
     r"|\s+(?=(?:which|that) (?:is|are|gets?|go(?:es)?|ends? up|lands?)\b)",
     re.IGNORECASE,
+)
+# "a Spark batch job runs nightly and aggregates X": when it runs, then the step.
+_RUNS_WHEN = re.compile(
+    r" runs (?:nightly|daily|hourly|weekly|every \w+|once a \w+)(?: and|,) ", re.IGNORECASE
 )
 _CONTRACTION = re.compile(r"\b(it|that|this|they)'(s|re)\b", re.IGNORECASE)
 _REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
@@ -753,7 +775,7 @@ class _Reader:
         self.budget -= 1
         if self.budget < 0:
             raise _Unread("too many ways to split the sentences")
-        clause = _TRAIL.sub("", clause)
+        clause = _RUNS_WHEN.sub(" ", _TRAIL.sub("", clause))
         if _ARROW.search(clause):
             return self._kept(lambda: self._chain(clause))
         if re.search(r" also ", clause):
@@ -851,6 +873,12 @@ class _Reader:
         # Inputs first: an output's name must not stand for an input ("the
         # resulting fields ... which outputs clean fields").
         groups = match.groupdict()
+        if kind == "so_does":
+            last = self._previous()
+            if not last or not last[1] or last[2]:
+                raise _Unread("so does which step?")  # only a reader with no output
+            self._add(list(last[0]), self._names(groups["proc"], pronouns=False), [])
+            return
         if kind == "relative_step":
             last = self._previous()
             if not last or len(last[1]) != 1:
