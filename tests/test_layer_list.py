@@ -598,3 +598,19 @@ def test_inputs_said_as_dimensions_and_steps_and_a_skip_adding_a_layers_input():
         "An MLP for 300-dimensional inputs: dense 128 relu, dropout 0.2, dense 2 softmax."
     )
     assert flat[0].written == ("300",) and "input" in flat[0].kinds
+
+
+def test_an_input_and_the_embedding_it_goes_into_in_one_item():
+    order = list_order(
+        "sentiment model: token ids of length 120 go into an embedding (vocabulary of 8000, "
+        "64 dimensions), a bidirectional GRU with 32 units, dropout of 0.3, a dense softmax "
+        "layer over 3 classes"
+    )
+    assert [sorted(step.kinds)[0] for step in order] == [
+        "input",
+        "embedding",
+        "bigru",
+        "dropout",
+        "dense",
+    ]
+    assert order[0].written == ("120",) and order[1].written == ("8000", "64")

@@ -48,6 +48,15 @@ _SHAPE = re.compile(r"\b\d+(?:\s*[x×]\s*\d+)+\b")
 _AFTER_FLATTENING = re.compile(
     r"\bafter flattening\b,?\s*(?:(?:we|there) (?:have|is|are|get) |comes? )?", re.IGNORECASE
 )
+# "token ids of length 200 go into an embedding (vocabulary of 20000, 100
+# dimensions)", "input sequences of 256 tokens are embedded with a table ...":
+# the input and the embedding in one item.
+_INPUT_INTO = re.compile(
+    r"^(?:.*?\b(?:i|we) feed )?"
+    r"(?P<input>(?:the )?(?:token |word |input )?(?:ids|sequences|tokens)\b[^,]*?\d+[^,]*?)"
+    r" (?:go(?:es)? into|are fed (?:in)?to|feed into|are embedded (?:with|into|by)"
+    r"|are mapped (?:in)?to|into) (?P<layer>(?:[\w-]+ ){0,4}?embeddings?\b.*)$"
+)
 _FLATTENED = re.compile(r"\bflatten(?:ed|s)?\b")
 _CHANNEL_WORD = re.compile(r"\b(?:rgb|colou?r|gr[ae]yscale|gr[ae]y|mono)\b")
 # Layers whose first number is a size (filters, units, heads, vocabulary), never a default 1.
@@ -488,7 +497,9 @@ def _items(prompt: str) -> list[str]:
         line = _LABEL.sub(lambda m: m[0] if _NAMED.match(m[1].lower()) else f"{m[1]} ", line)
         for part in _SEPARATORS.split(f" {line.lower()} "):
             part = _LEAD_IN.sub("", part.strip(" .!"))
-            if part and not _FILLER.match(part) and not _is_training_note(part):
+            if into := _INPUT_INTO.match(part):
+                items += [into["input"], into["layer"]]  # the input, and the layer it goes into
+            elif part and not _FILLER.match(part) and not _is_training_note(part):
                 items.append(part)
     while items and (_is_aside(items[-1]) or _is_wish(items[-1])):
         items.pop()

@@ -59,7 +59,7 @@ _KINDS = (
     # "token ids of length 64", "token sequences of length 64", "sequences are padded to 80".
     (
         r"^(?:the )?(?:token |word |input )?(?:ids|sequences?)\b.*"
-        r"\b(?:of length|padded to|truncated to) \d",
+        r"\b(?:of length|length|padded to|truncated to) \d",
         {"input"},
     ),
     (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
