@@ -23,6 +23,10 @@ prompt into plan lines when every sentence is one of these forms:
 | IN is read by A and B (two or more readers, "queried", "shown", ...) | IN > - > A, B |
 | ..., which is VERBed by PROC (into OUT) | (the step before's OUT) > PROC > OUT |
 | ..., which are stored in / go into / end up in DEST | (the step before's OUT) > - > DEST |
+| ... by PROC, which VERBs IN into OUT | IN > PROC > OUT (the processor goes on) |
+| PROC deploys / syncs / pushes IN (back) to OUT | IN > PROC > OUT |
+| IN is shown / displayed in PROC | IN > PROC > - |
+| PROC reads IN, and so does PROC2 | IN > PROC > - and IN > PROC2 > - |
 | IN is VERBed to / into / as DEST (no one doing it) | IN > - > DEST |
 | OUT comes from / off SRC | SRC > - > OUT |
 | A + B -> P -> C -> Q -> D (a thing, a step, a thing, ... in turn) | A, B > P > C and C > Q > D |
