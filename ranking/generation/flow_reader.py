@@ -846,7 +846,7 @@ class _Reader:
         points back: "Filter" is not the earlier "intent filter", "the
         telemetry" is the earlier "Avro telemetry".
         """
-        if _NAMED_ROLE.search(clause) or re.search(_FROM_REMARK.pattern, clause, re.I):
+        if _NAMED_ROLE.search(clause) or _FROM_REMARK.search(clause):
             # "a preprocessing script (quality agent)": which is the name? "X (from the
             # vector DB)": a step of its own in brackets.
             raise _Unread(clause)
