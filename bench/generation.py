@@ -1,7 +1,7 @@
 """Benchmark prompt-to-diagram generation on held-out prompts (run by hand, not in CI).
 
     .venv/bin/python bench/generation.py [--sets held-out,blind10] [--limit N] [--count 5]
-        [--records FILE] [--keep-repeats] [--write]
+        [--records FILE] [--keep-repeats] [--whole-readings-only] [--write]
 
 Rows:
 - held-out split: reference pairs r500-r699 (never trained on), the
@@ -52,7 +52,7 @@ from ranking.diagrams import geometry, labelled, nodelist  # noqa: E402
 from ranking.diagrams.data import load_reference_pairs  # noqa: E402
 from ranking.diagrams.structure import structural_score  # noqa: E402
 from ranking.drawrank import reading_first  # noqa: E402
-from ranking.generation import baseline_parser, llm, pipeline  # noqa: E402
+from ranking.generation import baseline_parser, constrain, llm, pipeline  # noqa: E402
 from ranking.generation.layout import LayoutError, layout_plan  # noqa: E402
 from ranking.generation.pipeline import GenerationError, generate_candidates  # noqa: E402
 from ranking.generation.plan import ITEM_RE, parse_plan  # noqa: E402
@@ -382,9 +382,16 @@ def main() -> None:
         action="store_true",
         help="draw plans as the model wrote them (repeats.tidy_repeats off), to compare",
     )
+    parser.add_argument(
+        "--whole-readings-only",
+        action="store_true",
+        help="no process read in part (flow_reader.read_flow_in_part off), to compare",
+    )
     args = parser.parse_args()
     if args.keep_repeats:
         pipeline.tidy_repeats = lambda plan, prompt: plan
+    if args.whole_readings_only:
+        constrain.read_flow_in_part = lambda prompt, is_name: None
     sets = args.sets.split(",")
     unknown = set(sets) - {"held-out", *FREE_SETS}
     if unknown:
