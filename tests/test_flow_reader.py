@@ -253,6 +253,53 @@ def test_a_joining_verb_takes_a_second_input_with_with():
     assert read(tagged) is None
 
 
+def test_a_clause_without_subject_goes_on_with_the_one_before():
+    # Taken from a place, then combined: the same data; a verb no list has, with "into";
+    # "produces X from Y"; "which feeds" a place.
+    prompt = (
+        "sales_history and promo_calendar are pulled from BigQuery and combined by "
+        "build_features.sql into weekly_features. Prophet turns weekly_features into "
+        "prophet_forecast, while a TFT model produces tft_forecast from the same "
+        "weekly_features. ensemble_blender averages prophet_forecast and tft_forecast into "
+        "final_forecast, which feeds the replenishment system."
+    )
+    assert read(prompt) == (
+        "BigQuery > - > sales_history, promo_calendar",
+        "sales_history, promo_calendar > build_features.sql > weekly_features",
+        "weekly_features > Prophet > prophet_forecast",
+        "weekly_features > TFT model > tft_forecast",
+        "prophet_forecast, tft_forecast > ensemble_blender > final_forecast",
+        "final_forecast > - > replenishment system",
+    )
+    # Put in one place and "also" in another: both.
+    fanned = (
+        "Spark Structured Streaming windows turbine-telemetry into 1-minute aggregates. "
+        "eta_predictions are scored by a rules job into alerts. The alerts are returned to "
+        "the rider app and also logged to eta-preds."
+    )
+    assert read(fanned)[-2:] == ("alerts > - > rider app", "alerts > - > eta-preds")
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # Put in a place, then consumed or moved on: from the place, not the data.
+        "Events land in Kafka and are consumed by a Flink job that computes aggregates. "
+        "The aggregates are written to the Feast online store.",
+        "Events are parsed by a Flink job into user features, which are written to the "
+        "offline store and materialized into the online store.",
+        # Normalized by a step with no output, then uploaded: the step's output is.
+        "The wav files are made by HiFi-GAN into wav. The wav gets loudness-normalized by "
+        "ffmpeg and uploaded to the CDN.",
+        # "generates X": X is the output, which no line with an input says.
+        "A GPT model generates synthetic reviews. The synthetic reviews are cleaned by a "
+        "cleaner into text.",
+    ],
+)
+def test_a_clause_without_subject_is_not_read_where_the_subject_is_unsure(prompt):
+    assert read(prompt) is None
+
+
 @pytest.mark.parametrize(
     "prompt",
     [

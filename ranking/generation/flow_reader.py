@@ -64,11 +64,13 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from ranking.generation.flowgraph import name_key, name_words
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.reference_templates import looks_templated
 from ranking.generation.verbs import (
+    ANY_VERB,
     READ_VERBS,
     STEP_VERBS,
     VERBS_ONLY,
@@ -144,10 +146,13 @@ _MOVED = (
     r"(?:written|pushed|stored|upserted|exported|posted|forwarded|uploaded|saved"
     r"|published|copied|materiali[sz]ed|synced|dumped|streamed|persisted|cached|delivered|shipped"
     r"|moved|appended|inserted|indexed|converted|turned|landed|archived|replicated|ingested"
-    r"|queued|emitted|split|promoted|logged|buffered|surfaced|registered)"
+    r"|queued|emitted|split|promoted|logged|buffered|surfaced|registered|returned"
+    r"|routed)"
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _TEXT = r"(?P<{}>[^,;]+?)"
+# Verbs the other forms know: a form for any other verb leaves them to those.
+_KNOWN = "|".join(sorted(ANY_VERB, key=len, reverse=True))
 # A processor's name, with its article: "A merge script combines ..." is not "A" merging.
 _PROC = r"(?P<proc>(?:(?:a|an|the|our|their) )?[^,;]+?)"
 _FORMS = [
@@ -188,6 +193,15 @@ _FORMS = [
             r"(?: (?:with|against) (?P<more>[^,;]+?))?"
             rf"(?: (?:from|out of) {_TEXT.format('src')})?"
             rf"(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "a TFT model produces tft_forecast from weekly_features": made out of them.
+        "step",
+        re.compile(
+            rf"^{_PROC} (?:then |first |finally |now )?(?P<active>produces?|creates?|derives?"
+            rf"|outputs?|emits?|makes?) {_TEXT.format('outs')} from {_TEXT.format('ins')}$",
             re.IGNORECASE,
         ),
     ),
@@ -246,8 +260,8 @@ _FORMS = [
         # "..., which are stored in an Azure Data Lake container", "which end up in Hive"
         "relative_move",
         re.compile(
-            rf"^(?:which|that) (?:{_BE} {_ADVERB}{_MOVED}|lands?|go(?:es)?|ends? up|flows?)"
-            r" (?:to|into|in|onto) (?P<outs>[^,;]+?)$",
+            rf"^(?:which|that) (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|go(?:es)?|ends? up|flows?)"
+            r" (?:to|into|in|onto)|feeds?(?: into)?) (?P<outs>[^,;]+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -285,7 +299,10 @@ _FORMS = [
         "move",
         re.compile(
             rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|ends? up)"
-            r" (?:to|into|as|onto|on|in)|becomes?) (?P<outs>.+?)$",
+            r" (?:to|into|as|onto|on|in)|becomes?"
+            # "daily_recs go to DynamoDB and to the digest service": two places, no step.
+            r"|go(?:es)? (?:to|into)(?= [^,;]+ and (?:also )?(?:to|into) ))"
+            r" (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -305,6 +322,16 @@ _FORMS = [
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>shown|displayed|plotted|charted)"
             rf" (?:in|on) {_TEXT.format('proc')}$",
             re.IGNORECASE,
+        ),
+    ),
+    (
+        # "ensemble_blender averages A and B into C": a verb not listed, said with "into".
+        "any_verb",
+        re.compile(
+            rf"^{_PROC} (?P<active>(?!(?:is|was|has|does|goes|as|{_KNOWN})\b)[a-z]{{3,}}s)"
+            # Not "the clean scans go back into the endpoint": "go back" is no input.
+            r" (?!(?:go|goes|come|comes|get|gets|are|is|was|were|back)\b)"
+            r"(?P<ins>(?:(?! from )[^,;])+?) into (?P<outs>[^,;]+?)$"
         ),
     ),
     (
@@ -342,6 +369,10 @@ _PRONOUN = re.compile(
 _POINTING = re.compile(r"^(?:that|this|these|those)\s+\S+$", re.IGNORECASE)
 _PEOPLE = frozenset("we i you they someone people users".split())
 _PARTICLES = frozenset("up out down off over back".split())
+# Verbs whose object is what the step makes, not what it takes.
+_MAKES = both_forms("generate build create produce compute derive make".split())
+# "gpt-4 uses clean clicks to build ...": "gpt-4 uses" is no processor.
+_READS = frozenset(third_person(verb) for verb in READ_VERBS)
 _RESULTING = re.compile(r"^(?:the )?(?:resulting|output) ", re.IGNORECASE)
 # Inputs each with its place: "card transactions from Kafka and device fingerprints from X".
 _PLACES_SPLIT = re.compile(
@@ -409,6 +440,12 @@ _JOINT = re.compile(
 # "a Spark batch job runs nightly and aggregates X": when it runs, then the step.
 _RUNS_WHEN = re.compile(
     r" runs (?:nightly|daily|hourly|weekly|every \w+|once a \w+)(?: and|,) ", re.IGNORECASE
+)
+# "X are stored in A and (are) also pushed to B": the subject, and a predicate without one.
+_SUBJECT = re.compile(rf"^(?P<subject>[^,;]+?) (?P<verb>{_BE}|go(?:es)?|lands?)\s", re.IGNORECASE)
+_PREDICATE = re.compile(
+    rf"^(?P<also>(?:also )?)(?:(?P<be>{_BE}) (?:also )?{_PARTICIPLE}|{_PARTICIPLE}) ",
+    re.IGNORECASE,
 )
 _CONTRACTION = re.compile(r"\b(it|that|this|they)'(s|re)\b", re.IGNORECASE)
 _REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
@@ -622,6 +659,21 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
     return out, left_out, remarks
 
 
+def _with_subject(first: str, rest: str) -> str | None:
+    """Return `rest` with the subject of `first`, where `rest` goes on without one; else None.
+
+    "fraud_scores are written to Cassandra and also sent to the case queue":
+    "fraud_scores are sent to the case queue".
+    """
+    subject = _SUBJECT.match(first)
+    phrase = _PREDICATE.match(rest)
+    if subject is None or phrase is None:
+        return None
+    said = rest[phrase.end("also") :]
+    be = subject["verb"] if re.fullmatch(_BE, subject["verb"], re.IGNORECASE) else "are"
+    return f"{subject['subject']} {said}" if phrase["be"] else f"{subject['subject']} {be} {said}"
+
+
 def _remark(match: re.Match, dropped: list[str]) -> str:
     """Return a bracket's text as read: a remark ("Raw podcasts (MP3)") is dropped.
 
@@ -675,6 +727,8 @@ def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
         and other["proc"] != match["proc"]
         # "X join A with B to build C": "X join A with B to" is no name.
         and not _NOT_IN_NAME.search(other["proc"])
+        # "X scores the 1-minute aggregates and emits Y": "X scores the 1-minute" is none either.
+        and not re.search(r"\s(?:the|a|an)(?:\s|$)", other["proc"], re.IGNORECASE)
         # "whisper-medium transcribes the speech segments": "transcribes" is never a noun.
         and (match.groupdict().get("active") or "").lower() not in VERBS_ONLY
     )
@@ -769,11 +823,36 @@ class _Reader:
                     self._sentence(rest, depth + 1)
                     return
                 except _Unread:
-                    pass
+                    go_on = partial(self._shared_subject, first, rest, len(saved[0]), depth)
+                    if self._kept(go_on):
+                        return
                 finally:
                     self.parallel = False
             self.lines, self.names, self.participle = saved
         raise _Unread(sentence)
+
+    def _shared_subject(self, first: str, rest: str, start: int, depth: int) -> None:
+        """Read `rest` as going on with the subject of `first`, a move; raise _Unread if not.
+
+        "X are pulled from BigQuery and combined by P into Y": X is combined.
+        "X are written to Cassandra and also sent to the case queue": X goes
+        to both. Not "X land in Kafka and are consumed by a Flink job", nor
+        "written to the offline store and materialized into the online store":
+        what goes on is read from the place, not X.
+        """
+        said = _with_subject(first, rest)
+        moved = self.lines[start:]
+        if said is None or len(moved) != 1 or moved[0][1]:
+            raise _Unread(rest)
+        subject = self._names(_SUBJECT.match(first)["subject"], pronouns=False)
+        taken = moved[0][2] == subject  # "pulled from BigQuery": X comes from there
+        count = len(self.lines)
+        self._sentence(said, depth + 1)
+        if not taken and not (
+            re.match(r"(?:also|(?:is|are) also) ", rest, re.IGNORECASE)
+            and not any(line[1] for line in self.lines[count:])
+        ):
+            raise _Unread(rest)
 
     def _clause(self, clause: str) -> bool:
         self.budget -= 1
@@ -789,11 +868,13 @@ class _Reader:
                 return self._clause(clause.replace(" also ", " "))
             finally:
                 self.parallel = saved
+        unsure = False
         for kind, pattern in _FORMS:
             match = pattern.match(clause)
-            if match is None:
+            if match is None or (kind == "any_verb" and unsure):
                 continue
             if kind in ("step", "read") and _two_verbs(pattern, clause, match):
+                unsure = True
                 continue  # "The Label Studio merges ...": which word is the verb?
             if self._kept(lambda kind=kind, match=match: self._step(kind, match)):
                 return True
@@ -921,12 +1002,14 @@ class _Reader:
             len(procs) != 1
             or _VERB_FORMS & set(procs[0].lower().split())
             or procs[0].lower() in _PEOPLE
-            or procs[0].lower().split()[-1] in _PARTICLES
+            or procs[0].lower().split()[-1] in _PARTICLES | _READS
         ):
             # One processor per step, no verb in it ("summarizer takes JSON", "SearchSvc
             # looks up"), and a thing, not "we".
             raise _Unread(groups["proc"])
         outs = self._names(groups.get("outs"), pronouns=False)
+        if not outs and not src and (groups.get("active") or "").lower() in _MAKES:
+            raise _Unread(groups["active"])  # "A GPT model generates synthetic reviews": its output
         verb = groups.get("verb") or _stem(groups.get("active") or "")
         acts_on = verb and verb.split(" ")[0].lower().startswith(_ACTS_ON_STEMS)
         if src and (outs or acts_on):
@@ -1053,6 +1136,9 @@ class _Reader:
                 return earlier if tails else name
         ends = [e for e in self.names if tails and _ends_with(e, name) and len(key) >= 2]
         if len(ends) == 1:
+            if re.search(rf"(?<![\w-]){re.escape(name)}\b", self.unread_text, re.IGNORECASE):
+                # "features" after "cleaned features", and in a sentence not read: which one?
+                raise _Unread(name)
             return ends[0]
         for earlier in self.names:
             if _kind_of(earlier, name):  # "the iot.raw topic", then "iot.raw"
