@@ -280,6 +280,45 @@ def test_a_clause_without_subject_goes_on_with_the_one_before():
     assert read(fanned)[-2:] == ("alerts > - > rider app", "alerts > - > eta-preds")
 
 
+def test_steps_told_as_orders_and_outputs_said_with_as_or_an_arrow():
+    # One arrow after a step sentence is its output.
+    assert read(
+        "FASTQ files -> fastp -> trimmed reads. VEP annotates the cohort VCF -> annotated variants"
+    ) == (
+        "FASTQ files > fastp > trimmed reads",
+        "cohort VCF > VEP > annotated variants",
+    )
+    prompt = (
+        "1. Pull sensor_rows from the plant historian into InfluxDB.\n"
+        "2. Join them with shift_calendar using align.py to get shift_panel.\n"
+        "3. Train CatBoost on shift_panel -> yield_model.cbm.\n"
+        "4. forecast.py uses yield_model.cbm and shift_panel to produce yield_forecast.csv.\n"
+        "5. Publish yield_forecast.csv to the ops dashboard."
+    )
+    assert read(prompt) == (
+        "plant historian > - > sensor_rows",
+        "sensor_rows > - > InfluxDB",
+        "sensor_rows, shift_calendar > align.py > shift_panel",
+        "shift_panel > CatBoost > yield_model.cbm",
+        "yield_model.cbm, shift_panel > forecast.py > yield_forecast.csv",
+        "yield_forecast.csv > - > ops dashboard",
+    )
+    registered = (
+        "reviews are scored by sent-clf → review scores. pick_top.py takes the top 200 review "
+        "scores and writes a review batch. The review batch is annotated in Prodigy, producing "
+        "gold tags. MLflow registers gold tags as tagset v2, which is deployed by Triton as the "
+        "tagger endpoint. The audit service writes to audit_log."
+    )
+    assert read(registered) == (
+        "reviews > sent-clf > review scores",
+        "review scores > pick_top.py > review batch",
+        "review batch > Prodigy > gold tags",
+        "gold tags > MLflow > tagset v2",
+        "tagset v2 > Triton > tagger endpoint",
+        "audit service > - > audit_log",
+    )
+
+
 @pytest.mark.parametrize(
     "prompt",
     [
@@ -291,6 +330,9 @@ def test_a_clause_without_subject_goes_on_with_the_one_before():
         # Normalized by a step with no output, then uploaded: the step's output is.
         "The wav files are made by HiFi-GAN into wav. The wav gets loudness-normalized by "
         "ffmpeg and uploaded to the CDN.",
+        # "three sources (A, B, C)": which ones, only the remark says.
+        "Merge three sources (CRM export, web logs) with a python script into one table. "
+        "A random forest is trained on the table by sklearn into a chart.",
         # "generates X": X is the output, which no line with an input says.
         "A GPT model generates synthetic reviews. The synthetic reviews are cleaned by a "
         "cleaner into text.",
@@ -307,7 +349,6 @@ def test_a_clause_without_subject_is_not_read_where_the_subject_is_unsure(prompt
         "logs -> Fluentd + Vector -> S3",
         # A sentence inside a chain.
         "tickets -> redact_pii.py scrubs them -> redacted tickets",
-        "FASTQ files -> fastp -> trimmed reads. VEP annotates the cohort VCF -> annotated variants",
         # A relative clause inside a name.
         "Templates, which Drain3 makes from logs, are counted by a counter into windows.",
         # Which word is the verb: "scores" or "labels"?

@@ -107,6 +107,7 @@ _VERB_FORMS = frozenset(third_person(v) for v in [*READ_VERBS, *WRITE_VERBS]) - 
 # "k-means validates features" on the first line is a step, not a title.
 _ANY_VERB = both_forms([*STEP_VERBS, *READ_VERBS, *WRITE_VERBS])
 _STEP = _forms(STEP_VERBS)
+_BASE_STEP = "|".join(sorted(STEP_VERBS, key=len, reverse=True))
 # "Great Expectations checks fct_payments": reading, here only (a "check" in
 # a name is a noun to the name rules).
 _READ = _forms([*READ_VERBS, "check", "inspect"])
@@ -115,13 +116,14 @@ _WRITE = f"(?:{_forms([*WRITE_VERBS, 'export'])})(?: out)?"
 _BE = r"(?:is|are|was|were|gets|get)"
 _ADVERB = r"(?:\w+ly |then |first |also |each )?"
 _PARTICIPLE = (
-    r"(?:[\w-]+ed|" + "|".join(sorted(IRREGULAR_PARTICIPLES)) + r")(?: up)?"
+    r"(?:[\w-]+ed|[\w-]+'d|" + "|".join(sorted(IRREGULAR_PARTICIPLES)) + r")(?: up)?"
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _AGENT = r"(?:by|with|using)"
 # Verbs of putting data somewhere: "deploys X to the endpoint", "syncs X to HubSpot".
 # Third person only: "a deploy job" is no verb.
-_PUTS = r"(?:deploys|publishes|pushes|uploads|syncs|replicates|ships)"
+_PUT_FORMS = frozenset("deploys publishes pushes uploads syncs replicates ships registers".split())
+_PUTS = "(?:" + "|".join(sorted(_PUT_FORMS)) + ")"
 # Participles of taking data from a place: "downloaded from the RSS feeds by podgrab"
 # (not "the boxes are cropped out of the tiles by CropKit": the boxes go in).
 _FETCHED = (
@@ -135,6 +137,7 @@ _CONSUMED = re.compile(
 )
 _INTO = (
     r"(?:,? into|,? to (?:produce|build|make|create|generate|get|give|yield)|,? producing|,? giving"
+    r"|\s*(?:->|→)"  # "unlabeled_docs are scored by doc-clf-v4 → uncertainty scores"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
     r"|writes?|emits?|creates?|generates?|gives?|builds?|makes?|computes?|derives?)"
     # "..., which splits them into valid partitions and failed partitions"
@@ -161,7 +164,7 @@ _FORMS = [
         re.compile(
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE})"
             r"(?: (?:with|against) (?P<more>[^,;]+?))?"
-            rf" {_AGENT} {_TEXT.format('proc')}(?:(?:{_INTO}|,? (?:to|onto)) (?P<outs>.+?))?$",
+            rf" {_AGENT} {_TEXT.format('proc')}(?:(?:{_INTO}|,? (?:to|onto|as)) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
     ),
@@ -238,7 +241,7 @@ _FORMS = [
         "step",
         re.compile(
             rf"^{_PROC} (?:then |first |finally |now )?(?P<active>{_PUTS})"
-            r" (?P<ins>(?:(?! from )[^,;])+?) (?:back )?(?:to|into|onto) (?P<outs>[^,;]+?)$",
+            r" (?P<ins>(?:(?! from )[^,;])+?) (?:back )?(?:to|into|onto|as) (?P<outs>[^,;]+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -252,7 +255,7 @@ _FORMS = [
         "relative",
         re.compile(
             rf"^(?:which|that) {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE}) {_AGENT}"
-            rf" {_TEXT.format('proc')}(?:{_INTO} (?P<outs>.+?))?$",
+            rf" {_TEXT.format('proc')}(?:(?:{_INTO}|,? as) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
     ),
@@ -261,7 +264,10 @@ _FORMS = [
         "relative_move",
         re.compile(
             rf"^(?:which|that) (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|go(?:es)?|ends? up|flows?)"
-            r" (?:to|into|in|onto)|feeds?(?: into)?) (?P<outs>[^,;]+?)$",
+            r" (?:to|into|in|onto)|feeds?(?: into)?|shows? up (?:in|on)"
+            # "..., which we store in the product_images collection"
+            r"|(?:we|they) (?:store|save|keep|put|write|load) (?:in|into|to))"
+            r" (?P<outs>[^,;]+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -272,7 +278,8 @@ _FORMS = [
             rf"^{_PROC} (?:{_READ}) (?!(?:the |our )?(?:[\w-]+ )*(?:service|app|api|frontend"
             r"|client|team|users|customers|page)s?$)"
             rf"{_TEXT.format('ins')}"
-            rf"(?:(?: and (?:{_WRITE})|,? producing|,? giving) {_TEXT.format('outs')}"
+            rf"(?:(?: and (?:{_WRITE})|,? producing|,? giving|,? to (?:produce|build|make|create"
+            rf"|generate|get|compute)) {_TEXT.format('outs')}"
             r"(?: (?:to|into) (?P<dest>.+?))?)?$",
             re.IGNORECASE,
         ),
@@ -335,6 +342,61 @@ _FORMS = [
         ),
     ),
     (
+        # "the labeling batch is annotated in Label Studio, producing gold labels"
+        "passive",
+        re.compile(
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE}) in"
+            rf" {_TEXT.format('proc')}{_INTO} (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "The assignment service writes to exp_exposures": from it to there.
+        "written_to",
+        re.compile(
+            rf"^{_PROC} (?:writes|publishes|pushes|sends|emits|logs|dumps) (?:to|into)"
+            r" (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # Numbered steps told as orders: "Join them with noaa_weather using
+        # resample_join.py to get hourly_panel", "Train LightGBM on hourly_panel -> model.txt".
+        "step",
+        re.compile(
+            rf"^(?P<active>{_BASE_STEP}) {_TEXT.format('ins')}"
+            r"(?: (?:with|against) (?P<more>[^,;]+?))?"
+            rf" (?:using|with|via|through|in) {_TEXT.format('proc')}{_INTO} (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "step",
+        re.compile(
+            rf"^(?P<active>train|fit) {_TEXT.format('proc')} on {_TEXT.format('ins')}{_INTO}"
+            r" (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "Pull smart_meter_readings from the AMI head-end into TimescaleDB"
+        "fetch",
+        re.compile(
+            r"^(?:pull|fetch|download|export|copy|load|read|ingest|get) (?P<outs>[^,;]+?)"
+            r" from (?P<ins>[^,;]+?)(?: (?:into|to) (?P<dest>[^,;]+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "Publish load_forecast_48h.csv to the SCADA dashboard"
+        "move",
+        re.compile(
+            r"^(?:publish|push|upload|save|store|write|sync|copy|export|load|send|deploy)"
+            r" (?P<ins>(?:(?! from )[^,;])+?) (?:to|into|in) (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         # "Call recordings come in from the Genesys export"
         "source",
         re.compile(
@@ -369,6 +431,11 @@ _PRONOUN = re.compile(
 _POINTING = re.compile(r"^(?:that|this|these|those)\s+\S+$", re.IGNORECASE)
 _PEOPLE = frozenset("we i you they someone people users".split())
 _PARTICLES = frozenset("up out down off over back".split())
+# "the top 500 uncertainty scores", "the latest checkpoints": some of an earlier name's.
+_SOME_OF = re.compile(r"^(?:top|first|last|latest|newest|best)(?:[- ](?:\d+|k|n))? ", re.I)
+_COUNTED = re.compile(
+    r"^(?:one|two|three|four|five|six|seven|eight|nine|ten|several|multiple|many) \w", re.I
+)
 # Verbs whose object is what the step makes, not what it takes.
 _MAKES = both_forms("generate build create produce compute derive make".split())
 # "gpt-4 uses clean clicks to build ...": "gpt-4 uses" is no processor.
@@ -775,6 +842,8 @@ class _Reader:
         self.gaps: dict[int, int] = {}  # PartReading.gaps
         self.gap = False
         self.unread_text = ""
+        # The line of "Pull X from Y into Z", which "them" after it does not point into.
+        self.fetched_to: list[list[str]] | None = None
 
     def read(self, sentences: list[str], in_part: bool = False) -> list[str]:
         """Return the flow lines of `sentences`; raise _Unread where one is not read.
@@ -860,7 +929,11 @@ class _Reader:
             raise _Unread("too many ways to split the sentences")
         clause = _RUNS_WHEN.sub(" ", _TRAIL.sub("", clause))
         if _ARROW.search(clause):
-            return self._kept(lambda: self._chain(clause))
+            if self._kept(lambda: self._chain(clause)):
+                return True
+            if len(_ARROW.findall(clause)) > 1:
+                return False
+            # One arrow a chain does not read may be a step's output: "Train X on Y -> Z".
         if re.search(r" also ", clause):
             # "the segmenter also reads it": the same input as the step before.
             saved, self.parallel = self.parallel, True
@@ -958,6 +1031,17 @@ class _Reader:
         # Inputs first: an output's name must not stand for an input ("the
         # resulting fields ... which outputs clean fields").
         groups = match.groupdict()
+        if kind == "written_to":
+            outs = self._names(groups["outs"], pronouns=False)
+            self._add(self._names(groups["proc"], pronouns=False), [], outs)
+            return
+        if kind == "fetch":
+            fetched = self._names(groups["outs"], pronouns=True)
+            self._add(self._names(groups["ins"], pronouns=False), [], fetched)
+            if dest := self._names(groups.get("dest"), pronouns=False):
+                self._add(fetched, [], dest)
+                self.fetched_to = self.lines[-1]
+            return
         if kind == "so_does":
             last = self._previous()
             if not last or not last[1] or last[2]:
@@ -1000,7 +1084,7 @@ class _Reader:
             return
         if (
             len(procs) != 1
-            or _VERB_FORMS & set(procs[0].lower().split())
+            or (_VERB_FORMS | _PUT_FORMS) & set(procs[0].lower().split())
             or procs[0].lower() in _PEOPLE
             or procs[0].lower().split()[-1] in _PARTICLES | _READS
         ):
@@ -1058,6 +1142,8 @@ class _Reader:
         if pronouns and _PRONOUN.match(text):
             last = self._previous()
             antecedents = last[0 if self.parallel else 2] if last else []
+            if last is not None and last is self.fetched_to:
+                antecedents = last[0]  # "Pull X from Y into Z. Join them ...": X
             if not antecedents:
                 raise _Unread(text)
             return list(antecedents)
@@ -1087,7 +1173,9 @@ class _Reader:
                 or _STYLE_NAME.search(name)
                 or _PLACED.search(name)
                 or len(name.split()) > MAX_NAME_WORDS
-                or re.search(r"[():]", name)
+                or re.search(r"[():>→]", name)
+                # "three sources (CRM export, ...)": which ones, the remark says.
+                or _COUNTED.match(name)
                 or _NOT_A_NAME.search(name)
                 or name.lower() in _VERB_FORMS  # "The Vespa cluster reads from GCS": no "reads"
                 # "computes drift metrics", "gives speaker turns": a verb, then its object.
@@ -1097,8 +1185,17 @@ class _Reader:
             ):
                 raise _Unread(text)
             name = name.rstrip("/")  # "raw_images/": the folder's name, as the decoder writes it
+            if pronouns and (some := self._some_of(name)):
+                names.append(some)  # "takes the top 500 uncertainty scores": the earlier ones
+                continue
             names.append((pronouns and self._output_before(name)) or self._known(name, tails))
         return names
+
+    def _some_of(self, name: str) -> str:
+        """Return the earlier name an input is some of ("top 500 uncertainty scores"), or ""."""
+        some = _SOME_OF.match(name)
+        rest = name_key(name[some.end() :]) if some else None
+        return next((earlier for earlier in self.names if name_key(earlier) == rest), "")
 
     def _output_before(self, name: str) -> str:
         """Return `name` as the output of the step before, if its participle names it, else ""."""
