@@ -103,8 +103,10 @@ FREE_SETS = {
     "blind23": ("process_blind23.jsonl", "processes, blind set 23", 24000),
     # Written (6dcaae6) blind for the round after set 23; judged 2026-12-05 (ff63a83), spent.
     "blind24": ("process_blind24.jsonl", "processes, blind set 24", 25000),
-    # Written (3385cd2) blind for the round after set 24; unscored.
+    # Written (3385cd2) blind for the round after set 24; judged 2026-12-05 (17d99ea), spent.
     "blind25": ("process_blind25.jsonl", "processes, blind set 25", 26000),
+    # Written (4cc5770) blind for the round after set 25; unscored.
+    "blind26": ("process_blind26.jsonl", "processes, blind set 26", 27000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -87,8 +87,10 @@ SETS = {
     "layers_blind23": ("layers_blind23.jsonl", "networks, blind set 23 (layers)", 30000),
     # Written (35b801a) blind for the round after set 23; judged 2026-12-05 (ff63a83), spent.
     "layers_blind24": ("layers_blind24.jsonl", "networks, blind set 24 (layers)", 31000),
-    # Written (ee50e74) blind for the round after set 24; unscored.
+    # Written (ee50e74) blind for the round after set 24; judged 2026-12-05 (17d99ea), spent.
     "layers_blind25": ("layers_blind25.jsonl", "networks, blind set 25 (layers)", 32000),
+    # Written (7af4be6) blind for the round after set 25; unscored.
+    "layers_blind26": ("layers_blind26.jsonl", "networks, blind set 26 (layers)", 33000),
 }
 POOLS = ("maxpool", "avgpool")
 

@@ -340,3 +340,44 @@ def test_a_width_doubling_every_block_is_no_block_of_its_own():
         "doubling every block, global max pool, a dense 10 softmax"
     )
     assert "global max pool, global max pool" not in (unrolled(prompt) or "")
+
+
+def test_a_residual_block_ends_where_its_input_is_added_back():
+    said = (
+        "input 32x32x3. It starts with a convolution of 16 filters, 3x3, relu. Then comes a "
+        "residual block: two 3x3 convolutions with 16 filters, and the block's input is added "
+        "to the output of the second convolution via a skip connection. Then global average "
+        "pooling and a dense softmax layer over 10 classes."
+    )
+    assert kinds(said) == [
+        ["input"],
+        ["conv2d"],
+        ["conv2d"],
+        ["conv2d"],
+        ["add"],
+        ["globalavgpool"],
+        ["dense", "linear"],
+    ]
+    counted = (
+        "12 input features go into a dense layer of 64 with gelu. Then there's a residual "
+        "block: layernorm, dense 64 gelu, dropout 0.1, dense 64, and then the block input gets "
+        "added back in (skip connection around those three layers). Then a dense 2 softmax."
+    )
+    assert kinds(counted) is None  # three said, four counted: which is it?
+    own = (
+        "comments padded to 40 tokens, embedded with a 5000-word vocabulary into 64-dim "
+        "vectors, a bidirectional LSTM with 32 units per direction, a self-attention layer with "
+        "2 heads; its output is added back to the BiLSTM output as a residual connection, and "
+        "the result is layer-normalized. We then take global max pooling over time and a "
+        "single sigmoid output unit."
+    )
+    assert kinds(own) == [
+        ["input"],
+        ["embedding"],
+        ["bilstm"],
+        ["attention"],
+        ["add"],
+        ["layernorm"],
+        ["globalmaxpool"],
+        ["dense", "linear"],
+    ]

@@ -614,3 +614,81 @@ def test_an_input_and_the_embedding_it_goes_into_in_one_item():
         "dense",
     ]
     assert order[0].written == ("120",) and order[1].written == ("8000", "64")
+
+
+def test_sizes_typed_by_a_closing_note_and_things_the_network_has_not():
+    prompt = (
+        "autoencoder pls. input is 512. encoder: 256 relu then 64 relu. decoder mirors it: "
+        "256 relu, then back to 512 with sigmoid. all dense layers, no dropout or anything"
+    )
+    assert kinds(prompt) == [["input"]] + [["dense", "linear"]] * 4
+    assert [step.written for step in list_order(prompt)][1:] == [
+        ("256",),
+        ("64",),
+        ("256",),
+        ("512",),
+    ]
+
+
+def test_layers_said_with_both_again_an_ordinal_or_leading_to_the_next():
+    both = (
+        "we feed windows of 64 time steps with 6 channels into a one-dimensional convolutional "
+        "network. Two convolutional layers with 32 filters and kernel size 5, both with ReLU, "
+        "are followed by max pooling of 2. The output is flattened and fed to a dense layer of "
+        "50 ReLU units, and a softmax layer predicts one of four gestures."
+    )
+    assert kinds(both) == [
+        ["input"],
+        ["conv1d", "conv2d"],
+        ["conv1d", "conv2d"],
+        ["maxpool"],
+        ["flatten"],
+        ["dense", "linear"],
+        ["dense", "linear"],
+    ]
+    assert [step.activation for step in list_order(both)][1:3] == ["relu", "relu"]
+    lenet = (
+        "The first convolutional layer has 8 filters of size 3x3 with tanh activation and is "
+        "followed by 2x2 average pooling; the second convolutional layer has 24 filters of "
+        "size 3x3, again with tanh, followed by another 2x2 average pooling. After flattening, "
+        "a fully connected layer of 100 units with tanh leads to a 5-unit softmax output."
+    )
+    assert kinds(lenet) == [
+        ["conv2d"],
+        ["avgpool"],
+        ["conv2d"],
+        ["avgpool"],
+        ["flatten"],
+        ["dense", "linear"],
+        ["dense", "linear"],
+    ]
+
+
+def test_a_request_naming_the_network_kind_and_a_vocabulary_said_before_its_embedding():
+    prompt = (
+        "can you sketch a simple lstm for me? word-level, sequences of 30 words, vocab is 900 "
+        "words, embedding size 24, then an LSTM with 48 units, then dense 900 with softmax"
+    )
+    order = list_order(prompt)
+    assert [sorted(step.kinds) for step in order] == [
+        ["input"],
+        ["embedding"],
+        ["lstm"],
+        ["dense", "linear"],
+    ]
+    assert order[1].written == ("900", "24")
+
+
+def test_a_batch_norm_after_the_nth_hidden_layer():
+    prompt = (
+        "regression net, 30 input features. three hidden dense layers of 128, 64 and 32, all "
+        "relu, with batchnorm after the second hidden layer only. then one output unit."
+    )
+    assert kinds(prompt) == [
+        ["input"],
+        ["dense", "linear"],
+        ["dense", "linear"],
+        ["batchnorm"],
+        ["dense", "linear"],
+        ["dense", "linear"],
+    ]

@@ -120,6 +120,24 @@ _SKIP_BLOCK_RE = re.compile(
     rf"(?:{_SKIP}(?:each|every|the) (?:block|stage)|{_SKIP_ADDS}){_SKIP_END}", re.I
 )
 _EACH_RE = re.compile(rf"\b{_EACH}", re.IGNORECASE)
+# "..., and the block's input is added to the output of the second convolution via a
+# skip connection", "then the block input gets added back in (skip connection around
+# those four layers)": the end of a residual block, counted from its title.
+_BLOCK_INPUT_ADDED_RE = re.compile(
+    r"(?:,\s*|\s+)(?:and )?(?:then )?the block'?s? input (?:is|gets) added(?: back)?"
+    r"(?: in| to (?:its|the block'?s|the) output(?: of the [\w-]+ [\w-]+)?)?"
+    r"(?:\s*\(|,?\s+)?(?:via |through |as |with )?(?:a )?(?:skip|residual|shortcut)"
+    r" connection(?: around (?:those|these|the|all) (?P<n>\w+) layers)?\)?"
+    rf"{_SKIP_END}",
+    re.IGNORECASE,
+)
+# "its output is added back to the BiLSTM output as a residual connection": a skip
+# around the layer just said.
+_OWN_OUTPUT_ADDED_RE = re.compile(
+    r"[;,]?\s*(?:and )?its output is added(?: back)? to the [\w-]+(?: layer'?s?)? output"
+    r"(?:,? as (?:a )?(?:residual|skip|shortcut) connection)?(?=\s*[,.;])",
+    re.IGNORECASE,
+)
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.
 _RESIDUAL_TITLE_RE = re.compile(r"\b(?:a|one) (?:residual|skip) block\s*:\s*", re.I)
 # Where a block's sentence may go on past the block: ", then flatten".
@@ -214,9 +232,12 @@ _PLACED_RE = re.compile(
     r"|dropout(?: of)? [\d.]+|batch ?norm(?:alization)?)"
     rf"\s+(?:comes |goes )?after (?P<ords>(?:the )?{_ORDINAL_RE.pattern}"
     rf"(?:(?:,|,? and|,? and after| and after) (?:the )?{_ORDINAL_RE.pattern})*)"
-    r"(?: conv(?:olution)?s?(?: layers?)?| ones?)?\s*(?:[.;]|$)",
+    r"(?P<noun> conv(?:olution)?s?(?: layers?)?| ones?| (?:hidden |dense )+layers?)?"
+    r"(?: only)?\s*(?:[.;]|$)",
     re.IGNORECASE,
 )
+# "batchnorm after the first hidden layer only": the dense layers, counted.
+_DENSE_NOUN_RE = re.compile(r"\b(?:hidden |dense |fully[ -]connected )+layers?\b", re.I)
 _ITEM_END_RE = re.compile(r"[,;]|\.(?!\d)|\s(?:then|and|followed by)\s", re.IGNORECASE)
 # "then the same again with 64 filters (two 3x3 convs and a pool)".
 _SAME_RE = re.compile(
@@ -308,6 +329,16 @@ def _blocks(text: str) -> str | None:
 
 def _skips(text: str) -> str | None:
     """Write a residual connection the text counts as an `add` item: ", add 2"."""
+    text = _OWN_OUTPUT_ADDED_RE.sub(", add 1", text)
+    while match := _BLOCK_INPUT_ADDED_RE.search(text):
+        # "a residual block: two 3x3 convs ..., and the block's input is added to ...":
+        # the layers since the block's title.
+        titles = list(_RESIDUAL_TITLE_RE.finditer(text, 0, match.start()))
+        count = _layers_in(text[titles[-1].end() : match.start()]) if titles else None
+        said = match["n"] and int(as_digits(match["n"]))
+        if count is None or not 1 <= count <= MAX_SKIP or said not in (None, count):
+            return None
+        text = f"{text[: match.start()]}, add {count}{text[match.end() :]}"
     text = _RESIDUAL_TITLE_RE.sub("", text)
     text = _SKIP_COUNT_RE.sub(
         lambda m: (
@@ -447,7 +478,8 @@ def _placed(text: str) -> str | None:
     if match is None:
         return text
     before = text[: match.start()]
-    convs = list(_CONV_NOUN_RE.finditer(before))
+    dense = (match["noun"] or "").strip().lower().startswith(("hidden", "dense"))
+    convs = list((_DENSE_NOUN_RE if dense else _CONV_NOUN_RE).finditer(before))
     places = sorted({_ORDINAL_NUMBERS[word.lower()] for word in _ORDINAL_RE.findall(match["ords"])})
     if not places or places[-1] > len(convs) or "last" in match["ords"].lower():
         return None

@@ -84,7 +84,7 @@ _NOT_A_LIST = re.compile(
     r"|\bsame\b|\bagain\b|\bbetween\b"
     r"|\b(?:is|are|was|were) (?!followed |" + _HANDED_VERBS + r" by )\w+ed by\b"
     # "both relu" is an activation of the layers before; "both layers have 100 units" is not.
-    r"|\bboth\b(?! (?:" + "|".join(ACTIVATIONS) + r")\b)"
+    r"|\bboth\b(?! (?:with |using )?(?:" + "|".join(ACTIVATIONS) + r")\b)"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
@@ -98,13 +98,14 @@ _PLAIN_EACH = re.compile(
     r"|text|example|record|sequence|input|segment|window|clip)\b)"
     r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes)) each\b"
     r"|(?<=\d) again\b(?! with)"
-    r"|\bagain\b(?= \d)",  # "32 filters, again 5x5 with relu": the numbers said again
+    r"|\bagain\b(?= \d)"  # "32 filters, again 5x5 with relu": the numbers said again
+    r"|\bagain\b(?= with (?:" + "|".join(ACTIVATIONS) + r")\b)",  # "again with tanh"
     re.IGNORECASE,
 )
 _SEPARATORS = re.compile(
     r",|;|:|\n|[.?!]\s"
-    r"|\s(?:then|and then|and finally|finally|and|(?:(?:is|are) )?(?:directly )?followed"
-    r" (?:directly )?by|feeds|->|→)\s"
+    r"|\s(?:then|and then|and finally|finally|(?:and )?(?:(?:is|are) )?(?:directly )?followed"
+    r" (?:directly )?by|and|feeds|leads? (?:in)?to|leading (?:in)?to|->|→)\s"
 )
 # "My RNN", "a small transformer encoder": what the list is, not a layer of it.
 _TITLE = re.compile(
@@ -123,7 +124,8 @@ _NAMED = re.compile(
 )
 # "we look at a convolutional network for 28x28 digits": the whole network, no layer.
 _NETWORK_TITLE = re.compile(
-    r"\b(?:a|an|the|our|my) (?:small |simple |tiny |deep )?(?:convolutional|recurrent"
+    r"\b(?:a|an|the|our|my) (?:small |simple |tiny |deep )?(?:(?:one|two|1|2)[- ]dimensional )?"
+    r"(?:convolutional|recurrent"
     r"|fully[ -]connected|feed-?forward) (?:neural )?(?:network|net|model|classifier)\b"
 )
 _REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
@@ -140,7 +142,7 @@ _DRAWING_WISH = re.compile(r"\b(?:picture|diagram|drawing|figure|visuali[sz]atio
 # whole network, not its first layer.
 _REQUEST_TITLE = re.compile(
     r"^(?:(?:can|could|would) you|please|pls)\b.*\b(?:model|network|net|classifier"
-    r"|architecture)(?: for me)?$"
+    r"|architecture|rnn|cnn|lstm|gru|mlp|convnet|autoencoder|transformer)(?: for me)?$"
 )
 # "Small transformer for intent classification": what the network is for.
 _NAMED_FOR = re.compile(
@@ -189,7 +191,14 @@ _LEAD_IN = re.compile(
     # "the embedded sequence is processed by two LSTM layers", "passed to a dense layer"
     r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?(?:is |are )?" + _HANDED + r" "
     # "each review is embedded with a table of ...": the layer, said of the data.
-    r"|^(?:the |its |this |per )?(?:[\w-]+ ){0,3}?(?:is|are) (?=(?:embedded|flattened) )"
+    r"|^(?:the |its |this |per )?(?:[\w-]+ ){0,3}?(?:is|are) (?=(?:embedded|flattened)\b)"
+)
+# "decoder: 128 relu, then back to 784 with sigmoid": another size, with its activation.
+_BACK_TO = re.compile(r"^(?:then )?back to (\d+) (?:with )?(?=\w+$)")
+# "the first convolutional layer has 6 filters": that layer, with its numbers.
+_NTH_LAYER = re.compile(
+    r"^(?:the )?(?:first|second|third|fourth|fifth|next|last|final)"
+    r" ((?:[\w-]+ ){0,2}layer) (?:has|uses|with) "
 )
 # "one per label", "nothing fancy": a closing aside after the last layer.
 _ASIDE_WORDS = 4
@@ -199,6 +208,13 @@ _PLURAL = re.compile(r"\blayers\b")
 _ANOTHER_SIZED = re.compile(
     r"^\d+ (?:" + "|".join(ACTIVATIONS) + r")(?: (?:units?|outputs?|neurons?))?$"
 )
+# "all dense layers": the type of the sizes said without one ("encoder: 128 relu then 32 relu").
+_ALL_OF_TYPE = re.compile(
+    r"^(?:(?:they are|they're|it's|its) )?(?:all|all of them)(?: are)?"
+    r" (?P<type>dense|fully[ -]connected|linear)(?: layers)?$"
+)
+# "no dropout or anything": what the network does not have.
+_NONE_OF = re.compile(r"^(?:no|without|not)\b")
 _HAS_SIZE = re.compile(r"\b\d+\b")
 _DIMENSIONS = re.compile(r"\b[12][ -]?d\b(?= ?conv)")
 _DENSE_WORD = re.compile(r"\b(?:dense|linear|fully[ -]connected)\b")
@@ -235,7 +251,7 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     items = _without_title(items)
     if items is None or any(_is_process_step(item) for item in items):
         return None
-    items = _merged(items)
+    items = _merged(*_typed(items))
     if items is None or len(items) < MIN_ITEMS:
         return None
     steps: list[Step] = []
@@ -400,7 +416,12 @@ def _without_title(items: list[str]) -> list[str] | None:
             and not _names_network_only(items[0])
         ):
             break
-        if len(items[0].split()) > MAX_TITLE_WORDS and not _REQUEST.match(items[0]):
+        if (
+            len(items[0].split()) > MAX_TITLE_WORDS
+            and not _REQUEST.match(items[0])
+            # "we feed windows of 128 steps with 9 channels into a convolutional network"
+            and not (_names_network_only(items[0]) and _title_input(items[0]))
+        ):
             return None  # a sentence, not a title: "GPS emails are parsed by ..."
         said = said or _title_input(items[0])
         items = items[1:]
@@ -442,8 +463,29 @@ def _last_with_units(items: list[str]) -> str | None:
     return None
 
 
-def _merged(items: list[str]) -> list[str] | None:
-    """Return the items with number-only ones joined to the layer before; None if one cannot be."""
+def _typed(items: list[str]) -> tuple[list[str], str | None]:
+    """Return the items without a note of all their type ("all dense layers"), and that type.
+
+    And a vocabulary said before its embedding ("vocab is 60 chars, embedding
+    size 16") joined to it.
+    """
+    said = [m for item in items if (m := _ALL_OF_TYPE.match(item))]
+    kept: list[str] = []
+    for item in items:
+        if _ALL_OF_TYPE.match(item):
+            continue
+        if kept and kept[-1].startswith("vocab") and layer_kinds(item) == {"embedding"}:
+            kept[-1] = f"{kept[-1]} {item}"
+            continue
+        kept.append(item)
+    return kept, ("dense" if len(said) == 1 else None)
+
+
+def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
+    """Return the items with number-only ones joined to the layer before; None if one cannot be.
+
+    `all_of`: the type of every sized item said without one ("all dense layers").
+    """
     merged: list[str] = []
     for item in items:
         if merged and _SIZE_ONLY.match(item) and _unsized_count(merged[-1]):
@@ -454,7 +496,7 @@ def _merged(items: list[str]) -> list[str] | None:
             if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
                 return None
             if _next_sized(item, merged[-1]):
-                said = _last_with_units(merged)
+                said = _last_with_units(merged) or all_of
                 if said is None:
                     return None
                 merged.append(f"{said} {item}")
@@ -488,6 +530,7 @@ def _items(prompt: str) -> list[str]:
     text = re.sub(r"(\d),(\d{3})\b", r"\1\2", text)  # "10,000 words"
     text = re.sub(r"\(([^()]*)\)", _bracket, text)
     text = _AFTER_FLATTENING.sub("flatten, ", text)
+    text = re.sub(r"\b(?:we|i) then\b", "then", text, flags=re.IGNORECASE)  # "We then take ..."
     items = []
     for line in text.splitlines():
         if line.lstrip().startswith("#"):
@@ -497,9 +540,16 @@ def _items(prompt: str) -> list[str]:
         line = _LABEL.sub(lambda m: m[0] if _NAMED.match(m[1].lower()) else f"{m[1]} ", line)
         for part in _SEPARATORS.split(f" {line.lower()} "):
             part = _LEAD_IN.sub("", part.strip(" .!"))
+            part = _NTH_LAYER.sub(r"\1 with ", part)
+            part = _BACK_TO.sub(r"\1 ", part)
             if into := _INPUT_INTO.match(part):
                 items += [into["input"], into["layer"]]  # the input, and the layer it goes into
-            elif part and not _FILLER.match(part) and not _is_training_note(part):
+            elif (
+                part
+                and not _FILLER.match(part)
+                and not _is_training_note(part)
+                and not _NONE_OF.match(part)
+            ):
                 items.append(part)
     while items and (_is_aside(items[-1]) or _is_wish(items[-1])):
         items.pop()

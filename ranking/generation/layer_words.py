@@ -59,7 +59,9 @@ _KINDS = (
     # "token ids of length 64", "token sequences of length 64", "sequences are padded to 80".
     (
         r"^(?:the )?(?:token |word |input )?(?:ids|sequences?)\b.*"
-        r"\b(?:of length|length|padded to|truncated to) \d",
+        r"\b(?:of length|length|padded to|truncated to) \d"
+        # "sequences of 40 chars"
+        r"|^(?:the )?(?:input )?sequences? of \d+ (?:tokens|words|chars|characters)$",
         {"input"},
     ),
     (r"^(?:of |i\.e\. )?(?:an? |the )?shape \d", {"input"}),  # "..., shape 1000x1"
@@ -72,6 +74,8 @@ _KINDS = (
         {"dense", "linear"},
     ),
     (r"\d+[- ](?:class|way|unit) softmax", {"dense", "linear"}),
+    # "a softmax layer predicts one of six activities"
+    (r"^(?:a |an |the )?(?:final )?softmax (?:layer|classifier)\b", {"dense", "linear"}),
     # "a single sigmoid unit"
     (r"\b(?:sigmoid|softmax|linear|output) units?\b", {"dense", "linear"}),
     (r"\b\d+[- ](?:unit|dim\w*) bottleneck\b", {"dense", "linear"}),  # "a 32-unit bottleneck"
@@ -115,7 +119,7 @@ FAMILY = {
 
 # "relu", "with softmax", "all convs use ReLU": an activation of the layers before.
 ACTIVATION_ONLY = re.compile(
-    r"^(?:with |and |a |an |both |all "
+    r"^(?:with |and |a |an |(?:both|all)(?: with| using)? "
     r"|all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
     r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?$"
 )
