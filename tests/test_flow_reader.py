@@ -278,6 +278,18 @@ def test_a_clause_without_subject_goes_on_with_the_one_before():
         "the rider app and also logged to eta-preds."
     )
     assert read(fanned)[-2:] == ("alerts > - > rider app", "alerts > - > eta-preds")
+    # Two steps of the same data; a reader that makes something.
+    twice = (
+        "Meeting audio is transcribed by Whisper into transcripts and diarized by pyannote into "
+        "speaker turns. A merge script combines the transcripts and speaker turns into "
+        "labelled transcripts. The QA job reads labelled transcripts and computes qa_scores."
+    )
+    assert read(twice) == (
+        "Meeting audio > Whisper > transcripts",
+        "Meeting audio > pyannote > speaker turns",
+        "transcripts, speaker turns > merge script > labelled transcripts",
+        "labelled transcripts > QA job > qa_scores",
+    )
 
 
 def test_steps_told_as_orders_and_outputs_said_with_as_or_an_arrow():
@@ -333,6 +345,9 @@ def test_steps_told_as_orders_and_outputs_said_with_as_or_an_arrow():
         # "three sources (A, B, C)": which ones, only the remark says.
         "Merge three sources (CRM export, web logs) with a python script into one table. "
         "A random forest is trained on the table by sklearn into a chart.",
+        # "and loads X": a second input, not an output.
+        "items are embedded by a TF trainer into item vectors. The recs API queries the item "
+        "vectors and also loads the user vectors.",
         # "generates X": X is the output, which no line with an input says.
         "A GPT model generates synthetic reviews. The synthetic reviews are cleaned by a "
         "cleaner into text.",

@@ -108,6 +108,16 @@ _VERB_FORMS = frozenset(third_person(v) for v in [*READ_VERBS, *WRITE_VERBS]) - 
 _ANY_VERB = both_forms([*STEP_VERBS, *READ_VERBS, *WRITE_VERBS])
 _STEP = _forms(STEP_VERBS)
 _BASE_STEP = "|".join(sorted(STEP_VERBS, key=len, reverse=True))
+# "reads exp_events and computes metrics": a verb of making, in the third person, never a
+# noun ("and labels"); not one that takes more in ("and also loads the user embeddings").
+_TAKES_MORE = "load fetch pull ingest retrieve sync dump join merge combine compare enrich align"
+_STEPS_ONLY = "|".join(
+    sorted(
+        VERBS_ONLY & {third_person(verb) for verb in STEP_VERBS if verb not in _TAKES_MORE.split()},
+        key=len,
+        reverse=True,
+    )
+)
 # "Great Expectations checks fct_payments": reading, here only (a "check" in
 # a name is a noun to the name rules).
 _READ = _forms([*READ_VERBS, "check", "inspect"])
@@ -278,8 +288,8 @@ _FORMS = [
             rf"^{_PROC} (?:{_READ}) (?!(?:the |our )?(?:[\w-]+ )*(?:service|app|api|frontend"
             r"|client|team|users|customers|page)s?$)"
             rf"{_TEXT.format('ins')}"
-            rf"(?:(?: and (?:{_WRITE})|,? producing|,? giving|,? to (?:produce|build|make|create"
-            rf"|generate|get|compute)) {_TEXT.format('outs')}"
+            rf"(?:(?: and (?:{_WRITE}|{_STEPS_ONLY})|,? producing|,? giving"
+            rf"|,? to (?:produce|build|make|create|generate|get|compute)) {_TEXT.format('outs')}"
             r"(?: (?:to|into) (?P<dest>.+?))?)?$",
             re.IGNORECASE,
         ),
@@ -901,25 +911,34 @@ class _Reader:
         raise _Unread(sentence)
 
     def _shared_subject(self, first: str, rest: str, start: int, depth: int) -> None:
-        """Read `rest` as going on with the subject of `first`, a move; raise _Unread if not.
+        """Read `rest` as going on with the subject of `first`; raise _Unread if not certain.
 
         "X are pulled from BigQuery and combined by P into Y": X is combined.
         "X are written to Cassandra and also sent to the case queue": X goes
-        to both. Not "X land in Kafka and are consumed by a Flink job", nor
-        "written to the offline store and materialized into the online store":
-        what goes on is read from the place, not X.
+        to both. "X are transcribed by W into T and diarized by P into S": X
+        goes through both steps. Not "X land in Kafka and are consumed by a
+        Flink job", nor "written to the offline store and materialized into
+        the online store": what goes on is read from the place, not X; nor
+        "X is cleaned by P into Y and uploaded to S3": is X or Y uploaded?
         """
         said = _with_subject(first, rest)
         moved = self.lines[start:]
-        if said is None or len(moved) != 1 or moved[0][1]:
+        if said is None or len(moved) != 1 or (moved[0][1] and not moved[0][2]):
             raise _Unread(rest)
+        stepped = bool(moved[0][1])
         subject = self._names(_SUBJECT.match(first)["subject"], pronouns=False)
         taken = moved[0][2] == subject  # "pulled from BigQuery": X comes from there
         count = len(self.lines)
         self._sentence(said, depth + 1)
-        if not taken and not (
-            re.match(r"(?:also|(?:is|are) also) ", rest, re.IGNORECASE)
-            and not any(line[1] for line in self.lines[count:])
+        if stepped and all(line[1] for line in self.lines[count:]):
+            return  # "transcribed by Whisper into T and diarized by pyannote into S": X, twice
+        if (
+            stepped
+            or not taken
+            and not (
+                re.match(r"(?:also|(?:is|are) also) ", rest, re.IGNORECASE)
+                and not any(line[1] for line in self.lines[count:])
+            )
         ):
             raise _Unread(rest)
 
