@@ -130,6 +130,8 @@ _PARTICIPLE = (
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _AGENT = r"(?:by|with|using)"
+# Participles of a reader that makes nothing: "shown in a Mode dashboard".
+_SHOWN = r"shown|displayed|plotted|charted|reviewed|viewed|browsed|inspected|explored"
 # Verbs of putting data somewhere: "deploys X to the endpoint", "syncs X to HubSpot".
 # Third person only: "a deploy job" is no verb.
 _PUT_FORMS = frozenset("deploys publishes pushes uploads syncs replicates ships registers".split())
@@ -147,6 +149,9 @@ _CONSUMED = re.compile(
 )
 _INTO = (
     r"(?:,? into|,? to (?:produce|build|make|create|generate|get|give|yield)|,? producing|,? giving"
+    r"|,? outputting|,? yielding|,? emitting|,? generating|,? creating"
+    # "X go through silero vad, which cuts them into speech segments"
+    r"|,? (?:which|that) [a-z]{{3,}}s (?:them|it) into"
     r"|\s*(?:->|→)"  # "unlabeled_docs are scored by doc-clf-v4 → uncertainty scores"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
     r"|writes?|emits?|creates?|generates?|gives?|builds?|makes?|computes?|derives?)"
@@ -328,7 +333,9 @@ _FORMS = [
         "passive",
         re.compile(
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_FETCHED})(?: in)?"
-            rf" (?:from|off|out of) {_TEXT.format('src')} {_AGENT} (?P<proc>[^,;]+?)$",
+            rf" (?:from|off|out of) {_TEXT.format('src')} {_AGENT} (?P<proc>[^,;]+?)"
+            # "... by a Flink job that computes user_click_features": what it makes of them.
+            rf"(?:{_INTO} (?P<outs>[^,;]+?))?$",
             re.IGNORECASE,
         ),
     ),
@@ -336,7 +343,7 @@ _FORMS = [
         # "the lift estimates are shown in a Mode dashboard": a reader with no output.
         "passive",
         re.compile(
-            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>shown|displayed|plotted|charted)"
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_SHOWN})"
             rf" (?:in|on) {_TEXT.format('proc')}$",
             re.IGNORECASE,
         ),
@@ -490,7 +497,8 @@ _PLACE = re.compile(
 _STYLE_WORDS = re.compile(
     r"\b(?:palette|colou?r(?:s|ful|ed)?|arrows?|rounded|dashed|dotted|horizontal(?:ly)?"
     r"|vertical(?:ly)?|left to right|top to bottom|monochrome|pastel|black and white"
-    r"|style|(?:no|without) (?:text|labels)|compact|colou?rful|gr[ae]yscale)\b",
+    r"|style|(?:no|without) (?:text|labels)|compact|colou?rful|gr[ae]yscale"
+    r"|(?:blue|green|red|grey|gray|warm|cool|earth|pastel|neutral|orange|purple) tones?)\b",
     re.IGNORECASE,
 )
 # "..., big nodes": a request about the drawing at a step's end.
@@ -550,9 +558,12 @@ _ASIDE_TAIL = re.compile(
 )
 # "the iot.raw topic" is "iot.raw": an identifier (a dot, an underscore, a
 # digit) with the kind of thing it is.
-_IDENTIFIER = re.compile(r"[._\d]")
+_IDENTIFIER = re.compile(r"[._\d]|\w-\w")
 _KIND_WORDS = frozenset(
     "topic table bucket stream index queue collection folder file dataset".split()
+)
+_MARKED_KIND = re.compile(
+    r"`([^`\n]+)` (?:" + "|".join(_KIND_WORDS) + r"|events|records|rows|messages|data)\b"
 )
 _ROLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:[^\s(),.;]+\s+){0,3}[^\s(),.;]+$", re.I)
 # "(loaded from the GCS bucket)", "(X in, Y out)", "(which writes Y)": steps in brackets.
@@ -565,6 +576,7 @@ _POSSESSIVE = re.compile(r"^[\w-]+'s\s+", re.IGNORECASE)
 # a quantity ("resampled to 16kHz").
 _NOT_A_NAME = re.compile(
     r"^(?:there|here)$|^(?:anything|everything|something|nothing)\b"
+    r"|^(?:finally|then|next|first|lastly|afterwards|after that)$"  # "..., finally in real time"
     r"|\s(?:comes?|goes|go|arrives?|lands?|ends? up)$"
     r"|^\d+(?:\.\d+)?\s*(?:k?hz|fps|px|dpi|bits?|%)$",
     re.IGNORECASE,
@@ -573,7 +585,10 @@ _NOT_A_NAME = re.compile(
 _NEVER_FIRST = frozenset("gives renders feeds finds runs gets get sends keeps puts".split())
 _SIGN_OFF = re.compile(r"^(?:thanks|thank you|thx|cheers|best|regards)\b[\s,!-]*\w*$", re.I)
 # "Nightly ETL:", "Query-time RAG:": a title before the steps.
-_TITLE = re.compile(r"^[^.!?;]{1,60}:\s*(?:\n|$)|^[^.!?;:]{1,60}:\s+(?=\S)")
+_TITLE = re.compile(
+    r"^[^.!?;]{1,60}:\s*(?:\n|$)|^[^.!?;:]{1,60}:\s+(?=\S)"
+    r"|^[^.!?;:—–]{1,60}\s[—–]\s+(?=\S)"  # "ride ETA serving path — trip_requests and ..."
+)
 _REQUEST = re.compile(
     r"^(?:(?:hey|hi|ok|so|please|pls)\b[,!]?\s*)*(?:(?:can|could|would) you |please )?"
     r"(?:draw|sketch|diagram|make|show)\b[^.:?!\n>→]{0,50}[.:?!]\s*",
@@ -702,7 +717,9 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
     Requests ("can you draw this?") and sign-offs are left out too; with
     `titles` false, a first sentence that looks like a title is kept.
     """
-    text = _REQUEST.sub("", prompt.strip()).replace("`", "")  # "`build_dataset`": code marks
+    # "`clickstream` events": the name is what is marked as code.
+    text = _MARKED_KIND.sub(r"\1", _REQUEST.sub("", prompt.strip()))
+    text = text.replace("`", "")  # "`build_dataset`": code marks
     lines = text.splitlines()
     # "RAG setup for the support bot" on a line of its own: a title.
     if (
@@ -923,23 +940,25 @@ class _Reader:
         """
         said = _with_subject(first, rest)
         moved = self.lines[start:]
-        if said is None or len(moved) != 1 or (moved[0][1] and not moved[0][2]):
+        # "X are reviewed in the Case Manager UI and archived to ADLS": shown, nothing
+        # made, so X goes on; "X gets normalized by ffmpeg and uploaded": which is uploaded?
+        shown = bool(re.search(rf"\b(?:{_SHOWN})\b", first, re.IGNORECASE))
+        if said is None or len(moved) != 1 or (moved[0][1] and not moved[0][2] and not shown):
             raise _Unread(rest)
-        stepped = bool(moved[0][1])
+        stepped = bool(moved[0][1]) and not shown
         subject = self._names(_SUBJECT.match(first)["subject"], pronouns=False)
         taken = moved[0][2] == subject  # "pulled from BigQuery": X comes from there
         count = len(self.lines)
         self._sentence(said, depth + 1)
-        if stepped and all(line[1] for line in self.lines[count:]):
-            return  # "transcribed by Whisper into T and diarized by pyannote into S": X, twice
-        if (
-            stepped
-            or not taken
-            and not (
-                re.match(r"(?:also|(?:is|are) also) ", rest, re.IGNORECASE)
-                and not any(line[1] for line in self.lines[count:])
-            )
-        ):
+        went_on = self.lines[count:]
+        if stepped:
+            # "transcribed by Whisper into T and diarized by pyannote into S": X, twice.
+            if all(line[1] for line in went_on):
+                return
+            raise _Unread(rest)
+        moves = not any(line[1] for line in went_on)
+        also = re.match(r"(?:also|(?:is|are) also) ", rest, re.IGNORECASE)
+        if not (taken or (moves and (shown or also))):
             raise _Unread(rest)
 
     def _clause(self, clause: str) -> bool:
@@ -1051,6 +1070,8 @@ class _Reader:
         # resulting fields ... which outputs clean fields").
         groups = match.groupdict()
         if kind == "written_to":
+            if re.search(r"\s(?:the|a|an)(?:\s|$)", groups["proc"], re.IGNORECASE):
+                raise _Unread(groups["proc"])  # "ColBERT turns the logs into ...": no processor
             outs = self._names(groups["outs"], pronouns=False)
             self._add(self._names(groups["proc"], pronouns=False), [], outs)
             return
@@ -1137,6 +1158,7 @@ class _Reader:
             names = self._names(text[resulting.end() :], pronouns=False)
             last[2] = names
             return names
+        text = re.sub(r"\s*\((from [^()]+)\)", r" \1", text)  # "driver_features (from Tecton)"
         if not re.search(r" (?:from|in|out of) ", text):
             return self._names(text, pronouns=True)
         # "card transactions from Kafka and device fingerprints from the DeviceDB cache"
