@@ -292,6 +292,19 @@ def test_a_clause_without_subject_goes_on_with_the_one_before():
     )
 
 
+def test_a_step_that_splits_its_input_and_a_step_that_delivers_it():
+    prompt = (
+        "Great Expectations validates the orders table and splits it into clean rows and failed "
+        "rows. Kinesis Firehose delivers the clean rows to an S3 bucket. The failed rows and the "
+        "orders table are both used by triage.py to produce a triage report."
+    )
+    assert read(prompt) == (
+        "orders table > Great Expectations > clean rows, failed rows",
+        "clean rows > Kinesis Firehose > S3 bucket",
+        "failed rows, orders table > triage.py > triage report",
+    )
+
+
 def test_code_marked_names_titles_after_a_dash_and_where_inputs_come_from():
     prompt = (
         "search features — `impressions` events are read from Kafka by a Spark job that "

@@ -124,7 +124,7 @@ _READ = _forms([*READ_VERBS, "check", "inspect"])
 # "spits out", "writes out"; "exports item embeddings" (a noun to the name rules).
 _WRITE = f"(?:{_forms([*WRITE_VERBS, 'export'])})(?: out)?"
 _BE = r"(?:is|are|was|were|gets|get)"
-_ADVERB = r"(?:\w+ly |then |first |also |each )?"
+_ADVERB = r"(?:\w+ly |then |first |also |each |both )?"
 _PARTICIPLE = (
     r"(?:[\w-]+ed|[\w-]+'d|" + "|".join(sorted(IRREGULAR_PARTICIPLES)) + r")(?: up)?"
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
@@ -134,7 +134,9 @@ _AGENT = r"(?:by|with|using)"
 _SHOWN = r"shown|displayed|plotted|charted|reviewed|viewed|browsed|inspected|explored"
 # Verbs of putting data somewhere: "deploys X to the endpoint", "syncs X to HubSpot".
 # Third person only: "a deploy job" is no verb.
-_PUT_FORMS = frozenset("deploys publishes pushes uploads syncs replicates ships registers".split())
+_PUT_FORMS = frozenset(
+    "deploys publishes pushes uploads syncs replicates ships registers delivers forwards".split()
+)
 _PUTS = "(?:" + "|".join(sorted(_PUT_FORMS)) + ")"
 # Participles of taking data from a place: "downloaded from the RSS feeds by podgrab"
 # (not "the boxes are cropped out of the tiles by CropKit": the boxes go in).
@@ -210,7 +212,9 @@ _FORMS = [
             rf"^{_PROC} (?:then |first |finally |now )?(?P<active>{_STEP}) {_TEXT.format('ins')}"
             r"(?: (?:with|against) (?P<more>[^,;]+?))?"
             rf"(?: (?:from|out of) {_TEXT.format('src')})?"
-            rf"(?:(?:{_INTO}| and (?:{_WRITE})) (?P<outs>.+?))?$",
+            rf"(?:(?:{_INTO}| and (?:{_WRITE})"
+            # "Great Expectations validates the orders table and splits it into A and B"
+            rf"| and (?:{_STEP}) (?:it|them) into) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
     ),
