@@ -381,3 +381,38 @@ def test_a_residual_block_ends_where_its_input_is_added_back():
         ["globalmaxpool"],
         ["dense", "linear"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        (
+            # A residual block ended by its shortcut; numbers and activations said per block.
+            "input 96x96x1. a 7x7 conv with 16 filters, relu. Then one residual block: two 3x3 "
+            "convs, 16 filters each, relu on both, with an identity shortcut that adds the stem "
+            "output to the block output. Then global average pooling and a 4-way softmax.",
+            ["input", "conv2d", "conv2d", "conv2d", "add", "globalavgpool", "dense"],
+        ),
+        (
+            # A layer wrapped in a residual connection; the skip around counted layers.
+            "inputs are 60 tokens, embedded with a 9k-word vocabulary into 64 dimensions, then a "
+            "bidirectional LSTM with 32 units. On top sits one self-attention layer with 2 heads, "
+            "wrapped in a residual connection (its input is added to its output), then layer "
+            "norm and a 5-way softmax.",
+            ["input", "embedding", "bilstm", "attention", "add", "layernorm", "dense"],
+        ),
+        (
+            "Input: 200 samples with 1 channel. A conv1d with 16 filters, kernel 3, relu. Then "
+            "two more conv1d layers, also 16 filters, kernel 3, relu on both, wrapped in a skip "
+            "connection that adds the input of those two layers to their output. Then flatten "
+            "and a 3-class softmax output.",
+            ["input", "conv1d", "conv1d", "conv1d", "add", "flatten", "dense"],
+        ),
+    ],
+)
+def test_skip_connections_said_in_other_words(prompt, expected):
+    assert [kind if kind != "linear" else "dense" for kind in firsts(prompt)] == expected
+
+
+def firsts(prompt: str) -> list[str]:
+    return [sorted(kinds)[0] for kinds in kinds(prompt)]

@@ -120,22 +120,41 @@ _SKIP_BLOCK_RE = re.compile(
     rf"(?:{_SKIP}(?:each|every|the) (?:block|stage)|{_SKIP_ADDS}){_SKIP_END}", re.I
 )
 _EACH_RE = re.compile(rf"\b{_EACH}", re.IGNORECASE)
+# "two 3x3 convs, 32 filters each": numbers of the layer before, no layer of their own.
+_NUMBERS_ONLY_RE = re.compile(
+    r"^(?:\d+ (?:filters|units|channels)(?: each)?|kernel(?: size)? \d+)$"
+)
 # "..., and the block's input is added to the output of the second convolution via a
 # skip connection", "then the block input gets added back in (skip connection around
 # those four layers)": the end of a residual block, counted from its title.
 _BLOCK_INPUT_ADDED_RE = re.compile(
-    r"(?:,\s*|\s+)(?:and )?(?:then )?the block'?s? input (?:is|gets) added(?: back)?"
-    r"(?: in| to (?:its|the block'?s|the) output(?: of the [\w-]+ [\w-]+)?)?"
-    r"(?:\s*\(|,?\s+)?(?:via |through |as |with )?(?:a )?(?:skip|residual|shortcut)"
-    r" connection(?: around (?:those|these|the|all) (?P<n>\w+) layers)?\)?"
+    r"(?:,\s*|\s+)(?:and )?(?:then )?(?:with )?"
+    r"(?:the block'?s? input (?:is |gets )?added(?: back)?"
+    r"(?: in| (?:on)?to (?:its|the block'?s|the) output(?: of the [\w-]+ [\w-]+)?)?"
+    # "with an identity shortcut that adds the stem output to the block output"
+    r"|(?:an? )?(?:identity )?(?:skip|residual|shortcut)(?: connection)? (?:that adds|which adds"
+    r"|adding) the (?:block'?s input|input of the block|[\w-]+ output) (?:back )?(?:on)?to"
+    r" (?:its|the block'?s|the block) output)"
+    r"(?:(?:\s*\(|,?\s+)(?:via |through |as |with )?(?:a )?(?:skip|residual|shortcut)"
+    r" connection(?: around (?:those|these|the|all) (?P<n>\w+) layers)?\)?)?"
     rf"{_SKIP_END}",
     re.IGNORECASE,
 )
-# "its output is added back to the BiLSTM output as a residual connection": a skip
-# around the layer just said.
+# "two conv1d layers ..., wrapped in a skip connection that adds the input of those two
+# layers to their output": a skip around the layers it counts.
+_SKIP_THEIR_RE = re.compile(
+    r"(?:,\s*|\s+)(?:and )?(?:wrapped in|with) (?:a |an )?(?:skip|residual|shortcut) connection"
+    r" (?:that adds|which adds|adding) the input of (?:those|these|the|both) (?P<n>\w+)"
+    r"(?: layers)? (?:back )?(?:on)?to their outputs?"
+    rf"{_SKIP_END}",
+    re.IGNORECASE,
+)
 _OWN_OUTPUT_ADDED_RE = re.compile(
     r"[;,]?\s*(?:and )?its output is added(?: back)? to the [\w-]+(?: layer'?s?)? output"
-    r"(?:,? as (?:a )?(?:residual|skip|shortcut) connection)?(?=\s*[,.;])",
+    r"(?:,? as (?:a )?(?:residual|skip|shortcut) connection)?(?=\s*[,.;])"
+    # "wrapped in a residual connection (its input is added to its output)"
+    r"|,?\s*wrapped in a (?:residual|skip|shortcut) connection"
+    r" \((?:its|the layer'?s) input is added (?:back )?to its output\)",
     re.IGNORECASE,
 )
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.
@@ -330,11 +349,16 @@ def _blocks(text: str) -> str | None:
 def _skips(text: str) -> str | None:
     """Write a residual connection the text counts as an `add` item: ", add 2"."""
     text = _OWN_OUTPUT_ADDED_RE.sub(", add 1", text)
-    while match := _BLOCK_INPUT_ADDED_RE.search(text):
+    text = _SKIP_THEIR_RE.sub(lambda m: f", add {as_digits(m['n'])}", text)
+    at = 0
+    while match := _BLOCK_INPUT_ADDED_RE.search(text, at):
         # "a residual block: two 3x3 convs ..., and the block's input is added to ...":
         # the layers since the block's title.
         titles = list(_RESIDUAL_TITLE_RE.finditer(text, 0, match.start()))
-        count = _layers_in(text[titles[-1].end() : match.start()]) if titles else None
+        if not titles:
+            at = match.end()  # a block of "each": counted below
+            continue
+        count = _layers_in(text[titles[-1].end() : match.start()])
         said = match["n"] and int(as_digits(match["n"]))
         if count is None or not 1 <= count <= MAX_SKIP or said not in (None, count):
             return None
@@ -362,7 +386,7 @@ def _layers_in(text: str) -> int | None:
     total = 0
     for item in _ITEM_SPLIT_RE.split(_masked(text)):
         item = item.strip().lower()
-        if not item or ACTIVATION_ONLY.match(item):
+        if not item or ACTIVATION_ONLY.match(item) or _NUMBERS_ONLY_RE.match(item):
             continue
         if layer_kinds(item) is None:
             return None

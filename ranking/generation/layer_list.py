@@ -84,7 +84,7 @@ _NOT_A_LIST = re.compile(
     r"|\bsame\b|\bagain\b|\bbetween\b"
     r"|\b(?:is|are|was|were) (?!followed |" + _HANDED_VERBS + r" by )\w+ed by\b"
     # "both relu" is an activation of the layers before; "both layers have 100 units" is not.
-    r"|\bboth\b(?! (?:with |using )?(?:" + "|".join(ACTIVATIONS) + r")\b)"
+    r"|(?<!\bon )\bboth\b(?! (?:with |using )?(?:" + "|".join(ACTIVATIONS) + r")\b)"
     r"|\b(?:after|before) the (?:first|second|third|fourth)\b"
     r"|\bnn\.|\blayers\.|sequential|\bdef |\bimport |model\.add|\bself\.",
     re.IGNORECASE,
@@ -96,7 +96,10 @@ _PLAIN_EACH = re.compile(
     r"|frame|day|comment|utterance|sample|image|sentence|position|pixel|class|label|tag|intent"
     r"|review|document"
     r"|text|example|record|sequence|input|segment|window|clip)\b)"
-    r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes)) each\b"
+    r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes|bins"
+    r"|dims|dimensions)) each\b"
+    # "2x2 max pooling again, then ...": that layer once more, a plain item.
+    r"|(?<=pooling) again\b(?=\s*(?:[,.;]|then\b|and\b|$))"
     r"|(?<=\d) again\b(?! with)"
     r"|\bagain\b(?= \d)"  # "32 filters, again 5x5 with relu": the numbers said again
     r"|\bagain\b(?= with (?:" + "|".join(ACTIVATIONS) + r")\b)",  # "again with tanh"
@@ -105,7 +108,9 @@ _PLAIN_EACH = re.compile(
 _SEPARATORS = re.compile(
     r",|;|:|\n|[.?!]\s"
     r"|\s(?:then|and then|and finally|finally|(?:and )?(?:(?:is|are) )?(?:directly )?followed"
-    r" (?:directly )?by|and|feeds|leads? (?:in)?to|leading (?:in)?to|->|→)\s"
+    r" (?:directly )?by|and|feeds|leads? (?:in)?to|leading (?:in)?to|->|→"
+    # "a 3x3 conv with 64 filters plus batch norm"
+    r"|plus(?= (?:an? )?(?:batch|layer|dropout|max|average|global|flatten)))\s"
 )
 # "My RNN", "a small transformer encoder": what the list is, not a layer of it.
 _TITLE = re.compile(
@@ -167,7 +172,7 @@ _TITLE_INPUT = re.compile(
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(
-    r"^(?:with |and |so |i\.e\.,? )?"
+    r"^(?:with |and |so |also |i\.e\.,? )?"
     r"(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab)"
 )
 # "Input: 14 features", "- output: 1 unit": a label that names the item.
@@ -183,6 +188,7 @@ _FILLER = re.compile(
 )
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
+    r"|^then (?=an? \S|\d|two |three |four )"  # "Then 2 3x3 conv layers ...", "then a pool"
     # "the decoder mirrors it with 64 relu -> 256 relu": the decoder's layers follow.
     r"|^(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that) with "
     # "the pooled features pass through dropout 0.5"

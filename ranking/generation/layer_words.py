@@ -121,7 +121,7 @@ FAMILY = {
 ACTIVATION_ONLY = re.compile(
     r"^(?:with |and |a |an |(?:both|all)(?: with| using)? "
     r"|all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
-    r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?$"
+    r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?(?: on (?:both|all|each|them))?$"
 )
 
 
