@@ -305,6 +305,22 @@ def test_a_step_that_splits_its_input_and_a_step_that_delivers_it():
     )
 
 
+def test_irregular_participles_outputs_down_to_and_what_ships_or_uploads():
+    prompt = (
+        "The user question is rewritten by QueryRewriter into a search query. A toxicity "
+        "classifier filters the search query down to safe queries. safe queries are quantized "
+        "by AutoGPTQ into an int4 model that ships to the edge devices. The edge devices upload "
+        "to MinIO."
+    )
+    assert read(prompt) == (
+        "user question > QueryRewriter > search query",
+        "search query > toxicity classifier > safe queries",
+        "safe queries > AutoGPTQ > int4 model",
+        "int4 model > - > edge devices",
+        "edge devices > - > MinIO",
+    )
+
+
 def test_code_marked_names_titles_after_a_dash_and_where_inputs_come_from():
     prompt = (
         "search features — `impressions` events are read from Kafka by a Spark job that "

@@ -151,7 +151,7 @@ _CONSUMED = re.compile(
 )
 _INTO = (
     r"(?:,? into|,? to (?:produce|build|make|create|generate|get|give|yield)|,? producing|,? giving"
-    r"|,? outputting|,? yielding|,? emitting|,? generating|,? creating"
+    r"|,? outputting|,? yielding|,? emitting|,? generating|,? creating|,? down to"
     # "X go through silero vad, which cuts them into speech segments"
     r"|,? (?:which|that) [a-z]{{3,}}s (?:them|it) into"
     r"|\s*(?:->|→)"  # "unlabeled_docs are scored by doc-clf-v4 → uncertainty scores"
@@ -282,8 +282,8 @@ _FORMS = [
         # "..., which are stored in an Azure Data Lake container", "which end up in Hive"
         "relative_move",
         re.compile(
-            rf"^(?:which|that) (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|go(?:es)?|ends? up|flows?)"
-            r" (?:to|into|in|onto)|feeds?(?: into)?|shows? up (?:in|on)"
+            rf"^(?:which|that) (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|go(?:es)?|ends? up|flows?"
+            r"|ships?) (?:to|into|in|onto)|feeds?(?: into)?|shows? up (?:in|on)"
             # "..., which we store in the product_images collection"
             r"|(?:we|they) (?:store|save|keep|put|write|load) (?:in|into|to))"
             r" (?P<outs>[^,;]+?)$",
@@ -375,7 +375,8 @@ _FORMS = [
         # "The assignment service writes to exp_exposures": from it to there.
         "written_to",
         re.compile(
-            rf"^{_PROC} (?:writes|publishes|pushes|sends|emits|logs|dumps) (?:to|into)"
+            rf"^{_PROC} (?:writes|publishes|pushes|sends|emits|logs|dumps|uploads?|streams?|syncs?)"
+            r" (?:to|into)"
             r" (?P<outs>[^,;]+?)$",
             re.IGNORECASE,
         ),
@@ -523,7 +524,7 @@ _STYLE_NAME = re.compile(
 # image that is pushed to ECR".
 _JOINT = re.compile(
     r",?\s+(?:and then|and|then|while)\s+|,\s+"
-    r"|\s+(?=(?:which|that) (?:is|are|gets?|go(?:es)?|ends? up|lands?)\b)",
+    r"|\s+(?=(?:which|that) (?:is|are|gets?|go(?:es)?|ends? up|lands?|ships?)\b)",
     re.IGNORECASE,
 )
 # "a Spark batch job runs nightly and aggregates X": when it runs, then the step.

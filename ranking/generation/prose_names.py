@@ -42,7 +42,7 @@ AUXILIARIES = BE | GET
 IRREGULAR_PARTICIPLES = frozenset(
     "split sent built written run fed read kept made taken given shown held cut put set "
     "broken chosen drawn known seen spun bound found sold told brought caught left lost "
-    "spent pulled thrown".split()
+    "spent pulled thrown rewritten overwritten undertaken".split()
 )
 # A word right after a name's last word that shows the last word is a verb
 # ("pyannote segments the audio") or a preposition ("into the table").
