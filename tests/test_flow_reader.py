@@ -305,6 +305,19 @@ def test_a_step_that_splits_its_input_and_a_step_that_delivers_it():
     )
 
 
+def test_a_source_that_makes_what_it_gives_and_a_step_that_puts_the_output_before():
+    # "generates X" with no input: the model is X's source, not its reader.
+    prompt = (
+        "A GPT model generates synthetic reviews. The synthetic reviews are cleaned by a "
+        "cleaner into text, which Census syncs back to HubSpot."
+    )
+    assert read(prompt) == (
+        "GPT model > - > synthetic reviews",
+        "synthetic reviews > cleaner > text",
+        "text > Census > HubSpot",
+    )
+
+
 def test_irregular_participles_outputs_down_to_and_what_ships_or_uploads():
     prompt = (
         "The user question is rewritten by QueryRewriter into a search query. A toxicity "
@@ -404,9 +417,6 @@ def test_steps_told_as_orders_and_outputs_said_with_as_or_an_arrow():
         # "and loads X": a second input, not an output.
         "items are embedded by a TF trainer into item vectors. The recs API queries the item "
         "vectors and also loads the user vectors.",
-        # "generates X": X is the output, which no line with an input says.
-        "A GPT model generates synthetic reviews. The synthetic reviews are cleaned by a "
-        "cleaner into text.",
     ],
 )
 def test_a_clause_without_subject_is_not_read_where_the_subject_is_unsure(prompt):

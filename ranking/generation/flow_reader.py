@@ -265,6 +265,24 @@ _FORMS = [
         ),
     ),
     (
+        # "..., which Hightouch syncs back to HubSpot", "which the collector forwards to
+        # Langfuse": the step before's outputs, put there.
+        "relative",
+        re.compile(
+            rf"^(?:which|that) {_TEXT.format('proc')} (?P<active>{_PUTS}|sends|writes)"
+            r" (?:back )?(?:to|into|onto) (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "the search API emits impression_logs": a source of what it gives.
+        "written_to",
+        re.compile(
+            rf"^{_PROC} (?:emits|produces|generates|outputs|publishes|creates) (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         # "the billing service reads X, and so does Superset": the same step's input.
         "so_does",
         re.compile(r"^(?:and )?(?:so )?does (?P<proc>[^,;]+?)$", re.IGNORECASE),  # "so" is a lead
@@ -471,8 +489,9 @@ _LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|plus|together with|\+)\s+",
 # What may lead a sentence: a step's order, time or place, not a step itself.
 _LEAD = re.compile(
     r"^(?:(?:then|first|finally|finaly|next|after that|afterwards|and|so|also|later|lastly)\b,?\s*"
-    r"|(?:at (?:query|inference|training|serving) time|(?:every|each) (?:night|hour|day|week"
-    r"|morning|evening|minute|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|(?:at (?:query|inference|training|serving|request) time"
+    r"|(?:every|each) (?:night|hour|day|week|morning|evening|minute"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
     r"|\d+ (?:min|mins|minutes|hours|h|seconds|s))"
     r"|in parallel|separately|meanwhile|in addition|additionally"
     r"|(?:(?:its|it is|this is) )?(?:just|simply|basically)"
