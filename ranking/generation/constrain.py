@@ -346,9 +346,23 @@ class StructureChecker:
         return cls(spans, networks, layers, data, flow, lists, in_part)
 
     def forced_rest(self, state: State) -> str:
-        """Return the structure text a read process has left from a line's start, or ""."""
-        if state.line or state.done:
+        """Return the structure text a read process has left from here, or "".
+
+        From a line's start; within a line of a process read whole too, where
+        the line so far is the start of the line read ("BigQuery > - > sa"),
+        so that the draft goes on after the model spells a name its own way
+        ("_fore" + "cast" for the draft's "_forecast").
+        """
+        if state.done:
             return ""
+        if state.line:
+            if self.flow is None or not state.family or state.steps >= len(self.flow):
+                return ""
+            line = self.flow[state.steps]
+            if not line.startswith(state.line):
+                return ""
+            rest = "".join(f"{later}\n" for later in self.flow[state.steps + 1 :])
+            return f"{line[len(state.line) :]}\n{rest}{STYLE}"
         if self.in_part is not None:
             return self._read_lines_next(state)
         if self.flow is None:

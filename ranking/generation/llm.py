@@ -457,7 +457,12 @@ class Generator:
         results: list[Completion | None] = [None] * count
         progress = _RowProgress(report, count)
         want_alternative = (
-            count > 1 and structure_temperature <= 0 and int(self.options["structures"]) > 1
+            count > 1
+            and structure_temperature <= 0
+            and int(self.options["structures"]) > 1
+            # A process read for certain has one structure: an alternative could only
+            # spell its names otherwise ("prometheus"), and searching costs ~0.7 s.
+            and (best.checker is None or best.checker.flow is None)
         )
         # Rows alternate between the structures, the best first (5 rows, 2
         # structures: rows 0, 2, 4 best, rows 1, 3 the alternative). The best
