@@ -348,21 +348,15 @@ class StructureChecker:
     def forced_rest(self, state: State) -> str:
         """Return the structure text a read process has left from here, or "".
 
-        From a line's start; within a line of a process read whole too, where
-        the line so far is the start of the line read ("BigQuery > - > sa"),
-        so that the draft goes on after the model spells a name its own way
-        ("_fore" + "cast" for the draft's "_forecast").
+        From a line's start; within a line too, where the line so far is the
+        start of the line read next ("BigQuery > - > sa"), so that the draft
+        goes on after the model spells a name its own way ("_fore" + "cast"
+        for the draft's "_forecast").
         """
         if state.done:
             return ""
         if state.line:
-            if self.flow is None or not state.family or state.steps >= len(self.flow):
-                return ""
-            line = self.flow[state.steps]
-            if not line.startswith(state.line):
-                return ""
-            rest = "".join(f"{later}\n" for later in self.flow[state.steps + 1 :])
-            return f"{line[len(state.line) :]}\n{rest}{STYLE}"
+            return self._rest_of_line(state)
         if self.in_part is not None:
             return self._read_lines_next(state)
         if self.flow is None:
@@ -370,6 +364,23 @@ class StructureChecker:
         if not state.family:
             return "\n".join(["flow", *self.flow, STYLE])
         return "".join(f"{line}\n" for line in self.flow[state.steps :]) + STYLE
+
+    def _rest_of_line(self, state: State) -> str:
+        """Return the rest of the line read that the line in progress starts, and what follows."""
+        if not state.family:
+            return ""
+        if self.flow is not None:
+            lines, at, end, tail = self.flow, state.steps, len(self.flow), STYLE
+        elif self.in_part is not None:
+            lines, at = self.in_part.lines, state.at
+            end = min([gap for gap in self.in_part.gaps if gap > at] + [len(lines)])
+            tail = ""  # as from a line's start (`_read_lines_next`)
+        else:
+            return ""
+        if at >= len(lines) or not lines[at].startswith(state.line):
+            return ""
+        rest = "".join(f"{later}\n" for later in lines[at + 1 : end])
+        return f"{lines[at][len(state.line) :]}\n{rest}{tail}"
 
     def _is_next_read(self, line: str, at: int) -> bool:
         """Whether `line` is the next line read ("clean detections" for "Clean detections")."""
