@@ -294,8 +294,12 @@ def test_a_draft_runs_over_the_lines_it_reads_to_the_style_line():
     rules = LayerRules.for_prompt(prompt)
     at_dense = State(family=LAYERS, steps=4, at=3)
     assert rules.draft(at_dense) == "dense 128\ndropout 0.3\ndense 3\nstyle:"
-    # Mid-line, or in another family, there is nothing to draft.
-    assert rules.draft(State(family=LAYERS, steps=4, at=3, line="den")) == ""
+    # Mid-line, the rest of a line that starts the one drafted; in another
+    # family, or in a line drafted otherwise, nothing.
+    assert rules.draft(State(family=LAYERS, steps=4, at=3, line="den")) == (
+        "se 128\ndropout 0.3\ndense 3\nstyle:"
+    )
+    assert rules.draft(State(family=LAYERS, steps=4, at=3, line="dense 64")) == ""
     assert rules.draft(State(family="flow", steps=1)) == ""
     # An item without a draft ends the run before it.
     unsure = LayerRules.for_prompt(

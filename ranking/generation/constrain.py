@@ -813,19 +813,24 @@ class LayerRules:
         return at + 1 if line.split(" ")[0] in self.order[at].kinds else at
 
     def draft(self, state) -> str:
-        """Return the lines the code reads as from the line `state` is about to start, or "".
+        """Return the lines the code reads as from where `state` is, or "".
 
         The lines run on while each step has a draft, and past the last
         step into the style line's start: where the model agrees with the
         whole reading, one call checks it all.
         """
-        if state.family != LAYERS or state.line or state.at >= len(self.drafts):
+        if state.family != LAYERS or state.at >= len(self.drafts):
             return ""
-        # An optional input first: no guess until the model has chosen.
-        if self.input_optional and not state.steps:
-            return ""
-        lines = []
-        for line in self.drafts[state.at :]:
+        lines, start = [], state.at
+        if state.line:
+            # Within a line that starts the one drafted: the rest of it, and on.
+            current = self.drafts[state.at]
+            if not current or not current.startswith(state.line):
+                return ""
+            lines, start = [current[len(state.line) :]], state.at + 1
+        elif self.input_optional and not state.steps:
+            return ""  # an optional input first: no guess until the model has chosen
+        for line in self.drafts[start:]:
             if not line:
                 return "".join(lines)
             lines.append(line)

@@ -413,7 +413,7 @@ class Generator:
         return ids[len(written) :][:size] if ids[: len(written)] == written else []
 
     def _reading_draft(self, structure, size: int) -> list[int]:
-        """Return the tokens of the lines a reader read the prompt as, at a line's start; or [].
+        """Return the tokens of the lines a reader read the prompt as, from here; or [].
 
         The rest of a process read for certain (`StructureChecker.forced_rest`),
         or the lines pasted code or a plain list reads as (`LayerRules.draft`).
