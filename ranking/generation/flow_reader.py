@@ -31,6 +31,18 @@ prompt into plan lines when every sentence is one of these forms:
 | OUT comes from / off SRC | SRC > - > OUT |
 | A + B -> P -> C -> Q -> D (a thing, a step, a thing, ... in turn) | A, B > P > C and C > Q > D |
 | A -> B (an even count ends so) | A > - > B |
+| PROC VERBs IN into OUT (a verb no form lists: "averages") | IN > PROC > OUT |
+| PROC produces OUT from IN; PROC registers IN as OUT | IN > PROC > OUT |
+| IN is VERBed by PROC as OUT / -> OUT | IN > PROC > OUT |
+| IN is annotated in PROC, producing OUT | IN > PROC > OUT |
+| PROC reads IN and computes OUT | IN > PROC > OUT |
+| PROC validates IN and splits it into A and B | IN > PROC > A, B |
+| PROC writes / uploads to DEST; PROC emits OUT (no input) | PROC > - > DEST (OUT) |
+| ..., which PROC syncs / forwards to DEST | (the step before's OUT) > PROC > DEST |
+| Pull OUT from SRC into DEST | SRC > - > OUT, OUT > - > DEST |
+| Join IN with B using PROC to get OUT; Train PROC on IN -> OUT | IN, B > PROC > OUT; ... |
+| Publish IN to DEST | IN > - > DEST |
+| IN are VERBed ... and (also) VERBed ... | both of IN, where certain (`_shared_subject`) |
 
 "A and B" is two names; "X from Y" / "X in Y" as the thing a step takes
 adds Y > - > X; "it", "them", "the results" are the step before's outputs
@@ -394,8 +406,7 @@ _FORMS = [
         "written_to",
         re.compile(
             rf"^{_PROC} (?:writes|publishes|pushes|sends|emits|logs|dumps|uploads?|streams?|syncs?)"
-            r" (?:to|into)"
-            r" (?P<outs>[^,;]+?)$",
+            r" (?:to|into) (?P<outs>[^,;]+?)$",
             re.IGNORECASE,
         ),
     ),
