@@ -81,6 +81,25 @@ def test_spans_are_word_runs_of_the_prompt_and_never_cross_punctuation():
     assert "Then the" not in spans  # a comma separates words
 
 
+def test_names_written_as_channels_urls_tags_and_folders_are_spans_as_written():
+    spans = set(
+        prompt_spans(
+            "tar unpacks the archive into clips/. ranker:v12 is pushed to s3://model-artifacts, "
+            "and the verdict is posted to #dq-alerts."
+        )
+    )
+    assert {"clips/", "clips", "ranker:v12", "s3://model-artifacts", "#dq-alerts"} <= spans
+    assert "alerts" not in spans  # the channel is "#dq-alerts", not its words
+    plan = parse_plan(
+        "flow\nclips/ > ranker:v12 > s3://model-artifacts\n"
+        "s3://model-artifacts > - > #dq-alerts\nstyle: auto mixed arrow muted labels medium"
+    )
+    assert plan.structure_text().splitlines()[1:] == [
+        "clips/ > ranker:v12 > s3://model-artifacts",
+        "s3://model-artifacts > - > #dq-alerts",
+    ]
+
+
 def test_spans_are_at_most_eight_words_and_forty_characters():
     spans = prompt_spans("one two three four five six seven eight nine ten")
     assert "one two three four five six seven eight" in spans

@@ -416,3 +416,21 @@ def test_skip_connections_said_in_other_words(prompt, expected):
 
 def firsts(prompt: str) -> list[str]:
     return [sorted(kinds)[0] for kinds in kinds(prompt)]
+
+
+def test_a_layer_whose_output_is_added_back_to_its_input():
+    prompt = (
+        "Each sample is 100 timesteps x 6 channels. Layers: a 1D conv with 64 filters, kernel 3, "
+        "ReLU; then multi-head self-attention with 4 heads, whose output is added back to its "
+        "input through a skip connection; then layer normalization; then global max pooling; "
+        "then a dense softmax output with 6 units. Please draw this."
+    )
+    assert firsts(prompt) == [
+        "input",
+        "conv1d",
+        "attention",
+        "add",
+        "layernorm",
+        "globalmaxpool",
+        "dense",
+    ]

@@ -696,3 +696,20 @@ def test_a_batch_norm_after_the_nth_hidden_layer():
         ["dense", "linear"],
         ["dense", "linear"],
     ]
+
+
+def test_what_no_layer_has_and_a_request_to_draw_are_no_layers():
+    prompt = (
+        "Input windows are 30 timesteps with 3 features. Two stacked LSTM layers of 40 units, "
+        "each followed by dropout of 0.1. Then a dense layer of 20 units and a single-unit dense "
+        "output, neither of them with an activation. Draw the model, please."
+    )
+    assert kinds(prompt) == [
+        ["input"],
+        ["lstm"],
+        ["dropout"],
+        ["lstm"],
+        ["dropout"],
+        ["dense", "linear"],
+        ["dense", "linear"],
+    ]

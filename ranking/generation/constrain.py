@@ -69,14 +69,16 @@ STYLE = "style:"
 # The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
 NETWORKS = ("net", "cnn")
 # Words of the prompt: maximal runs of the characters a plan item may hold.
-WORD_RE = re.compile(r"[A-Za-z0-9._+#'/&()-]+")
+WORD_RE = re.compile(r"[A-Za-z0-9._+#'/&():-]+")
+# "clips/", "s3://ml-data/": a folder, offered with its slash too.
+_FOLDER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._+#'&:-]*(?:/[A-Za-z0-9._+#'&:-]+)*)/[.,;:!?)]*$")
 # Longest span offered as one item; ITEM_RE caps an item at 40 characters.
 MAX_SPAN_WORDS = 8
 MAX_SPAN_CHARS = 40
 # The number of a repeated name ("CNN model #2"): flowgraph reads 1-2 digits.
 NUMBER = re.compile(r"[1-9]\d?")
 # Sentence punctuation glued to a word ("labels." "'spam'") is not part of a name.
-TRAILING_JUNK = ".'-_/&("
+TRAILING_JUNK = ".'-_/&(:"
 # Characters a structure can contain at all; a token with any other character
 # (or any non-ASCII byte) can never appear before `style:`.
 STRUCTURE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
@@ -107,7 +109,9 @@ def _clean_word(raw: str) -> str:
     """Return `raw` without leading non-alphanumerics and trailing sentence punctuation."""
     if raw == "&":
         return raw  # "Weights & Biases": a word of a name, never a name's end (`prompt_spans`)
-    word = raw.lstrip("._+#'/&()-")
+    word = raw.lstrip("._+#'/&():-")
+    if raw.startswith("#") and word[:1].isalpha() and raw[1:2] == word[:1]:
+        word = "#" + word  # "#dq-alerts": a channel's name
     while word and (
         word[-1] in TRAILING_JUNK or (word[-1] == ")" and word.count("(") < word.count(")"))
     ):
@@ -154,6 +158,7 @@ def prompt_spans(prompt: str) -> list[str]:
     # A NUL keeps each line break a word boundary that no span joins across.
     text = normalise_prompt(_without_title(prompt).replace("\n", "\0"))
     words = []  # (clean word, may join the previous word)
+    raws = []  # each clean word's text as written
     previous_end = -2
     previous_clean_end = False
     for match in WORD_RE.finditer(text):
@@ -169,6 +174,7 @@ def prompt_spans(prompt: str) -> list[str]:
         previous_clean_end = bool(word) and raw.endswith(word)
         if word:
             words.append((word, joins))
+            raws.append(raw)
         else:
             previous_clean_end = False
     spans: set[str] = set()
@@ -198,6 +204,8 @@ def prompt_spans(prompt: str) -> list[str]:
                 flipped = span[0].swapcase() + span[1:]
                 if ITEM_RE.match(flipped):
                     spans.add(flipped)
+            if end == start and (folder := _FOLDER.match(raws[start])):
+                spans.add(folder[1] + "/")  # "clips/" as written, beside "clips"
     return sorted(spans - _cut_short(spans, nexts))
 
 

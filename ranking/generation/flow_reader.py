@@ -1249,7 +1249,7 @@ class _Reader:
                 or _STYLE_NAME.search(name)
                 or _PLACED.search(name)
                 or len(name.split()) > MAX_NAME_WORDS
-                or re.search(r"[():>→]", name)
+                or re.search(r"[()>→]|:(?![A-Za-z0-9/])", name)  # "s3://x", "ranker:v12" stay
                 # "three sources (CRM export, ...)": which ones, the remark says.
                 or _COUNTED.match(name)
                 or _NOT_A_NAME.search(name)
@@ -1260,7 +1260,6 @@ class _Reader:
                 or re.match(r"^\S+ (?:a|an|the)\s", name, re.IGNORECASE)
             ):
                 raise _Unread(text)
-            name = name.rstrip("/")  # "raw_images/": the folder's name, as the decoder writes it
             if pronouns and (some := self._some_of(name)):
                 names.append(some)  # "takes the top 500 uncertainty scores": the earlier ones
                 continue

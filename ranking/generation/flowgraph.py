@@ -47,7 +47,8 @@ def label(name: str) -> str:
 def name_key(name: str) -> str:
     """Return the identity of a node name ("The TF-IDF vectorizers" -> "tfidfvectorizer").
 
-    Case, a leading article, a plural "s", spaces and hyphens do not count;
+    Case, a leading article, a plural "s", spaces, hyphens and a folder's
+    trailing slash do not count;
     a "#N" number does ("CNN model #2" is not "CNN model").
     """
     name, number = split_number(name)
@@ -59,6 +60,8 @@ def name_words(name: str) -> list[str]:
 
     A "#N" number is not among them: `label` it off first where it is written.
     """
+    # "clips/" is the folder "clips": a trailing slash does not count either.
+    name = name.rstrip("/") or name
     words = _ARTICLE.sub("", " ".join(name.lower().replace("-", " ").split())).split()
     if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
         words[-1] = words[-1][:-1]

@@ -137,6 +137,7 @@ _BLOCK_INPUT_ADDED_RE = re.compile(
     r" (?:its|the block'?s|the block) output)"
     r"(?:(?:\s*\(|,?\s+)(?:via |through |as |with )?(?:a )?(?:skip|residual|shortcut)"
     r" connection(?: around (?:those|these|the|all) (?P<n>\w+) layers)?\)?)?"
+    r"(?:\s*\([^()]*\))?"  # "(no activation after the addition)"
     rf"{_SKIP_END}",
     re.IGNORECASE,
 )
@@ -154,7 +155,10 @@ _OWN_OUTPUT_ADDED_RE = re.compile(
     r"(?:,? as (?:a )?(?:residual|skip|shortcut) connection)?(?=\s*[,.;])"
     # "wrapped in a residual connection (its input is added to its output)"
     r"|,?\s*wrapped in a (?:residual|skip|shortcut) connection"
-    r" \((?:its|the layer'?s) input is added (?:back )?to its output\)",
+    r" \((?:its|the layer'?s) input is added (?:back )?to its output\)"
+    # "..., whose output is added back to its input through a skip connection"
+    r"|,?\s*whose output is added(?: back)? to its input(?: through| via| with| as)"
+    r" (?:a )?(?:skip|residual|shortcut) connection",
     re.IGNORECASE,
 )
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.

@@ -133,7 +133,10 @@ _NETWORK_TITLE = re.compile(
     r"(?:convolutional|recurrent"
     r"|fully[ -]connected|feed-?forward) (?:neural )?(?:network|net|model|classifier)\b"
 )
-_REQUEST = re.compile(r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b")
+_REQUEST = re.compile(
+    r"^(?:can|could|would) you\b|^(?:please|pls|thanks?|hey|hi)\b"
+    r"|^(?:please )?(?:draw|sketch) (?:it|this|the (?:model|network|net))\b"  # "Draw the model"
+)
 _TRAINING_NOTE = re.compile(
     r"\b(?:trained|training|epochs?|batch size|learning rate|optimi[sz]er|adam|sgd|accuracy"
     r"|auc|f1|validation|test set|held-out|holdout|loss|mse|mae|lr|early stopping|patience"
@@ -220,7 +223,7 @@ _ALL_OF_TYPE = re.compile(
     r" (?P<type>dense|fully[ -]connected|linear)(?: layers)?$"
 )
 # "no dropout or anything": what the network does not have.
-_NONE_OF = re.compile(r"^(?:no|without|not)\b")
+_NONE_OF = re.compile(r"^(?:no|without|not|neither|none)\b")
 _HAS_SIZE = re.compile(r"\b\d+\b")
 _DIMENSIONS = re.compile(r"\b[12][ -]?d\b(?= ?conv)")
 _DENSE_WORD = re.compile(r"\b(?:dense|linear|fully[ -]connected)\b")

@@ -60,7 +60,8 @@ _VALUE_TO_KEY = {v: k for k, values in STYLE_CHOICES.items() for v in values}
 CONV_RE = re.compile(r"^conv(\d{1,4})?$|^conv=(\d{1,4})$")
 POOL_RE = re.compile(r"^(pool|maxpool|avgpool)(\d{1,2})?$")
 # A flowchart item is a phrase copied from the prompt ("png file", "DB").
-ITEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+#'/&()-]{0,39}$")
+# A name as the user wrote it: "#dq-alerts", "s3://lead-scores", "ranker:v12", "clips/".
+ITEM_RE = re.compile(r"^(?=.{1,40}$)#?[A-Za-z0-9](?:[A-Za-z0-9 ._+#'/&()-]|:(?=[A-Za-z0-9/]))*$")
 MAX_FLOW_LINES = 30
 MAX_LAYERS = 40
 MAX_UNITS = 100000
