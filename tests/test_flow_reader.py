@@ -318,6 +318,19 @@ def test_a_source_that_makes_what_it_gives_and_a_step_that_puts_the_output_befor
     )
 
 
+def test_a_model_tuned_on_data_and_a_reader_that_joins_or_aggregates_what_it_reads():
+    prompt = (
+        "Spark reads txn_raw, joins it with merchant_dim and writes txn_enriched. A Flink job "
+        "consumes txn_enriched and aggregates it into txn_features. Axolotl fine-tunes "
+        "Llama-3-8B on txn_features (QLoRA, 3 epochs), producing fraud-lora-v1."
+    )
+    assert read(prompt) == (
+        "txn_raw, merchant_dim > Spark > txn_enriched",
+        "txn_enriched > Flink job > txn_features",
+        "txn_features, Llama-3-8B > Axolotl > fraud-lora-v1",
+    )
+
+
 def test_irregular_participles_outputs_down_to_and_what_ships_or_uploads():
     prompt = (
         "The user question is rewritten by QueryRewriter into a search query. A toxicity "

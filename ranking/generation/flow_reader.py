@@ -231,6 +231,26 @@ _FORMS = [
         ),
     ),
     (
+        # "Axolotl fine-tunes Llama-3-8B-Instruct on tickets_clean.jsonl, producing
+        # support-lora-v2": the model tuned is an input too.
+        "tunes",
+        re.compile(
+            rf"^{_PROC} (?:fine-?tunes|trains|fits|tunes|LoRA-tunes|retrains) (?P<model>[^,;]+?)"
+            rf" on {_TEXT.format('ins')}(?:{_INTO}| and (?:{_WRITE})) (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "Spark reads txn-raw, joins it with merchant_dim and writes txn_enriched"
+        "step",
+        re.compile(
+            rf"^{_PROC} (?:{_READ}) {_TEXT.format('ins')},? (?P<active>joins|merges|combines"
+            r"|enriches) (?:it|them) with (?P<more>[^,;]+?),? and (?:" + _WRITE + r")"
+            r" (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         # "a TFT model produces tft_forecast from weekly_features": made out of them.
         "step",
         re.compile(
@@ -328,7 +348,9 @@ _FORMS = [
             r"|client|team|users|customers|page)s?$)"
             rf"{_TEXT.format('ins')}"
             rf"(?:(?: and (?:{_WRITE}|{_STEPS_ONLY})|,? producing|,? giving"
-            rf"|,? to (?:produce|build|make|create|generate|get|compute)) {_TEXT.format('outs')}"
+            rf"|,? to (?:produce|build|make|create|generate|get|compute)"
+            # "consumes page_views and aggregates it into user_session_features"
+            rf"| and (?:{_STEP}) (?:it|them) into) {_TEXT.format('outs')}"
             r"(?: (?:to|into) (?P<dest>.+?))?)?$",
             re.IGNORECASE,
         ),
@@ -1109,6 +1131,13 @@ class _Reader:
                 raise _Unread(groups["proc"])  # "ColBERT turns the logs into ...": no processor
             outs = self._names(groups["outs"], pronouns=False)
             self._add(self._names(groups["proc"], pronouns=False), [], outs)
+            return
+        if kind == "tunes":
+            procs = self._names(groups["proc"], pronouns=False)
+            if len(procs) != 1 or (_VERB_FORMS | _PUT_FORMS) & set(procs[0].lower().split()):
+                raise _Unread(groups["proc"])
+            ins = self._inputs(groups["ins"]) + self._names(groups["model"], pronouns=False)
+            self._add(ins, procs, self._names(groups["outs"], pronouns=False))
             return
         if kind == "fetch":
             fetched = self._names(groups["outs"], pronouns=True)
