@@ -105,8 +105,10 @@ FREE_SETS = {
     "blind24": ("process_blind24.jsonl", "processes, blind set 24", 25000),
     # Written (3385cd2) blind for the round after set 24; judged 2026-12-05 (17d99ea), spent.
     "blind25": ("process_blind25.jsonl", "processes, blind set 25", 26000),
-    # Written (4cc5770) blind for the round after set 25; unscored.
+    # Written (4cc5770) blind for the round after set 25; judged 2026-12-05 (730e510), spent.
     "blind26": ("process_blind26.jsonl", "processes, blind set 26", 27000),
+    # Written (4620f77) blind for the round after set 26; unscored.
+    "blind27": ("process_blind27.jsonl", "processes, blind set 27", 28000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -89,8 +89,10 @@ SETS = {
     "layers_blind24": ("layers_blind24.jsonl", "networks, blind set 24 (layers)", 31000),
     # Written (ee50e74) blind for the round after set 24; judged 2026-12-05 (17d99ea), spent.
     "layers_blind25": ("layers_blind25.jsonl", "networks, blind set 25 (layers)", 32000),
-    # Written (7af4be6) blind for the round after set 25; unscored.
+    # Written (7af4be6) blind for the round after set 25; judged 2026-12-05 (730e510), spent.
     "layers_blind26": ("layers_blind26.jsonl", "networks, blind set 26 (layers)", 33000),
+    # Written (598bf1f) blind for the round after set 26; unscored.
+    "layers_blind27": ("layers_blind27.jsonl", "networks, blind set 27 (layers)", 34000),
 }
 POOLS = ("maxpool", "avgpool")
 
