@@ -206,6 +206,8 @@ def prompt_spans(prompt: str) -> list[str]:
                     spans.add(flipped)
             if end == start and (folder := _FOLDER.match(raws[start])):
                 spans.add(folder[1] + "/")  # "clips/" as written, beside "clips"
+            if end == start and span.startswith("#") and ITEM_RE.match(span[1:]):
+                spans.add(span[1:])  # "growth" beside "#growth": the model may leave the mark
     return sorted(spans - _cut_short(spans, nexts))
 
 
