@@ -149,7 +149,8 @@ def prompt_spans(prompt: str) -> list[str]:
     """Return the sorted phrases a flowchart item may be: contiguous word runs of the prompt.
 
     Words are split at any character a plan item cannot hold (so a span never
-    crosses "," ";" ":" ">" "->" or a newline) and a span continues only over
+    crosses "," ";" ">" "->", a newline or a ":" at a word's end; "s3://x"
+    and "ranker:v12" are one word) and a span continues only over
     a single plain space, and not past a word that lost punctuation at that
     end ("labels. Then" is two sentences). Each span also comes with its
     first letter's case flipped: a sentence-initial "Emails" may be "emails".
