@@ -810,6 +810,20 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
     return out, left_out, remarks
 
 
+def _check_processor(procs: list[str], text: str) -> None:
+    """Raise _Unread unless `procs` is one processor: no verb in it, a thing, not "we".
+
+    "summarizer takes JSON", "SearchSvc looks up", "gpt-4 uses" are no processors.
+    """
+    if (
+        len(procs) != 1
+        or (_VERB_FORMS | _PUT_FORMS) & set(procs[0].lower().split())
+        or procs[0].lower() in _PEOPLE
+        or procs[0].lower().split()[-1] in _PARTICLES | _READS
+    ):
+        raise _Unread(text)
+
+
 def _with_subject(first: str, rest: str) -> str | None:
     """Return `rest` with the subject of `first`, where `rest` goes on without one; else None.
 
@@ -1134,8 +1148,7 @@ class _Reader:
             return
         if kind == "tunes":
             procs = self._names(groups["proc"], pronouns=False)
-            if len(procs) != 1 or (_VERB_FORMS | _PUT_FORMS) & set(procs[0].lower().split()):
-                raise _Unread(groups["proc"])
+            _check_processor(procs, groups["proc"])
             ins = self._inputs(groups["ins"]) + self._names(groups["model"], pronouns=False)
             self._add(ins, procs, self._names(groups["outs"], pronouns=False))
             return
@@ -1186,15 +1199,7 @@ class _Reader:
         if len(procs) > 1 and not groups.get("outs") and _CONSUMED.match(groups.get("verb") or ""):
             self._add(ins, [], procs)  # "X is read by both the Hex notebook and Tableau"
             return
-        if (
-            len(procs) != 1
-            or (_VERB_FORMS | _PUT_FORMS) & set(procs[0].lower().split())
-            or procs[0].lower() in _PEOPLE
-            or procs[0].lower().split()[-1] in _PARTICLES | _READS
-        ):
-            # One processor per step, no verb in it ("summarizer takes JSON", "SearchSvc
-            # looks up"), and a thing, not "we".
-            raise _Unread(groups["proc"])
+        _check_processor(procs, groups["proc"])
         outs = self._names(groups.get("outs"), pronouns=False)
         if not outs and not src and (groups.get("active") or "").lower() in _MAKES:
             raise _Unread(groups["active"])  # "A GPT model generates synthetic reviews": its output
