@@ -384,7 +384,7 @@ class StructureChecker:
             lines, at, end, tail = self.flow, state.steps, len(self.flow), STYLE
         elif self.in_part is not None:
             lines, at = self.in_part.lines, state.at
-            end = min([gap for gap in self.in_part.gaps if gap > at] + [len(lines)])
+            end = self._next_gap(at)
             tail = ""  # as from a line's start (`_read_lines_next`)
         else:
             return ""
@@ -398,12 +398,16 @@ class StructureChecker:
         lines = self.in_part.lines
         return at < len(lines) and _line_key(line) == _line_key(lines[at])
 
+    def _next_gap(self, at: int) -> int:
+        """Return where the next gap after read line `at` lies (the end if none)."""
+        return min([gap for gap in self.in_part.gaps if gap > at] + [len(self.in_part.lines)])
+
     def _read_lines_next(self, state: State) -> str:
         """Return the lines read in part that follow here with no gap before them, or ""."""
         if state.family and state.at in self.in_part.gaps:
             return ""  # the model's own lines may come first
         lines = self.in_part.lines
-        end = min([gap for gap in self.in_part.gaps if gap > state.at] + [len(lines)])
+        end = self._next_gap(state.at)
         head = "" if state.family else "flow\n"
         return head + "".join(f"{line}\n" for line in lines[state.at : end])
 

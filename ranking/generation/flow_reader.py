@@ -824,11 +824,11 @@ def _check_processor(procs: list[str], text: str) -> None:
         raise _Unread(text)
 
 
-def _with_subject(first: str, rest: str) -> str | None:
-    """Return `rest` with the subject of `first`, where `rest` goes on without one; else None.
+def _with_subject(first: str, rest: str) -> tuple[str, str] | None:
+    """Return the subject of `first` and `rest` said with it, where `rest` has none; else None.
 
     "fraud_scores are written to Cassandra and also sent to the case queue":
-    "fraud_scores are sent to the case queue".
+    "fraud_scores", "fraud_scores are sent to the case queue".
     """
     subject = _SUBJECT.match(first)
     phrase = _PREDICATE.match(rest)
@@ -836,7 +836,8 @@ def _with_subject(first: str, rest: str) -> str | None:
         return None
     said = rest[phrase.end("also") :]
     be = subject["verb"] if re.fullmatch(_BE, subject["verb"], re.IGNORECASE) else "are"
-    return f"{subject['subject']} {said}" if phrase["be"] else f"{subject['subject']} {be} {said}"
+    said = f"{subject['subject']} {said}" if phrase["be"] else f"{subject['subject']} {be} {said}"
+    return subject["subject"], said
 
 
 def _remark(match: re.Match, dropped: list[str]) -> str:
@@ -1009,15 +1010,20 @@ class _Reader:
         the online store": what goes on is read from the place, not X; nor
         "X is cleaned by P into Y and uploaded to S3": is X or Y uploaded?
         """
-        said = _with_subject(first, rest)
+        with_subject = _with_subject(first, rest)
         moved = self.lines[start:]
         # "X are reviewed in the Case Manager UI and archived to ADLS": shown, nothing
         # made, so X goes on; "X gets normalized by ffmpeg and uploaded": which is uploaded?
         shown = bool(re.search(rf"\b(?:{_SHOWN})\b", first, re.IGNORECASE))
-        if said is None or len(moved) != 1 or (moved[0][1] and not moved[0][2] and not shown):
+        if (
+            with_subject is None
+            or len(moved) != 1
+            or (moved[0][1] and not moved[0][2] and not shown)
+        ):
             raise _Unread(rest)
         stepped = bool(moved[0][1]) and not shown
-        subject = self._names(_SUBJECT.match(first)["subject"], pronouns=False)
+        subject_text, said = with_subject
+        subject = self._names(subject_text, pronouns=False)
         taken = moved[0][2] == subject  # "pulled from BigQuery": X comes from there
         count = len(self.lines)
         self._sentence(said, depth + 1)

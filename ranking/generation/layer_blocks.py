@@ -507,12 +507,12 @@ def _placed(text: str) -> str | None:
         return text
     before = text[: match.start()]
     dense = (match["noun"] or "").strip().lower().startswith(("hidden", "dense"))
-    convs = list((_DENSE_NOUN_RE if dense else _CONV_NOUN_RE).finditer(before))
+    counted = list((_DENSE_NOUN_RE if dense else _CONV_NOUN_RE).finditer(before))
     places = sorted({_ORDINAL_NUMBERS[word.lower()] for word in _ORDINAL_RE.findall(match["ords"])})
-    if not places or places[-1] > len(convs) or "last" in match["ords"].lower():
+    if not places or places[-1] > len(counted) or "last" in match["ords"].lower():
         return None
     for place in reversed(places):
-        end = _ITEM_END_RE.search(before, convs[place - 1].end())
+        end = _ITEM_END_RE.search(before, counted[place - 1].end())
         at = end.start() if end else len(before)
         before = f"{before[:at]}, {match['layer'].strip()}{before[at:]}"
     return before + text[match.end() :]

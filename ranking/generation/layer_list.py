@@ -220,7 +220,7 @@ _ANOTHER_SIZED = re.compile(
 # "all dense layers": the type of the sizes said without one ("encoder: 128 relu then 32 relu").
 _ALL_OF_TYPE = re.compile(
     r"^(?:(?:they are|they're|it's|its) )?(?:all|all of them)(?: are)?"
-    r" (?P<type>dense|fully[ -]connected|linear)(?: layers)?$"
+    r" (?:dense|fully[ -]connected|linear)(?: layers)?$"
 )
 # "no dropout or anything": what the network does not have.
 _NONE_OF = re.compile(r"^(?:no|without|not|neither|none)\b")
@@ -478,16 +478,17 @@ def _typed(items: list[str]) -> tuple[list[str], str | None]:
     And a vocabulary said before its embedding ("vocab is 60 chars, embedding
     size 16") joined to it.
     """
-    said = [m for item in items if (m := _ALL_OF_TYPE.match(item))]
+    notes = 0
     kept: list[str] = []
     for item in items:
         if _ALL_OF_TYPE.match(item):
+            notes += 1
             continue
         if kept and kept[-1].startswith("vocab") and layer_kinds(item) == {"embedding"}:
             kept[-1] = f"{kept[-1]} {item}"
             continue
         kept.append(item)
-    return kept, ("dense" if len(said) == 1 else None)
+    return kept, ("dense" if notes == 1 else None)
 
 
 def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
