@@ -107,8 +107,10 @@ FREE_SETS = {
     "blind25": ("process_blind25.jsonl", "processes, blind set 25", 26000),
     # Written (4cc5770) blind for the round after set 25; judged 2026-12-05 (730e510), spent.
     "blind26": ("process_blind26.jsonl", "processes, blind set 26", 27000),
-    # Written (4620f77) blind for the round after set 26; unscored.
+    # Written (4620f77) blind for the round after set 26; judged 2026-12-06 (5533d20), spent.
     "blind27": ("process_blind27.jsonl", "processes, blind set 27", 28000),
+    # Written (da0cc17) blind for the round after set 27; unscored.
+    "blind28": ("process_blind28.jsonl", "processes, blind set 28", 29000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

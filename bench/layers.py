@@ -91,8 +91,10 @@ SETS = {
     "layers_blind25": ("layers_blind25.jsonl", "networks, blind set 25 (layers)", 32000),
     # Written (7af4be6) blind for the round after set 25; judged 2026-12-05 (730e510), spent.
     "layers_blind26": ("layers_blind26.jsonl", "networks, blind set 26 (layers)", 33000),
-    # Written (598bf1f) blind for the round after set 26; unscored.
+    # Written (598bf1f) blind for the round after set 26; judged 2026-12-06 (5533d20), spent.
     "layers_blind27": ("layers_blind27.jsonl", "networks, blind set 27 (layers)", 34000),
+    # Written (96799d7) blind for the round after set 27; unscored.
+    "layers_blind28": ("layers_blind28.jsonl", "networks, blind set 28 (layers)", 35000),
 }
 POOLS = ("maxpool", "avgpool")
 
