@@ -614,3 +614,39 @@ def test_a_process_read_whole_is_offered_as_its_one_reading(tiny_base):
     assert all(
         completion.text.startswith("\n".join(["flow", *READING])) for completion in completions
     )
+
+
+def test_a_step_that_acts_on_its_inputs_and_writes_what_it_gives():
+    prompt = (
+        "EvalHarness scores churn-model-v7 against holdout_set and writes eval_report.json. "
+        "ScaNN searches item_embeddings with user_vector and returns candidates_top500. "
+        "cleanlab goes over candidates_top500 and spits out label_issues.csv. "
+        "GPT-4o gets label_issues.csv together with eval_report.json and writes draft_answer. "
+        "A Spark batch job reads draft_answer and writes anomaly scores to Postgres."
+    )
+    assert read(prompt) == (
+        "churn-model-v7, holdout_set > EvalHarness > eval_report.json",
+        "item_embeddings, user_vector > ScaNN > candidates_top500",
+        "candidates_top500 > cleanlab > label_issues.csv",
+        "label_issues.csv, eval_report.json > GPT-4o > draft_answer",
+        "draft_answer > Spark batch job > anomaly scores",
+        "anomaly scores > - > Postgres",
+    )
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # What is stripped goes nowhere: "PII" is no input.
+        "Zendesk exports tickets. clean.py strips PII from tickets and writes clean_tickets.",
+        # A verb of making: the boxes are made, not taken.
+        "ffmpeg samples clips into frames/. Grounding DINO proposes boxes on frames/ and writes "
+        "boxes.json.",
+        # "harness" is no verb, nor a capitalised plural.
+        "The eval harness checkpoints and writes scores. A job reads scores.",
+        # "to" after a verb other than comparing is where the input goes.
+        "sync.py sends orders to Kafka and writes a log. A job reads the log.",
+    ],
+)
+def test_a_step_that_acts_is_not_read_where_its_objects_are_unsure(prompt):
+    assert read(prompt) is None

@@ -32,6 +32,7 @@ prompt into plan lines when every sentence is one of these forms:
 | A + B -> P -> C -> Q -> D (a thing, a step, a thing, ... in turn) | A, B > P > C and C > Q > D |
 | A -> B (an even count ends so) | A > - > B |
 | PROC VERBs IN into OUT (a verb no form lists: "averages") | IN > PROC > OUT |
+| PROC VERBs IN (with / against / on B) and writes / returns / spits out OUT (to DEST) | IN, B > PROC > OUT (OUT > - > DEST) |
 | PROC produces OUT from IN; PROC registers IN as OUT | IN > PROC > OUT |
 | IN is VERBed by PROC as OUT / -> OUT | IN > PROC > OUT |
 | IN is annotated in PROC, producing OUT | IN > PROC > OUT |
@@ -99,6 +100,9 @@ _ACTS_ON = frozenset(
     "label aggregate validate transcribe resize redact anonymize anonymise".split()
 )
 
+
+# Verbs that take "X from Y" in: "pulls traces from Langfuse and writes ...".
+_TAKING = ("read", "pull", "load", "fetch", "download", "take", "get", "collect", "ingest")
 
 # Verbs whose "with" names a second input: "joins stg_orders with stg_customers".
 _JOINING = ("join", "merge", "combine", "enrich", "compare", "align")
@@ -183,6 +187,16 @@ _MOVED = (
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _TEXT = r"(?P<{}>[^,;]+?)"
+# What a step gives after "and": "... and writes an eval report", "and spits out X".
+_GIVES = (
+    r"writes(?: out)?|outputs|produces|returns|emits|gives|spits out|saves|generates|creates"
+    r"|yields"
+)
+# Verbs whose object is made, never taken: "proposes boxes on frames/ and writes boxes.json".
+_MAKING = (
+    r"generates|builds|creates|produces|computes|derives|makes|proposes|predicts|detects|finds"
+    r"|extracts|estimates|draws|samples|writes|outputs|returns|emits|gives|saves|yields"
+)
 # Verbs the other forms know: a form for any other verb leaves them to those.
 _KNOWN = "|".join(sorted(ANY_VERB, key=len, reverse=True))
 # A processor's name, with its article: "A merge script combines ..." is not "A" merging.
@@ -405,6 +419,23 @@ _FORMS = [
         ),
     ),
     (
+        # "EvalHarness scores churn-model-v7 against the holdout set and writes an eval
+        # report", "ScaNN searches X with Y and returns Z": what it acts on, then what it
+        # writes; any verb but one of making ("proposes boxes on frames/").
+        "acts",
+        re.compile(
+            rf"^{_PROC} (?:then |first |finally |now )?"
+            # A verb in lower case, never a noun's plural ("harness", "Expectations").
+            rf"(?P<active>(?!(?:is|was|has|does|{_MAKING})\b)(?-i:[a-z][a-z-]+[^\W\dsiuA-Z]s)"
+            r"(?: (?:up|over|through))?) (?P<ins>[^,;]+?)"
+            r"(?: (?P<prep>together with|along with|with|against|on|over|using|to)"
+            r" (?P<more>[^,;]+?))?(?: together)?"
+            rf",? and (?:also |then )?(?:{_GIVES})(?: (?:to|into))? {_TEXT.format('outs')}"
+            r"(?: (?:to|into) (?P<dest>[^,;]+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         # "ensemble_blender averages A and B into C": a verb not listed, said with "into".
         "any_verb",
         re.compile(
@@ -518,7 +549,9 @@ _RESULTING = re.compile(r"^(?:the )?(?:resulting|output) ", re.IGNORECASE)
 _PLACES_SPLIT = re.compile(
     r",\s*(?:and\s+)?|\s+and\s+(?=(?:[\w.-]+ ){0,4}?[\w.-]+ (?:from|in|out of) )"
 )
-_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+(?:and|plus|together with|\+)\s+", re.IGNORECASE)
+_LIST_SPLIT = re.compile(
+    r",\s*(?:and\s+)?|\s+(?:and|plus|together with|along with|\+)\s+", re.IGNORECASE
+)
 # What may lead a sentence: a step's order, time or place, not a step itself.
 _LEAD = re.compile(
     r"^(?:(?:then|first|finally|finaly|next|after that|afterwards|and|so|also|later|lastly)\b,?\s*"
@@ -1061,7 +1094,7 @@ class _Reader:
             match = pattern.match(clause)
             if match is None or (kind == "any_verb" and unsure):
                 continue
-            if kind in ("step", "read") and _two_verbs(pattern, clause, match):
+            if kind in ("step", "read", "acts") and _two_verbs(pattern, clause, match):
                 unsure = True
                 continue  # "The Label Studio merges ...": which word is the verb?
             if self._kept(lambda kind=kind, match=match: self._step(kind, match)):
@@ -1195,9 +1228,14 @@ class _Reader:
             self._add(ins, [], self._names(outs, pronouns=False))
             return
         if groups.get("more"):  # "X are joined with Y by Z", "Z joins X with Y"
-            if active and not active.lower().startswith(_JOINING):
+            if active and kind != "acts" and not active.lower().startswith(_JOINING):
                 raise _Unread(active)  # "tags X with scores": the scores are its output
+            if groups.get("prep") == "to" and not active.lower().startswith("compare"):
+                raise _Unread(active)  # "sends X to Y and writes Z": Y is where X goes
             ins += self._inputs(groups["more"])
+        if kind == "acts" and re.search(r" (?:from|in|out of) ", groups["ins"]):
+            if not active.lower().startswith(_TAKING):
+                raise _Unread(active)  # "strips PII from X and writes Y": PII goes nowhere
         if " from " in (groups.get("src") or ""):
             raise _Unread(groups["src"])  # "from X pulled from Y"
         src = self._names(groups.get("src"), pronouns=True)
