@@ -32,7 +32,7 @@ prompt into plan lines when every sentence is one of these forms:
 | A + B -> P -> C -> Q -> D (a thing, a step, a thing, ... in turn) | A, B > P > C and C > Q > D |
 | A -> B (an even count ends so) | A > - > B |
 | PROC VERBs IN into OUT (a verb no form lists: "averages") | IN > PROC > OUT |
-| PROC VERBs IN (with / against / on B) and writes / returns / spits out OUT (to DEST) | IN, B > PROC > OUT (OUT > - > DEST) |
+| PROC VERBs IN (with / against / on B) and writes / returns OUT (to DEST) | IN, B > PROC > OUT |
 | PROC produces OUT from IN; PROC registers IN as OUT | IN > PROC > OUT |
 | IN is VERBed by PROC as OUT / -> OUT | IN > PROC > OUT |
 | IN is annotated in PROC, producing OUT | IN > PROC > OUT |
