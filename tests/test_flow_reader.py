@@ -650,3 +650,19 @@ def test_a_step_that_acts_on_its_inputs_and_writes_what_it_gives():
 )
 def test_a_step_that_acts_is_not_read_where_its_objects_are_unsure(prompt):
     assert read(prompt) is None
+
+
+def test_an_identifier_beside_its_role_is_the_name():
+    prompt = (
+        "A small script, winrate.py, turns the verdicts into winrate.csv. Then clean_shipments, "
+        "a Databricks notebook, reads winrate.csv and writes silver.shipments. Telegraf copies "
+        "silver.shipments into turbine_raw, an InfluxDB bucket, which Grafana reads."
+    )
+    assert read(prompt) == (
+        "verdicts > winrate.py > winrate.csv",
+        "winrate.csv > clean_shipments > silver.shipments",
+        "silver.shipments > Telegraf > turbine_raw",
+        "turbine_raw > Grafana > -",
+    )
+    # A role with a verb is a clause of its own, not a remark.
+    assert read("winrate.py, a job reads scores, turns X into Y. Z reads Y.") is None

@@ -45,6 +45,8 @@ prompt into plan lines when every sentence is one of these forms:
 | Publish IN to DEST | IN > - > DEST |
 | IN are VERBed ... and (also) VERBed ... | both of IN, where certain (`_shared_subject`) |
 
+An identifier beside its role ("a small script, winrate.py,", "turbine_raw,
+an InfluxDB bucket") is the name, the role a remark.
 "A and B" is two names; "X from Y" / "X in Y" as the thing a step takes
 adds Y > - > X; "it", "them", "the results" are the step before's outputs
 (its inputs after "while" or "also": "Z also reads it"); "the raw schema"
@@ -196,6 +198,8 @@ _GIVES = (
 _MAKING = (
     r"generates|builds|creates|produces|computes|derives|makes|proposes|predicts|detects|finds"
     r"|extracts|estimates|draws|samples|writes|outputs|returns|emits|gives|saves|yields"
+    # ... or a method, not data: "applies the redaction map to X".
+    r"|applies|performs|executes|uses"
 )
 # Verbs the other forms know: a form for any other verb leaves them to those.
 _KNOWN = "|".join(sorted(ANY_VERB, key=len, reverse=True))
@@ -660,6 +664,18 @@ _ROLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:[^\s(),.;]+\s+){0,3}[^\s(),.;]+$
 _FROM_REMARK = re.compile(
     r"\s*\((?:(?:\w+ )?(?:from|in|out of)\b|which\b|that\b|who\b|.*\bin\b.*\bout\b)", re.I
 )
+# "A small script, winrate.py, turns ...", "clean_shipments, a Databricks notebook,
+# reads ...", "... into turbine_raw, an InfluxDB bucket": the identifier is the name,
+# the role beside it a remark.
+_ROLE = r"(?:[\w-]+ ){0,3}[\w-]+"
+_IDENT = r"[\w./:+*-]*(?:[._\d/]|[a-z]-[a-z])[\w./:+*-]*"
+_APPOSITIVE = re.compile(
+    rf"^(?P<lead>(?:then|next|first|finally|and),? )?"
+    rf"(?:(?:a|an|another|one|our|the) (?P<role>{_ROLE}), (?P<name>{_IDENT}),"
+    rf"|(?P<name2>{_IDENT}), (?:a|an|another|our|the) (?P<role2>{_ROLE}),)(?= )"
+    rf"|(?<= )(?P<name3>{_IDENT}), (?:a|an|our) (?P<role3>{_ROLE})(?=$|, (?:which|and) )",
+    re.IGNORECASE,
+)
 _CALLED = re.compile(r"^.*\b(?:called|named)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"^[\w-]+'s\s+", re.IGNORECASE)
 # Never a name: a place word, "anything over threshold", "conversions come",
@@ -833,6 +849,7 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
                     left_out.append(sentence)
                     continue
             sentence = _CONTRACTION.sub(_uncontracted, sentence)
+            sentence = _APPOSITIVE.sub(lambda m: _appositive(m, remarks), sentence)
             while _STYLE_TAIL.search(sentence):
                 sentence = _STYLE_TAIL.sub("", sentence)
             sentence = _ASIDE_TAIL.sub("", sentence)
@@ -884,6 +901,18 @@ def _remark(match: re.Match, dropped: list[str]) -> str:
         return match[0]
     dropped.append(match[0])
     return ""
+
+
+def _appositive(match: re.Match, dropped: list[str]) -> str:
+    """Return the identifier of "a small script, winrate.py," with its lead; the role is a remark.
+
+    Not where the role holds a verb ("X, a job reads Y, ..."): a clause, not a role.
+    """
+    role = match["role"] or match["role2"] or match["role3"]
+    if (VERBS_ONLY | _VERB_FORMS) & set(role.lower().split()):
+        return match[0]
+    dropped.append(role)
+    return (match["lead"] or "") + (match["name"] or match["name2"] or match["name3"])
 
 
 def _names_in(text: str, names: list[str]) -> bool:
@@ -1232,6 +1261,8 @@ class _Reader:
                 raise _Unread(active)  # "tags X with scores": the scores are its output
             if groups.get("prep") == "to" and not active.lower().startswith("compare"):
                 raise _Unread(active)  # "sends X to Y and writes Z": Y is where X goes
+            if groups.get("prep") == "over" and active.lower() == "runs":
+                raise _Unread(active)  # "runs CUPED + a t-test over X": a method over data
             ins += self._inputs(groups["more"])
         if kind == "acts" and re.search(r" (?:from|in|out of) ", groups["ins"]):
             if not active.lower().startswith(_TAKING):
