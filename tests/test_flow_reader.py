@@ -666,3 +666,18 @@ def test_an_identifier_beside_its_role_is_the_name():
     )
     # A role with a verb is a clause of its own, not a remark.
     assert read("winrate.py, a job reads scores, turns X into Y. Z reads Y.") is None
+
+
+def test_a_model_trained_with_no_output_said_is_the_output_and_a_model_put_is_an_input():
+    prompt = (
+        "1. Feast pulls training features from the offline store\n"
+        "2. XGBoost trainer fits churn-model-v7 on those training features\n"
+        "3. EvalHarness scores churn-model-v7 against the holdout set and writes an eval report\n"
+        "4. ModelGate reads the eval report and pushes churn-model-v7 to the MLflow registry"
+    )
+    assert read(prompt) == (
+        "offline store > Feast > training features",
+        "training features > XGBoost trainer > churn-model-v7",
+        "churn-model-v7, holdout set > EvalHarness > eval report",
+        "eval report, churn-model-v7 > ModelGate > MLflow registry",
+    )

@@ -19,6 +19,7 @@ prompt into plan lines when every sentence is one of these forms:
 | PROC checks IN, producing OUT | IN > PROC > OUT |
 | PROC pulls from SRC (and builds OUT) | SRC > PROC > - (or > OUT) |
 | PROC trains on IN (and outputs OUT; "is fit on", "runs over") | IN > PROC > - (or > OUT) |
+| PROC trains / fits / retrains MODEL on IN | IN > PROC > MODEL |
 | IN is VERBed from SRC by PROC ("downloaded from the RSS feeds by podgrab") | SRC > PROC > IN |
 | IN is read by A and B (two or more readers, "queried", "shown", ...) | IN > - > A, B |
 | ..., which is VERBed by PROC (into OUT) | (the step before's OUT) > PROC > OUT |
@@ -255,6 +256,16 @@ _FORMS = [
         re.compile(
             rf"^{_PROC} (?:fine-?tunes|trains|fits|tunes|LoRA-tunes|retrains) (?P<model>[^,;]+?)"
             rf" on {_TEXT.format('ins')}(?:{_INTO}| and (?:{_WRITE})) (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "LightGBM trains ctr-lgbm-v7 on training_df": with no output said, the model
+        # trained is what the step gives.
+        "trains_model",
+        re.compile(
+            rf"^{_PROC} (?:then |first |finally |now )?(?:trains|fits|retrains)"
+            rf" (?P<outs>[^,;]+?) on {_TEXT.format('ins')}$",
             re.IGNORECASE,
         ),
     ),
@@ -1214,6 +1225,12 @@ class _Reader:
             outs = self._names(groups["outs"], pronouns=False)
             self._add(self._names(groups["proc"], pronouns=False), [], outs)
             return
+        if kind == "trains_model":
+            procs = self._names(groups["proc"], pronouns=False)
+            _check_processor(procs, groups["proc"])
+            ins = self._inputs(groups["ins"])
+            self._add(ins, procs, self._names(groups["outs"], pronouns=False))
+            return
         if kind == "tunes":
             procs = self._names(groups["proc"], pronouns=False)
             _check_processor(procs, groups["proc"])
@@ -1275,7 +1292,12 @@ class _Reader:
             self._add(ins, [], procs)  # "X is read by both the Hex notebook and Tableau"
             return
         _check_processor(procs, groups["proc"])
+        # "ModelGate reads the eval report and pushes churn-model-v7 to the MLflow
+        # registry": a thing already drawn, put somewhere, is an input of the step.
+        put = bool(groups.get("dest")) and self._earlier(groups.get("outs") or "")
         outs = self._names(groups.get("outs"), pronouns=False)
+        if put:
+            ins, outs = ins + outs, self._names(groups["dest"], pronouns=False)
         if not outs and not src and (groups.get("active") or "").lower() in _MAKES:
             raise _Unread(groups["active"])  # "A GPT model generates synthetic reviews": its output
         verb = groups.get("verb") or _stem(groups.get("active") or "")
@@ -1291,7 +1313,7 @@ class _Reader:
             ins, outs = src, ins
         self._add(ins, procs, outs)
         self.participle = "" if outs else verb.split(" ")[0].lower()
-        if dest := self._names(groups.get("dest"), pronouns=False):
+        if not put and (dest := self._names(groups.get("dest"), pronouns=False)):
             self._add(outs, [], dest)
 
     def _inputs(self, text: str) -> list[str]:
