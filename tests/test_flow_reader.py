@@ -681,3 +681,15 @@ def test_a_model_trained_with_no_output_said_is_the_output_and_a_model_put_is_an
         "churn-model-v7, holdout set > EvalHarness > eval report",
         "eval report, churn-model-v7 > ModelGate > MLflow registry",
     )
+
+
+def test_a_list_of_identifiers_with_commas_is_one_list():
+    prompt = (
+        "encounters.csv, vitals.csv and labs.csv are extracted from Epic Clarity. "
+        "build_timeseries.py takes encounters.csv, vitals.csv and labs.csv and produces "
+        "sepsis_ts.parquet."
+    )
+    assert read(prompt) == (
+        "Epic Clarity > - > encounters.csv, vitals.csv, labs.csv",
+        "encounters.csv, vitals.csv, labs.csv > build_timeseries.py > sepsis_ts.parquet",
+    )

@@ -675,6 +675,12 @@ _ROLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:[^\s(),.;]+\s+){0,3}[^\s(),.;]+$
 _FROM_REMARK = re.compile(
     r"\s*\((?:(?:\w+ )?(?:from|in|out of)\b|which\b|that\b|who\b|.*\bin\b.*\bout\b)", re.I
 )
+# "encounters.csv, vitals.csv and labs.csv are ...": a list of identifiers, said
+# with "and" alone so that a clause's comma is not read into it.
+_IDENT_LIST = re.compile(
+    r"(?<![\w./:+*-])(?:[\w./:+*-]*(?:[._\d/]|[a-z]-[a-z])[\w./:+*-]*, )+"
+    r"(?=[\w./:+*-]*(?:[._\d/]|[a-z]-[a-z])[\w./:+*-]*,? and [\w./:+*-]*(?:[._\d/]|[a-z]-[a-z]))"
+)
 # "A small script, winrate.py, turns ...", "clean_shipments, a Databricks notebook,
 # reads ...", "... into turbine_raw, an InfluxDB bucket": the identifier is the name,
 # the role beside it a remark.
@@ -861,6 +867,7 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
                     continue
             sentence = _CONTRACTION.sub(_uncontracted, sentence)
             sentence = _APPOSITIVE.sub(lambda m: _appositive(m, remarks), sentence)
+            sentence = _IDENT_LIST.sub(lambda m: m[0].replace(", ", " and "), sentence)
             while _STYLE_TAIL.search(sentence):
                 sentence = _STYLE_TAIL.sub("", sentence)
             sentence = _ASIDE_TAIL.sub("", sentence)
