@@ -693,3 +693,13 @@ def test_a_list_of_identifiers_with_commas_is_one_list():
         "Epic Clarity > - > encounters.csv, vitals.csv, labs.csv",
         "encounters.csv, vitals.csv, labs.csv > build_timeseries.py > sepsis_ts.parquet",
     )
+
+
+def test_a_thing_that_goes_into_one_place_is_moved_there():
+    assert read(
+        "ab_analysis.py turns exp_daily into lift_summary.json. lift_summary.json goes into the "
+        "weekly review deck."
+    ) == (
+        "exp_daily > ab_analysis.py > lift_summary.json",
+        "lift_summary.json > - > weekly review deck",
+    )

@@ -408,7 +408,9 @@ _FORMS = [
             rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|ends? up)"
             r" (?:to|into|as|onto|on|in)|becomes?"
             # "daily_recs go to DynamoDB and to the digest service": two places, no step.
-            r"|go(?:es)? (?:to|into)(?= [^,;]+ and (?:also )?(?:to|into) ))"
+            r"|go(?:es)? (?:to|into)(?= [^,;]+ and (?:also )?(?:to|into) )"
+            # "lift_summary.json goes into the weekly review deck": one place, said last.
+            r"|go(?:es)? into(?= [^,;]+$))"
             r" (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
