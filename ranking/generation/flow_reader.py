@@ -139,7 +139,7 @@ _STEPS_ONLY = "|".join(
 )
 # "Great Expectations checks fct_payments": reading, here only (a "check" in
 # a name is a noun to the name rules).
-_READ = _forms([*READ_VERBS, "check", "inspect"])
+_READ = _forms([*READ_VERBS, "check", "inspect", "plot", "chart"]) + "|connects to|connect to"
 # "spits out", "writes out"; "exports item embeddings" (a noun to the name rules).
 _WRITE = f"(?:{_forms([*WRITE_VERBS, 'export'])})(?: out)?"
 _BE = r"(?:is|are|was|were|gets|get)"
