@@ -703,3 +703,16 @@ def test_a_thing_that_goes_into_one_place_is_moved_there():
         "exp_daily > ab_analysis.py > lift_summary.json",
         "lift_summary.json > - > weekly review deck",
     )
+
+
+def test_an_identifier_after_its_kind_is_the_name():
+    prompt = (
+        "Debezium publishes changes to the Kafka topic pg.public.customers. A Flink SQL job "
+        "upserts pg.public.customers into the Iceberg table lake.customers. Trino reads "
+        "lake.customers."
+    )
+    assert read(prompt) == (
+        "changes > Debezium > pg.public.customers",
+        "pg.public.customers > Flink SQL job > lake.customers",
+        "lake.customers > Trino > -",
+    )
