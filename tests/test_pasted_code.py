@@ -381,3 +381,23 @@ def test_a_stacked_encoder_layer_gives_each_block_its_heads():
 
     drafts = draft_lines(code_order(prompt), prompt)
     assert drafts == ("embedding 5000 64\n", *["transformer 4\n"] * 3, "linear 2\n")
+
+
+def test_a_named_input_shape_and_a_scheduler_are_read():
+    from ranking.generation.pasted_code import draft_lines
+
+    keras = (
+        "SHAPE = (32, 32, 3)\nmodel = keras.Sequential([\n"
+        "    layers.Conv2D(8, 3, activation='relu', input_shape=SHAPE),\n"
+        "    layers.GlobalAveragePooling2D(),\n    layers.Dense(4, activation='softmax'),\n])"
+    )
+    assert draft_lines(code_order(keras), keras) == (
+        "input 32x32x3\n", "conv2d 8 3x3 relu\n", "globalavgpool\n", "dense 4 softmax\n",
+    )  # fmt: skip
+    # A learning-rate schedule is no block of layers the listing hides.
+    torch_code = (
+        "N = 7\nmodel = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, N))\n"
+        "opt = torch.optim.AdamW(model.parameters())\n"
+        "sched = torch.optim.lr_scheduler.StepLR(opt, step_size=5)"
+    )
+    assert draft_lines(code_order(torch_code), torch_code) == ("linear 16 relu\n", "linear 7\n")

@@ -45,6 +45,7 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
     code = strip_comments(prompt)
     if not CODE.search(code):
         return None
+    code = _shapes_named(code)
     try:
         if re.search(r"\bdef\s+(?:forward|call)\s*\(", code):
             steps = _forward_order(code)
@@ -70,6 +71,19 @@ def code_order(prompt: str) -> tuple[Step, ...] | None:
         shaped = shape_comment(prompt, conv1d=any("conv1d" in s.kinds for s in order))
         order[:0] = [shaped] if shaped else []
     return tuple(order) if len(order) >= 2 else None
+
+
+# `INPUT_SHAPE = (64, 64, 3)`: a shape the listing names once and passes on.
+_SHAPE_ASSIGNMENT = re.compile(
+    r"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*(\([\d_ \t,]+\)|\[[\d_ \t,]+\])[ \t]*$", re.MULTILINE
+)
+
+
+def _shapes_named(code: str) -> str:
+    """Return `code` with `input_shape=INPUT_SHAPE` (and `shape=`) written as the tuple named."""
+    for name, shape in _SHAPE_ASSIGNMENT.findall(code):
+        code = re.sub(rf"\b((?:batch_)?(?:input_)?shape\s*=\s*){name}\b", rf"\g<1>{shape}", code)
+    return code
 
 
 # A PyTorch input's shape, as a comment or docstring gives it with the batch

@@ -115,7 +115,7 @@ FUNCTIONAL = {
 
 NOT_LAYER_MODULES = (
     "losses.", "optimizers.", "metrics.", "callbacks.", "optim.", "initializers.",
-    "regularizers.", "constraints.", "init.",
+    "regularizers.", "constraints.", "init.", "lr_scheduler.", "schedules.",
 )  # fmt: skip
 
 _TORCH = re.compile(r"\bnn\.[A-Z]|\bimport torch|\bfrom torch")
