@@ -713,3 +713,11 @@ def test_what_no_layer_has_and_a_request_to_draw_are_no_layers():
         ["dense", "linear"],
         ["dense", "linear"],
     ]
+
+
+def test_a_note_on_data_augmentation_is_no_layer():
+    prompt = (
+        "input 32x32x3: a 3x3 conv with 16 filters and relu, 2x2 max pool, flatten, dense 10 "
+        "softmax. Data augmentation is random crops and flips, which isn't part of the model."
+    )
+    assert kinds(prompt) == [["input"], ["conv2d"], ["maxpool"], ["flatten"], ["dense", "linear"]]

@@ -140,7 +140,9 @@ _REQUEST = re.compile(
 _TRAINING_NOTE = re.compile(
     r"\b(?:trained|training|epochs?|batch size|learning rate|optimi[sz]er|adam|sgd|accuracy"
     r"|auc|f1|validation|test set|held-out|holdout|loss|mse|mae|lr|early stopping|patience"
-    r"|weight decay|momentum|warm-?up|standardi[sz]e|cross-?entropy|total|dataset)\b"
+    r"|weight decay|momentum|warm-?up|standardi[sz]e|cross-?entropy|total|dataset"
+    # "Data augmentation is random crops and flips, which isn't part of the model."
+    r"|augmentation|part of the (?:model|network|net))\b"
     # "we flag anything above 0.8 as an anomaly": what is done with the network.
     r"|^(?:we|i) (?!(?:use|used|add|added|apply|applied|have|stack|stacked)\b)"
 )
