@@ -434,3 +434,26 @@ def test_a_layer_whose_output_is_added_back_to_its_input():
         "globalmaxpool",
         "dense",
     ]
+
+
+def test_a_residual_block_of_counted_layers_its_first_and_second_and_another_like_it():
+    ecg = (
+        "Input 1000x1. A Conv1D with 32 filters, kernel 11, relu, then average pooling of size 2. "
+        "Then a residual block of two Conv1D layers (32 filters, kernel 5, relu on both) with a "
+        "skip connection adding the block's input to its output. Then flatten and dense 5 softmax."
+    )
+    conv1d = ["conv1d"]
+    assert kinds(ecg) == [
+        ["input"], conv1d, ["avgpool"], conv1d, conv1d, ["add"], ["flatten"], DENSE,
+    ]  # fmt: skip
+    resnet = (
+        "Input: 64x64x3. First a 3x3 conv with 64 filters and relu. Then a residual block: two "
+        "3x3 convs with 64 filters (the first with relu, the second without activation), and "
+        "the block's input is added to the output of the second conv, with no activation after "
+        "the addition. Then 2x2 max pooling, then another identical residual block, then global "
+        "average pooling and a dense softmax layer with 100 classes."
+    )
+    block = [CONV, CONV, ["add"]]
+    assert kinds(resnet) == [["input"], CONV, *block, POOL, *block, ["globalavgpool"], DENSE]
+    convs = [step for step in list_order(resnet) if "conv2d" in step.kinds]
+    assert [step.activation for step in convs] == ["relu", "relu", "", "relu", ""]

@@ -162,7 +162,19 @@ _OWN_OUTPUT_ADDED_RE = re.compile(
     re.IGNORECASE,
 )
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.
-_RESIDUAL_TITLE_RE = re.compile(r"\b(?:a|one) (?:residual|skip) block\s*:\s*", re.I)
+_RESIDUAL_COLON_RE = re.compile(r"\b(?:a|one) (?:residual|skip) block\s*:\s*", re.I)
+# "Then a residual block of two Conv1D layers (...) with a skip connection ...": the same.
+_RESIDUAL_TITLE_RE = re.compile(
+    r"\b(?:a|one) (?:residual|skip) block(?:\s*:\s*|\s+(?:of|with)\s+(?=(?:\w+ ){0,3}"
+    r"(?:conv|dense|linear|layer)))",
+    re.I,
+)
+# "then another identical residual block", "a second residual block identical to the first".
+_ANOTHER_BLOCK_RE = re.compile(
+    r"\b(?:another|a second|one more)(?: identical)? (?:residual|skip) block"
+    r"(?: (?:identical to|just like|like|the same as) the first(?: one)?)?(?=\s*[,.;]|\s*$)",
+    re.IGNORECASE,
+)
 # Where a block's sentence may go on past the block: ", then flatten".
 _BLOCK_END_RE = re.compile(r"[,;]\s*(?:and )?(?:then\s+)?", re.IGNORECASE)
 # Text before a block that leads into it: "..., then three conv blocks".
@@ -285,6 +297,17 @@ _KERNEL_RE = re.compile(r"\b\d+\s*x\s*\d+\b")
 _TWO_LAYERS_RE = re.compile(r"\bthen\b|\bthe (?:first|second|other)\b|;", re.IGNORECASE)
 
 
+# "two 3x3 convs with 64 filters (the first with relu, the second without activation)",
+# and the note after the add: "with no activation after the addition".
+_FIRST_SECOND_RE = re.compile(
+    rf"\b2 (?P<what>[^(),.;]+?)\s*\(the first (?:with |using )?(?P<act>{_ACTIVATION})"
+    r"(?: activation)?, the second (?:without(?: an)? activation|with no activation"
+    r"|(?:has )?no activation|linear)\)"
+    r"|,?\s*(?:with )?no activation after the (?:addition|add|sum)(?=\s*[,.;]|\s*$)",
+    re.IGNORECASE,
+)
+
+
 def unrolled(prompt: str) -> str | None:
     """Return `prompt` with its blocks and shared followers written out as a plain list.
 
@@ -295,12 +318,21 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _SIZES_EACH_RE.sub(lambda m: m[1] or f" with {m[2]}", text)
     rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
     rewritten = _BY_BLOCK_RE.sub(_filters_by_block, rewritten)
+    rewritten = _FIRST_SECOND_RE.sub(_first_second, rewritten)
     for rewrite in (_skips, _blocks, _followers, _chains, _sized_runs, _same, _placed):
         rewritten = rewrite(rewritten)
         if rewritten is None:
             return None
     rewritten = _AFTER_LAST_RE.sub(lambda m: "after that" if m[0][:1].isalpha() else "", rewritten)
     return rewritten if rewritten != text else None
+
+
+def _first_second(match: re.Match) -> str:
+    """Return "2 3x3 convs (the first with relu, the second without)" as the two layers."""
+    if match["what"] is None:
+        return ""  # "no activation after the addition": the add has none anyway
+    layer = re.sub(rf"\b{_PLURAL}\b", lambda m: m[0][:-1], match["what"], count=1)
+    return f"{layer} with {match['act']}, {layer}"
 
 
 def _digits(text: str) -> str:
@@ -355,6 +387,7 @@ def _skips(text: str) -> str | None:
     text = _OWN_OUTPUT_ADDED_RE.sub(", add 1", text)
     text = _SKIP_THEIR_RE.sub(lambda m: f", add {as_digits(m['n'])}", text)
     at = 0
+    blocks = []
     while match := _BLOCK_INPUT_ADDED_RE.search(text, at):
         # "a residual block: two 3x3 convs ..., and the block's input is added to ...":
         # the layers since the block's title.
@@ -366,8 +399,15 @@ def _skips(text: str) -> str | None:
         said = match["n"] and int(as_digits(match["n"]))
         if count is None or not 1 <= count <= MAX_SKIP or said not in (None, count):
             return None
-        text = f"{text[: match.start()]}, add {count}{text[match.end() :]}"
-    text = _RESIDUAL_TITLE_RE.sub("", text)
+        title = titles[-1]
+        blocks.append(f"{text[title.end() : match.start()]}, add {count}")
+        text = (
+            f"{text[: title.start()]}{text[title.end() : match.start()]}, add {count}"
+            f"{text[match.end() :]}"
+        )
+    if len(blocks) == 1:  # "then another identical residual block": that block again
+        text = _ANOTHER_BLOCK_RE.sub(lambda m: blocks[0], text)
+    text = _RESIDUAL_COLON_RE.sub("", text)
     text = _SKIP_COUNT_RE.sub(
         lambda m: (
             f", add {1 if m['one'] or m['own'] else m['n'] or 2}"
