@@ -716,3 +716,32 @@ def test_an_identifier_after_its_kind_is_the_name():
         "pg.public.customers > Flink SQL job > lake.customers",
         "lake.customers > Trino > -",
     )
+
+
+def test_the_user_talking_before_or_after_the_steps_is_no_step():
+    prompt = (
+        "hey team — quick rundown of the new docs-bot ingestion. confluence_export.zip gets "
+        "unpacked by Unstructured into raw_pages, then RecursiveCharacterTextSplitter cuts "
+        "raw_pages into doc_chunks. text-embedding-3-small embeds the chunks into chunk_vectors "
+        "and those go straight into Pinecone. lmk if anything looks off"
+    )
+    assert read(prompt) == (
+        "confluence_export.zip > Unstructured > raw_pages",
+        "raw_pages > RecursiveCharacterTextSplitter > doc_chunks",
+        "doc_chunks > text-embedding-3-small > chunk_vectors",
+        "chunk_vectors > - > Pinecone",
+    )
+    # A step said by the user is a step: not dropped, so not read.
+    assert read(
+        "Spark parses logs into events. A job turns events into rows. Here's the last bit: we "
+        "use a summarizer to turn rows into a report."
+    ) is None
+    # An adverb is no processor; "HubSpot" is not the end of "raw_hubspot".
+    assert read(
+        "Airbyte syncs HubSpot contacts into raw_hubspot. dbt turns raw_hubspot into "
+        "marts.roi, which Hightouch syncs back to HubSpot."
+    ) == (
+        "HubSpot contacts > Airbyte > raw_hubspot",
+        "raw_hubspot > dbt > marts.roi",
+        "marts.roi > Hightouch > HubSpot",
+    )

@@ -411,7 +411,7 @@ _FORMS = [
             # "daily_recs go to DynamoDB and to the digest service": two places, no step.
             r"|go(?:es)? (?:to|into)(?= [^,;]+ and (?:also )?(?:to|into) )"
             # "lift_summary.json goes into the weekly review deck": one place, said last.
-            r"|go(?:es)? into(?= [^,;]+$))"
+            r"|go(?:es)? (?:straight |directly )?into(?= [^,;]+$))"
             r" (?P<outs>.+?)$",
             re.IGNORECASE,
         ),
@@ -552,6 +552,7 @@ _PRONOUN = re.compile(
 # "that file", "this table": an earlier name it does not repeat.
 _POINTING = re.compile(r"^(?:that|this|these|those)\s+\S+$", re.IGNORECASE)
 _PEOPLE = frozenset("we i you they someone people users".split())
+_ADVERBS = frozenset("straight directly right back then also immediately later next".split())
 _PARTICLES = frozenset("up out down off over back".split())
 # "the top 500 uncertainty scores", "the latest checkpoints": some of an earlier name's.
 _SOME_OF = re.compile(r"^(?:top|first|last|latest|newest|best)(?:[- ](?:\d+|k|n))? ", re.I)
@@ -712,6 +713,7 @@ _NOT_A_NAME = re.compile(
     r"^(?:there|here)$|^(?:anything|everything|something|nothing)\b"
     r"|^(?:finally|then|next|first|lastly|afterwards|after that)$"  # "..., finally in real time"
     r"|\s(?:comes?|goes|go|arrives?|lands?|ends? up)$"
+    r"|^(?:go|goes|come|comes)\b"  # "aggregated captions go back into ...": no step of "captions"
     r"|^\d+(?:\.\d+)?\s*(?:k?hz|fps|px|dpi|bits?|%)$",
     re.IGNORECASE,
 )
@@ -728,6 +730,14 @@ _REQUEST = re.compile(
     r"(?:draw|sketch|diagram|make|show)\b[^.:?!\n>→]{0,50}[.:?!]\s*",
     re.IGNORECASE,
 )
+# The user talking about the pipeline, not a step of it.
+_CHAT = re.compile(
+    r"\b(?:here'?s|here is|sharing|reminder|rundown|sketch|overview|let me know|lmk|thanks"
+    r"|thx|that'?s it|thats it|as discussed|fyi|like this|people asked|new hire|onboarding)\b",
+    re.IGNORECASE,
+)
+# ... and says no step: "finally we use X to turn A into B" is one.
+_STEP_SAID = re.compile(r"\binto\b|->|→|\bto (?:get|turn|produce|make|build)\b", re.I)
 MIN_LINES = 2
 # Lines of its own the model may write where sentences were not read (PartReading.gaps).
 MAX_OWN_LINES = 8
@@ -797,9 +807,45 @@ def _read_titled(prompt: str, read):
     if titles and (reading is None or _names_in_any(titles, reading)):
         sentences, _, remarks = _sentences(prompt, titles=False)
         reading = read(sentences)
+    if reading is None or isinstance(reading, PartReading):
+        # "We bootstrap labels for the warehouse cameras like this.", "Let me know if
+        # anything's unclear :)": the user talking, before or after the steps.
+        kept, asides = _without_asides(sentences)
+        again = read(kept) if asides else None
+        if again is not None and not _names_in_any(asides, again):
+            reading = again
     if reading is not None and _names_in_any(remarks, reading):
         return None
     return reading
+
+
+def _without_asides(sentences: list[str]) -> tuple[list[str], list[str]]:
+    """Return the sentences without a first and a last one that are the user talking, and those.
+
+    Such a sentence speaks as "we", "I", "you" or "here's", and is no step
+    a form reads ("We train X on Y" is read as a step, not dropped).
+    """
+    ends = {0, len(sentences) - 1} if len(sentences) > 2 else set()
+    asides = [
+        i
+        for i in sorted(ends)
+        if _CHAT.search(sentences[i])
+        and not _STEP_SAID.search(sentences[i])
+        and not _reads(sentences[i])
+    ]
+    return (
+        [sentence for i, sentence in enumerate(sentences) if i not in asides],
+        [sentences[i] for i in asides],
+    )
+
+
+def _reads(sentence: str) -> bool:
+    """Whether a sentence on its own is one a form reads."""
+    try:
+        _Reader()._sentence(sentence)
+    except _Unread:
+        return False
+    return True
 
 
 def _names_in_any(texts: list[str], reading) -> bool:
@@ -899,6 +945,7 @@ def _check_processor(procs: list[str], text: str) -> None:
         or (_VERB_FORMS | _PUT_FORMS) & set(procs[0].lower().split())
         or procs[0].lower() in _PEOPLE
         or procs[0].lower().split()[-1] in _PARTICLES | _READS
+        or procs[0].lower() in _ADVERBS  # "those go straight into Pinecone"
     ):
         raise _Unread(text)
 
@@ -1002,7 +1049,13 @@ def _ends_with(earlier: str, name: str) -> bool:
     Whole words: "Load" is not the end of "Upload".
     """
     tail = name_words(name)
-    return bool(tail) and name_words(earlier)[-len(tail) :] == tail
+    if not tail:
+        return False
+    if name_words(earlier)[-len(tail) :] == tail:
+        return True
+    # "doc_chunks", then "the chunks": a plain word is the end of an identifier too
+    # (not "HubSpot" after "raw_hubspot": a product's name is its own).
+    return name.islower() and name_words(earlier.replace("_", " "))[-len(tail) :] == tail
 
 
 def _kind_of(named: str, name: str) -> bool:
