@@ -732,10 +732,13 @@ def test_the_user_talking_before_or_after_the_steps_is_no_step():
         "chunk_vectors > - > Pinecone",
     )
     # A step said by the user is a step: not dropped, so not read.
-    assert read(
-        "Spark parses logs into events. A job turns events into rows. Here's the last bit: we "
-        "use a summarizer to turn rows into a report."
-    ) is None
+    assert (
+        read(
+            "Spark parses logs into events. A job turns events into rows. Here's the last bit: we "
+            "use a summarizer to turn rows into a report."
+        )
+        is None
+    )
     # An adverb is no processor; "HubSpot" is not the end of "raw_hubspot".
     assert read(
         "Airbyte syncs HubSpot contacts into raw_hubspot. dbt turns raw_hubspot into "
