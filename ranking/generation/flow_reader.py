@@ -46,6 +46,9 @@ prompt into plan lines when every sentence is one of these forms:
 | Publish IN to DEST | IN > - > DEST |
 | IN are VERBed ... and (also) VERBed ... | both of IN, where certain (`_shared_subject`) |
 
+A first or last sentence where the user talks about the pipeline ("quick
+rundown of ...", "lmk if anything looks off") is no step, unless a form
+reads it or it names a thing of the reading.
 An identifier beside its role ("a small script, winrate.py,", "turbine_raw,
 an InfluxDB bucket") is the name, the role a remark.
 "A and B" is two names; "X from Y" / "X in Y" as the thing a step takes
