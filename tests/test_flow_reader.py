@@ -748,3 +748,21 @@ def test_the_user_talking_before_or_after_the_steps_is_no_step():
         "raw_hubspot > dbt > marts.roi",
         "marts.roi > Hightouch > HubSpot",
     )
+
+
+def test_extracting_from_a_source_and_a_purpose_after_a_reader():
+    prompt = (
+        "datasketch dedups articles_en.jsonl into articles_dedup.jsonl. en_core_web_trf "
+        "extracts entities from articles_dedup.jsonl into entities.jsonl, which PowerScribe "
+        "consumes for the radiologists' worklist."
+    )
+    assert read(prompt) == (
+        "articles_en.jsonl > datasketch > articles_dedup.jsonl",
+        "articles_dedup.jsonl > en_core_web_trf > entities.jsonl",
+        "entities.jsonl > PowerScribe > -",
+    )
+    # A verb and an identifier inside a chain's part: a sentence, not a name.
+    assert read("Annotators rank completions.jsonl → prefs_raw.jsonl. Spark reads it.") != (
+        "Annotators rank completions.jsonl > - > prefs_raw.jsonl",
+        "prefs_raw.jsonl > Spark > -",
+    )

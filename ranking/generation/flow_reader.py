@@ -90,6 +90,7 @@ from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.reference_templates import looks_templated
 from ranking.generation.verbs import (
     ANY_VERB,
+    BASE_VERBS,
     READ_VERBS,
     STEP_VERBS,
     VERBS_ONLY,
@@ -109,6 +110,9 @@ _ACTS_ON = frozenset(
 
 # Verbs that take "X from Y" in: "pulls traces from Langfuse and writes ...".
 _TAKING = ("read", "pull", "load", "fetch", "download", "take", "get", "collect", "ingest")
+
+# Verbs that take part of their source: "extracts entities from X into Y".
+_SUBSET = frozenset("extracts selects keeps filters picks".split())
 
 # Verbs whose "with" names a second input: "joins stg_orders with stg_customers".
 _JOINING = ("join", "merge", "combine", "enrich", "compare", "align")
@@ -591,7 +595,10 @@ _TRAIL = re.compile(
     r"|thursday|friday|saturday|sunday|\d+ (?:min|mins|minutes|hours|h|seconds|s))"
     r"|nightly|daily|hourly|weekly"
     r"|in parallel|in batches|in real time|at the end|first|again|instead"
-    r"|at (?:query|inference|training|serving|serve|request) time))+$",
+    r"|at (?:query|inference|training|serving|serve|request) time"
+    # "..., which PowerScribe consumes for the radiologists' worklist": what it is for.
+    r"|for (?:the |our |their )?(?:[\w'-]+ ){0,2}(?:team|teams|worklist|analysts|users"
+    r"|reviewers|radiologists|planners|serving|training|inference|reporting|monitoring)))+$",
     re.IGNORECASE,
 )
 # A name never ends in the participle of where it is: "historical embeddings pulled".
@@ -1041,6 +1048,14 @@ def _two_verbs(pattern: re.Pattern, clause: str, match: re.Match) -> bool:
     )
 
 
+def _verb_then_identifier(words: list[str]) -> bool:
+    """Whether a long chain part is a sentence: "Scale AI annotators rank completions.jsonl"."""
+    return len(words) >= 3 and any(
+        word in BASE_VERBS and _IDENTIFIER.search(after)
+        for word, after in zip(words[1:-1], words[2:], strict=True)
+    )
+
+
 def _pointed(text: str) -> bool:
     """Whether `text` starts with "the", "those", ...: it may be the end of an earlier name."""
     return bool(_DETERMINER.match(text.strip()))
@@ -1275,7 +1290,7 @@ class _Reader:
         names = []
         for i, part in enumerate(parts):
             words = _DETERMINER.sub("", part.strip()).lower().split()
-            if VERBS_ONLY & set(words) or "the" in words:
+            if VERBS_ONLY & set(words) or "the" in words or _verb_then_identifier(words):
                 raise _Unread(part)  # "VEP annotates the cohort VCF -> ...": a sentence
             if i % 2 and i != last:
                 step = self._names(part, pronouns=False, tails=_pointed(part))
@@ -1376,7 +1391,11 @@ class _Reader:
             raise _Unread(groups["active"])  # "A GPT model generates synthetic reviews": its output
         verb = groups.get("verb") or _stem(groups.get("active") or "")
         acts_on = verb and verb.split(" ")[0].lower().startswith(_ACTS_ON_STEMS)
-        if src and (outs or acts_on):
+        if src and outs and (groups.get("active") or "").lower() in _SUBSET:
+            # "en_core_web_trf extracts entities from X into Y", "selects adult ICU stays
+            # from X -> Y": what it takes is X, what it picks is said by Y.
+            ins = src
+        elif src and (outs or acts_on):
             # "Fivetran copies the orders table from Postgres into raw_orders", "the
             # model normalizes boxes from S3": the data comes from there first.
             if len(ins) != 1 or len(src) != 1:

@@ -16,7 +16,7 @@ STEP_VERBS = (
     "rewrite sample score segment shard split summarise summarize tag tokenise tokenize "
     "transcribe transform translate turn vectorise vectorize answer retrieve dedupe validate "
     "evaluate compare resample align diarize diarise redact anonymize anonymise sessionize build "
-    "sync dump reproject fit promote reorder materialize materialise"
+    "sync dump reproject fit promote reorder materialize materialise dedup"
 ).split()
 # Verbs of a processor that takes something and gives nothing named.
 READ_VERBS = "read consume query use serve display visualise visualize monitor watch take".split()
@@ -43,7 +43,7 @@ def both_forms(verbs: list[str]) -> frozenset[str]:
 
 # More verbs a processor does, only as names' ends: "SearchSvc looks up ...".
 _MORE_VERBS = (
-    "look scrub forecast grade hit feed draw crawl dedup format fuse invoke "
+    "look scrub forecast grade hit feed draw crawl format fuse invoke "
     "replicate deploy retrain finetune reindex approve append download stream route call "
     "archive upload review log ship land mirror"
 ).split()
