@@ -766,3 +766,37 @@ def test_extracting_from_a_source_and_a_purpose_after_a_reader():
         "Annotators rank completions.jsonl > - > prefs_raw.jsonl",
         "prefs_raw.jsonl > Spark > -",
     )
+
+
+def test_returning_outputs_a_second_input_against_or_with_and_all_three():
+    prompt = (
+        "e5-base-v2 encodes query_text into query_vec, and FAISS searches dense_vecs with "
+        "query_vec, returning dense_hits. eta-gbdt-v2 reads from Redis together with dense_hits "
+        "and outputs predicted_eta. predicted_eta is checked by validate.py against po_master.csv "
+        "→ valid.csv + exceptions.csv, which we paste into the release doc."
+    )
+    assert read(prompt) == (
+        "query_text > e5-base-v2 > query_vec",
+        "dense_vecs, query_vec > FAISS > dense_hits",
+        "Redis, dense_hits > eta-gbdt-v2 > predicted_eta",
+        "predicted_eta, po_master.csv > validate.py > valid.csv, exceptions.csv",
+        "valid.csv, exceptions.csv > - > release doc",
+    )
+    three = (
+        "encounters.csv, vitals.csv and labs.csv are extracted from Epic Clarity. Philter "
+        "de-identifies all three into deid_encounters.csv, deid_vitals.csv and deid_labs.csv."
+    )
+    assert read(three)[1] == (
+        "encounters.csv, vitals.csv, labs.csv > Philter > "
+        "deid_encounters.csv, deid_vitals.csv, deid_labs.csv"
+    )
+    # "all two" of three things: which two?
+    assert read(three.replace("all three", "all two")) is None
+    # "annotated by P with boxes": the boxes are what it gives, not an input.
+    assert read(
+        "Frames are annotated by YOLOv8-l with bounding boxes, and the bounding boxes are "
+        "filtered by a threshold step into clean detections."
+    ) != (
+        "Frames, bounding boxes > YOLOv8-l > -",
+        "bounding boxes > threshold step > clean detections",
+    )

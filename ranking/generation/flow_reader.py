@@ -203,6 +203,7 @@ _GIVES = (
     r"writes(?: out)?|outputs|produces|returns|emits|gives|spits out|saves|generates|creates"
     r"|yields"
 )
+_GIVING = r"returning|producing|writing|outputting|giving|emitting|yielding"
 # Verbs whose object is made, never taken: "proposes boxes on frames/ and writes boxes.json".
 _MAKING = (
     r"generates|builds|creates|produces|computes|derives|makes|proposes|predicts|detects|finds"
@@ -220,7 +221,8 @@ _FORMS = [
         re.compile(
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE})"
             r"(?: (?:with|against) (?P<more>[^,;]+?))?"
-            rf" {_AGENT} {_TEXT.format('proc')}(?:(?:{_INTO}|,? (?:to|onto|as)) (?P<outs>.+?))?$",
+            rf" {_AGENT} {_TEXT.format('proc')}(?: against (?P<also>[^,;]+?))?"
+            rf"(?:(?:{_INTO}|,? (?:to|onto|as)) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
     ),
@@ -372,7 +374,8 @@ _FORMS = [
             rf"^(?:which|that) (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|go(?:es)?|ends? up|flows?"
             r"|ships?) (?:to|into|in|onto)|feeds?(?: into)?|shows? up (?:in|on)"
             # "..., which we store in the product_images collection"
-            r"|(?:we|they) (?:store|save|keep|put|write|load) (?:in|into|to))"
+            r"|(?:we|they) (?:store|save|keep|put|write|load|paste|copy|upload|push|send)"
+            r" (?:in|into|to))"
             r" (?P<outs>[^,;]+?)$",
             re.IGNORECASE,
         ),
@@ -397,7 +400,8 @@ _FORMS = [
         "read",
         re.compile(
             rf"^{_PROC} (?:{_READ}|pulls?|loads?|fetch(?:es)?) from"
-            rf" {_TEXT.format('ins')}(?: and (?:{_WRITE}) (?P<outs>.+?))?$",
+            rf" {_TEXT.format('ins')}(?: (?:together|along) with (?P<more>[^,;]+?))?"
+            rf"(?: and (?:{_WRITE}) (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
     ),
@@ -455,7 +459,8 @@ _FORMS = [
             r"(?: (?:up|over|through))?) (?P<ins>[^,;]+?)"
             r"(?: (?P<prep>together with|along with|with|against|on|over|using|to)"
             r" (?P<more>[^,;]+?))?(?: together)?"
-            rf",? and (?:also |then )?(?:{_GIVES})(?: (?:to|into))? {_TEXT.format('outs')}"
+            rf"(?:,? and (?:also |then )?(?:{_GIVES})|, (?:{_GIVING}))(?: (?:to|into))?"
+            rf" {_TEXT.format('outs')}"
             r"(?: (?:to|into) (?P<dest>[^,;]+?))?$",
             re.IGNORECASE,
         ),
@@ -464,7 +469,7 @@ _FORMS = [
         # "ensemble_blender averages A and B into C": a verb not listed, said with "into".
         "any_verb",
         re.compile(
-            rf"^{_PROC} (?P<active>(?!(?:is|was|has|does|goes|as|{_KNOWN})\b)[a-z]{{3,}}s)"
+            rf"^{_PROC} (?P<active>(?!(?:is|was|has|does|goes|as|{_KNOWN})\b)[a-z][a-z-]{{2,}}s)"
             # Not "the clean scans go back into the endpoint": "go back" is no input.
             r" (?!(?:go|goes|come|comes|get|gets|are|is|was|were|back)\b)"
             r"(?P<ins>(?:(?! from )[^,;])+?) into (?P<outs>[^,;]+?)$"
@@ -556,6 +561,11 @@ _SENTENCE_START = re.compile(r"\s(?:First|Then|Next|Finally|After that|So)\b")
 _PRONOUN = re.compile(
     r"^(?:it|they|them|those|these|this|(?:the )?results?|(?:the )?outputs?)$", re.IGNORECASE
 )
+# "all three", "both of them": that many things, the step before's.
+_ALL_OF = re.compile(
+    r"^(?:(?:all|the) (?P<n>two|three|four|five|six)(?: of them)?|both(?: of them)?)$", re.I
+)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 # "that file", "this table": an earlier name it does not repeat.
 _POINTING = re.compile(r"^(?:that|this|these|those)\s+\S+$", re.IGNORECASE)
 _PEOPLE = frozenset("we i you they someone people users".split())
@@ -1362,6 +1372,8 @@ class _Reader:
             outs = re.sub(r"\band (?:to|into|in) ", "and ", groups.get("outs") or "")
             self._add(ins, [], self._names(outs, pronouns=False))
             return
+        if groups.get("also"):  # "X is checked by P against Y -> Z": Y goes in too
+            ins += self._inputs(groups["also"])
         if groups.get("more"):  # "X are joined with Y by Z", "Z joins X with Y"
             if active and kind != "acts" and not active.lower().startswith(_JOINING):
                 raise _Unread(active)  # "tags X with scores": the scores are its output
@@ -1439,6 +1451,13 @@ class _Reader:
         if not text:
             return []
         text = re.sub(r"^both\s+", "", text.strip(), flags=re.IGNORECASE)
+        if pronouns and (counted := _ALL_OF.match(text)):
+            # "Philter de-identifies all three into ...": the step before's three outputs.
+            last = self._previous()
+            antecedents = last[0 if self.parallel else 2] if last else []
+            if len(antecedents) != _COUNTS[(counted["n"] or "two").lower()]:
+                raise _Unread(text)
+            return list(antecedents)
         if pronouns and _PRONOUN.match(text):
             last = self._previous()
             antecedents = last[0 if self.parallel else 2] if last else []
@@ -1558,4 +1577,6 @@ class _Reader:
     def _add(self, ins: list[str], proc: list[str], outs: list[str]) -> None:
         if not proc and not (ins and outs):
             raise _Unread("a line without processor needs inputs and outputs")
+        if any(len({name_key(name) for name in part}) < len(part) for part in (ins, outs)):
+            raise _Unread("a name twice in one list")  # "a dataset, and dataset -> ..."
         self.lines.append([ins, proc, outs])

@@ -16,7 +16,7 @@ STEP_VERBS = (
     "rewrite sample score segment shard split summarise summarize tag tokenise tokenize "
     "transcribe transform translate turn vectorise vectorize answer retrieve dedupe validate "
     "evaluate compare resample align diarize diarise redact anonymize anonymise sessionize build "
-    "sync dump reproject fit promote reorder materialize materialise dedup"
+    "sync dump reproject fit promote reorder materialize materialise dedup group"
 ).split()
 # Verbs of a processor that takes something and gives nothing named.
 READ_VERBS = "read consume query use serve display visualise visualize monitor watch take".split()
@@ -54,7 +54,7 @@ NOUN_LIKE = frozenset(
     "builds loads queries filters indexes forecasts answers reads writes posts stores uses "
     "exports aggregates shards crops displays watches trains makes takes turns copies merges "
     "records processes captions fits picks hits feeds draws grades pulls pushes streams routes "
-    "calls archives uploads reviews logs ships lands mirrors dumps".split()
+    "calls archives uploads reviews logs ships lands mirrors dumps groups".split()
 )
 # Third-person forms that are verbs wherever they stand after a name.
 VERBS_ONLY = (
