@@ -800,3 +800,20 @@ def test_returning_outputs_a_second_input_against_or_with_and_all_three():
         "Frames, bounding boxes > YOLOv8-l > -",
         "bounding boxes > threshold step > clean detections",
     )
+
+
+def test_a_process_that_names_a_layer_is_read_and_a_chain_of_layers_is_not():
+    process = (
+        "First, the Airflow DAG pulls images_v5.tar from GCS. Then a PyTorch training job "
+        "fine-tunes resnet50 on it, producing defect-clf-v12.pt. Finally, defect-clf-v12.pt is "
+        "pushed to Vertex AI Endpoints."
+    )
+    assert constrain.StructureChecker.for_prompt(process).flow == (
+        "GCS > Airflow DAG > images_v5.tar",
+        "images_v5.tar, resnet50 > PyTorch training job > defect-clf-v12.pt",
+        "defect-clf-v12.pt > - > Vertex AI Endpoints",
+    )
+    network = "Input 28x28x1 -> Conv 32 3x3 relu -> MaxPool 2x2 -> Flatten -> Dense 10 softmax"
+    assert read(network) is not None  # the reader alone reads it as a chain ...
+    checker = constrain.StructureChecker.for_prompt(network)
+    assert checker.flow is None and checker.in_part is None  # ... which is a network's

@@ -35,7 +35,12 @@ from dataclasses import dataclass
 import regex
 
 from ranking.generation.coordination import ListRules
-from ranking.generation.flow_reader import PartReading, read_flow, read_flow_in_part
+from ranking.generation.flow_reader import (
+    PartReading,
+    names_layers,
+    read_flow,
+    read_flow_in_part,
+)
 from ranking.generation.flowgraph import name_key
 from ranking.generation.layer_list import list_order
 from ranking.generation.layer_words import KIND_RES, licensed_kinds
@@ -344,13 +349,17 @@ class StructureChecker:
         spans = SpanSet(prompt_spans(prompt))
         layers = LayerRules.for_prompt(prompt)
         flow, in_part = None, None
-        if networks and layers.order is None:
+        if layers.order is None:
+            # Also where the prompt names a layer ("a PyTorch training job", "sepsis-gru-v1
+            # (a GRU)"), unless what is read is a chain of layers ("Input 28x28 > Conv 32").
             flow = read_flow(prompt, is_name=lambda name: name in spans)
-            if flow is not None and len(flow) > MAX_FLOW_LINES:
+            if flow is not None and (len(flow) > MAX_FLOW_LINES or names_layers(flow)):
                 flow = None  # a plan that long could not be written
             if flow is None:
                 in_part = read_flow_in_part(prompt, is_name=lambda name: name in spans)
-                if in_part is not None and len(in_part.lines) >= MAX_FLOW_LINES:
+                if in_part is not None and (
+                    len(in_part.lines) >= MAX_FLOW_LINES or names_layers(in_part.lines)
+                ):
                     in_part = None
         lists = ListRules.for_prompt(prompt, spans)
         data = data_only(prompt) | put_only(prompt, is_name=lambda name: name in spans)

@@ -86,6 +86,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from ranking.generation.flowgraph import name_key, name_words
+from ranking.generation.layer_words import layer_kinds
 from ranking.generation.prose_names import IRREGULAR_PARTICIPLES
 from ranking.generation.reference_templates import looks_templated
 from ranking.generation.verbs import (
@@ -688,6 +689,8 @@ _ASIDE_TAIL = re.compile(
 # "the iot.raw topic" is "iot.raw": an identifier (a dot, an underscore, a
 # digit) with the kind of thing it is.
 _IDENTIFIER = re.compile(r"[._\d]|\w-\w")
+# A name written as an identifier: "sepsis-gru-v1", "chunk_vectors" (not "28x28x1").
+_IDENTIFIER_NAME = re.compile(r"[._]|[a-z]-[a-z]|-v?\d", re.IGNORECASE)
 _KIND_WORDS = frozenset(
     "topic table bucket stream index queue collection folder file dataset".split()
 )
@@ -812,6 +815,20 @@ def read_flow_in_part(prompt: str, is_name=lambda name: True) -> PartReading | N
     if "|" in prompt or looks_templated(prompt):
         return None  # tables, and the templates' own semantics (reference_flow): the model's
     return _read_titled(prompt, lambda sentences: _read_in_part(sentences, is_name))
+
+
+def names_layers(lines: tuple[str, ...]) -> bool:
+    """Whether half the names of flow lines or more are layers ("Dense 128 relu", "dropout 0.2").
+
+    Such lines read a network told as a chain, not a process; an identifier
+    ("sepsis-gru-v1", "text-embedding-3-small") is a name, never a layer.
+    """
+    names = {name for line in lines for part in line.split(" > ") for name in part.split(", ")}
+    names.discard("-")
+    layers = [
+        name for name in names if layer_kinds(name.lower()) and not _IDENTIFIER_NAME.search(name)
+    ]
+    return 2 * len(layers) >= len(names)
 
 
 def _read_titled(prompt: str, read):
