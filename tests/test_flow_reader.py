@@ -817,3 +817,26 @@ def test_a_process_that_names_a_layer_is_read_and_a_chain_of_layers_is_not():
     assert read(network) is not None  # the reader alone reads it as a chain ...
     checker = constrain.StructureChecker.for_prompt(network)
     assert checker.flow is None and checker.in_part is None  # ... which is a network's
+
+
+def test_the_lines_read_do_not_eat_the_models_token_budget(tiny_base):
+    # 20 tokens of the model's own: the reading (over 100 tokens) is held on top of them.
+    generator = counted(biased_generator(tiny_base, 6.0, speculate=8, max_new_tokens=20))
+    with torch.inference_mode():
+        structure, _ = decode_structure(generator, PROMPT)
+    assert structure.text == "\n".join(["flow", *READING, "style:"])
+
+
+def test_a_step_never_gives_what_it_takes_and_an_identifier_is_no_end_of_a_longer_name():
+    # "frames" from an mp4 into "frames/": one node both taken and given.
+    assert read("ffmpeg samples frames from cam.mp4 into frames/. SAM reads frames/.") is None
+    # An identifier in a sentence not read is no longer name's end ("writes articles_raw.jsonl").
+    part = read_flow_in_part(
+        "Scrapy crawls the sources listed in feeds.yaml and writes articles_raw.jsonl. "
+        "trafilatura extracts the main text from articles_raw.jsonl → articles_clean.jsonl. "
+        "lid.176 keeps only English articles from articles_clean.jsonl → articles_en.jsonl."
+    )
+    assert part is not None and part.lines == (
+        "articles_raw.jsonl > trafilatura > articles_clean.jsonl",
+        "articles_clean.jsonl > lid.176 > articles_en.jsonl",
+    )

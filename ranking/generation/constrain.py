@@ -365,6 +365,11 @@ class StructureChecker:
         data = data_only(prompt) | put_only(prompt, is_name=lambda name: name in spans)
         return cls(spans, networks, layers, data, flow, lists, in_part)
 
+    def read_text(self) -> str:
+        """Return the lines a reading holds the structure to, as written, or ""."""
+        lines = self.flow or (self.in_part.lines if self.in_part else ())
+        return "\n".join(lines)
+
     def forced_rest(self, state: State) -> str:
         """Return the structure text a read process has left from here, or "".
 

@@ -184,7 +184,7 @@ _INTO = (
     r"|,? (?:which|that) [a-z]{{3,}}s (?:them|it) into"
     r"|\s*(?:->|→)"  # "unlabeled_docs are scored by doc-clf-v4 → uncertainty scores"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
-    r"|writes?|emits?|creates?|generates?|gives?|builds?|makes?|computes?|derives?)"
+    r"|writes?|emits?|creates?|generates?|gives?(?: us| me)?|builds?|makes?|computes?|derives?)"
     # "..., which splits them into valid partitions and failed partitions"
     r"|,? (?:which|who|that) (?:{step}) (?:them|it) into)"
 )
@@ -1579,7 +1579,9 @@ class _Reader:
                 return name
             if _kind_of(name, earlier):
                 return earlier
-        if re.search(rf"[\w.-] {re.escape(name)}\b", self.unread_text, re.IGNORECASE):
+        if not _IDENTIFIER_NAME.search(name) and re.search(
+            rf"[\w.-] {re.escape(name)}\b", self.unread_text, re.IGNORECASE
+        ):
             # "the embeddings" after "768-dim embeddings" in a sentence not read: that node.
             raise _Unread(name)
         self.names.append(name)
@@ -1596,4 +1598,6 @@ class _Reader:
             raise _Unread("a line without processor needs inputs and outputs")
         if any(len({name_key(name) for name in part}) < len(part) for part in (ins, outs)):
             raise _Unread("a name twice in one list")  # "a dataset, and dataset -> ..."
+        if {name_key(name) for name in ins} & {name_key(name) for name in outs}:
+            raise _Unread("a step that gives what it takes")  # "samples frames ... into frames/"
         self.lines.append([ins, proc, outs])

@@ -141,6 +141,7 @@ class _Structure:
     checker: object = None  # constrain.StructureChecker; None when unconstrained
     prompt_ids: list[int] = field(default_factory=list)  # tokens drafts are copied from
     prompt_text: str = ""  # the normalised prompt, where flow items are copied from
+    read_tokens: int = 0  # tokens of the lines a reading holds the structure to, beyond the cap
 
     @property
     def logprob(self) -> float:
@@ -546,6 +547,8 @@ class Generator:
             checker=checker,
             prompt_ids=list(prompt_ids),
             prompt_text=normalise_prompt(prompt),
+            # A long process read in part: its lines do not eat the model's own budget.
+            read_tokens=len(self.tokenizer(checker.read_text()).input_ids),
         )
         self._continue_structure(structure, count, rng, report, structure_temperature)
         return structure
@@ -564,7 +567,7 @@ class Generator:
         """
         import torch
 
-        limit = self.options["max_new_tokens"]
+        limit = self.options["max_new_tokens"] + structure.read_tokens
         runner_up = temperature <= 0 and int(self.options["structures"]) > 1
         draft_size = int(self.options["speculate"]) if temperature <= 0 else 0
         # (draft token, logits after it) for positions the cache holds beyond the tokens.
@@ -685,6 +688,7 @@ class Generator:
                 # drafts may copy the best's rest as they copy the prompt.
                 prompt_ids=best.prompt_ids + best.tokens[position + 1 :],
                 prompt_text=best.prompt_text,
+                read_tokens=best.read_tokens,
             )
             alternative.logits = self._step(cache, torch.tensor([token], device=self.device))
             self._continue_structure(

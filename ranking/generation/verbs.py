@@ -16,7 +16,7 @@ STEP_VERBS = (
     "rewrite sample score segment shard split summarise summarize tag tokenise tokenize "
     "transcribe transform translate turn vectorise vectorize answer retrieve dedupe validate "
     "evaluate compare resample align diarize diarise redact anonymize anonymise sessionize build "
-    "sync dump reproject fit promote reorder materialize materialise dedup group"
+    "sync dump reproject fit promote reorder materialize materialise dedup group keep"
 ).split()
 # Verbs of a processor that takes something and gives nothing named.
 READ_VERBS = "read consume query use serve display visualise visualize monitor watch take".split()
