@@ -546,3 +546,12 @@ def test_a_rate_is_written_as_the_parser_writes_it_back():
     assert feed(checker, "layers\nlstm 64\ndropout 0.05\nstyle:").done
     for line in ("dropout 0.00\n", "dropout 0.50\n", "dropout 0.0000"):
         assert feed(checker, "layers\nlstm 64\n" + line) is None
+
+
+def test_a_token_that_runs_past_style_is_refused_and_a_glob_name_is_offered():
+    checker = checker_for("emails -> TF-IDF vectorizer -> sparse vectors")
+    before = feed(checker, "net 6 3\n")
+    assert checker.advance(before, "style:").done
+    assert checker.advance(before, "style:-+*/") is None  # the style line is sampled
+    glob = checker_for("invoice_*.pdf -> Tesseract -> ocr_text.json")
+    assert feed(glob, "flow\ninvoice_*.pdf > Tesseract > ocr_text.json\n") is not None

@@ -840,3 +840,30 @@ def test_a_step_never_gives_what_it_takes_and_an_identifier_is_no_end_of_a_longe
         "articles_raw.jsonl > trafilatura > articles_clean.jsonl",
         "articles_clean.jsonl > lid.176 > articles_en.jsonl",
     )
+
+
+def test_glob_names_a_sentence_in_brackets_and_a_role_before_its_identifier():
+    chain = (
+        "invoice flow:\ninvoice_*.pdf → Tesseract → ocr_text.json\n"
+        "ocr_text.json → kie-v2 → fields.json"
+    )
+    assert read(chain) == (
+        "invoice_*.pdf > Tesseract > ocr_text.json",
+        "ocr_text.json > kie-v2 > fields.json",
+    )
+    # A sentence in brackets that names things of the reading is no alias of them.
+    assert read(
+        "Stripe -> Fivetran -> raw_stripe -> dbt -> fct_revenue + dim_customers -> Looker. "
+        "(dbt builds both models from raw_stripe in the same run, and Looker reads both.)"
+    ) == (
+        "Stripe > Fivetran > raw_stripe",
+        "raw_stripe > dbt > fct_revenue, dim_customers",
+        "fct_revenue, dim_customers > - > Looker",
+    )
+    assert read(
+        "rosbag record turns teleop sessions into episode_*.bag. bag2lerobot.py converts them "
+        "into a LeRobot dataset, pick_place_v2."
+    ) == (
+        "teleop sessions > rosbag record > episode_*.bag",
+        "episode_*.bag > bag2lerobot.py > pick_place_v2",
+    )

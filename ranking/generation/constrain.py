@@ -74,7 +74,7 @@ STYLE = "style:"
 # The one-line network families (`net 6 3 2`, `cnn 32 conv3 ...`).
 NETWORKS = ("net", "cnn")
 # Words of the prompt: maximal runs of the characters a plan item may hold.
-WORD_RE = re.compile(r"[A-Za-z0-9._+#'/&():-]+")
+WORD_RE = re.compile(r"[A-Za-z0-9._+#'/&():*-]+")
 # "clips/", "s3://ml-data/": a folder, offered with its slash too.
 _FOLDER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._+#'&:-]*(?:/[A-Za-z0-9._+#'&:-]+)*)/[.,;:!?)]*$")
 # Longest span offered as one item; ITEM_RE caps an item at 40 characters.
@@ -83,11 +83,11 @@ MAX_SPAN_CHARS = 40
 # The number of a repeated name ("CNN model #2"): flowgraph reads 1-2 digits.
 NUMBER = re.compile(r"[1-9]\d?")
 # Sentence punctuation glued to a word ("labels." "'spam'") is not part of a name.
-TRAILING_JUNK = ".'-_/&(:"
+TRAILING_JUNK = ".'-_/&(:*"
 # Characters a structure can contain at all; a token with any other character
 # (or any non-ASCII byte) can never appear before `style:`.
 STRUCTURE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-STRUCTURE_CHARS |= frozenset("._+#'/&()- ,>=:\n")
+STRUCTURE_CHARS |= frozenset("._+#'/&()*- ,>=:\n")
 # Complete cnn layer words; sizes without leading zeros (conv0 draws nothing).
 CONV_WORD = re.compile(r"conv(?:=?[1-9]\d{0,3})?")
 POOL_WORD = re.compile(r"(?:max|avg)?pool(?:[1-9]\d?)?")
@@ -114,7 +114,7 @@ def _clean_word(raw: str) -> str:
     """Return `raw` without leading non-alphanumerics and trailing sentence punctuation."""
     if raw == "&":
         return raw  # "Weights & Biases": a word of a name, never a name's end (`prompt_spans`)
-    word = raw.lstrip("._+#'/&():-")
+    word = raw.lstrip("._+#'/&():*-")
     if raw.startswith("#") and word[:1].isalpha() and raw[1:2] == word[:1]:
         word = "#" + word  # "#dq-alerts": a channel's name
     while word and (
@@ -434,6 +434,8 @@ class StructureChecker:
         listed, written = state.listed, state.written
         for line in complete:
             if self._style_allowed(family, steps, at) and line.startswith(STYLE):
+                if line[len(STYLE) :].strip():
+                    return None
                 return State(family, steps, line, True, last, run, at, listed, written)
             if not family:
                 family = self._finish_first_line(line)
@@ -460,6 +462,8 @@ class StructureChecker:
                 return None
         if self._style_allowed(family, steps, at):
             if partial.startswith(STYLE):
+                if partial[len(STYLE) :].strip():
+                    return None  # "style:-+*/" in one token: the style line is sampled
                 return State(family, steps, partial, True, last, run, at, listed, written)
             if STYLE.startswith(partial):
                 return State(family, steps, partial, False, last, run, at, listed, written)

@@ -717,7 +717,9 @@ _APPOSITIVE = re.compile(
     rf"^(?P<lead>(?:then|next|first|finally|and),? )?"
     rf"(?:(?:a|an|another|one|our|the) (?P<role>{_ROLE}), (?P<name>{_IDENT}),"
     rf"|(?P<name2>{_IDENT}), (?:a|an|another|our|the) (?P<role2>{_ROLE}),)(?= )"
-    rf"|(?<= )(?P<name3>{_IDENT}), (?:a|an|our) (?P<role3>{_ROLE})(?=$|, (?:which|and) )",
+    rf"|(?<= )(?P<name3>{_IDENT}), (?:a|an|our) (?P<role3>{_ROLE})(?=$|, (?:which|and) )"
+    # "... converts them into a LeRobot dataset, pick_place_v2"
+    rf"|(?<= )(?:a|an|our|the) (?P<role4>{_ROLE}), (?P<name4>{_IDENT})(?=$|, (?:which|and) )",
     re.IGNORECASE,
 )
 # "the Kafka topic driver_locations", "the Iceberg table lake.customers": the
@@ -762,6 +764,7 @@ _CHAT = re.compile(
 # ... and says no step: "finally we use X to turn A into B" is one.
 _STEP_SAID = re.compile(r"\binto\b|->|→|\bto (?:get|turn|produce|make|build)\b", re.I)
 MIN_LINES = 2
+MAX_ALIAS_WORDS = 6
 # Lines of its own the model may write where sentences were not read (PartReading.gaps).
 MAX_OWN_LINES = 8
 _CLAUSE_JOINT = re.compile(r",|;|\b(?:and|then|which|while)\b", re.IGNORECASE)
@@ -851,7 +854,10 @@ def _read_titled(prompt: str, read):
         again = read(kept) if asides else None
         if again is not None and not _names_in_any(asides, again):
             reading = again
-    if reading is not None and _names_in_any(remarks, reading):
+    # A short remark that holds a name is an alias ("(8 kHz WAV files)"); a sentence in
+    # brackets ("(dbt builds both models from raw_stripe, and Looker reads both.)") is not.
+    aliases = [remark for remark in remarks if len(remark.split()) <= MAX_ALIAS_WORDS]
+    if reading is not None and _names_in_any(aliases, reading):
         return None
     return reading
 
@@ -1021,11 +1027,12 @@ def _appositive(match: re.Match, dropped: list[str]) -> str:
 
     Not where the role holds a verb ("X, a job reads Y, ..."): a clause, not a role.
     """
-    role = match["role"] or match["role2"] or match["role3"]
+    role = match["role"] or match["role2"] or match["role3"] or match["role4"]
     if (VERBS_ONLY | _VERB_FORMS) & set(role.lower().split()):
         return match[0]
     dropped.append(role)
-    return (match["lead"] or "") + (match["name"] or match["name2"] or match["name3"])
+    name = match["name"] or match["name2"] or match["name3"] or match["name4"]
+    return (match["lead"] or "") + name
 
 
 def _names_in(text: str, names: list[str]) -> bool:

@@ -100,7 +100,7 @@ DRAFT_NGRAM = 3
 # and a call checking a draft costs 1.5-2 one-token calls on a CPU.
 DRAFT_REPEAT_NGRAM = 3
 # A flow item being written ends at the first character an item cannot hold.
-ITEM_RUN = re.compile(r"[A-Za-z0-9._+#'/&()-]+(?: [A-Za-z0-9._+#'/&()-]+)*")
+ITEM_RUN = re.compile(r"[A-Za-z0-9._+#'/&()*-]+(?: [A-Za-z0-9._+#'/&()*-]+)*")
 
 ProgressCallback = Callable[[dict], None]
 

@@ -61,7 +61,7 @@ CONV_RE = re.compile(r"^conv(\d{1,4})?$|^conv=(\d{1,4})$")
 POOL_RE = re.compile(r"^(pool|maxpool|avgpool)(\d{1,2})?$")
 # A flowchart item is a phrase copied from the prompt ("png file", "DB").
 # A name as the user wrote it: "#dq-alerts", "s3://lead-scores", "ranker:v12", "clips/".
-ITEM_RE = re.compile(r"^(?=.{1,40}$)#?[A-Za-z0-9](?:[A-Za-z0-9 ._+#'/&()-]|:(?=[A-Za-z0-9/]))*$")
+ITEM_RE = re.compile(r"^(?=.{1,40}$)#?[A-Za-z0-9](?:[A-Za-z0-9 ._+#'/&()*-]|:(?=[A-Za-z0-9/]))*$")
 MAX_FLOW_LINES = 30
 MAX_LAYERS = 40
 MAX_UNITS = 100000
