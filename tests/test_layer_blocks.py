@@ -457,3 +457,15 @@ def test_a_residual_block_of_counted_layers_its_first_and_second_and_another_lik
     assert kinds(resnet) == [["input"], CONV, *block, POOL, *block, ["globalavgpool"], DENSE]
     convs = [step for step in list_order(resnet) if "conv2d" in step.kinds]
     assert [step.activation for step in convs] == ["relu", "relu", "", "relu", ""]
+
+
+def test_a_runs_activation_and_follower_said_again_in_the_next_clause():
+    prompt = (
+        "Regression network with 80 input features. Hidden dense layers of 256, 128 and 64 "
+        "units, the dense layers all using ELU; each hidden dense layer is followed by batch "
+        "norm and then dropout 0.2. The output is a single dense unit with no activation."
+    )
+    block = [DENSE, ["batchnorm"], ["dropout"]]
+    assert kinds(prompt) == [["input"], *block * 3, DENSE]
+    dense = [step for step in list_order(prompt) if "dense" in step.kinds]
+    assert [step.activation for step in dense] == ["elu", "elu", "elu", ""]

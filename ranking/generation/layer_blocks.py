@@ -41,7 +41,7 @@ _PLURAL = r"(?:layers|convs|convolutions|lstms|grus)"
 _BETWEEN = r"(?:(?!\d+ )[\w-]+ ){0,3}?"
 # How a prompt says which of the counted layers a follower comes after.
 _WHICH = (
-    r"(?: one| of them| of these| (?:[\w-]+ )?layer| conv(?:olution)?(?: layer)?"
+    r"(?: one| of them| of these| (?:[\w-]+ ){0,2}layer| conv(?:olution)?(?: layer)?"
     r"| of the \d+ [\w-]+)?"
 )
 # "each block is", "every stage consists of", "each:": what a block's layers follow.
@@ -308,6 +308,15 @@ _FIRST_SECOND_RE = re.compile(
 )
 
 
+# "Hidden dense layers of 256, 128 and 64 units, the dense layers all using ELU; each
+# hidden dense layer is followed by ...": the run's activation and follower, said again.
+_RUN_SAID_AGAIN_RE = re.compile(
+    rf",\s*the (?:[\w-]+ )?layers all (?:using|use|with) (?P<act>{_ACTIVATION})\b"
+    r"|;\s*each (?=(?:[\w-]+ ){0,2}layer (?:is )?followed by)",
+    re.IGNORECASE,
+)
+
+
 def unrolled(prompt: str) -> str | None:
     """Return `prompt` with its blocks and shared followers written out as a plain list.
 
@@ -319,12 +328,18 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
     rewritten = _BY_BLOCK_RE.sub(_filters_by_block, rewritten)
     rewritten = _FIRST_SECOND_RE.sub(_first_second, rewritten)
+    rewritten = _RUN_SAID_AGAIN_RE.sub(_run_said_again, rewritten)
     for rewrite in (_skips, _blocks, _followers, _chains, _sized_runs, _same, _placed):
         rewritten = rewrite(rewritten)
         if rewritten is None:
             return None
     rewritten = _AFTER_LAST_RE.sub(lambda m: "after that" if m[0][:1].isalpha() else "", rewritten)
     return rewritten if rewritten != text else None
+
+
+def _run_said_again(match: re.Match) -> str:
+    """Return ", the dense layers all using ELU; each hidden dense layer" as one clause."""
+    return f", all using {match['act']}" if match["act"] else ", each "
 
 
 def _first_second(match: re.Match) -> str:
