@@ -867,3 +867,14 @@ def test_glob_names_a_sentence_in_brackets_and_a_role_before_its_identifier():
         "teleop sessions > rosbag record > episode_*.bag",
         "episode_*.bag > bag2lerobot.py > pick_place_v2",
     )
+
+
+def test_a_step_that_takes_something_out_of_its_input():
+    assert read(
+        "Zendesk exports support_tickets. clean.py strips PII from support_tickets and writes "
+        "tickets_clean.jsonl. Presidio redacts PII in tickets_clean.jsonl, giving redacted.jsonl."
+    ) == (
+        "Zendesk > - > support_tickets",
+        "support_tickets > clean.py > tickets_clean.jsonl",
+        "tickets_clean.jsonl > Presidio > redacted.jsonl",
+    )

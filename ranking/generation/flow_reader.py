@@ -112,6 +112,10 @@ _ACTS_ON = frozenset(
 # Verbs that take "X from Y" in: "pulls traces from Langfuse and writes ...".
 _TAKING = ("read", "pull", "load", "fetch", "download", "take", "get", "collect", "ingest")
 
+# Verbs that take something out of their input: "strips PII from support_tickets".
+_REMOVES = frozenset("strips removes redacts masks scrubs drops deletes".split())
+_TAKEN_FROM = re.compile(r"^(?:[^,;]+?) (?:from|in|out of) (?P<place>[^,;]+)$")
+
 # Verbs that take part of their source: "extracts entities from X into Y".
 _SUBSET = frozenset("extracts selects keeps filters picks".split())
 
@@ -204,7 +208,7 @@ _GIVES = (
     r"writes(?: out)?|outputs|produces|returns|emits|gives|spits out|saves|generates|creates"
     r"|yields"
 )
-_GIVING = r"returning|producing|writing|outputting|giving|emitting|yielding"
+_GIVING = r"returning|producing|writing|outputting|giving|emitting|yielding|leaving"
 # Verbs whose object is made, never taken: "proposes boxes on frames/ and writes boxes.json".
 _MAKING = (
     r"generates|builds|creates|produces|computes|derives|makes|proposes|predicts|detects|finds"
@@ -758,7 +762,8 @@ _REQUEST = re.compile(
 # The user talking about the pipeline, not a step of it.
 _CHAT = re.compile(
     r"\b(?:here'?s|here is|sharing|reminder|rundown|sketch|overview|let me know|lmk|thanks"
-    r"|thx|that'?s it|thats it|as discussed|fyi|like this|people asked|new hire|onboarding)\b",
+    r"|thx|that'?s it|thats it|as discussed|fyi|like this|people asked|new hire|onboarding"
+    r"|ping me|questions|need a diagram|documenting)\b",
     re.IGNORECASE,
 )
 # ... and says no step: "finally we use X to turn A into B" is one.
@@ -1389,6 +1394,9 @@ class _Reader:
             if not last or not last[2]:
                 raise _Unread("which of no output?")
             ins = list(last[2])
+        elif (active or "").lower() in _REMOVES and (taken := _TAKEN_FROM.match(groups["ins"])):
+            # "clean.py strips PII from support_tickets": what it takes is the tickets.
+            ins = self._inputs(taken["place"])
         else:
             ins = self._inputs(groups["ins"])
         if kind in ("move", "source", "relative_move"):
@@ -1407,7 +1415,7 @@ class _Reader:
                 raise _Unread(active)  # "runs CUPED + a t-test over X": a method over data
             ins += self._inputs(groups["more"])
         if kind == "acts" and re.search(r" (?:from|in|out of) ", groups["ins"]):
-            if not active.lower().startswith(_TAKING):
+            if not active.lower().startswith(_TAKING) and active.lower() not in _REMOVES:
                 raise _Unread(active)  # "strips PII from X and writes Y": PII goes nowhere
         if " from " in (groups.get("src") or ""):
             raise _Unread(groups["src"])  # "from X pulled from Y"
