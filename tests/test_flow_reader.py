@@ -637,8 +637,6 @@ def test_a_step_that_acts_on_its_inputs_and_writes_what_it_gives():
 @pytest.mark.parametrize(
     "prompt",
     [
-        # What is stripped goes nowhere: "PII" is no input.
-        "Zendesk exports tickets. clean.py strips PII from tickets and writes clean_tickets.",
         # A verb of making: the boxes are made, not taken.
         "ffmpeg samples clips into frames/. Grounding DINO proposes boxes on frames/ and writes "
         "boxes.json.",
@@ -871,7 +869,7 @@ def test_glob_names_a_sentence_in_brackets_and_a_role_before_its_identifier():
 
 def test_a_step_that_takes_something_out_of_its_input():
     assert read(
-        "Zendesk exports support_tickets. clean.py strips PII from support_tickets and writes "
+        "support_tickets come from Zendesk. clean.py strips PII from support_tickets and writes "
         "tickets_clean.jsonl. Presidio redacts PII in tickets_clean.jsonl, giving redacted.jsonl."
     ) == (
         "Zendesk > - > support_tickets",
