@@ -1116,10 +1116,13 @@ def _ends_with(earlier: str, name: str) -> bool:
 
 
 def _kind_of(named: str, name: str) -> bool:
-    """Whether `named` is an identifier with its kind ("iot.raw topic" of "iot.raw")."""
+    """Whether `named` is an identifier with its kind ("iot.raw topic" of "iot.raw").
+
+    Not "S3 bucket" of "S3": a product's name with a digit is no identifier.
+    """
     words = name_words(named)
     return (
-        bool(_IDENTIFIER.search(name))
+        bool(re.search(r"[._]|\w-\w", name))
         and words[:-1] == name_words(name)
         and words[-1] in _KIND_WORDS
     )
@@ -1167,8 +1170,11 @@ class _Reader:
                         raise
                     self.unread += 1
                     self.unread_text += f" {sentence} "
-                    # Two lines a clause: a step, and where its input comes from.
-                    clauses = 2 * (1 + len(_CLAUSE_JOINT.findall(sentence)))
+                    # Two lines a clause: a step, and where its input comes from; one
+                    # more for each further place ("X from S3 ... with Y in Feast").
+                    places = len(re.findall(r"[\s(](?:from|in|out of)\s", sentence))
+                    joints = len(_CLAUSE_JOINT.findall(sentence))
+                    clauses = 2 * (1 + joints) + max(0, places - 1 - joints)
                     at = len(self.lines)
                     self.gaps[at] = min(MAX_OWN_LINES, self.gaps.get(at, 0) + clauses)
                     self.gap, self.participle = True, ""
