@@ -1359,16 +1359,12 @@ class _Reader:
             outs = self._names(groups["outs"], pronouns=False)
             self._add(self._names(groups["proc"], pronouns=False), [], outs)
             return
-        if kind == "trains_model":
+        if kind in ("tunes", "trains_model"):
             procs = self._names(groups["proc"], pronouns=False)
             _check_processor(procs, groups["proc"])
             ins = self._inputs(groups["ins"])
-            self._add(ins, procs, self._names(groups["outs"], pronouns=False))
-            return
-        if kind == "tunes":
-            procs = self._names(groups["proc"], pronouns=False)
-            _check_processor(procs, groups["proc"])
-            ins = self._inputs(groups["ins"]) + self._names(groups["model"], pronouns=False)
+            if kind == "tunes":  # "fine-tunes M on X, producing Y": M goes in too
+                ins += self._names(groups["model"], pronouns=False)
             self._add(ins, procs, self._names(groups["outs"], pronouns=False))
             return
         if kind == "fetch":
