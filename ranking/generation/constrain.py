@@ -354,7 +354,7 @@ class StructureChecker:
             # (a GRU)"), unless what is read is a chain of layers ("Input 28x28 > Conv 32").
             flow = read_flow(prompt, is_name=lambda name: name in spans)
             if flow is not None and (len(flow) > MAX_FLOW_LINES or names_layers(flow)):
-                flow = None  # a plan that long could not be written
+                flow = None  # a plan that long could not be written, or a network's layers
             if flow is None:
                 in_part = read_flow_in_part(prompt, is_name=lambda name: name in spans)
                 if in_part is not None and (
