@@ -109,8 +109,10 @@ FREE_SETS = {
     "blind26": ("process_blind26.jsonl", "processes, blind set 26", 27000),
     # Written (4620f77) blind for the round after set 26; judged 2026-12-06 (5533d20), spent.
     "blind27": ("process_blind27.jsonl", "processes, blind set 27", 28000),
-    # Written (da0cc17) blind for the round after set 27; unscored.
+    # Written (da0cc17) blind for the round after set 27; judged 2026-12-06 (92aa78c), spent.
     "blind28": ("process_blind28.jsonl", "processes, blind set 28", 29000),
+    # Written (104002e) blind for the round after set 28; unscored.
+    "blind29": ("process_blind29.jsonl", "processes, blind set 29", 30000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

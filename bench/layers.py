@@ -93,8 +93,10 @@ SETS = {
     "layers_blind26": ("layers_blind26.jsonl", "networks, blind set 26 (layers)", 33000),
     # Written (598bf1f) blind for the round after set 26; judged 2026-12-06 (5533d20), spent.
     "layers_blind27": ("layers_blind27.jsonl", "networks, blind set 27 (layers)", 34000),
-    # Written (96799d7) blind for the round after set 27; unscored.
+    # Written (96799d7) blind for the round after set 27; judged 2026-12-06 (92aa78c), spent.
     "layers_blind28": ("layers_blind28.jsonl", "networks, blind set 28 (layers)", 35000),
+    # Written (5450d24) blind for the round after set 28; unscored.
+    "layers_blind29": ("layers_blind29.jsonl", "networks, blind set 29 (layers)", 36000),
 }
 POOLS = ("maxpool", "avgpool")
 
