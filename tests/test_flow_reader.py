@@ -876,3 +876,21 @@ def test_a_step_that_takes_something_out_of_its_input():
         "support_tickets > clean.py > tickets_clean.jsonl",
         "tickets_clean.jsonl > Presidio > redacted.jsonl",
     )
+
+
+def test_readers_said_with_both():
+    assert read(
+        "exposure_events and purchase_events are joined by the metrics job into "
+        "experiment_metrics. experiment_metrics feeds both the Eppo dashboard and a weekly "
+        "email digest."
+    ) == (
+        "exposure_events, purchase_events > metrics job > experiment_metrics",
+        "experiment_metrics > - > Eppo dashboard, weekly email digest",
+    )
+    assert read(
+        "spark streaming turns payments into bronze_payments, which both the fraud notebook "
+        "and the finance export read."
+    ) == (
+        "payments > spark streaming > bronze_payments",
+        "bronze_payments > - > fraud notebook, finance export",
+    )

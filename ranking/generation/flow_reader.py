@@ -22,6 +22,7 @@ prompt into plan lines when every sentence is one of these forms:
 | PROC trains / fits / retrains MODEL on IN | IN > PROC > MODEL |
 | IN is VERBed from SRC by PROC ("downloaded from the RSS feeds by podgrab") | SRC > PROC > IN |
 | IN is read by A and B (two or more readers, "queried", "shown", ...) | IN > - > A, B |
+| IN feeds both A and B; ..., which both A and B read | IN > - > A, B |
 | ..., which is VERBed by PROC (into OUT) | (the step before's OUT) > PROC > OUT |
 | ..., which are stored in / go into / end up in DEST | (the step before's OUT) > - > DEST |
 | ... by PROC, which VERBs IN into OUT | IN > PROC > OUT (the processor goes on) |
@@ -362,6 +363,19 @@ _FORMS = [
         # "the billing service reads X, and so does Superset": the same step's input.
         "so_does",
         re.compile(r"^(?:and )?(?:so )?does (?P<proc>[^,;]+?)$", re.IGNORECASE),  # "so" is a lead
+    ),
+    (
+        # "experiment_metrics feeds both the Eppo dashboard and a weekly email digest",
+        # "..., which both the fraud notebook and the finance export read": readers, no step.
+        "both_read",
+        re.compile(
+            # Not "X go to both P and Q; P produces A": where data goes, steps may be.
+            rf"^(?:{_TEXT.format('ins')} (?:feeds?|is read by|are read by)"
+            r" both (?P<outs>[^,;]+? and [^,;]+?)"
+            r"|(?:which|that) both (?P<readers>[^,;]+? and [^,;]+?)"
+            r" (?:read|use|consume|query|pull from|load))$",
+            re.IGNORECASE,
+        ),
     ),
     (
         # "..., which is factorized by ALS into user and item embeddings"
@@ -1373,6 +1387,16 @@ class _Reader:
             if dest := self._names(groups.get("dest"), pronouns=False):
                 self._add(fetched, [], dest)
                 self.fetched_to = self.lines[-1]
+            return
+        if kind == "both_read":
+            if groups.get("readers"):
+                last = self._previous()
+                if not last or not last[2]:
+                    raise _Unread("which of no output?")
+                self._add(list(last[2]), [], self._names(groups["readers"], pronouns=False))
+            else:
+                outs = self._names(groups["outs"], pronouns=False)
+                self._add(self._inputs(groups["ins"]), [], outs)
             return
         if kind == "so_does":
             last = self._previous()
