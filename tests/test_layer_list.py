@@ -721,3 +721,13 @@ def test_a_note_on_data_augmentation_is_no_layer():
         "softmax. Data augmentation is random crops and flips, which isn't part of the model."
     )
     assert kinds(prompt) == [["input"], ["conv2d"], ["maxpool"], ["flatten"], ["dense", "linear"]]
+
+
+def test_a_hidden_layer_of_sigmoid_units_needs_a_layer_plan():
+    prompt = (
+        "Tiny net: 10 input features, one hidden layer with 8 sigmoid units, and 1 sigmoid output."
+    )
+    assert kinds(prompt) == [["input"], ["dense", "linear"], ["dense", "linear"]]
+    assert [step.activation for step in list_order(prompt)] == ["", "sigmoid", "sigmoid"]
+    # An output's sigmoid alone is the reference dense nets' too: no layer plan needed.
+    assert list_order("an MLP with 4 inputs, 8 hidden units and 1 sigmoid output") is None

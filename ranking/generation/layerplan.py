@@ -138,6 +138,7 @@ _LAYER_ONLY = re.compile(
     # A hidden layer's activation is part of its label, which a `net` line has not
     # ("all with selu"); an output's "softmax" or "sigmoid" is the reference's too.
     r"|\b(?:relu|selu|elu|gelu|swish|tanh|leaky ?relu)\b"
+    r"|\b(?:hidden layer|layer)s? (?:of|with) \d+ sigmoid (?:units|neurons|nodes)\b"
     r"|\bnn\.|\blayers\.|sequential\(|keras|torch",
     re.IGNORECASE,
 )
