@@ -469,3 +469,15 @@ def test_a_runs_activation_and_follower_said_again_in_the_next_clause():
     assert kinds(prompt) == [["input"], *block * 3, DENSE]
     dense = [step for step in list_order(prompt) if "dense" in step.kinds]
     assert [step.activation for step in dense] == ["elu", "elu", "elu", ""]
+
+
+def test_sizes_said_with_then_are_one_run_with_a_follower_after_each():
+    prompt = (
+        "An embedding of a 50000-word vocabulary into 300 dimensions. Stack two LSTM layers, "
+        "256 then 128 units, with dropout 0.2 after each one. Then a softmax over 20 topics."
+    )
+    assert kinds(prompt) == [["embedding"], ["lstm"], ["dropout"], ["lstm"], ["dropout"], DENSE]
+    assert [step.written for step in list_order(prompt) if "lstm" in step.kinds] == [
+        ("256",),
+        ("128",),
+    ]
