@@ -498,7 +498,7 @@ def _followers(text: str) -> str | None:
     def unroll(match: re.Match) -> str:
         count_text = match["n"] or ""
         head = match["head"][len(count_text) :]
-        if _TWO_LAYERS_RE.search(_LIST_RE.sub("N", head)):  # not "256 then 128 units"
+        if _TWO_LAYERS_RE.search(re.sub(r"\b\d+ then \d+\b", "N", head)):  # "256 then 128"
             raise _Unread
         lists = list(_LIST_RE.finditer(head))
         count = int(count_text) if count_text else None
