@@ -481,3 +481,16 @@ def test_sizes_said_with_then_are_one_run_with_a_follower_after_each():
         ("256",),
         ("128",),
     ]
+
+
+def test_the_same_thing_with_other_filters_is_the_block_again():
+    prompt = (
+        "Grayscale 128x128x1 input. Block 1: two 3x3 convs with 32 filters and SiLU, then 2x2 "
+        "max pool. Block 2: same thing with 64 filters. Then global average pooling and a dense "
+        "layer of 10 with softmax."
+    )
+    block = [CONV, CONV, POOL]
+    assert kinds(prompt) == [["input"], *block, *block, ["globalavgpool"], DENSE]
+    assert [step.written for step in list_order(prompt) if "conv2d" in step.kinds] == [
+        ("32", "3"), ("32", "3"), ("64", "3"), ("64", "3"),
+    ]  # fmt: skip

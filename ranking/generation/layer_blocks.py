@@ -276,7 +276,7 @@ _DENSE_NOUN_RE = re.compile(r"\b(?:hidden |dense |fully[ -]connected )+layers?\b
 _ITEM_END_RE = re.compile(r"[,;]|\.(?!\d)|\s(?:then|and|followed by)\s", re.IGNORECASE)
 # "then the same again with 64 filters (two 3x3 convs and a pool)".
 _SAME_RE = re.compile(
-    r"\b(?:the )?same(?: block)?(?: again| as before)?(?:,? but)?"
+    r"\b(?:the )?same(?: block| thing)?(?: again| as before)?(?:,? but)?"
     r"(?: with (?P<with>[^,.;()]+?))?(?:\s*\([^)]*\))?(?=\s*[,.;]|\s*$)"
     # "..., and again with 64", ", and once more with 128": more copies.
     r"(?P<more>(?:,?\s*(?:and )?(?:then )?(?:again|once more) with \d+(?: filters)?"
