@@ -494,3 +494,14 @@ def test_the_same_thing_with_other_filters_is_the_block_again():
     assert [step.written for step in list_order(prompt) if "conv2d" in step.kinds] == [
         ("32", "3"), ("32", "3"), ("64", "3"), ("64", "3"),
     ]  # fmt: skip
+
+
+def test_an_identity_shortcut_added_around_counted_layers_of_each_block():
+    prompt = (
+        "Input 64x64x3. Stem: 7x7 conv with 64 filters and relu, then 3x3 max pool. Then two "
+        "residual blocks; each block is conv 3x3 64 relu, batch norm, conv 3x3 64 (no "
+        "activation), batch norm, with an identity shortcut added around those four layers. "
+        "Finish with global average pooling and a dense softmax layer with 100 classes."
+    )
+    block = [CONV, ["batchnorm"], CONV, ["batchnorm"], ["add"]]
+    assert kinds(prompt) == [["input"], CONV, POOL, *block, *block, ["globalavgpool"], DENSE]

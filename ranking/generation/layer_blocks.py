@@ -94,8 +94,8 @@ _CONV_WORD_RE = re.compile(r"\b(?:conv(?:olution(?:al)?)?s?(?:[ -]?[12]d)?|conv[
 # "with a residual connection around those two", "plus a skip connection
 # around it": an `add` line over the layers it goes around.
 _SKIP = (
-    r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an )?(?:residual|skip|shortcut) connection"
-    r" (?:around|over|across) "
+    r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an )?(?:identity )?(?:residual|skip|shortcut)"
+    r"(?: connection)?(?: added)? (?:around|over|across) "
 )
 _SKIP_END = r"(?=\s*[,.;]|\s+(?:followed|then|and)\b|\s*$)"
 _SKIP_COUNT_RE = re.compile(
