@@ -727,9 +727,7 @@ _ROLE = r"(?:[\w-]+ ){0,3}[\w-]+"
 _IDENT = r"[\w./:+*-]*(?:[._\d/]|[a-z]-[a-z])[\w./:+*-]*"
 # "encounters.csv, vitals.csv and labs.csv are ...": a list of identifiers, said
 # with "and" alone so that a clause's comma is not read into it.
-_IDENT_LIST = re.compile(
-    rf"(?<![\w./:+*-])(?:{_IDENT}, )+(?={_IDENT},? and [\w./:+*-]*(?:[._\d/]|[a-z]-[a-z]))"
-)
+_IDENT_LIST = re.compile(rf"(?<![\w./:+*-])(?:{_IDENT}, )+(?={_IDENT},? and {_IDENT})")
 _APPOSITIVE = re.compile(
     rf"^(?P<lead>(?:then|next|first|finally|and),? )?"
     rf"(?:(?:a|an|another|one|our|the) (?P<role>{_ROLE}), (?P<name>{_IDENT}),"
@@ -844,8 +842,7 @@ def names_layers(lines: tuple[str, ...]) -> bool:
     Such lines read a network told as a chain, not a process; an identifier
     ("sepsis-gru-v1", "text-embedding-3-small") is a name, never a layer.
     """
-    names = {name for line in lines for part in line.split(" > ") for name in part.split(", ")}
-    names.discard("-")
+    names = set(_line_names(lines)) - {"-"}
     layers = [
         name for name in names if layer_kinds(name.lower()) and not _IDENTIFIER_NAME.search(name)
     ]
@@ -883,8 +880,8 @@ def _read_titled(prompt: str, read):
 def _without_asides(sentences: list[str]) -> tuple[list[str], list[str]]:
     """Return the sentences without a first and a last one that are the user talking, and those.
 
-    Such a sentence speaks as "we", "I", "you" or "here's", and is no step
-    a form reads ("We train X on Y" is read as a step, not dropped).
+    Such a sentence talks about the pipeline (`_CHAT`: "here's", "quick
+    rundown", "lmk"), says no step (`_STEP_SAID`) and is none a form reads.
     """
     ends = {0, len(sentences) - 1} if len(sentences) > 2 else set()
     asides = [
@@ -912,8 +909,12 @@ def _reads(sentence: str) -> bool:
 def _names_in_any(texts: list[str], reading) -> bool:
     """Whether a name of `reading` (lines, or a PartReading) is in one of `texts`."""
     lines = reading.lines if isinstance(reading, PartReading) else reading
-    names = [name for line in lines for part in line.split(" > ") for name in part.split(", ")]
-    return any(_names_in(text, names) for text in texts)
+    return any(_names_in(text, _line_names(lines)) for text in texts)
+
+
+def _line_names(lines) -> list[str]:
+    """Return the names flow lines write, in order ("-" where a part is empty)."""
+    return [name for line in lines for part in line.split(" > ") for name in part.split(", ")]
 
 
 def _read_in_part(sentences: list[str], is_name) -> PartReading | None:
@@ -1307,6 +1308,13 @@ class _Reader:
             raise _Unread("which thing, across a sentence not read?")
         return self.lines[-1] if self.lines else None
 
+    def _last_outputs(self) -> list[str]:
+        """Return the outputs of the line before, which "which" points back to."""
+        last = self._previous()
+        if not last or not last[2]:
+            raise _Unread("which of no output?")
+        return list(last[2])
+
     def _check_links(self) -> None:
         """Refuse a step with no output followed by a step taking only new names.
 
@@ -1389,10 +1397,8 @@ class _Reader:
             return
         if kind == "both_read":
             if groups.get("readers"):
-                last = self._previous()
-                if not last or not last[2]:
-                    raise _Unread("which of no output?")
-                self._add(list(last[2]), [], self._names(groups["readers"], pronouns=False))
+                ins = self._last_outputs()
+                self._add(ins, [], self._names(groups["readers"], pronouns=False))
             else:
                 outs = self._names(groups["outs"], pronouns=False)
                 self._add(self._inputs(groups["ins"]), [], outs)
@@ -1415,10 +1421,7 @@ class _Reader:
             # "a checker groups clean click videos into ...": "clean" is of the name.
             raise _Unread(active)
         if kind.startswith("relative"):
-            last = self._previous()
-            if not last or not last[2]:
-                raise _Unread("which of no output?")
-            ins = list(last[2])
+            ins = self._last_outputs()
         elif (active or "").lower() in _REMOVES and (taken := _TAKEN_FROM.match(groups["ins"])):
             # "clean.py strips PII from support_tickets": what it takes is the tickets.
             ins = self._inputs(taken["place"])

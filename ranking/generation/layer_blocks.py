@@ -162,10 +162,11 @@ _OWN_OUTPUT_ADDED_RE = re.compile(
     re.IGNORECASE,
 )
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.
-_RESIDUAL_COLON_RE = re.compile(r"\b(?:a|one) (?:residual|skip) block\s*:\s*", re.I)
+_RESIDUAL_BLOCK = r"\b(?:a|one) (?:residual|skip) block"
+_RESIDUAL_COLON_RE = re.compile(rf"{_RESIDUAL_BLOCK}\s*:\s*", re.I)
 # "Then a residual block of two Conv1D layers (...) with a skip connection ...": the same.
 _RESIDUAL_TITLE_RE = re.compile(
-    r"\b(?:a|one) (?:residual|skip) block(?:\s*:\s*|\s+(?:of|with)\s+(?=(?:\w+ ){0,3}"
+    rf"{_RESIDUAL_BLOCK}(?:\s*:\s*|\s+(?:of|with)\s+(?=(?:\w+ ){{0,3}}"
     r"(?:conv|dense|linear|layer)))",
     re.I,
 )
@@ -297,23 +298,28 @@ _KERNEL_RE = re.compile(r"\b\d+\s*x\s*\d+\b")
 _TWO_LAYERS_RE = re.compile(r"\bthen\b|\bthe (?:first|second|other)\b|;", re.IGNORECASE)
 
 
-# "two 3x3 convs with 64 filters (the first with relu, the second without activation)",
-# and the note after the add: "with no activation after the addition".
+# "two 3x3 convs with 64 filters (the first with relu, the second without activation)".
 _FIRST_SECOND_RE = re.compile(
     rf"\b2 (?P<what>[^(),.;]+?)\s*\(the first (?:with |using )?(?P<act>{_ACTIVATION})"
     r"(?: activation)?, the second (?:without(?: an)? activation|with no activation"
-    r"|(?:has )?no activation|linear)\)"
-    r"|,?\s*(?:with )?no activation after the (?:addition|add|sum)(?=\s*[,.;]|\s*$)",
+    r"|(?:has )?no activation|linear)\)",
+    re.IGNORECASE,
+)
+# "..., add 2, with no activation after the addition": the add has none anyway.
+_NO_ACTIVATION_AFTER_ADD_RE = re.compile(
+    r",?\s*(?:with )?no activation after the (?:addition|add|sum)(?=\s*[,.;]|\s*$)",
     re.IGNORECASE,
 )
 
 
 # "Hidden dense layers of 256, 128 and 64 units, the dense layers all using ELU; each
 # hidden dense layer is followed by ...": the run's activation and follower, said again.
-_RUN_SAID_AGAIN_RE = re.compile(
-    rf",\s*the (?:[\w-]+ )?layers all (?:using|use|with) (?P<act>{_ACTIVATION})\b"
-    r"|;\s*each (?=(?:[\w-]+ ){0,2}layer (?:is )?followed by)",
+_RUN_ACTIVATION_AGAIN_RE = re.compile(
+    rf",\s*the (?:[\w-]+ )?layers all (?:using|use|with) (?P<act>{_ACTIVATION})\b",
     re.IGNORECASE,
+)
+_EACH_AFTER_SEMICOLON_RE = re.compile(
+    r";\s*each (?=(?:[\w-]+ ){0,2}layer (?:is )?followed by)", re.IGNORECASE
 )
 
 
@@ -328,7 +334,9 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _TRANSFORMER_RE.sub(r"\1 transformer layers", rewritten)
     rewritten = _BY_BLOCK_RE.sub(_filters_by_block, rewritten)
     rewritten = _FIRST_SECOND_RE.sub(_first_second, rewritten)
-    rewritten = _RUN_SAID_AGAIN_RE.sub(_run_said_again, rewritten)
+    rewritten = _NO_ACTIVATION_AFTER_ADD_RE.sub("", rewritten)
+    rewritten = _RUN_ACTIVATION_AGAIN_RE.sub(r", all using \g<act>", rewritten)
+    rewritten = _EACH_AFTER_SEMICOLON_RE.sub(", each ", rewritten)
     for rewrite in (_skips, _blocks, _followers, _chains, _sized_runs, _same, _placed):
         rewritten = rewrite(rewritten)
         if rewritten is None:
@@ -337,15 +345,8 @@ def unrolled(prompt: str) -> str | None:
     return rewritten if rewritten != text else None
 
 
-def _run_said_again(match: re.Match) -> str:
-    """Return ", the dense layers all using ELU; each hidden dense layer" as one clause."""
-    return f", all using {match['act']}" if match["act"] else ", each "
-
-
 def _first_second(match: re.Match) -> str:
     """Return "2 3x3 convs (the first with relu, the second without)" as the two layers."""
-    if match["what"] is None:
-        return ""  # "no activation after the addition": the add has none anyway
     layer = re.sub(rf"\b{_PLURAL}\b", lambda m: m[0][:-1], match["what"], count=1)
     return f"{layer} with {match['act']}, {layer}"
 
