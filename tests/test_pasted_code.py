@@ -401,3 +401,51 @@ def test_a_named_input_shape_and_a_scheduler_are_read():
         "sched = torch.optim.lr_scheduler.StepLR(opt, step_size=5)"
     )
     assert draft_lines(code_order(torch_code), torch_code) == ("linear 16 relu\n", "linear 7\n")
+
+
+RESNET_FORWARD = """class Res(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.c1 = nn.Conv2d(16, 16, 3, padding=1)
+        self.n1 = nn.BatchNorm2d(16)
+        self.c2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.n2 = nn.BatchNorm2d(16)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        shortcut = x
+        y = self.n1(F.relu(self.c1(x)))
+        y = self.n2(self.c2(y))
+        x = y + shortcut
+        return self.head(x)
+"""
+
+
+def test_a_skip_in_forward_goes_around_the_layers_since_its_other_operand_was_set():
+    order = code_order(RESNET_FORWARD)
+    assert [sorted(step.numbers) for step in order if step.kinds == {"add"}] == [["4"]]
+    checker = constrain.StructureChecker.for_prompt(RESNET_FORWARD)
+    body = "layers\nconv2d 16 3x3 relu\nconv2d 16 3x3 relu\nbatchnorm\nconv2d 16 3x3\nbatchnorm\n"
+    assert feed(checker, body + "add 4\n") is not None
+    assert feed(checker, body + "add 1\n") is None
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "x = self.n2(self.c2(y)) + shortcut",
+        "x = shortcut + self.n2(self.c2(y))",
+        "y = self.n2(self.c2(y))\n        y += shortcut\n        x = y",
+    ],
+)
+def test_a_skip_beside_a_call_or_added_in_place_counts_the_same_layers(statement):
+    code = RESNET_FORWARD.replace("y = self.n2(self.c2(y))\n        x = y + shortcut", statement)
+    assert kinds(code_order(code))[-2:] == [["add"], ["dense", "linear"]]
+    assert [sorted(step.numbers) for step in code_order(code) if step.kinds == {"add"}] == [["4"]]
+
+
+def test_a_skip_from_the_forwards_own_input_is_left_to_the_model():
+    (add,) = [step for step in code_order(TORCH_RESIDUAL) if step.kinds == {"add"}]
+    assert add.numbers is None

@@ -18,6 +18,7 @@ from ranking.generation.pasted_code.text import (
     unroll_loops,
 )
 from ranking.generation.pasted_code.vocabulary import (
+    ACTIVATION,
     ACTIVATIONS,
     BIDIRECTIONAL,
     CALL,
@@ -197,7 +198,10 @@ def _ordered(statement: str, resolve, skips: bool = False) -> list[Step]:
             events.append((at, match.start(), steps))
     if skips:
         for match in PLUS.finditer(statement):
-            events.append((-depths[match.start()], match.start(), [Step(frozenset({"add"}))]))
+            # The sum is made once its right operand is: after `self.fc2(h)` in `x + self.fc2(h)`.
+            depth = depths[match.start()]
+            end = next((i for i in range(match.end(), len(statement)) if depths[i] < depth), None)
+            events.append((-depth, end or len(statement), [Step(frozenset({"add"}))]))
     events.sort(key=lambda event: (event[0], event[1]))
     return [step for _, _, steps in events for step in steps]
 
@@ -209,10 +213,65 @@ def _forward_order(code: str) -> list[Step]:
     forward = re.split(r"\n\s*(?:def|class)\s", forward, maxsplit=1)[0]
     if UNREADABLE.search(forward):
         raise Unreadable("a loop or condition in forward")
+    head, _, body = forward.partition(")")
+    # Each name's place: the layer lines before the statement that last set it.
+    placed = {name: 0 for name in re.findall(r"\b(?!self\b)[A-Za-z_]\w*", head)}
     steps: list[Step] = []
-    for statement in split_statements(forward.split(")", 1)[1] if ")" in forward else forward):
-        steps += _ordered(statement, partial(_forward_call, modules), skips=True)
+    for statement in split_statements(body if body else forward):
+        new = _ordered(statement, partial(_forward_call, modules), skips=True)
+        steps += _skip_lengths(statement, new, steps, placed)
     return steps
+
+
+def _skip_lengths(statement: str, new: list[Step], before: list[Step], placed: dict) -> list[Step]:
+    """Return `new` with its `add`'s length read, and note the name `statement` sets.
+
+    In `x = out + identity`, with `identity = x` set after the stem, the skip
+    goes around every layer line between that place and the `+`: `add 4` for
+    two convs and two norms; in `self.fc2(h) + x` from x's place. A length it
+    cannot count (a repeated layer, two calls, a name set outside forward, the
+    forward's input) is left to the model.
+    """
+    lines = _lines(before)
+    target = re.match(r"\s*([A-Za-z_]\w*)\s*(?:,\s*\w+\s*)*\+?=(?!=)\s*", statement)
+    adds = [i for i, step in enumerate(new) if step.kinds == {"add"}]
+    starts = [placed.get(name) for name in _plain_operands(statement)]
+    around = _lines(new[: adds[0]]) if len(adds) == 1 else None
+    if starts and None not in starts and lines is not None and around is not None:
+        length = lines + around - min(starts)
+        # A skip from the forward's own input (place 0) has no line to start from.
+        if length > 0 and min(starts) > 0:
+            new = list(new)
+            new[adds[0]] = replace(
+                new[adds[0]], numbers=frozenset({str(length)}), written=(str(length),)
+            )
+    if target:
+        rest = statement[target.end() :].strip()
+        added = _lines(new)
+        if rest in placed and not new:
+            placed[target.group(1)] = placed[rest]  # `identity = x`
+        elif lines is not None and added is not None:
+            placed[target.group(1)] = lines + added
+        else:
+            placed.pop(target.group(1), None)
+    return new
+
+
+def _plain_operands(statement: str) -> list[str]:
+    """Return the plain names beside the statement's one `+` (a call beside it is newest)."""
+    pluses = list(PLUS.finditer(statement))
+    if len(pluses) != 1:
+        return []
+    left = re.search(r"(?<![.\w])([A-Za-z_]\w*)$", statement[: pluses[0].start()])
+    right = re.match(r"([A-Za-z_]\w*)\b(?!\s*[.(\[])", statement[pluses[0].end() :])
+    return [match.group(1) for match in (left, right) if match]
+
+
+def _lines(steps: list[Step]) -> int | None:
+    """Return how many layer lines `steps` write, or None where one may repeat."""
+    if any(step.repeat for step in steps):
+        return None
+    return sum(step.kinds != {ACTIVATION} for step in steps)
 
 
 def _modules(init: str) -> dict[str, list[Step]]:
