@@ -505,3 +505,32 @@ def test_an_identity_shortcut_added_around_counted_layers_of_each_block():
     )
     block = [CONV, ["batchnorm"], CONV, ["batchnorm"], ["add"]]
     assert kinds(prompt) == [["input"], CONV, POOL, *block, *block, ["globalavgpool"], DENSE]
+
+
+def test_another_one_exactly_the_same_is_the_layer_before_once_more():
+    prompt = (
+        "Input 100x2. Conv1d with sixteen filters, kernel seven, relu; another one exactly the "
+        "same; max pool of two; global average pooling; dense of 3 with softmax."
+    )
+    assert kinds(prompt) == [
+        ["input"], ["conv1d"], ["conv1d"], ["maxpool"], ["globalavgpool"], DENSE
+    ]  # fmt: skip
+    assert all({"16", "7"} <= step for step in numbers(prompt, "conv1d"))
+    # What it cannot tell "the same" from is left to the model.
+    assert (
+        list_order("dense 64 relu, then another one the same as the first block, dense 2") is None
+    )
+
+
+def test_stages_said_with_in_each_stage_and_their_filters_per_stage():
+    prompt = (
+        "Input 64x64x3. Three stages; in each stage, two 3x3 convolutions with relu and then 2x2 "
+        "max pooling. Filters per stage: 16, 32, 64. Then flatten and a dense layer of 5."
+    )
+    assert kinds(prompt) == [["input"], *[CONV, CONV, POOL] * 3, ["flatten"], DENSE]
+    convs = numbers(prompt, "conv2d")
+    assert [("16" in c, "32" in c, "64" in c) for c in convs[::2]] == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ]

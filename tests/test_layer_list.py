@@ -11,6 +11,7 @@ from ranking.generation.spelling import spelled
 from ranking.generation.synth import generate_examples
 from tests.decoding import feed
 
+DENSE = ["dense", "linear"]
 TWO_CONVS = (
     "input 32x32x3, two conv layers with 32 filters 3x3 and relu, 2x2 max pooling, "
     "flatten, dense 10 softmax"
@@ -731,3 +732,48 @@ def test_a_hidden_layer_of_sigmoid_units_needs_a_layer_plan():
     assert [step.activation for step in list_order(prompt)] == ["", "sigmoid", "sigmoid"]
     # An output's sigmoid alone is the reference dense nets' too: no layer plan needed.
     assert list_order("an MLP with 4 inputs, 8 hidden units and 1 sigmoid output") is None
+
+
+def test_a_perceptron_named_before_a_colon_is_a_title_and_its_inputs_the_input():
+    order = list_order(
+        "Two-layer perceptron: six inputs, a hidden layer of twelve with tanh, "
+        "and an output of three units with softmax."
+    )
+    assert [sorted(step.kinds) for step in order] == [["input"], DENSE, DENSE]
+    assert order[0].written == ("6",)
+
+
+def test_sequences_of_a_length_said_in_the_title_are_the_input():
+    prompt = (
+        "Text classifier for sequences of length 64. An embedding (vocab 5000, dim 32), "
+        "then a GRU with 16 units and a dense layer with 1 output and sigmoid."
+    )
+    assert kinds(prompt) == [["input"], ["embedding"], ["gru"], DENSE]
+    assert list_order(prompt)[0].written == ("64",)
+    # With its features said, the title's input is read whole.
+    windows = (
+        "A forecaster for sequences of 48 steps with 6 features: an LSTM with 32 units, "
+        "then a dense layer of 1."
+    )
+    assert list_order(windows)[0].written == ("48", "6")
+
+
+def test_a_layer_on_top_of_another_comes_after_it():
+    order = list_order(
+        "a GRU with 24 units on top of an embedding (500 words, 8 dim), then dense 3 softmax"
+    )
+    assert [sorted(step.kinds) for step in order] == [["embedding"], ["gru"], DENSE]
+    assert "24" in order[1].numbers and "500" in order[0].numbers
+
+
+def test_an_autoencoder_of_bare_sizes_is_dense_layers_each_size_one():
+    prompt = (
+        "Autoencoder for 100-dimensional inputs:\n"
+        "- encoder: 64 relu -> 16 (no activation)\n- decoder: 64 relu -> 100 sigmoid"
+    )
+    order = list_order(prompt)
+    assert [sorted(step.kinds) for step in order] == [["input"]] + [DENSE] * 4
+    assert [step.written for step in order] == [("100",), ("64",), ("16",), ("64",), ("100",)]
+    assert [step.activation for step in order] == ["", "relu", "", "relu", "sigmoid"]
+    # Bare sizes in a network of other layers are not read as dense layers.
+    assert list_order("conv autoencoder: conv 16 3x3 relu -> 8 -> 16 sigmoid") is None

@@ -44,9 +44,9 @@ _WHICH = (
     r"(?: one| of them| of these| (?:[\w-]+ ){0,2}layer| conv(?:olution)?(?: layer)?"
     r"| of the \d+ [\w-]+)?"
 )
-# "each block is", "every stage consists of", "each:": what a block's layers follow.
+# "each block is", "every stage consists of", "each:", "in each stage,": a block's layers follow.
 _EACH = (
-    r"(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
+    r"(?:in )?(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
     r"(?::\s*|(?:is|has|with|contains|applies|consists of|consisting of|is made of|made of)\s+)?"
 )
 # "three conv blocks, each a 3x3 conv ... ." A block's layers end with its
@@ -60,6 +60,7 @@ _BLOCKS_RE = re.compile(
 )
 # The filters of each block, said with the blocks or in the next sentence:
 # "with 32, 64 and 128 filters respectively", "Filters go 32, 64, 128.", "Filters 16, 32, 64.",
+# "Filters per stage: 32, 64, 128, 256.",
 # "the stages have 16, 32, 64 and 128 filters".
 _ALL_USING = r"(?:,?\s*all (?:convolutions|convs|layers) using \w+)?"
 _FILTER_LIST = (
@@ -70,7 +71,7 @@ _FILTER_LIST = (
 )
 _BLOCK_FILTERS_RE = re.compile(
     rf"(?:,\s*|\s*[.;]\s*|\s+){_ALL_USING}\s*"
-    r"(?:with|filters(?: go| are)?:?|the (?:blocks|stages) (?:have|use))"
+    r"(?:with|filters(?: per (?:block|stage))?(?: go| are)?:?|the (?:blocks|stages) (?:have|use))"
     rf"\s+{_FILTER_LIST}{_ALL_USING}"
     r"(?=\s*[.;,]|$)",
     re.IGNORECASE,
@@ -322,6 +323,19 @@ _EACH_AFTER_SEMICOLON_RE = re.compile(
     r";\s*each (?=(?:[\w-]+ ){0,2}layer (?:is )?followed by)", re.IGNORECASE
 )
 
+# "conv1d with 32 filters, kernel 5, relu; another one exactly the same; ...": that layer again.
+_ANOTHER_ONE_RE = re.compile(
+    r"\b(?:then )?(?:another|one more)(?: one| layer)?,?(?: exactly)?"
+    r" (?:the same|identical|just like (?:it|that|the (?:first|last|previous) one))"
+    r"(?=\s*[,.;]|\s*$)",
+    re.IGNORECASE,
+)
+# Where the item before "another one the same" starts, by the separator before it.
+_ITEM_STARTS = {
+    ";": re.compile(r"(?:^|[;\n]|\.\s)(?:[^;.\n]|\.(?!\s))*$"),
+    ",": re.compile(r"(?:^|[,;\n]|\.\s)(?:[^,;.\n]|\.(?!\s))*$"),
+}
+
 
 def unrolled(prompt: str) -> str | None:
     """Return `prompt` with its blocks and shared followers written out as a plain list.
@@ -337,12 +351,28 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _NO_ACTIVATION_AFTER_ADD_RE.sub("", rewritten)
     rewritten = _RUN_ACTIVATION_AGAIN_RE.sub(r", all using \g<act>", rewritten)
     rewritten = _EACH_AFTER_SEMICOLON_RE.sub(", each ", rewritten)
-    for rewrite in (_skips, _blocks, _followers, _chains, _sized_runs, _same, _placed):
+    rewrite_all = (_skips, _blocks, _followers, _chains, _sized_runs, _another_one, _same)
+    for rewrite in (*rewrite_all, _placed):
         rewritten = rewrite(rewritten)
         if rewritten is None:
             return None
     rewritten = _AFTER_LAST_RE.sub(lambda m: "after that" if m[0][:1].isalpha() else "", rewritten)
     return rewritten if rewritten != text else None
+
+
+def _another_one(text: str) -> str | None:
+    """Write out "another one exactly the same" as the item before it, once more."""
+    while match := _ANOTHER_ONE_RE.search(text):
+        before = text[: match.start()].rstrip()
+        starts = _ITEM_STARTS.get(before[-1:])
+        item = starts.search(before[:-1]) if starts else None
+        if item is None:
+            return None
+        layer = item[0].lstrip(",;\n. ")
+        if layer_kinds(layer.lower()) is None:
+            return None
+        text = text[: match.start()] + layer + text[match.end() :]
+    return text
 
 
 def _first_second(match: re.Match) -> str:

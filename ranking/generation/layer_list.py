@@ -122,7 +122,8 @@ _TITLE = re.compile(
 _NAMED = re.compile(
     r"^(?:(?:draw|sketch|building|making|designing) )?(?:a |an |my |our |the )?(?:[\w-]+ ){0,3}"
     r"(?:forecaster|classifier"
-    r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er|demo|example)$"
+    r"|tagger|model|network|net|regressor|baseline|detector|recogni[sz]er|demo|example"
+    r"|perceptron|mlp|convnet|autoencoder)$"
     # "We use a compact Transformer encoder.": the whole network, said before its layers.
     r"|^(?:we|i) (?:use|used|built|have|trained|train) (?:a |an |our |my )?(?:[\w-]+ ){0,3}"
     r"(?:encoder|decoder|autoencoder|transformer|cnn|rnn|mlp|convnet|network|net|model)$"
@@ -174,12 +175,18 @@ _TITLE_INPUT = re.compile(
     r"|\b(?:resized|scaled|cropped|downsampled) to"
     r" (\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
 )
+# "a transformer encoder classifier for sequences of length 128", where no other input is said.
+_SEQUENCE_INPUT = re.compile(
+    r"\bsequences of (?:length |up to )?(\d+)(?: tokens)?(?=$|[ ,.;])(?! \w)"
+)
 # An item that only adds numbers to the layer before it: "conv1d with 64
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(
     r"^(?:with |and |so |also |i\.e\.,? )?"
     r"(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab)"
 )
+# "- encoder: 512 relu -> 128 relu": a section of the network, not a layer.
+_SECTION = re.compile(r"^(?:the )?(?:encoder|decoder|backbone|head|stem|body)$")
 # "Input: 14 features", "- output: 1 unit": a label that names the item.
 _LABEL = re.compile(r"^\s*((?:[A-Za-z-]+ ){0,2}[A-Za-z-]+):\s+")
 # Items that only lead on to the next ("after that", "then we flatten") or
@@ -219,6 +226,11 @@ _PLURAL = re.compile(r"\blayers\b")
 _ANOTHER_SIZED = re.compile(
     r"^\d+ (?:" + "|".join(ACTIVATIONS) + r")(?: (?:units?|outputs?|neurons?))?$"
 )
+# "512 relu -> 128 relu -> 32": in a network of sizes only, a size after a sized layer is a layer.
+_BARE_SIZE = re.compile(r"^\d+(?: (?:" + "|".join(ACTIVATIONS) + r"))?(?: (?:units?|neurons?))?$")
+# A network that is all dense layers by its name: its bare sizes are dense layers.
+_DENSE_NETWORK = re.compile(r"\b(?:autoencoder|mlp|(?:multi-?layer )?perceptron)\b", re.IGNORECASE)
+_DENSE_ONLY = frozenset({"input", "dense", "linear", "dropout", "batchnorm", "layernorm"})
 # "all dense layers": the type of the sizes said without one ("encoder: 128 relu then 32 relu").
 _ALL_OF_TYPE = re.compile(
     r"^(?:(?:they are|they're|it's|its) )?(?:all|all of them)(?: are)?"
@@ -262,7 +274,10 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     items = _without_title(items)
     if items is None or any(_is_process_step(item) for item in items):
         return None
-    items = _merged(*_typed(items))
+    items, all_of = _typed(items)
+    if all_of is None and _DENSE_NETWORK.search(prompt) and _only_dense(items):
+        all_of = "dense"  # "Autoencoder ...: 512 relu -> 128 relu -> 32"
+    items = _merged(items, all_of)
     if items is None or len(items) < MIN_ITEMS:
         return None
     steps: list[Step] = []
@@ -402,7 +417,8 @@ def _title_input(title: str) -> str:
     """Return the input item a title says ("input 48x6"), or ""."""
     match = _TITLE_INPUT.search(title)
     if match is None:
-        return ""
+        sequence = _SEQUENCE_INPUT.search(title)
+        return f"input {sequence[1]}" if sequence else ""
     if image := match[5] or match[6]:  # an image: its shape as written, with its channel word
         return "input " + image
     return "input " + "x".join(number for number in match.groups() if number)
@@ -507,7 +523,8 @@ def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
             # "layers of 120 and 84": sizes of a count the list does not say.
             if not merged or (_PLURAL.search(merged[-1]) and not COUNT.match(merged[-1])):
                 return None
-            if _next_sized(item, merged[-1]):
+            bare = all_of and _BARE_SIZE.match(item) and _HAS_SIZE.search(merged[-1])
+            if bare or _next_sized(item, merged[-1]):
                 said = _last_with_units(merged) or all_of
                 if said is None:
                     return None
@@ -517,6 +534,11 @@ def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
         else:
             merged.append(item)
     return merged
+
+
+def _only_dense(items: list[str]) -> bool:
+    """Whether the items name no layer but dense ones, their input, dropout and norms."""
+    return all(layer_kinds(item) is None or layer_kinds(item) <= _DENSE_ONLY for item in items)
 
 
 def _unsized_count(item: str) -> bool:
@@ -549,13 +571,16 @@ def _items(prompt: str) -> list[str]:
             continue  # a Markdown heading
         line = _BULLET.sub("", line)
         # "- output: a single sigmoid unit", but "simple RNN demo: input ..." is a title.
-        line = _LABEL.sub(lambda m: m[0] if _NAMED.match(m[1].lower()) else f"{m[1]} ", line)
+        line = _LABEL.sub(_label, line)
         for part in _SEPARATORS.split(f" {line.lower()} "):
             part = _LEAD_IN.sub("", part.strip(" .!"))
             part = _NTH_LAYER.sub(r"\1 with ", part)
             part = _BACK_TO.sub(r"\1 ", part)
+            on_top = _ON_TOP.match(part)
             if into := _INPUT_INTO.match(part):
                 items += [into["input"], into["layer"]]  # the input, and the layer it goes into
+            elif on_top and all(layer_kinds(side) for side in on_top.groups()):
+                items += [on_top["below"], on_top["above"]]
             elif (
                 part
                 and not _FILLER.match(part)
@@ -568,12 +593,24 @@ def _items(prompt: str) -> list[str]:
     return items
 
 
+# "a vanilla RNN with 32 units on top of an embedding (1000 words, 16 dim)": the embedding first.
+_ON_TOP = re.compile(r"^(?P<above>.+?) (?:stacked )?on top of (?P<below>.+)$")
+
+
 # Numbers in brackets that belong to a layer: "(20000 words, 128 dims)", "(3x3)".
 _LAYER_NUMBER_WORDS = re.compile(
     r"\b(?:vocab\w*|words?|tokens?|dim\w*|units?|filters?|kernel|heads?|rate|stride|channels?"
     r"|features?|classes|outputs?|neurons?|size|width|wide|window|length|steps?|timesteps?)\b"
     r"|\d\s*[x×]\s*\d|^[\d.,%\s]+$"
 )
+
+
+def _label(match: re.Match) -> str:
+    """Return a label as its item reads it: a title, a section's name (dropped), or a word."""
+    label = match[1].lower()
+    if _NAMED.match(label):
+        return match[0]
+    return "" if _SECTION.match(label) else f"{match[1]} "
 
 
 def _bracket(match: re.Match) -> str:
