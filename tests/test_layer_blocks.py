@@ -534,3 +534,28 @@ def test_stages_said_with_in_each_stage_and_their_filters_per_stage():
         (False, True, False),
         (False, False, True),
     ]
+
+
+def test_each_using_an_activation_and_followed_by_a_layer():
+    prompt = (
+        "Input 64x2. Two 1D convolutional layers with 8 and 16 filters and kernel sizes 5 and 3 "
+        "respectively, each using ReLU and followed by max pooling of size 2. Then a dense layer "
+        "of 4 with softmax."
+    )
+    assert kinds(prompt) == [["input"], *[["conv1d"], POOL] * 2, DENSE]
+    assert [step.activation for step in list_order(prompt)][1:4:2] == ["relu", "relu"]
+    widths = (
+        "The model receives a 40-dimensional feature vector. Two hidden layers of 32 and 16 "
+        "neurons respectively, each using the tanh activation and each followed by layer "
+        "normalization, then an output of 1."
+    )
+    assert kinds(widths) == [["input"], DENSE, ["layernorm"], DENSE, ["layernorm"], DENSE]
+    assert [step.written for step in list_order(widths)][:2] == [("40",), ("32",)]
+
+
+def test_a_network_named_for_sequences_of_a_length_starts_at_that_input():
+    prompt = (
+        "LSTM tagger for sequences of length 40. Embedding (vocab 900, dim 16), then an LSTM "
+        "of 32 units and a dense layer with 5 outputs and softmax."
+    )
+    assert kinds(prompt) == [["input"], ["embedding"], ["lstm"], DENSE]

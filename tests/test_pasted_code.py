@@ -352,6 +352,16 @@ def test_drafts_are_the_lines_the_code_plainly_reads_as():
     )  # fmt: skip
 
 
+def test_a_draft_the_layer_grammar_refuses_is_no_draft():
+    from ranking.generation.pasted_code import Step, draft_lines
+
+    order = (
+        Step(frozenset({"dense"}), written=("8",)),
+        Step(frozenset({"dropout"}), written=("5",)),
+    )
+    assert draft_lines(order, "dense 8, dropout 5") == ("dense 8\n", "")
+
+
 def test_an_activation_the_listing_applies_ends_its_layer_line():
     prompt = (
         "head = nn.Sequential(\n    nn.Linear(64, 32),\n    nn.ReLU(),\n    nn.Linear(32, 3),\n"

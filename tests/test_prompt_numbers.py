@@ -2,6 +2,8 @@
 
 import random
 
+import pytest
+
 from ranking.generation.constrain import LayerRules, StructureChecker
 from ranking.generation.prompt_numbers import (
     DEFAULTS,
@@ -135,3 +137,17 @@ def test_a_width_that_doubles_licenses_the_doubled_sizes():
     assert {"32", "64", "128", "256", "512"} <= allowed
     assert "10" not in allowed and "1024" not in allowed  # small sizes are not doubled; 16x at most
     assert "64" not in licensed_numbers(text.replace("doubles each time", "stays the same"))
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("dropout point five", "dropout 0.5"),
+        ("a rate of zero point two", "a rate of 0.2"),
+        ("dropout of point 25, then", "dropout of 0.25, then"),
+        # "point" that is no decimal point stays.
+        ("at that point two layers", "at that point 2 layers"),
+    ],
+)
+def test_a_rate_said_with_point_is_a_decimal(text, digits):
+    assert as_digits(text) == digits

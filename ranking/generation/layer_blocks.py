@@ -243,7 +243,15 @@ _SIZED_RUN_RE = re.compile(
     re.IGNORECASE,
 )
 _SHARED_ACTIVATION_RE = re.compile(
-    rf",?\s*\b(?:both|all)(?: with| using)? ({_ACTIVATION})\b", re.IGNORECASE
+    rf",?\s*\b(?:both|all|each(?: one)?)(?: with| using)?(?: the)? ({_ACTIVATION})\b"
+    r"(?: activation)?",
+    re.IGNORECASE,
+)
+# "..., each using ReLU and followed by max pooling": the activation, then the follower.
+_USING_AND_FOLLOWED_RE = re.compile(
+    rf",?\s*\beach (?:using|with) (?:the )?({_ACTIVATION})(?: activation)?"
+    r" and (?:each )?(?:is )?followed by\b",
+    re.IGNORECASE,
 )
 # "Encoder: dense 512 -> 256 -> 64, all relu": one type, a chain of sizes.
 _CHAIN_RE = re.compile(
@@ -351,6 +359,7 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _NO_ACTIVATION_AFTER_ADD_RE.sub("", rewritten)
     rewritten = _RUN_ACTIVATION_AGAIN_RE.sub(r", all using \g<act>", rewritten)
     rewritten = _EACH_AFTER_SEMICOLON_RE.sub(", each ", rewritten)
+    rewritten = _USING_AND_FOLLOWED_RE.sub(r" with \1, each followed by", rewritten)
     rewrite_all = (_skips, _blocks, _followers, _chains, _sized_runs, _another_one, _same)
     for rewrite in (*rewrite_all, _placed):
         rewritten = rewrite(rewritten)
@@ -539,7 +548,7 @@ def _followers(text: str) -> str | None:
             if count not in (None, len(values[0])) or len({len(v) for v in values}) > 1:
                 raise _Unread  # "two layers of 3x3, 32 and 64": not one size per layer
             count = len(values[0])
-            head = re.sub(r"\s+respectively\b", "", head) if len(lists) > 1 else head
+            head = re.sub(r"\s+respectively\b", "", head)
             lists = list(_LIST_RE.finditer(head))
             copies = [_one_of_each(head, lists, [v[i] for v in values]) for i in range(count)]
             if len(lists) > 1:

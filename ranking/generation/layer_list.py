@@ -158,7 +158,8 @@ _REQUEST_TITLE = re.compile(
 # "Small transformer for intent classification": what the network is for.
 _NAMED_FOR = re.compile(
     r"^(?:a |an |my |our |the )?(?:[\w-]+ ){0,2}(?:\w+-)?"  # "hybrid cnn-rnn for dna"
-    r"(?:transformer|cnn|rnn|lstm|gru|mlp|convnet|net|network|model|classifier)s? for\b"
+    r"(?:transformer|cnn|rnn|lstm|gru|mlp|convnet|net|network|model|classifier|tagger|forecaster"
+    r"|regressor|detector|autoencoder)s? for\b"
 )
 # "my forecaster takes 48 time steps with 6 features", "an MLP for 20 tabular
 # features": a title that says the network's input.
@@ -167,7 +168,7 @@ _TITLE_INPUT = re.compile(
     r"(?:-dim(?:ensional)?)? (?:[\w-]+ ){0,2}?(?:features?|channels?|coefficients|bins)\b"
     r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b(?! (?:with|of|x|by|from) \d)"
     # "an autoencoder for 784-dimensional inputs"
-    r"|\b(\d+)-dim(?:ensional)? (?:inputs?|vectors?)\b"
+    r"|\b(\d+)-dim(?:ensional)? (?:[\w-]+ )?(?:inputs?|vectors?)\b"
     # "a convolutional network for 28x28 grayscale digits"
     r"|\b(\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
     r" (?:[\w-]+ )?(?:images|digits|photos|pictures|scans|x-rays)\b"
@@ -461,6 +462,9 @@ def _without_title(items: list[str]) -> list[str] | None:
     if inputs and all(len(item.split()) <= MAX_TITLE_WORDS for item in items[: inputs[0]]):
         return items[inputs[0] :]
     if _NAMED_FOR.search(items[0]) or _NAMED.match(items[0]):
+        said = _title_input(items[0])  # "a transformer classifier for sequences of length 128"
+        if said and not any(layer_kinds(item) == {"input"} for item in items[1:]):
+            return [said, *items[1:]]
         return items[1:]
     if _TITLE.match(items[0]) and layer_kinds(items[0]) != {"input"}:
         return None

@@ -182,7 +182,14 @@ def as_digits(text: str, keep: tuple[str, ...] = ("one", "single", "twice")) -> 
         joined = " and ".join(str(v) for v in values)
         return head + joined + (trailing.group(0) if trailing else "")
 
-    return _WORDS_RE.sub(digits, text)
+    return _POINT_RE.sub(r"\1 0.\2", _WORDS_RE.sub(digits, text))
+
+
+# "dropout point five", "a rate of zero point two": a rate said in words, once in digits.
+_POINT_RE = re.compile(
+    r"\b((?:dropout|rate|probability|p)(?: of)?|of) (?:0 |zero )?point (\d\d?)\b(?![.\d])",
+    re.IGNORECASE,
+)
 
 
 def _count_starts(prompt: str) -> set[int]:

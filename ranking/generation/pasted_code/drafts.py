@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ranking.generation.layerplan import parse_layer_line
 from ranking.generation.pasted_code.steps import Step
 from ranking.generation.pasted_code.vocabulary import ACTIVATIONS, is_torch
 
@@ -15,7 +16,21 @@ def draft_lines(order: tuple[Step, ...], prompt: str) -> tuple[str, ...]:
     it and writes its own line where they differ.
     """
     torch = is_torch(prompt)
-    return tuple(_draft(step, torch) for step in order)
+    return tuple(_valid(_draft(step, torch)) for step in order)
+
+
+def _valid(draft: str) -> str:
+    """Return `draft` if it is a layer line, else "".
+
+    A draft the grammar refuses ("dropout 5" from a rate it misread) would
+    leave the decoder no token to go on with.
+    """
+    try:
+        if draft:
+            parse_layer_line(draft.strip())
+    except ValueError:
+        return ""
+    return draft
 
 
 def _draft(step: Step, torch: bool) -> str:
