@@ -177,6 +177,11 @@ _FETCHED = (
     r"(?:downloaded|pulled|fetched|exported|extracted|read|loaded|copied|ingested|scraped"
     r"|collected|taken|retrieved|streamed|synced|dumped|queried|crawled|polled|received)"
 )
+# Participles of making data out of other data: "embeddings are computed from the chunks by X".
+_MADE = (
+    r"(?:computed|generated|produced|derived|created|built|calculated|made|assembled|compiled"
+    r"|rendered|estimated|predicted|inferred|distilled|synthesi[sz]ed)"
+)
 # Participles of taking data in and giving nothing named: "is read by A and B".
 _CONSUMED = re.compile(
     r"^(?:read|queried|consumed|used|displayed|shown|visuali[sz]ed|monitored|watched|served)$",
@@ -450,10 +455,19 @@ _FORMS = [
         # "Raw podcasts are downloaded from the RSS feeds by podgrab"
         "passive",
         re.compile(
-            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_FETCHED})(?: in)?"
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_FETCHED}|{_MADE})(?: in)?"
             rf" (?:from|off|out of) {_TEXT.format('src')} {_AGENT} (?P<proc>[^,;]+?)"
             # "... by a Flink job that computes user_click_features": what it makes of them.
             rf"(?:{_INTO} (?P<outs>[^,;]+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "NDVI composites are computed by ndvi-composer from the masked tiles"
+        "passive",
+        re.compile(
+            rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_FETCHED}|{_MADE})"
+            rf" {_AGENT} {_TEXT.format('proc')} (?:from|off|out of) (?P<src>[^,;]+?)$",
             re.IGNORECASE,
         ),
     ),
