@@ -559,3 +559,56 @@ def test_a_network_named_for_sequences_of_a_length_starts_at_that_input():
         "of 32 units and a dense layer with 5 outputs and softmax."
     )
     assert kinds(prompt) == [["input"], ["embedding"], ["lstm"], DENSE]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Then one residual block: two 3x3 convs with 8 filters, the first with relu and the "
+        "second with no activation, plus a skip connection that adds the block's input to its "
+        "output.",
+        "Then comes a single residual block: two 3x3 convolutions with 8 filters, relu on the "
+        "first one only, with a skip connection that adds the block's input back onto the "
+        "output of the second convolution.",
+        "Next is a residual block made of two 3x3 convs with 8 filters, the first one with relu, "
+        "wrapped by a skip connection that adds the block's input to the output of its second "
+        "convolution.",
+    ],
+)
+def test_a_residual_block_said_in_more_ways(block):
+    prompt = (
+        f"Input 28x28x1. Start with a 3x3 conv with 8 filters and relu. {block} After the "
+        "residual block, global average pooling and a dense layer of 10 with softmax."
+    )
+    assert kinds(prompt) == [["input"], CONV, CONV, CONV, ["add"], ["globalavgpool"], DENSE]
+    order = list_order(prompt)
+    assert [step.activation for step in order[1:4]] == ["relu", "relu", ""]
+    assert order[4].written == ("2",)
+
+
+def test_each_residual_block_with_only_its_first_layer_activated():
+    prompt = (
+        "Input 32x32x3. A 3x3 conv of 16 filters with relu, followed by two residual blocks. "
+        "Each residual block contains two 3x3 convolutions with 16 filters, the first one with "
+        "relu, and a skip connection that adds the block's input to its output. Then global "
+        "average pooling and a dense layer of 4."
+    )
+    assert kinds(prompt) == [
+        ["input"], CONV, *[CONV, CONV, ["add"]] * 2, ["globalavgpool"], DENSE
+    ]  # fmt: skip
+
+
+def test_a_block_of_layers_each_with_filters_and_a_kernel_and_an_input_by_its_shape():
+    prompt = (
+        "The detector reads windows shaped 512x1. It begins with a conv1d layer of 8 filters "
+        "and kernel size 5, followed by max pooling with size 2. Next is a residual block made "
+        "of three conv1d layers, each with 8 filters and kernel size 3, wrapped by a skip "
+        "connection that adds the block's input to the output of its third convolution. We "
+        "finish with global average pooling and one output unit."
+    )
+    assert kinds(prompt) == [
+        ["input"], ["conv1d"], POOL, ["conv1d"], ["conv1d"], ["conv1d"], ["add"],
+        ["globalavgpool"], DENSE,
+    ]  # fmt: skip
+    order = list_order(prompt)
+    assert order[0].written == ("512", "1") and order[6].written == ("3",)

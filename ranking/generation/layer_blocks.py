@@ -46,7 +46,7 @@ _WHICH = (
 )
 # "each block is", "every stage consists of", "each:", "in each stage,": a block's layers follow.
 _EACH = (
-    r"(?:in )?(?:each|every)(?: (?:block|stage|one))?(?: of them)?,?\s*"
+    r"(?:in )?(?:each|every)(?: (?:(?:residual |skip )?block|stage|one))?(?: of them)?,?\s*"
     r"(?::\s*|(?:is|has|with|contains|applies|consists of|consisting of|is made of|made of)\s+)?"
 )
 # "three conv blocks, each a 3x3 conv ... ." A block's layers end with its
@@ -128,14 +128,14 @@ _NUMBERS_ONLY_RE = re.compile(
 # "..., and the block's input is added to the output of the second convolution via a
 # skip connection", "then the block input gets added back in (skip connection around
 # those four layers)": the end of a residual block, counted from its title.
+_BLOCK_OUTPUT = r"(?:its|the block'?s|the block|the) output(?: of (?:the|its) [\w-]+ [\w-]+)?"
 _BLOCK_INPUT_ADDED_RE = re.compile(
-    r"(?:,\s*|\s+)(?:and )?(?:then )?(?:with )?"
-    r"(?:the block'?s? input (?:is |gets )?added(?: back)?"
-    r"(?: in| (?:on)?to (?:its|the block'?s|the) output(?: of the [\w-]+ [\w-]+)?)?"
+    r"(?:,\s*|\s+)(?:and )?(?:then )?(?:with |plus |wrapped (?:in|by) )?"
+    rf"(?:the block'?s? input (?:is |gets )?added(?: back)?(?: in| (?:on)?to {_BLOCK_OUTPUT})?"
     # "with an identity shortcut that adds the stem output to the block output"
     r"|(?:an? )?(?:identity )?(?:skip|residual|shortcut)(?: connection)? (?:that adds|which adds"
     r"|adding) the (?:block'?s input|input of the block|[\w-]+ output) (?:back )?(?:on)?to"
-    r" (?:its|the block'?s|the block) output)"
+    rf" {_BLOCK_OUTPUT})"
     r"(?:(?:\s*\(|,?\s+)(?:via |through |as |with )?(?:a )?(?:skip|residual|shortcut)"
     r" connection(?: around (?:those|these|the|all) (?P<n>\w+) layers)?\)?)?"
     r"(?:\s*\([^()]*\))?"  # "(no activation after the addition)"
@@ -163,12 +163,12 @@ _OWN_OUTPUT_ADDED_RE = re.compile(
     re.IGNORECASE,
 )
 # "Then a residual block: two 3x3 convs ...": a title of the layers after it.
-_RESIDUAL_BLOCK = r"\b(?:a|one) (?:residual|skip) block"
+_RESIDUAL_BLOCK = r"\b(?:a|one)(?: single)? (?:residual|skip) block"
 _RESIDUAL_COLON_RE = re.compile(rf"{_RESIDUAL_BLOCK}\s*:\s*", re.I)
 # "Then a residual block of two Conv1D layers (...) with a skip connection ...": the same.
 _RESIDUAL_TITLE_RE = re.compile(
-    rf"{_RESIDUAL_BLOCK}(?:\s*:\s*|\s+(?:of|with)\s+(?=(?:\w+ ){{0,3}}"
-    r"(?:conv|dense|linear|layer)))",
+    rf"{_RESIDUAL_BLOCK}(?:\s*:\s*|\s+(?:of|with|made of|consisting of|containing)\s+"
+    r"(?=(?:\w+ ){0,3}(?:conv|dense|linear|layer)))",
     re.I,
 )
 # "then another identical residual block", "a second residual block identical to the first".
@@ -197,7 +197,8 @@ _FOLLOWED_RE = re.compile(
 _SIZE = r"\d+ (?:[\w-]+ )?(?:units|filters|neurons|heads|channels|nodes)"
 _SIZES_EACH_RE = re.compile(
     rf"\b({_SIZE}|(?<=\bof )\d+) each\b"  # "layers of 512 each"
-    rf"|(?<=blocks|layers)(?:,\s*|\s+)each with ({_SIZE})(?=\s*[.;,]|$)",
+    rf"|(?<=blocks|layers)(?:,\s*|\s+)each with ({_SIZE}(?: and kernel(?: size)? \d+)?)"
+    r"(?=\s*[.;,]|$)",
     re.I,
 )
 # "4 transformer encoder blocks with 8 heads": blocks that are one layer each.
@@ -209,7 +210,7 @@ _TRANSFORMER_RE = re.compile(
 # "After the last block come ...", "dropout 0.2 after the last hidden layer":
 # a place the list's order already says.
 _AFTER_LAST_RE = re.compile(
-    r"\bafter (?:the )?(?:last |final )?(?:blocks?|stages?)\b"
+    r"\bafter (?:the )?(?:last |final )?(?:residual |skip )?(?:blocks?|stages?)\b"
     r"|\s+after the (?:last|final) (?:[\w-]+ )?layer\b",
     re.IGNORECASE,
 )
@@ -309,9 +310,13 @@ _TWO_LAYERS_RE = re.compile(r"\bthen\b|\bthe (?:first|second|other)\b|;", re.IGN
 
 # "two 3x3 convs with 64 filters (the first with relu, the second without activation)".
 _FIRST_SECOND_RE = re.compile(
-    rf"\b2 (?P<what>[^(),.;]+?)\s*\(the first (?:with |using )?(?P<act>{_ACTIVATION})"
-    r"(?: activation)?, the second (?:without(?: an)? activation|with no activation"
-    r"|(?:has )?no activation|linear)\)",
+    rf"\b2 (?P<what>[^(),.;]+?)(?:\s*\(|,\s*)(?:the first(?: one)? (?:with |using )?"
+    rf"(?P<act>{_ACTIVATION})(?: activation)?,?(?: and)? the second(?: one)? (?:without"
+    r"(?: an| any)? activation|with no activation|(?:has )?no activation|linear)"
+    # "two 3x3 convs with 64 filters, relu on the first one only", "..., the first one with ReLU"
+    rf"|(?P<only>{_ACTIVATION}) (?:on|after) the first(?: one)? only"
+    rf"|the first(?: one)? (?:with |using )(?P<first>{_ACTIVATION})(?: activation)?"
+    r"(?!,? (?:and )?the second))(?:\)|(?=\s*[,.;]))",
     re.IGNORECASE,
 )
 # "..., add 2, with no activation after the addition": the add has none anyway.
@@ -387,7 +392,7 @@ def _another_one(text: str) -> str | None:
 def _first_second(match: re.Match) -> str:
     """Return "2 3x3 convs (the first with relu, the second without)" as the two layers."""
     layer = re.sub(rf"\b{_PLURAL}\b", lambda m: m[0][:-1], match["what"], count=1)
-    return f"{layer} with {match['act']}, {layer}"
+    return f"{layer} with {match['act'] or match['only'] or match['first']}, {layer}"
 
 
 def _digits(text: str) -> str:

@@ -175,6 +175,8 @@ _TITLE_INPUT = re.compile(
     # "chest x-rays resized to 128x128 grayscale"
     r"|\b(?:resized|scaled|cropped|downsampled) to"
     r" (\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
+    # "reads windows shaped 2048x1"
+    r"|\b(?:shaped|of shape) (\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?)\b"
 )
 # "a transformer encoder classifier for sequences of length 128", where no other input is said.
 _SEQUENCE_INPUT = re.compile(
