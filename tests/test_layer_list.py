@@ -777,3 +777,18 @@ def test_an_autoencoder_of_bare_sizes_is_dense_layers_each_size_one():
     assert [step.activation for step in order] == ["", "relu", "", "relu", "sigmoid"]
     # Bare sizes in a network of other layers are not read as dense layers.
     assert list_order("conv autoencoder: conv 16 3x3 relu -> 8 -> 16 sigmoid") is None
+
+
+def test_notes_of_a_layer_said_as_items_of_their_own():
+    prompt = (
+        "Input sequences of length 32, a token embedding of 900 words and 64 dims, two "
+        "transformer encoder layers, each with 4 attention heads and a feed-forward width of "
+        "256, then a dense layer of 32, also relu, and a 6-unit sigmoid output, one unit per "
+        "toxicity label."
+    )
+    order = list_order(prompt)
+    assert [sorted(step.kinds) for step in order] == [
+        ["input"], ["embedding"], ["transformer"], ["transformer"], DENSE, DENSE
+    ]  # fmt: skip
+    assert [step.activation for step in order[-2:]] == ["relu", "sigmoid"]
+    assert order[2].written == ("4",)

@@ -36,6 +36,7 @@ from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, stated
 from ranking.generation.spelling import spelled
 
 _CONVS = frozenset({"conv1d", "conv2d"})
+_HEADS = re.compile(r"\b(\d+) (?:attention )?heads\b")
 _DENSE = frozenset({"dense", "linear"})
 _KERNEL_1D = re.compile(r"\b(?:kernel(?: size)?|width|size)(?: of)? (\d+)\b|\b(\d+)[- ]wide\b")
 # Layers whose line writes one number (units, heads, rate, pool size).
@@ -186,7 +187,9 @@ _SEQUENCE_INPUT = re.compile(
 # filters, kernel size 3", "an embedding of 10,000 words, 128-dimensional".
 _MORE_NUMBERS = re.compile(
     r"^(?:with |and |so |also |i\.e\.,? )?"
-    r"(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab)"
+    r"(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab"
+    # "each with 8 attention heads and a feed-forward width of 1024"
+    r"|(?:an? )?(?:feed-?forward|ffn?|mlp) (?:width|dim\w*|size|hidden size)\b)"
 )
 # "- encoder: 512 relu -> 128 relu": a section of the network, not a layer.
 _SECTION = re.compile(r"^(?:the )?(?:encoder|decoder|backbone|head|stem|body)$")
@@ -223,6 +226,8 @@ _NTH_LAYER = re.compile(
 )
 # "one per label", "nothing fancy": a closing aside after the last layer.
 _ASIDE_WORDS = 4
+# "one unit per toxicity label", "one per subcellular localization class": of the output.
+_ONE_PER = re.compile(r"^(?:with )?one (?:unit |neuron |output |logit )?(?:per|for each) ")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _PLURAL = re.compile(r"\blayers\b")
 # "84 tanh", "10 softmax outputs": a size with its own activation.
@@ -364,6 +369,8 @@ def _with_draft(step: Step, item: str) -> Step:
         written = _input_shape(item, numbers)
     elif kind in _ONE_NUMBER and len(numbers) == 1:
         written = tuple(numbers)
+    elif kind in ("attention", "transformer") and (heads := _HEADS.search(item)):
+        written = (heads[1],)  # "... 8 attention heads and a feed-forward width of 1024"
     one_d = "1d" if kind in ("maxpool", "avgpool") and not _KERNEL_2D.search(item) else ""
     activation = _activation(item) if step.kinds & CARRY_ACTIVATION else ""
     return replace(step, written=written, activation=activation, call=one_d)
@@ -655,7 +662,7 @@ def _is_wish(item: str) -> bool:
 def _is_aside(item: str) -> bool:
     """Whether an item is a closing aside: a few words, no number, no layer, no activation."""
     return (
-        len(item.split()) <= _ASIDE_WORDS
+        (len(item.split()) <= _ASIDE_WORDS or bool(_ONE_PER.match(item)))
         and not re.search(r"\d", item)
         and layer_kinds(item) is None
         and not ACTIVATION_ONLY.match(item)

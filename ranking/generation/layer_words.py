@@ -121,9 +121,9 @@ FAMILY = {
 
 # "relu", "with softmax", "all convs use ReLU": an activation of the layers before.
 ACTIVATION_ONLY = re.compile(
-    r"^(?:with |and |a |an |(?:both|all)(?: with| using)? "
+    r"^(?:with |and |a |an |also |(?:both|all)(?: with| using)? "
     r"|all (?:convs|convolutions|layers|of them) (?:use |using |with )?)?"
-    r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?(?: on (?:both|all|each|them))?$"
+    r"(?:" + "|".join(ACTIVATIONS) + r")(?: activations?)?(?: on (?:both|all|each|them)| follows)?$"
 )
 
 
