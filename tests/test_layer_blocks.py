@@ -612,3 +612,23 @@ def test_a_block_of_layers_each_with_filters_and_a_kernel_and_an_input_by_its_sh
     ]  # fmt: skip
     order = list_order(prompt)
     assert order[0].written == ("512", "1") and order[6].written == ("3",)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        "The stages use 8, 16 and 32 filters in that order.",
+        "The filter counts are 8, 16 and 32.",
+    ],
+)
+def test_the_stages_filters_said_after_them_in_more_ways(filters):
+    prompt = (
+        "Input 32x32x3. It has three conv stages. Each stage is two 3x3 Conv2D layers with ReLU "
+        f"followed by a 2x2 max pool. {filters} Then global average pooling and a dense layer of 2."
+    )
+    assert kinds(prompt) == [["input"], *[CONV, CONV, POOL] * 3, ["globalavgpool"], DENSE]
+    assert [("8" in c, "16" in c, "32" in c) for c in numbers(prompt, "conv2d")[::2]] == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ]

@@ -792,3 +792,20 @@ def test_notes_of_a_layer_said_as_items_of_their_own():
     ]  # fmt: skip
     assert [step.activation for step in order[-2:]] == ["relu", "sigmoid"]
     assert order[2].written == ("4",)
+
+
+def test_an_input_label_then_its_shape_and_a_softmax_over_named_outputs():
+    shaped = (
+        "Digit model. Input: grayscale 28x28 images, so 28x28x1. A 3x3 conv with 8 filters "
+        "and relu, 2x2 max pooling, flatten, a dense layer of 10 with softmax."
+    )
+    assert kinds(shaped)[0] == ["input"]
+    assert list_order(shaped)[0].written == ("28", "28", "1")
+    policy = (
+        "The policy takes the 6-dim state as input and is a stack of linear layers: linear 64 "
+        "with tanh, linear 64 with tanh, then a linear layer with 3 outputs and a softmax over "
+        "the actions."
+    )
+    order = list_order(policy)
+    assert [sorted(step.kinds) for step in order] == [["input"], DENSE, DENSE, DENSE]
+    assert order[-1].activation == "softmax"

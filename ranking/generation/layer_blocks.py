@@ -65,13 +65,14 @@ _BLOCKS_RE = re.compile(
 _ALL_USING = r"(?:,?\s*all (?:convolutions|convs|layers) using \w+)?"
 _FILTER_LIST = (
     rf"(?P<list>{_LIST})(?:\s+(?:filters|channels))?"
-    r"(?:\s+respectively|\s+in the \w+ (?:blocks|stages))?"
+    r"(?:\s+respectively|\s+in that order|\s+(?:in|for) the \w+ (?:blocks|stages))?"
     # "... in the first, second and third block respectively"
     r"(?:\s+in the (?:\w+,? )+(?:and )?\w+ (?:block|stage)s?(?:\s+respectively)?)?"
 )
 _BLOCK_FILTERS_RE = re.compile(
     rf"(?:,\s*|\s*[.;]\s*|\s+){_ALL_USING}\s*"
-    r"(?:with|filters(?: per (?:block|stage))?(?: go| are)?:?|the (?:blocks|stages) (?:have|use))"
+    r"(?:and )?(?:with|filters(?: per (?:block|stage))?(?: go| are)?:?|the (?:blocks|stages)"
+    r" (?:have|use)|the filter counts are|filter counts(?: are)?:?)"
     rf"\s+{_FILTER_LIST}{_ALL_USING}"
     r"(?=\s*[.;,]|$)",
     re.IGNORECASE,

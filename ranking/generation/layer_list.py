@@ -234,6 +234,9 @@ _PLURAL = re.compile(r"\blayers\b")
 _ANOTHER_SIZED = re.compile(
     r"^\d+ (?:" + "|".join(ACTIVATIONS) + r")(?: (?:units?|outputs?|neurons?))?$"
 )
+# "a softmax over the actions" after an output layer sized: that layer's activation.
+_SOFTMAX_OVER = re.compile(r"^(?:a |an |the )?(?:softmax|sigmoid) (?:over|across) (?:the )?\D+$")
+_OUTPUT_LAYER = re.compile(r"\b\d+ (?:outputs|classes)\b")
 # "512 relu -> 128 relu -> 32": in a network of sizes only, a size after a sized layer is a layer.
 _BARE_SIZE = re.compile(r"^\d+(?: (?:" + "|".join(ACTIVATIONS) + r"))?(?: (?:units?|neurons?))?$")
 # A network that is all dense layers by its name: its bare sizes are dense layers.
@@ -243,6 +246,8 @@ _DENSE_ONLY = frozenset({"input", "dense", "linear", "dropout", "batchnorm", "la
 _ALL_OF_TYPE = re.compile(
     r"^(?:(?:they are|they're|it's|its) )?(?:all|all of them)(?: are)?"
     r" (?:dense|fully[ -]connected|linear)(?: layers)?$"
+    # "(it) is a stack of linear layers"
+    r"|^(?:(?:it )?is )?a stack of (?:dense|fully[ -]connected|linear) layers$"
 )
 # "no dropout or anything": what the network does not have.
 _NONE_OF = re.compile(r"^(?:no|without|not|neither|none)\b")
@@ -529,6 +534,19 @@ def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
     """
     merged: list[str] = []
     for item in items:
+        if (
+            merged
+            and merged[-1] == "input"
+            and layer_kinds(item) is None
+            and re.search(r"\d", item)
+        ):
+            merged[-1] = f"input {item}"  # "Input: grayscale 48x48 images, so 48x48x1"
+            continue
+        if merged and _SOFTMAX_OVER.match(item) and _OUTPUT_LAYER.search(merged[-1]):
+            merged.append(
+                "softmax"
+            )  # "a linear layer with 4 outputs and a softmax over the actions"
+            continue
         if merged and _SIZE_ONLY.match(item) and _unsized_count(merged[-1]):
             merged[-1] = f"{merged[-1]} {item}"  # "3 hidden layers, 1024 neurons each"
             continue
