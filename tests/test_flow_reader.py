@@ -907,3 +907,44 @@ def test_data_made_from_other_data_by_a_step_said_in_the_passive():
         "OCR text > sumbot-7 > Summaries",
         "Summaries > - > Elastic",
     )
+
+
+def test_a_plain_word_name_beside_its_role_and_each_of_an_earlier_name():
+    assert read_flow(
+        "Audio clips are uploaded to s3://calls/raw. sessionizer, a flink job, reads "
+        "s3://calls/raw and emits spectrograms. Tagger, our internal tool, labels each "
+        "spectrogram into call tags. Call tags are reviewed in Hubble, which records verdicts."
+    ) == (
+        "Audio clips > - > s3://calls/raw",
+        "s3://calls/raw > sessionizer > spectrograms",
+        "spectrograms > Tagger > call tags",
+        "call tags > Hubble > verdicts",
+    )
+    # "each question" with no such name drawn: which one, the model says.
+    steps = (
+        "Clips are uploaded to s3://a. Tagger labels each {} into tags. Tags go to the tag table."
+    )
+    assert read_flow(steps.format("clip"))[1] == "Clips > Tagger > tags"
+    assert read_flow(steps.format("question")) is None
+
+
+def test_loaded_sent_go_and_arrive_into_a_place_named_as_a_store():
+    assert read_flow(
+        "Invoices arrive in the claims-inbox bucket. ocr-worker turns the invoices into page "
+        "text. The page text is loaded into the Snowflake RAW schema, and failed pages go to "
+        "the quarantine table."
+    ) == (
+        "Invoices > - > claims-inbox bucket",
+        "Invoices > ocr-worker > page text",
+        "page text > - > Snowflake RAW schema",
+        "failed pages > - > quarantine table",
+    )
+    # A place not named as a store may be a step ("loaded into Label Studio"): the model's.
+    assert read_flow("Frames are uploaded to S3. The frames are loaded into Label Studio.") is None
+    # "rejected ones": ones of an earlier name, not a name.
+    assert (
+        read_flow(
+            "Scans land in the inbox bucket. Approved scans and rejected ones go to the QA table."
+        )
+        is None
+    )

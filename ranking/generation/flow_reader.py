@@ -194,7 +194,9 @@ _INTO = (
     r"|,? (?:which|that) [a-z]{{3,}}s (?:them|it) into"
     r"|\s*(?:->|→)"  # "unlabeled_docs are scored by doc-clf-v4 → uncertainty scores"
     r"|,? (?:which|who|that) (?:outputs?|produces?|returns?"
-    r"|writes?|emits?|creates?|generates?|gives?(?: us| me)?|builds?|makes?|computes?|derives?)"
+    r"|writes?|emits?|creates?|generates?|gives?(?: us| me)?|builds?|makes?|computes?|derives?"
+    # "... is reviewed in Hubble, which records analyst verdicts"
+    r"|records?|saves?|predicts?|detects?|extracts?)"
     # "..., which splits them into valid partitions and failed partitions"
     r"|,? (?:which|who|that) (?:{step}) (?:them|it) into)"
 )
@@ -209,6 +211,13 @@ _MOVED = (
     r"(?: (?:nightly|hourly|daily|weekly|\w+ly))?"
 )
 _TEXT = r"(?P<{}>[^,;]+?)"
+# A place named as a store: "the Snowflake RAW schema", "quarantine_orders table", "s3://x".
+_STORE_NAMED = (
+    r" (?:(?:(?! and )[^,;])+ )?(?:table|tables|bucket|schema|warehouse|database|db|lake"
+    r"|lakehouse|index"
+    r"|store|topic|queue|mart|registry)$"
+    r"| (?:s3|gs|hdfs|abfss?)://[^,;\s]+$"
+)
 # What a step gives after "and": "... and writes an eval report", "and spits out X".
 _GIVES = (
     r"writes(?: out)?|outputs|produces|returns|emits|gives|spits out|saves|generates|creates"
@@ -443,6 +452,11 @@ _FORMS = [
         re.compile(
             rf"^{_TEXT.format('ins')} (?:(?:{_BE} {_ADVERB}{_MOVED}|lands?|ends? up)"
             r" (?:to|into|as|onto|on|in)|becomes?"
+            # "records are loaded into the Snowflake RAW schema", "failed rows go to the
+            # quarantine table", "events arrive on the clicks topic": into a store by its name.
+            rf"|(?:{_BE} {_ADVERB}(?:loaded|sent)|go(?:es)?(?: straight| directly)?)"
+            rf" (?:to|into)(?={_STORE_NAMED})"
+            rf"|arrives? (?:on|in|at|into)(?={_STORE_NAMED})"
             # "daily_recs go to DynamoDB and to the digest service": two places, no step.
             r"|go(?:es)? (?:to|into)(?= [^,;]+ and (?:also )?(?:to|into) )"
             # "lift_summary.json goes into the weekly review deck": one place, said last.
@@ -745,8 +759,12 @@ _IDENT_LIST = re.compile(rf"(?<![\w./:+*-])(?:{_IDENT}, )+(?={_IDENT},? and {_ID
 _APPOSITIVE = re.compile(
     rf"^(?P<lead>(?:then|next|first|finally|and),? )?"
     rf"(?:(?:a|an|another|one|our|the) (?P<role>{_ROLE}), (?P<name>{_IDENT}),"
-    rf"|(?P<name2>{_IDENT}), (?:a|an|another|our|the) (?P<role2>{_ROLE}),)(?= )"
-    rf"|(?<= )(?P<name3>{_IDENT}), (?:a|an|our) (?P<role3>{_ROLE})(?=$|, (?:which|and) )"
+    # "sessionizer, a flink job, reads ...", "Marlin, our orchestrator, rewrites ...": one
+    # word first in the sentence is a name too.
+    rf"|(?P<name2>{_IDENT}|[A-Za-z][\w-]*), (?:a|an|another|our|the) (?P<role2>{_ROLE}),)(?= )"
+    # "... reviewed in Hubble, our internal case tool, which ..."
+    rf"|(?<= )(?P<name3>{_IDENT}|(?-i:[A-Z])[\w-]*), (?:a|an|our) (?P<role3>{_ROLE})"
+    r"(?=$|, (?:which|and) )"
     # "... converts them into a LeRobot dataset, pick_place_v2"
     rf"|(?<= )(?:a|an|our|the) (?P<role4>{_ROLE}), (?P<name4>{_IDENT})(?=$|, (?:which|and) )",
     re.IGNORECASE,
@@ -1548,6 +1566,12 @@ class _Reader:
             name = _KIND_BEFORE.sub(r"\g<ident>", name)
             if _POINTING.match(part.strip()) and not self._earlier(name):
                 raise _Unread(part)  # "that file": which one is not said
+            if re.match(r"each\s", part.strip(), re.IGNORECASE) and not self._earlier(name):
+                # "reconstructs each spectrum" after "2-second FFT spectra": that name; with
+                # no such name drawn ("rewrites each question"), the model's to say.
+                name = self._one_of_each(name) or ""
+                if not name:
+                    raise _Unread(part)
             if (
                 not name
                 or _NOT_IN_NAME.search(name)
@@ -1570,6 +1594,8 @@ class _Reader:
                 or re.search(r"[()>→]|:(?![A-Za-z0-9/])", name)  # "s3://x", "ranker:v12" stay
                 # "three sources (CRM export, ...)": which ones, the remark says.
                 or _COUNTED.match(name)
+                # "rejected ones go to the AP-Review queue": ones of an earlier name.
+                or re.search(r"\bones$", name, re.IGNORECASE)
                 or _NOT_A_NAME.search(name)
                 or name.lower() in _VERB_FORMS  # "The Vespa cluster reads from GCS": no "reads"
                 # "computes drift metrics", "gives speaker turns": a verb, then its object.
@@ -1583,6 +1609,14 @@ class _Reader:
                 continue
             names.append((pronouns and self._output_before(name)) or self._known(name, tails))
         return names
+
+    def _one_of_each(self, name: str) -> str:
+        """Return the one earlier name whose last word shares its stem with `name`'s, or ""."""
+        stem = name.lower()[: max(5, len(name) - 2)]
+        if " " in name or len(stem) < 5:
+            return ""
+        found = [e for e in self.names if e.lower().split()[-1].startswith(stem)]
+        return found[0] if len(found) == 1 else ""
 
     def _some_of(self, name: str) -> str:
         """Return the earlier name an input is some of ("top 500 uncertainty scores"), or ""."""
