@@ -809,3 +809,22 @@ def test_an_input_label_then_its_shape_and_a_softmax_over_named_outputs():
     order = list_order(policy)
     assert [sorted(step.kinds) for step in order] == [["input"], DENSE, DENSE, DENSE]
     assert order[-1].activation == "softmax"
+
+
+def test_chat_before_the_title_and_an_output_said_after_what_comes_before_it():
+    chat = (
+        "hey! want a diagram of my model for a slide. it takes the last 14 days with 3 features "
+        "each (so 14x3), goes through a GRU with 16 units, a dropout of 0.2 and a single output."
+    )
+    assert kinds(chat) == [["input"], ["gru"], ["dropout"], DENSE]
+    assert list_order(chat)[0].written == ("14", "3")
+    logits = (
+        "Network is simple. Input: 128-dimensional embeddings from a frozen encoder. A hidden "
+        "layer of 64 with relu, layer normalization, and dropout (p=0.1) before the output, "
+        "which is 5 raw logits."
+    )
+    order = list_order(logits)
+    assert [sorted(step.kinds) for step in order] == [
+        ["input"], DENSE, ["layernorm"], ["dropout"], DENSE
+    ]  # fmt: skip
+    assert [step.written for step in order] == [("128",), ("64",), (), ("0.1",), ("5",)]

@@ -234,6 +234,13 @@ _PLURAL = re.compile(r"\blayers\b")
 _ANOTHER_SIZED = re.compile(
     r"^\d+ (?:" + "|".join(ACTIVATIONS) + r")(?: (?:units?|outputs?|neurons?))?$"
 )
+_KIND_WORDS = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in KIND_RES))
+# "Input: 256-dimensional embeddings from a frozen encoder": the input's size, not a layer.
+_DIMENSIONAL = re.compile(r"^(?:an? )?\d+(?:-dim\w*|-d)\b")
+# "dropout 0.1 before the output, which is 1 unit with sigmoid": the output said after.
+_BEFORE_OUTPUT_WHICH = re.compile(
+    r"\s+(?:right |just )?before the (?:final )?output(?: layer)?,\s*which (?:is|has) ", re.I
+)
 # "a softmax over the actions" after an output layer sized: that layer's activation.
 _SOFTMAX_OVER = re.compile(r"^(?:a |an |the )?(?:softmax|sigmoid) (?:over|across) (?:the )?\D+$")
 _OUTPUT_LAYER = re.compile(r"\b\d+ (?:outputs|classes)\b")
@@ -279,6 +286,7 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     # "three conv blocks, each ...", "two GRU layers of 128 and 64 units": the
     # plain list it stands for, if read for certain.
     prompt = unrolled(prompt) or prompt
+    prompt = _BEFORE_OUTPUT_WHICH.sub(", then an output of ", prompt)
     if _NOT_A_LIST.search(prompt):
         return None
     items = _items(prompt)
@@ -451,6 +459,12 @@ def _without_title(items: list[str]) -> list[str] | None:
     while items and _REQUEST.match(items[-1]):
         items = items[:-1]  # "Can you draw it top to bottom?"
     said = ""  # the input, where a title says it
+    # "hey", "want a diagram of my model for a slide": chat before the title, no title slot.
+    while len(items) > 1 and (_REQUEST.match(items[0]) or _is_wish(items[0])):
+        if any(pattern.search(items[0]) for pattern, _ in KIND_RES):
+            break
+        said = said or _title_input(items[0])  # "a picture of a CNN that takes 32x32x3 images"
+        items = items[1:]
     for _ in range(MAX_TITLE_ITEMS):
         if not items or (
             any(pattern.search(items[0]) for pattern, _ in KIND_RES)
@@ -537,10 +551,11 @@ def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
         if (
             merged
             and merged[-1] == "input"
-            and layer_kinds(item) is None
+            and (layer_kinds(item) is None or _DIMENSIONAL.match(item))
             and re.search(r"\d", item)
         ):
-            merged[-1] = f"input {item}"  # "Input: grayscale 48x48 images, so 48x48x1"
+            # "Input: grayscale 48x48 images, so 48x48x1"; "256-dimensional embeddings": no layer
+            merged[-1] = "input " + _KIND_WORDS.sub(" ", item)
             continue
         if merged and _SOFTMAX_OVER.match(item) and _OUTPUT_LAYER.search(merged[-1]):
             merged.append(
@@ -632,6 +647,7 @@ _ON_TOP = re.compile(r"^(?P<above>.+?) (?:stacked )?on top of (?P<below>.+)$")
 _LAYER_NUMBER_WORDS = re.compile(
     r"\b(?:vocab\w*|words?|tokens?|dim\w*|units?|filters?|kernel|heads?|rate|stride|channels?"
     r"|features?|classes|outputs?|neurons?|size|width|wide|window|length|steps?|timesteps?)\b"
+    r"|\bp\s*=\s*[\d.]+"  # "Dropout (p=0.1)"
     r"|\d\s*[x×]\s*\d|^[\d.,%\s]+$"
 )
 

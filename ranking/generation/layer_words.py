@@ -82,7 +82,7 @@ _KINDS = (
     (
         # Not "a simple RNN with 128 hidden units": the units of another layer.
         r"\bdense\b|fully[ -]connected|\bfc\b|\blinear\b|\bhidden\b(?! (?:units?|size|state|dim))"
-        r"|\boutputs?\b|\bneurons?\b"
+        r"|\boutputs?\b|\bneurons?\b|\b\d+ (?:raw )?logits\b"
         # "a 256-unit ReLU layer", "a 784-unit sigmoid layer"
         r"|\b\d+[- ]units? (?:(?:" + "|".join(ACTIVATIONS) + r") )?layer\b",
         {"dense", "linear"},
