@@ -828,3 +828,14 @@ def test_chat_before_the_title_and_an_output_said_after_what_comes_before_it():
         ["input"], DENSE, ["layernorm"], ["dropout"], DENSE
     ]  # fmt: skip
     assert [step.written for step in order] == [("128",), ("64",), (), ("0.1",), ("5",)]
+
+
+def test_an_autoencoder_whose_encoder_goes_through_sizes_and_one_it_cannot_type():
+    prompt = (
+        "A dense autoencoder for 100-dimensional inputs: the encoder goes 64 relu -> 8 relu, "
+        "and the decoder mirrors it with 64 relu -> 100 sigmoid."
+    )
+    assert kinds(prompt) == [["input"]] + [DENSE] * 4
+    assert [step.written for step in list_order(prompt)][1:] == [("64",), ("8",), ("64",), ("100",)]
+    # "ReLU everywhere except ...": which layers have it, the model says.
+    assert list_order(prompt.replace("8 relu", "8") + " ReLU everywhere except the code.") is None

@@ -82,7 +82,7 @@ _NOT_A_LIST = re.compile(
     r"\beach\b|\bevery\b|\bblocks?\b|\bstages?\b|\brepeat|\btimes\b|\bskip\b"
     r"|residual(?! (?:cnn|net|network|mlp|model|convnet|classifier)\b)"  # not a title's
     r"|\badd\b(?! [1-9]\b)"
-    r"|\bsame\b|\bagain\b|\bbetween\b"
+    r"|\bsame\b|\bagain\b|\bbetween\b|\bexcept\b"  # "ReLU everywhere except the bottleneck"
     r"|\b(?:is|are|was|were) (?!followed |" + _HANDED_VERBS + r" by )\w+ed by\b"
     # "both relu" is an activation of the layers before; "both layers have 100 units" is not.
     r"|(?<!\bon )\bboth\b(?! (?:with |using )?(?:" + "|".join(ACTIVATIONS) + r")\b)"
@@ -209,6 +209,8 @@ _LEAD_IN = re.compile(
     r"|^then (?=an? \S|\d|two |three |four )"  # "Then 2 3x3 conv layers ...", "then a pool"
     # "the decoder mirrors it with 64 relu -> 256 relu": the decoder's layers follow.
     r"|^(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that) with "
+    # "the encoder goes 256 relu -> 64 relu", "the decoder goes back up through ..."
+    r"|^(?:the )?(?:encoder|decoder) goes (?:back )?(?:up |down )?(?:through |to )?"
     # "the pooled features pass through dropout 0.5"
     r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?"
     r"(?:pass(?:es)?|go(?:es)?|(?:is|are) (?:passed|fed|sent)) (?:through|into|to) "
