@@ -948,3 +948,15 @@ def test_loaded_sent_go_and_arrive_into_a_place_named_as_a_store():
         )
         is None
     )
+
+
+def test_per_in_a_hyphenated_name_and_with_written_w_slash():
+    assert read_flow(
+        "FASTQ files from the sequencer are aligned by bwa-mem2 into BAMs, which a variant caller "
+        "turns into per-sample VCFs. The VCFs are annotated w/ VEP into annotated variants."
+    ) == (
+        "sequencer > - > FASTQ files",
+        "FASTQ files > bwa-mem2 > BAMs",
+        "BAMs > variant caller > per-sample VCFs",
+        "per-sample VCFs > VEP > annotated variants",
+    )

@@ -600,7 +600,7 @@ _DETERMINER = re.compile(
 _NOT_IN_NAME = re.compile(
     r"\b(?:is|are|was|were|be|been|by|from|into|to|in|on|at|with|which|who|that|while|where"
     r"|when|then|it|they|them|and|or|but|after|before|once|if|of the|through|for|producing"
-    r"|using|via|against|per|out of|off|too|also|as well|thru|above|below)\b",
+    r"|using|via|against|per(?!-)|out of|off|too|also|as well|thru|above|below)\b",
     re.IGNORECASE,
 )
 # "ML pipeline v2 spec First forecast API": a title run into a sentence.
@@ -994,6 +994,7 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
     # "`clickstream` events": the name is what is marked as code.
     text = _MARKED_KIND.sub(r"\1", _REQUEST.sub("", prompt.strip()))
     text = text.replace("`", "")  # "`build_dataset`": code marks
+    text = re.sub(r"(?<!\S)w/(?=\s)", "with", text)  # "embedded w/ bge-small"
     lines = text.splitlines()
     # "RAG setup for the support bot" on a line of its own: a title.
     if (
@@ -1594,8 +1595,9 @@ class _Reader:
                 or re.search(r"[()>→]|:(?![A-Za-z0-9/])", name)  # "s3://x", "ranker:v12" stay
                 # "three sources (CRM export, ...)": which ones, the remark says.
                 or _COUNTED.match(name)
-                # "rejected ones go to the AP-Review queue": ones of an earlier name.
-                or re.search(r"\bones$", name, re.IGNORECASE)
+                # "rejected ones go to the AP-Review queue": ones of an earlier name; "the
+                # checkout stream both", "the dock sync server overnight": the sentence's words.
+                or re.search(r"\b(?:ones|both|overnight)$", name, re.IGNORECASE)
                 or _NOT_A_NAME.search(name)
                 or name.lower() in _VERB_FORMS  # "The Vespa cluster reads from GCS": no "reads"
                 # "computes drift metrics", "gives speaker turns": a verb, then its object.
