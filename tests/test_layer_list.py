@@ -839,3 +839,21 @@ def test_an_autoencoder_whose_encoder_goes_through_sizes_and_one_it_cannot_type(
     assert [step.written for step in list_order(prompt)][1:] == [("64",), ("8",), ("64",), ("100",)]
     # "ReLU everywhere except ...": which layers have it, the model says.
     assert list_order(prompt.replace("8 relu", "8") + " ReLU everywhere except the code.") is None
+
+
+def test_a_layer_said_to_act_on_the_input():
+    prompt = (
+        "The denoising autoencoder takes 100-pixel vectors, corrupted by a dropout layer of 0.3 "
+        "right after the input. The encoder has dense layers of 32 and 8 units, all with relu; "
+        "the decoder has dense layers of 32 units, also relu, and ends in a 100-unit sigmoid layer."
+    )
+    order = list_order(prompt)
+    assert [sorted(step.kinds) for step in order] == [
+        ["input"], ["dropout"], DENSE, DENSE, DENSE, DENSE
+    ]  # fmt: skip
+    assert [step.activation for step in order[2:]] == ["relu", "relu", "relu", "sigmoid"]
+    norm = (
+        "Input is a vector of 40 features. First there is a layer norm on the raw input, then a "
+        "dense layer of 16 units and a 2-unit softmax output layer."
+    )
+    assert kinds(norm) == [["input"], ["layernorm"], DENSE, DENSE]

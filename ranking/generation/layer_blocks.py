@@ -235,7 +235,7 @@ _SIZED_RUN_RE = re.compile(
     rf"(?P<own>(?:\s+(?:with |and |using )?{_ACTIVATION}(?: activations?)?)?"
     r"(?:\s*\((?!both |all )[^()]*\))?)"
     rf"(?:,?\s*\((?:both|all)(?: use| using| with)? (?P<shared>{_ACTIVATION})\)"
-    rf"|,\s*(?:both|all)(?: with| using)? (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$)"
+    rf"|,\s*(?:both|all|also)(?: with| using)? (?P<after>{_ACTIVATION})(?=\s*[,.;]|\s*$)"
     # "..., all 3x3 with relu": a kernel (and activation) every layer of the run has.
     rf"|,\s*(?:both|all) (?P<kernel>\d+x\d+)(?:\s+(?:with\s+)?(?P<kernel_act>{_ACTIVATION}))?"
     r"(?=\s*[,.;]|\s*$))?"
@@ -245,7 +245,7 @@ _SIZED_RUN_RE = re.compile(
     re.IGNORECASE,
 )
 _SHARED_ACTIVATION_RE = re.compile(
-    rf",?\s*\b(?:both|all|each(?: one)?)(?: with| using)?(?: the)? ({_ACTIVATION})\b"
+    rf",?\s*\b(?:both|all|also|each(?: one)?)(?: with| using)?(?: the)? ({_ACTIVATION})\b"
     r"(?: activation)?",
     re.IGNORECASE,
 )

@@ -169,7 +169,7 @@ _TITLE_INPUT = re.compile(
     r"(?:-dim(?:ensional)?)? (?:[\w-]+ ){0,2}?(?:features?|channels?|coefficients|bins)\b"
     r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b(?! (?:with|of|x|by|from) \d)"
     # "an autoencoder for 784-dimensional inputs"
-    r"|\b(\d+)-dim(?:ensional)? (?:[\w-]+ )?(?:inputs?|vectors?)\b"
+    r"|\b(\d+)-(?:dim(?:ensional)?|pixel|value|feature|element) (?:[\w-]+ )?(?:inputs?|vectors?)\b"
     # "a convolutional network for 28x28 grayscale digits"
     r"|\b(\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
     r" (?:[\w-]+ )?(?:images|digits|photos|pictures|scans|x-rays)\b"
@@ -624,6 +624,10 @@ def _items(prompt: str) -> list[str]:
             part = _LEAD_IN.sub("", part.strip(" .!"))
             part = _NTH_LAYER.sub(r"\1 with ", part)
             part = _BACK_TO.sub(r"\1 ", part)
+            if _ON_INPUT.search(part) and (layer_kinds(_ON_INPUT.sub("", part)) or {"input"}) != {
+                "input"
+            }:
+                part = _ON_INPUT.sub("", part)  # "dropout 0.1 on the input as the noise"
             on_top = _ON_TOP.match(part)
             if into := _INPUT_INTO.match(part):
                 items += [into["input"], into["layer"]]  # the input, and the layer it goes into
@@ -641,6 +645,12 @@ def _items(prompt: str) -> list[str]:
     return items
 
 
+# "dropout with rate 0.2 is applied directly to the input to corrupt it", "a layer norm on
+# the raw input": a layer on the input, which is said elsewhere.
+_ON_INPUT = re.compile(
+    r"\s+(?:is |are )?(?:applied )?(?:directly |right )?(?:on|to|after) the (?:raw )?inputs?\b"
+    r"(?: (?:to corrupt (?:it|them)|as (?:the )?noise))?"
+)
 # "a vanilla RNN with 32 units on top of an embedding (1000 words, 16 dim)": the embedding first.
 _ON_TOP = re.compile(r"^(?P<above>.+?) (?:stacked )?on top of (?P<below>.+)$")
 
