@@ -170,9 +170,7 @@ def test_counted_transformer_blocks_are_that_many_layers():
 @pytest.mark.parametrize(
     "prompt",
     [
-        # Two different layers under one count.
-        "two conv1d layers: 16 filters with kernel 9, then 32 filters with kernel 3, "
-        "each followed by max pooling of 2, dense 5",
+        # Two different layers under one count, the second's kernel not said.
         "two convolutional layers, the first with 8 5x5 filters and the second with 16, "
         "each followed by 2x2 max pooling, flatten, dense 10",
         # Two filter sizes for three blocks.
@@ -632,3 +630,24 @@ def test_the_stages_filters_said_after_them_in_more_ways(filters):
         (False, True, False),
         (False, False, True),
     ]
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        "two convolutional layers, the first with eight 3x3 filters and the second with sixteen "
+        "3x3 filters, each followed by a two-by-two max pooling layer",
+        "Two conv layers: 8 filters of 3x3 with relu, then 16 filters of 3x3 with relu, each "
+        "followed by 2x2 max pooling",
+        "two conv2d layers: 8 filters with kernel 3x3, then 16 filters with kernel 3x3, "
+        "each followed by max pooling of 2x2",
+    ],
+)
+def test_each_layer_said_then_one_follower_for_all(layers):
+    prompt = f"It looks at 32 by 32 grayscale images and has {layers}. Then flatten and dense 10."
+    assert kinds(prompt) == [["input"], CONV, POOL, CONV, POOL, ["flatten"], DENSE]
+    assert [("8" in c, "16" in c) for c in numbers(prompt, "conv2d")] == [
+        (True, False),
+        (False, True),
+    ]
+    assert list_order(prompt)[0].written == ("32", "32", "1")

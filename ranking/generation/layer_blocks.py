@@ -350,6 +350,21 @@ _ITEM_STARTS = {
     ",": re.compile(r"(?:^|[,;\n]|\.\s)(?:[^,;.\n]|\.(?!\s))*$"),
 }
 
+# "two convolutional layers, the first with 16 5x5 filters and the second with 32 5x5 filters,
+# each followed by 2x2 max pooling", "Two Conv1D layers: 64 filters with kernel 80, then 64
+# filters with kernel 3, each followed by ...": each layer said, then one follower for all.
+_ENUMERATED_RE = re.compile(
+    rf"\b(?P<n>[23]) (?P<words>{_BETWEEN})(?P<noun>{_PLURAL})(?:\s*:\s*|,\s*)"
+    r"(?P<items>[^.;]+?),?\s+each (?:one )?(?:is )?followed by (?P<after>[^,.;]+)",
+    re.IGNORECASE,
+)
+_ENUMERATION_SPLIT_RE = re.compile(
+    r",?\s+(?:and )?then\s+|,?\s+(?:and )?(?=the (?:second|third)\b)", re.IGNORECASE
+)
+_ORDINAL_LEAD_RE = re.compile(
+    r"^(?:the )?(?:first|second|third)(?: one)?(?: (?:with|has|uses))?\s+", re.IGNORECASE
+)
+
 
 def unrolled(prompt: str) -> str | None:
     """Return `prompt` with its blocks and shared followers written out as a plain list.
@@ -366,6 +381,7 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _RUN_ACTIVATION_AGAIN_RE.sub(r", all using \g<act>", rewritten)
     rewritten = _EACH_AFTER_SEMICOLON_RE.sub(", each ", rewritten)
     rewritten = _USING_AND_FOLLOWED_RE.sub(r" with \1, each followed by", rewritten)
+    rewritten = _enumerated(rewritten)
     rewrite_all = (_skips, _blocks, _followers, _chains, _sized_runs, _another_one, _same)
     for rewrite in (*rewrite_all, _placed):
         rewritten = rewrite(rewritten)
@@ -373,6 +389,24 @@ def unrolled(prompt: str) -> str | None:
             return None
     rewritten = _AFTER_LAST_RE.sub(lambda m: "after that" if m[0][:1].isalpha() else "", rewritten)
     return rewritten if rewritten != text else None
+
+
+def _enumerated(text: str) -> str:
+    """Write "2 conv layers, the first with A and the second with B, each followed by X" out."""
+
+    def unroll(match: re.Match) -> str:
+        parts = _ENUMERATION_SPLIT_RE.split(match["items"].strip())
+        if len(parts) != int(match["n"]) or not all(
+            _ORDINAL_LEAD_RE.match(p) or re.match(r"\d", p) for p in parts
+        ):
+            return match[0]
+        if len({len(re.findall(r"\d+(?:x\d+)?", p)) for p in parts}) > 1:
+            return match[0]  # "the first with 8 5x5 filters and the second with 16": kernel?
+        layer = f"{match['words']}{match['noun'][:-1]}"  # "convolutional layer"
+        after = match["after"].strip()
+        return ", ".join(f"{layer} with {_ORDINAL_LEAD_RE.sub('', p)}, {after}" for p in parts)
+
+    return _ENUMERATED_RE.sub(unroll, text)
 
 
 def _another_one(text: str) -> str | None:

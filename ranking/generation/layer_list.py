@@ -282,6 +282,7 @@ def list_order(prompt: str) -> tuple[Step, ...] | None:
     outputs" is a reference `cnn` prompt, and keeps that form's freedom.
     """
     prompt = spelled(prompt)  # "droput 0.2 after each"
+    prompt = re.sub(r"\b(\d+) by (\d+)\b", r"\1x\2", prompt)  # "28 by 28 grayscale images"
     if not needs_layer_plan(prompt):
         return None
     prompt = _PLAIN_EACH.sub(_plain_each, prompt)
