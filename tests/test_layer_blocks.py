@@ -651,3 +651,16 @@ def test_each_layer_said_then_one_follower_for_all(layers):
         (False, True),
     ]
     assert list_order(prompt)[0].written == ("32", "32", "1")
+
+
+def test_a_pool_after_the_second_and_the_fourth_goes_after_their_norms():
+    prompt = (
+        "A small 1-D CNN on frames (input 50x20). It has four convolutional layers with 16 "
+        "filters, kernel size 3 and ReLU; each is followed by batch normalization, and there is "
+        "max pooling of size 2 after the second and the fourth. Global average pooling then feeds "
+        "a softmax layer over the 6 classes."
+    )
+    conv, norm, pool = ["conv1d"], ["batchnorm"], POOL
+    assert kinds(prompt) == [
+        ["input"], *[conv, norm, conv, norm, pool] * 2, ["globalavgpool"], DENSE
+    ]  # fmt: skip

@@ -263,6 +263,13 @@ _CHAIN_RE = re.compile(
     rf"(?:,?\s*(?P<shared>all|both) (?P<act>{_ACTIVATION})(?=\s*[,.;\n]|\s*$))?",
     re.IGNORECASE,
 )
+# What goes on with a conv's item: ", kernel size 3 and ReLU, batch normalization".
+_ITEM_TAIL_RE = re.compile(
+    rf"(?:,\s*(?:and )?(?:kernel(?: size)? \d+|\d+ (?:filters|channels)|(?:with )?{_ACTIVATION}"
+    rf"|batch ?norm(?:ali[sz]ation)?)(?: and (?:{_ACTIVATION}|batch ?norm(?:ali[sz]ation)?))*"
+    r"(?=\s*(?:,|$)))+",
+    re.IGNORECASE,
+)
 # "There's a 2x2 max pooling after the second and after the fourth conv."
 _ORDINAL_NUMBERS = {
     word: number
@@ -274,8 +281,9 @@ _ORDINAL_NUMBERS = {
 _ORDINAL_RE = re.compile(r"\b(?:" + "|".join(_ORDINAL_NUMBERS) + r"|last)\b", re.IGNORECASE)
 _PLACED_RE = re.compile(
     r"(?:(?<=[.;])\s*|^\s*|,\s*(?=with |and |plus ))"
-    r"(?:there(?:'s| is) |it has |with |and |plus )?(?:a |an |one )?"
-    r"(?P<layer>(?:\d+x\d+ )?(?:max|average|avg)[ -]?pool(?:ing)?(?: layer)?(?: (?:of )?\d+x\d+)?"
+    r"(?:(?:there(?:'s| is)|it has|with|and|plus) )*(?:a |an |one )?"
+    r"(?P<layer>(?:\d+x\d+ )?(?:max|average|avg)[ -]?pool(?:ing)?(?: layer)?"
+    r"(?: (?:of )?(?:size )?\d+(?:x\d+)?)?"
     r"|dropout(?: of)? [\d.]+|batch ?norm(?:alization)?)"
     rf"\s+(?:comes |goes )?after (?P<ords>(?:the )?{_ORDINAL_RE.pattern}"
     rf"(?:(?:,|,? and|,? and after| and after) (?:the )?{_ORDINAL_RE.pattern})*)"
@@ -334,7 +342,7 @@ _RUN_ACTIVATION_AGAIN_RE = re.compile(
     re.IGNORECASE,
 )
 _EACH_AFTER_SEMICOLON_RE = re.compile(
-    r";\s*each (?=(?:[\w-]+ ){0,2}layer (?:is )?followed by)", re.IGNORECASE
+    r";\s*each (?=(?:(?:[\w-]+ ){0,2}layer )?(?:is )?followed by)", re.IGNORECASE
 )
 
 # "conv1d with 32 filters, kernel 5, relu; another one exactly the same; ...": that layer again.
@@ -649,8 +657,13 @@ def _placed(text: str) -> str | None:
     for place in reversed(places):
         end = _ITEM_END_RE.search(before, counted[place - 1].end())
         at = end.start() if end else len(before)
+        # "conv with 64 filters, kernel size 3 and ReLU, batch normalization": its numbers,
+        # activation and norm are of its item; the layer goes after them.
+        if tail := _ITEM_TAIL_RE.match(before, at):
+            at = tail.end()
         before = f"{before[:at]}, {match['layer'].strip()}{before[at:]}"
-    return before + text[match.end() :]
+    ending = match[0].rstrip()[-1:] if match[0].rstrip().endswith((".", ";")) else ""
+    return before + ending + text[match.end() :]
 
 
 def _sized_runs(text: str) -> str:

@@ -207,6 +207,7 @@ _FILLER = re.compile(
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
     r"|^then (?=an? \S|\d|two |three |four )"  # "Then 2 3x3 conv layers ...", "then a pool"
+    r"|^feeds (?:into |to )?(?=an? |the )"  # "global average pooling then feeds a softmax layer"
     # "the decoder mirrors it with 64 relu -> 256 relu": the decoder's layers follow.
     r"|^(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that) with "
     # "the encoder goes 256 relu -> 64 relu", "the decoder goes back up through ..."
