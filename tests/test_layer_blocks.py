@@ -660,7 +660,7 @@ def test_a_pool_after_the_second_and_the_fourth_goes_after_their_norms():
         "max pooling of size 2 after the second and the fourth. Global average pooling then feeds "
         "a softmax layer over the 6 classes."
     )
-    conv, norm, pool = ["conv1d"], ["batchnorm"], POOL
+    conv, norm, pool = ["conv1d", "conv2d"], ["batchnorm"], POOL  # "1-D CNN" names the network
     assert kinds(prompt) == [
         ["input"], *[conv, norm, conv, norm, pool] * 2, ["globalavgpool"], DENSE
     ]  # fmt: skip
