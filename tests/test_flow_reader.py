@@ -960,3 +960,14 @@ def test_per_in_a_hyphenated_name_and_with_written_w_slash():
         "BAMs > variant caller > per-sample VCFs",
         "per-sample VCFs > VEP > annotated variants",
     )
+
+
+def test_a_step_that_takes_something_from_a_place_and_writes_it_into_another():
+    assert read_flow(
+        "Nightly, sync-job reads the user_stats view from the Postgres replica and writes it "
+        "into the Redis cache. The API reads the Redis cache."
+    ) == (
+        "Postgres replica > sync-job > user_stats view",
+        "user_stats view > - > Redis cache",
+        "Redis cache > API > -",
+    )

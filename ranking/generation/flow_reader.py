@@ -117,6 +117,15 @@ _TAKING = ("read", "pull", "load", "fetch", "download", "take", "get", "collect"
 _REMOVES = frozenset("strips removes redacts masks scrubs drops deletes".split())
 _TAKEN_FROM = re.compile(r"^(?:[^,;]+?) (?:from|in|out of) (?P<place>[^,;]+)$")
 
+# "Nightly, ...", "Every night, ...", "At query time, ...": when, not a name.
+_WHEN_LEAD = re.compile(
+    r"^(?:nightly|hourly|daily|weekly|(?:every|each) (?:night|hour|day|morning|week)"
+    r"|at (?:query|request|serving|inference) time),\s+(?=\S)",
+    re.IGNORECASE,
+)
+# "the driver_stats feature view from the Snowflake offline store": what, and where from.
+_MOVED_FROM = re.compile(r"^(?P<what>[^,;]+?) (?:from|out of) (?P<place>[^,;]+)$")
+
 # Verbs that take part of their source: "extracts entities from X into Y".
 _SUBSET = frozenset("extracts selects keeps filters picks".split())
 
@@ -1011,6 +1020,7 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
         line = _REMARK.sub(lambda m: _remark(m, remarks), _BULLET.sub("", raw)).strip()
         for sentence in re.split(r"(?<=[.!?;])\s+|;\s*", line):
             sentence = _BULLET.sub("", sentence.strip().rstrip(".!;").strip())
+            sentence = _WHEN_LEAD.sub("", sentence)  # "Nightly, feast materialize reads ..."
             if not out and not _BULLET.match(raw):  # "Subject: ...", "Hi team, quick summary."
                 sentence = _GREETING.sub("", _TITLE.sub("", sentence, count=1))
                 sentence = _BULLET.sub("", sentence)  # "Pipeline: • IrisPump ..."
@@ -1453,6 +1463,22 @@ class _Reader:
         if active and groups.get("ins") and self._earlier(f"{active} {groups['ins']}"):
             # "a checker groups clean click videos into ...": "clean" is of the name.
             raise _Unread(active)
+        moved = _MOVED_FROM.match(groups.get("ins") or "")
+        if (
+            kind == "acts"
+            and moved
+            and groups.get("dest")
+            and _PRONOUN.match(groups.get("outs") or "")
+            and (active or "").lower().startswith(_TAKING)
+        ):
+            # "feast materialize reads the view from the offline store and writes it into
+            # the online store": taken from there, put here.
+            procs = self._names(groups["proc"], pronouns=False)
+            _check_processor(procs, groups["proc"])
+            what = self._names(moved["what"], pronouns=True)
+            self._add(self._names(moved["place"], pronouns=True), procs, what)
+            self._add(what, [], self._names(groups["dest"], pronouns=False))
+            return
         if kind.startswith("relative"):
             ins = self._last_outputs()
         elif (active or "").lower() in _REMOVES and (taken := _TAKEN_FROM.match(groups["ins"])):
