@@ -971,3 +971,17 @@ def test_a_step_that_takes_something_from_a_place_and_writes_it_into_another():
         "user_stats view > - > Redis cache",
         "Redis cache > API > -",
     )
+
+
+def test_vectors_said_after_an_embedding_step_are_its_output():
+    assert read_flow(
+        "Wiki pages get split into chunks by chunk-svc, then the chunks are embedded w/ e5 and "
+        "the vectors get written to pgvector. At query time the API reads pgvector."
+    ) == (
+        "Wiki pages > chunk-svc > chunks",
+        "chunks > e5 > vectors",
+        "vectors > - > pgvector",
+        "pgvector > API > -",
+    )
+    # Any other new name after a step with no output: which it is, the model says.
+    assert read_flow("Chunks are embedded with e5. The scores are written to pgvector.") is None

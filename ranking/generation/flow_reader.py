@@ -117,10 +117,11 @@ _TAKING = ("read", "pull", "load", "fetch", "download", "take", "get", "collect"
 _REMOVES = frozenset("strips removes redacts masks scrubs drops deletes".split())
 _TAKEN_FROM = re.compile(r"^(?:[^,;]+?) (?:from|in|out of) (?P<place>[^,;]+)$")
 
+_EMBEDDINGS = re.compile(r"^(?:[\w-]+ )?(?:vectors|embeddings)$", re.IGNORECASE)
 # "Nightly, ...", "Every night, ...", "At query time, ...": when, not a name.
 _WHEN_LEAD = re.compile(
-    r"^(?:nightly|hourly|daily|weekly|(?:every|each) (?:night|hour|day|morning|week)"
-    r"|at (?:query|request|serving|inference) time),\s+(?=\S)",
+    r"^(?:(?:nightly|hourly|daily|weekly|(?:every|each) (?:night|hour|day|morning|week)),"
+    r"|at (?:query|request|serving|inference) time,?)\s+(?=\S)",
     re.IGNORECASE,
 )
 # "the driver_stats feature view from the Snowflake offline store": what, and where from.
@@ -1655,11 +1656,21 @@ class _Reader:
     def _output_before(self, name: str) -> str:
         """Return `name` as the output of the step before, if its participle names it, else ""."""
         first = name.split(" ")[0].lower()
+        # "the chunks are embedded with bge-small and the vectors get written to pgvector":
+        # what embedding makes, said by its noun.
+        made = self.participle.startswith(("embed", "vectori", "encod")) and bool(
+            _EMBEDDINGS.search(name)
+        )
         if not (
             self.participle
-            and " " in name
-            and first.startswith(self.participle)
-            and (first.endswith("ed") or first in IRREGULAR_PARTICIPLES)
+            and (
+                made
+                or (
+                    " " in name
+                    and first.startswith(self.participle)
+                    and (first.endswith("ed") or first in IRREGULAR_PARTICIPLES)
+                )
+            )
             and self.lines
             and not self.lines[-1][2]
         ):
