@@ -111,8 +111,10 @@ FREE_SETS = {
     "blind27": ("process_blind27.jsonl", "processes, blind set 27", 28000),
     # Written (da0cc17) blind for the round after set 27; judged 2026-12-06 (92aa78c), spent.
     "blind28": ("process_blind28.jsonl", "processes, blind set 28", 29000),
-    # Written (104002e) blind for the round after set 28; unscored.
+    # Written (104002e) blind for the round after set 28; judged 2026-12-06 (74cdf24), spent.
     "blind29": ("process_blind29.jsonl", "processes, blind set 29", 30000),
+    # Written (3e2eefb) blind for the round after set 29; unscored.
+    "blind30": ("process_blind30.jsonl", "processes, blind set 30", 31000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

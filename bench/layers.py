@@ -95,8 +95,10 @@ SETS = {
     "layers_blind27": ("layers_blind27.jsonl", "networks, blind set 27 (layers)", 34000),
     # Written (96799d7) blind for the round after set 27; judged 2026-12-06 (92aa78c), spent.
     "layers_blind28": ("layers_blind28.jsonl", "networks, blind set 28 (layers)", 35000),
-    # Written (5450d24) blind for the round after set 28; unscored.
+    # Written (5450d24) blind for the round after set 28; judged 2026-12-06 (74cdf24), spent.
     "layers_blind29": ("layers_blind29.jsonl", "networks, blind set 29 (layers)", 36000),
+    # Written (99c7091) blind for the round after set 29; unscored.
+    "layers_blind30": ("layers_blind30.jsonl", "networks, blind set 30 (layers)", 37000),
 }
 POOLS = ("maxpool", "avgpool")
 
