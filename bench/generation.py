@@ -178,9 +178,10 @@ def _writable_plan(text: str) -> str:
 def _writable(item: str) -> str:
     if item == "-" or ITEM_RE.match(item):
         return item
-    # The product's spans break at such a character: what follows the last one.
-    tail = re.split(r"[^A-Za-z0-9 ._+#'/&()-]", item)[-1]
-    return tail.lstrip("._+#'/&()- ")[:40].strip()
+    # The product's spans break at such a character: what follows the last one (the last
+    # piece with a word, where the name ends in one: "recs:{user_id}" is "user_id").
+    pieces = [p.lstrip("._+#'/&()- ") for p in re.split(r"[^A-Za-z0-9 ._+#'/&()-]", item)]
+    return [p for p in pieces if p.strip()][-1][:40].strip()
 
 
 def summarise(name: str, records: list[dict]) -> dict:
