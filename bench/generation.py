@@ -113,8 +113,10 @@ FREE_SETS = {
     "blind28": ("process_blind28.jsonl", "processes, blind set 28", 29000),
     # Written (104002e) blind for the round after set 28; judged 2026-12-06 (74cdf24), spent.
     "blind29": ("process_blind29.jsonl", "processes, blind set 29", 30000),
-    # Written (3e2eefb) blind for the round after set 29; unscored.
+    # Written (3e2eefb) blind for the round after set 29; judged 2026-12-06 (49c9c1f), spent.
     "blind30": ("process_blind30.jsonl", "processes, blind set 30", 31000),
+    # Written (009ad08) blind for the round after set 30; unscored.
+    "blind31": ("process_blind31.jsonl", "processes, blind set 31", 32000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

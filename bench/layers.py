@@ -97,8 +97,10 @@ SETS = {
     "layers_blind28": ("layers_blind28.jsonl", "networks, blind set 28 (layers)", 35000),
     # Written (5450d24) blind for the round after set 28; judged 2026-12-06 (74cdf24), spent.
     "layers_blind29": ("layers_blind29.jsonl", "networks, blind set 29 (layers)", 36000),
-    # Written (99c7091) blind for the round after set 29; unscored.
+    # Written (99c7091) blind for the round after set 29; judged 2026-12-06 (454d086), spent.
     "layers_blind30": ("layers_blind30.jsonl", "networks, blind set 30 (layers)", 37000),
+    # Written (f8279c9) blind for the round after set 30; unscored.
+    "layers_blind31": ("layers_blind31.jsonl", "networks, blind set 31 (layers)", 38000),
 }
 POOLS = ("maxpool", "avgpool")
 
