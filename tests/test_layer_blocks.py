@@ -112,7 +112,8 @@ def test_filters_said_block_by_block():
         "followed by a 2x2 max pooling layer; the first block uses 32 filters and the second "
         "64. Then flatten and dense 10 softmax."
     )
-    assert kinds(stacked) == [CONV, POOL, CONV, POOL, ["flatten"], DENSE]
+    # "for 64x64 RGB tiles" says the input.
+    assert kinds(stacked) == [["input"], CONV, POOL, CONV, POOL, ["flatten"], DENSE]
 
 
 def test_a_plural_with_a_list_of_sizes_is_one_layer_per_size():
@@ -664,3 +665,43 @@ def test_a_pool_after_the_second_and_the_fourth_goes_after_their_norms():
     assert kinds(prompt) == [
         ["input"], *[conv, norm, conv, norm, pool] * 2, ["globalavgpool"], DENSE
     ]  # fmt: skip
+
+
+def test_post_set_30_forms_residual_blocks_of_each_stages_in_bullets_and_same_settings():
+    blocks = (
+        "inputs are 16x16 colour images. stem is one conv layer, 8 filters 3x3 with relu. then "
+        "two residual blocks; each block is conv 8 3x3 relu followed by conv 8 3x3 relu, and the "
+        "block's input gets added to its output (skip connection). after the blocks: flatten "
+        "and dense 3 softmax."
+    )
+    assert kinds(blocks) == [["input"], CONV, *[CONV, CONV, ["add"]] * 2, ["flatten"], DENSE]
+    bullets = (
+        "Classifier for 32x32 RGB images:\n- two conv blocks, each is a conv layer with 3x3 "
+        "kernels and relu, then 2x2 max pooling. filters go 8, 16\n- flatten\n- dense 4 softmax"
+    )
+    assert kinds(bullets) == [["input"], CONV, POOL, CONV, POOL, ["flatten"], DENSE]
+    listed = (
+        "CNN for windows (100 timesteps x 6 axes):\n1. conv1d with 16 filters, kernel size 5, "
+        "relu\n2. another conv1d, same settings\n3. global average pooling\n4. dense 3 softmax"
+    )
+    assert kinds(listed) == [["input"], ["conv1d"], ["conv1d"], ["globalavgpool"], DENSE]
+    assert list_order(listed)[2].written == ("16", "5")
+
+
+def test_residual_connections_around_it_and_around_those_two_and_layers_applied_each():
+    prompt = (
+        "Embedding with vocab 900 and dim 32, then a self-attention layer with 2 heads, with a "
+        "residual connection around it, then layer normalization. After that a feed-forward "
+        "part: a dense layer of 64 with gelu and a dense layer of 32, with another residual "
+        "connection around those two dense layers, then layer norm again. Finally a dense 1."
+    )
+    assert kinds(prompt) == [
+        ["embedding"], ["attention"], ["add"], ["layernorm"], DENSE, DENSE, ["add"],
+        ["layernorm"], DENSE,
+    ]  # fmt: skip
+    applied = (
+        "Input shape 50x8. Two 1D convolutional layers with 16 filters, kernel width 3 and ReLU "
+        "are applied, each followed by batch normalization. These feed a GRU with 8 units and a "
+        "dense layer of 2."
+    )
+    assert kinds(applied) == [["input"], *[["conv1d"], ["batchnorm"]] * 2, ["gru"], DENSE]

@@ -459,3 +459,8 @@ def test_a_skip_beside_a_call_or_added_in_place_counts_the_same_layers(statement
 def test_a_skip_from_the_forwards_own_input_is_left_to_the_model():
     (add,) = [step for step in code_order(TORCH_RESIDUAL) if step.kinds == {"add"}]
     assert add.numbers is None
+
+
+def test_a_product_of_literals_is_the_number_it_makes():
+    code = "decoder = nn.Sequential(nn.Linear(12, 64), nn.ReLU(), nn.Linear(64, 28 * 28))"
+    assert [step.written for step in code_order(code)][-1] == ("784",)

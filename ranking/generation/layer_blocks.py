@@ -74,7 +74,7 @@ _BLOCK_FILTERS_RE = re.compile(
     r"(?:and )?(?:with|filters(?: per (?:block|stage))?(?: go| are)?:?|the (?:blocks|stages)"
     r" (?:have|use)|the filter counts are|filter counts(?: are)?:?)"
     rf"\s+{_FILTER_LIST}{_ALL_USING}"
-    r"(?=\s*[.;,]|$)",
+    r"(?=\s*[.;,]|[ \t]*(?:\n|$))",  # a bullet's list ends with its line
     re.IGNORECASE,
 )
 # The same inside a block's sentence: "..., with 32, 64 and 128 filters in the three blocks".
@@ -96,7 +96,7 @@ _CONV_WORD_RE = re.compile(r"\b(?:conv(?:olution(?:al)?)?s?(?:[ -]?[12]d)?|conv[
 # "with a residual connection around those two", "plus a skip connection
 # around it": an `add` line over the layers it goes around.
 _SKIP = (
-    r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an )?(?:identity )?(?:residual|skip|shortcut)"
+    r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an |another )?(?:identity )?(?:residual|skip|shortcut)"
     r"(?: connection)?(?: added)? (?:around|over|across) "
 )
 _SKIP_END = r"(?=\s*[,.;]|\s+(?:followed|then|and)\b|\s*$)"
@@ -341,16 +341,26 @@ _RUN_ACTIVATION_AGAIN_RE = re.compile(
     rf",\s*the (?:[\w-]+ )?layers all (?:using|use|with) (?P<act>{_ACTIVATION})\b",
     re.IGNORECASE,
 )
+# "Three 1D convolutional layers with ... are applied, each followed by batch normalization."
+_APPLIED_EACH_RE = re.compile(
+    r"\s+(?:are|is) (?:applied|used|stacked)(?=,?\s*each\b)", re.IGNORECASE
+)
 _EACH_AFTER_SEMICOLON_RE = re.compile(
     r";\s*each (?=(?:(?:[\w-]+ ){0,2}layer )?(?:is )?followed by)", re.IGNORECASE
 )
 
 # "conv1d with 32 filters, kernel 5, relu; another one exactly the same; ...": that layer again.
 _ANOTHER_ONE_RE = re.compile(
-    r"\b(?:then )?(?:another|one more)(?: one| layer)?,?(?: exactly)?"
-    r" (?:the same|identical|just like (?:it|that|the (?:first|last|previous) one))"
+    r"\b(?:then )?(?:another|one more)(?: one| layer| (?P<kind>[\w-]+)(?: layer)?)?,?(?: exactly)?"
+    r" (?:the same|identical|just like (?:it|that|the (?:first|last|previous) one)"
+    # "2. another conv1d, same settings"
+    r"|(?:with )?(?:the )?same (?:settings|config(?:uration)?|parameters|params|numbers))"
     r"(?=\s*[,.;]|\s*$)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.MULTILINE,
+)
+# "1. conv1d with 64 filters, kernel 3, relu\n2. another conv1d, same settings": a line's item.
+_LINE_ITEM_RE = re.compile(
+    r"(?:^|\n)[ \t]*(?:[-*•]|\d+[.)])?[ \t]*(?P<item>[^\n]+)\n[ \t]*(?:[-*•]|\d+[.)])?[ \t]*$"
 )
 # Where the item before "another one the same" starts, by the separator before it.
 _ITEM_STARTS = {
@@ -389,6 +399,7 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _RUN_ACTIVATION_AGAIN_RE.sub(r", all using \g<act>", rewritten)
     rewritten = _EACH_AFTER_SEMICOLON_RE.sub(", each ", rewritten)
     rewritten = _USING_AND_FOLLOWED_RE.sub(r" with \1, each followed by", rewritten)
+    rewritten = _APPLIED_EACH_RE.sub("", rewritten)
     rewritten = _enumerated(rewritten)
     rewrite_all = (_skips, _blocks, _followers, _chains, _sized_runs, _another_one, _same)
     for rewrite in (*rewrite_all, _placed):
@@ -420,14 +431,19 @@ def _enumerated(text: str) -> str:
 def _another_one(text: str) -> str | None:
     """Write out "another one exactly the same" as the item before it, once more."""
     while match := _ANOTHER_ONE_RE.search(text):
-        before = text[: match.start()].rstrip()
-        starts = _ITEM_STARTS.get(before[-1:])
-        item = starts.search(before[:-1]) if starts else None
-        if item is None:
-            return None
-        layer = item[0].lstrip(",;\n. ")
-        if layer_kinds(layer.lower()) is None:
-            return None
+        if line := _LINE_ITEM_RE.search(text, 0, match.start()):
+            layer = line["item"].strip()
+        else:
+            before = text[: match.start()].rstrip()
+            starts = _ITEM_STARTS.get(before[-1:])
+            item = starts.search(before[:-1]) if starts else None
+            if item is None:
+                return None
+            layer = item[0].lstrip(",;\n. ")
+        kinds = layer_kinds(layer.lower())
+        said = layer_kinds(match["kind"].lower()) if match["kind"] else None
+        if kinds is None or (match["kind"] and said != kinds):
+            return None  # "another conv, same settings" after a pool: which conv?
         text = text[: match.start()] + layer + text[match.end() :]
     return text
 
@@ -496,7 +512,15 @@ def _skips(text: str) -> str | None:
         # the layers since the block's title.
         titles = list(_RESIDUAL_TITLE_RE.finditer(text, 0, match.start()))
         if not titles:
-            at = match.end()  # a block of "each": counted below
+            # "two residual blocks; each block is conv ... followed by conv ..., and the
+            # block's input gets added to its output": the layers since "each".
+            eaches = list(_EACH_RE.finditer(text, 0, match.start()))
+            inner = text[eaches[-1].end() : match.start()] if eaches else ""
+            count = _layers_in(inner) if inner and not re.search(r"[.;]\s", inner) else None
+            if count is None or not 1 <= count <= MAX_SKIP:
+                at = match.end()
+                continue
+            text = f"{text[: match.start()]}, add {count}{text[match.end() :]}"
             continue
         count = _layers_in(text[titles[-1].end() : match.start()])
         said = match["n"] and int(as_digits(match["n"]))

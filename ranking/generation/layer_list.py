@@ -100,7 +100,7 @@ _PLAIN_EACH = re.compile(
     r"|(?<=\d)(?P<noun> (?:[\w-]+ )?(?:features|channels|values|readings|coefficients|axes|bins"
     r"|dims|dimensions)) each\b"
     # "2x2 max pooling again, then ...": that layer once more, a plain item.
-    r"|(?<=pooling) again\b(?=\s*(?:[,.;]|then\b|and\b|$))"
+    r"|(?:(?<=pooling)|(?<=norm)|(?<=normalization)) again\b(?=\s*(?:[,.;]|then\b|and\b|$))"
     r"|(?<=\d) again\b(?! with)"
     r"|\bagain\b(?= \d)"  # "32 filters, again 5x5 with relu": the numbers said again
     r"|\bagain\b(?= with (?:" + "|".join(ACTIVATIONS) + r")\b)",  # "again with tanh"
@@ -166,13 +166,15 @@ _NAMED_FOR = re.compile(
 # features": a title that says the network's input.
 _TITLE_INPUT = re.compile(
     r"\b(\d+) (?:time ?steps|steps|days|hours|samples|frames) (?:with|of|x|by|from) (\d+)"
-    r"(?:-dim(?:ensional)?)? (?:[\w-]+ ){0,2}?(?:features?|channels?|coefficients|bins)\b"
+    r"(?:-dim(?:ensional)?)? (?:[\w-]+ ){0,2}?"
+    r"(?:features?|channels?|coefficients|bins|axes|sensors)\b"
     r"|\b(\d+) (?:[\w-]+ )?(?:features|variables|columns)\b(?! (?:with|of|x|by|from) \d)"
     # "an autoencoder for 784-dimensional inputs"
-    r"|\b(\d+)-(?:dim(?:ensional)?|pixel|value|feature|element) (?:[\w-]+ )?(?:inputs?|vectors?)\b"
+    r"|\b(\d+)-(?:dim(?:ensional)?|pixel|value|feature|element) (?:[\w-]+ )?"
+    r"(?:inputs?|vectors?|images?)\b"
     # "a convolutional network for 28x28 grayscale digits"
     r"|\b(\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
-    r" (?:[\w-]+ )?(?:images|digits|photos|pictures|scans|x-rays)\b"
+    r" (?:[\w-]+ )?(?:images|digits|photos|pictures|scans|x-rays|crops|patches|tiles)\b"
     # "chest x-rays resized to 128x128 grayscale"
     r"|\b(?:resized|scaled|cropped|downsampled) to"
     r" (\d+\s*[x×]\s*\d+(?:\s*[x×]\s*\d+)?(?: (?:rgb|colou?r|gr[ae]yscale|gr[ae]y))?)"
@@ -201,6 +203,8 @@ _FILLER = re.compile(
     r"^(?:then|and|next|finally|first|after that|also|returns? (?:the )?(?:full )?sequences?"
     # Section labels: "Layers: ...", "Encoder: dense 512 relu, ... Decoder: ..."
     r"|(?:the )?(?:layers|encoder|decoder|backbone|head|stem|body)"
+    # "After that a feed-forward part: ..."
+    r"|(?:after that )?(?:a |the )?(?:feed-?forward|ffn|mlp|classifier) (?:part|block|head|section)"
     r"|it (?:has|uses)|(?:it'?s|it is) (?:just |only )?an? (?:simple |small |plain )?\w+"
     r"|(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that|the (?:en|de)coder))$"
 )
@@ -208,10 +212,13 @@ _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
     r"|^then (?=an? \S|\d|two |three |four )"  # "Then 2 3x3 conv layers ...", "then a pool"
     r"|^feeds (?:into |to )?(?=an? |the )"  # "global average pooling then feeds a softmax layer"
+    r"|^(?:these|they|this|it) feeds? (?:into |to )?"  # "These feed two bidirectional GRU layers"
     # "the decoder mirrors it with 64 relu -> 256 relu": the decoder's layers follow.
     r"|^(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that) with "
     # "the encoder goes 256 relu -> 64 relu", "the decoder goes back up through ..."
     r"|^(?:the )?(?:encoder|decoder) goes (?:back )?(?:up |down )?(?:through |to )?"
+    # "The encoder is a dense layer of 256 with relu followed by ..."
+    r"|^(?:the )?(?:encoder|decoder|stem|head|backbone) (?:is|has|uses) (?=an? |one |\d)"
     # "the pooled features pass through dropout 0.5"
     r"|^(?:the |its |this )?(?:[\w-]+ ){0,3}?"
     r"(?:pass(?:es)?|go(?:es)?|(?:is|are) (?:passed|fed|sent)) (?:through|into|to) "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -23,6 +24,7 @@ _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*[(.\w])(?!\s*=[^=])")
 _LITERAL = re.compile(r"(?<![\w.])(\d[\d_]*(?:\.\d+)?)(?![\w.])")
 _NUMBER_OR_NAME = re.compile(f"{_LITERAL.pattern}|{_NAME.pattern}")
 _NOT_NAMES = {"True", "False", "None", "self"}
+_PRODUCT = re.compile(r"\s*\d+(?:\s*\*\s*\d+)+\s*")
 # Numbers a call without any still draws with: the default pool and dropout.
 _DEFAULTS = {"maxpool": "2", "avgpool": "2", "dropout": "0.5"}
 _TUPLE_ASSIGNMENT = re.compile(
@@ -71,6 +73,9 @@ def with_numbers(step: Step, names: dict[str, set[str]], torch: bool = False) ->
         if keyword and keyword.group(1) not in _NUMERIC_KEYWORDS:
             continue
         value = piece[keyword.end() :] if keyword else piece
+        if _PRODUCT.fullmatch(value):  # `nn.Linear(128, 28 * 28)` is a 784-unit layer
+            written.append(str(math.prod(int(n) for n in re.findall(r"\d+", value))))
+            continue
         for literal, name in _NUMBER_OR_NAME.findall(value):
             if literal:
                 written.append(_number(literal))
