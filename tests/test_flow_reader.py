@@ -985,3 +985,16 @@ def test_vectors_said_after_an_embedding_step_are_its_output():
     )
     # Any other new name after a step with no output: which it is, the model says.
     assert read_flow("Chunks are embedded with e5. The scores are written to pgvector.") is None
+
+
+def test_after_set_30_aligns_to_a_reference_builds_from_and_a_talking_lead():
+    assert read_flow(
+        "So basicly fastp trims the raw reads into trimmed reads. BWA-MEM aligns the trimmed "
+        "reads to GRCh38 and outputs BAM files. merge-job builds cohort.bam from the BAM files. "
+        "Risk scores are computed weekly by risk.py from cohort.bam."
+    ) == (
+        "raw reads > fastp > trimmed reads",
+        "trimmed reads, GRCh38 > BWA-MEM > BAM files",
+        "BAM files > merge-job > cohort.bam",
+        "cohort.bam > risk.py > Risk scores",
+    )

@@ -124,6 +124,10 @@ _WHEN_LEAD = re.compile(
     r"|at (?:query|request|serving|inference) time,?)\s+(?=\S)",
     re.IGNORECASE,
 )
+_TALK_LEAD = re.compile(
+    r"^(?:(?:so|ok|okay|well|basically|basicly|basicaly|essentially|roughly)\b[,:]?\s+)+(?=\S)",
+    re.IGNORECASE,
+)
 # "the driver_stats feature view from the Snowflake offline store": what, and where from.
 _MOVED_FROM = re.compile(r"^(?P<what>[^,;]+?) (?:from|out of) (?P<place>[^,;]+)$")
 
@@ -230,8 +234,8 @@ _STORE_NAMED = (
 )
 # What a step gives after "and": "... and writes an eval report", "and spits out X".
 _GIVES = (
-    r"writes(?: out)?|outputs|produces|returns|emits|gives|spits out|saves|generates|creates"
-    r"|yields"
+    r"writes(?: out)?|outputs|produces|returns|emits|gives(?: us| me)?|spits out|saves|generates"
+    r"|creates|yields"
 )
 _GIVING = r"returning|producing|writing|outputting|giving|emitting|yielding|leaving"
 # Verbs whose object is made, never taken: "proposes boxes on frames/ and writes boxes.json".
@@ -324,6 +328,7 @@ _FORMS = [
         "step",
         re.compile(
             rf"^{_PROC} (?:then |first |finally |now )?(?P<active>produces?|creates?|derives?"
+            r"|builds?|computes?|generates?"
             rf"|outputs?|emits?|makes?) {_TEXT.format('outs')} from {_TEXT.format('ins')}$",
             re.IGNORECASE,
         ),
@@ -491,6 +496,7 @@ _FORMS = [
         "passive",
         re.compile(
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_FETCHED}|{_MADE})"
+            r"(?: (?:nightly|hourly|daily|weekly|monthly))?"
             rf" {_AGENT} {_TEXT.format('proc')} (?:from|off|out of) (?P<src>[^,;]+?)$",
             re.IGNORECASE,
         ),
@@ -1022,6 +1028,7 @@ def _sentences(prompt: str, titles: bool = True) -> tuple[list[str], list[str], 
         for sentence in re.split(r"(?<=[.!?;])\s+|;\s*", line):
             sentence = _BULLET.sub("", sentence.strip().rstrip(".!;").strip())
             sentence = _WHEN_LEAD.sub("", sentence)  # "Nightly, feast materialize reads ..."
+            sentence = _TALK_LEAD.sub("", sentence)  # "so basicly mysql binlog -> debezium ..."
             if not out and not _BULLET.match(raw):  # "Subject: ...", "Hi team, quick summary."
                 sentence = _GREETING.sub("", _TITLE.sub("", sentence, count=1))
                 sentence = _BULLET.sub("", sentence)  # "Pipeline: • IrisPump ..."
@@ -1497,7 +1504,7 @@ class _Reader:
         if groups.get("more"):  # "X are joined with Y by Z", "Z joins X with Y"
             if active and kind != "acts" and not active.lower().startswith(_JOINING):
                 raise _Unread(active)  # "tags X with scores": the scores are its output
-            if groups.get("prep") == "to" and not active.lower().startswith("compare"):
+            if groups.get("prep") == "to" and not active.lower().startswith(("compare", "align")):
                 raise _Unread(active)  # "sends X to Y and writes Z": Y is where X goes
             if groups.get("prep") == "over" and active.lower() == "runs":
                 raise _Unread(active)  # "runs CUPED + a t-test over X": a method over data
