@@ -1471,21 +1471,7 @@ class _Reader:
         if active and groups.get("ins") and self._earlier(f"{active} {groups['ins']}"):
             # "a checker groups clean click videos into ...": "clean" is of the name.
             raise _Unread(active)
-        moved = _MOVED_FROM.match(groups.get("ins") or "")
-        if (
-            kind == "acts"
-            and moved
-            and groups.get("dest")
-            and _PRONOUN.match(groups.get("outs") or "")
-            and (active or "").lower().startswith(_TAKING)
-        ):
-            # "feast materialize reads the view from the offline store and writes it into
-            # the online store": taken from there, put here.
-            procs = self._names(groups["proc"], pronouns=False)
-            _check_processor(procs, groups["proc"])
-            what = self._names(moved["what"], pronouns=True)
-            self._add(self._names(moved["place"], pronouns=True), procs, what)
-            self._add(what, [], self._names(groups["dest"], pronouns=False))
+        if kind == "acts" and self._taken_and_put(groups, active or ""):
             return
         if kind.startswith("relative"):
             ins = self._last_outputs()
@@ -1547,6 +1533,27 @@ class _Reader:
         self.participle = "" if outs else verb.split(" ")[0].lower()
         if not put and (dest := self._names(groups.get("dest"), pronouns=False)):
             self._add(outs, [], dest)
+
+    def _taken_and_put(self, groups: dict, active: str) -> bool:
+        """Read "P reads X from S and writes it into D" as `S > P > X`, `X > - > D`, if it is.
+
+        "feast materialize reads the view from the offline store and writes it into the
+        online store": taken from there, put here.
+        """
+        moved = _MOVED_FROM.match(groups.get("ins") or "")
+        if not (
+            moved
+            and groups.get("dest")
+            and _PRONOUN.match(groups.get("outs") or "")
+            and active.lower().startswith(_TAKING)
+        ):
+            return False
+        procs = self._names(groups["proc"], pronouns=False)
+        _check_processor(procs, groups["proc"])
+        what = self._names(moved["what"], pronouns=True)
+        self._add(self._names(moved["place"], pronouns=True), procs, what)
+        self._add(what, [], self._names(groups["dest"], pronouns=False))
+        return True
 
     def _inputs(self, text: str) -> list[str]:
         """Return a step's inputs: names, a pronoun's antecedents, "X from Y" (adding Y > - > X)."""

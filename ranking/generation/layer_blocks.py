@@ -431,21 +431,25 @@ def _enumerated(text: str) -> str:
 def _another_one(text: str) -> str | None:
     """Write out "another one exactly the same" as the item before it, once more."""
     while match := _ANOTHER_ONE_RE.search(text):
-        if line := _LINE_ITEM_RE.search(text, 0, match.start()):
-            layer = line["item"].strip()
-        else:
-            before = text[: match.start()].rstrip()
-            starts = _ITEM_STARTS.get(before[-1:])
-            item = starts.search(before[:-1]) if starts else None
-            if item is None:
-                return None
-            layer = item[0].lstrip(",;\n. ")
+        layer = _item_before(text, match.start())
+        if layer is None:
+            return None
         kinds = layer_kinds(layer.lower())
         said = layer_kinds(match["kind"].lower()) if match["kind"] else None
         if kinds is None or (match["kind"] and said != kinds):
             return None  # "another conv, same settings" after a pool: which conv?
         text = text[: match.start()] + layer + text[match.end() :]
     return text
+
+
+def _item_before(text: str, at: int) -> str | None:
+    """Return the list item that ends where `text[at:]` starts: its line, or back to a , or ;."""
+    if line := _LINE_ITEM_RE.search(text, 0, at):
+        return line["item"].strip()
+    before = text[:at].rstrip()
+    starts = _ITEM_STARTS.get(before[-1:])
+    item = starts.search(before[:-1]) if starts else None
+    return item[0].lstrip(",;\n. ") if item else None
 
 
 def _first_second(match: re.Match) -> str:
@@ -512,15 +516,11 @@ def _skips(text: str) -> str | None:
         # the layers since the block's title.
         titles = list(_RESIDUAL_TITLE_RE.finditer(text, 0, match.start()))
         if not titles:
-            # "two residual blocks; each block is conv ... followed by conv ..., and the
-            # block's input gets added to its output": the layers since "each".
-            eaches = list(_EACH_RE.finditer(text, 0, match.start()))
-            inner = text[eaches[-1].end() : match.start()] if eaches else ""
-            count = _layers_in(inner) if inner and not re.search(r"[.;]\s", inner) else None
-            if count is None or not 1 <= count <= MAX_SKIP:
+            count = _layers_since_each(text, match.start())
+            if count is None:
                 at = match.end()
-                continue
-            text = f"{text[: match.start()]}, add {count}{text[match.end() :]}"
+            else:
+                text = f"{text[: match.start()]}, add {count}{text[match.end() :]}"
             continue
         count = _layers_in(text[titles[-1].end() : match.start()])
         said = match["n"] and int(as_digits(match["n"]))
@@ -550,6 +550,18 @@ def _skips(text: str) -> str | None:
             return None
         text = f"{text[: match.start()]}, add {count}{text[match.end() :]}"
     return text
+
+
+def _layers_since_each(text: str, at: int) -> int | None:
+    """Return how many layers a block of "each" names in its sentence before `at`, or None.
+
+    "two residual blocks; each block is conv ... followed by conv ..., and the block's input
+    gets added to its output": the skip goes around the layers since "each".
+    """
+    eaches = list(_EACH_RE.finditer(text, 0, at))
+    inner = text[eaches[-1].end() : at] if eaches else ""
+    count = _layers_in(inner) if inner and not re.search(r"[.;]\s", inner) else None
+    return count if count is not None and 1 <= count <= MAX_SKIP else None
 
 
 def _layers_in(text: str) -> int | None:

@@ -36,12 +36,13 @@ from ranking.generation.prompt_numbers import DEFAULTS, licensed_numbers, stated
 from ranking.generation.spelling import spelled
 
 _CONVS = frozenset({"conv1d", "conv2d"})
-_HEADS = re.compile(r"\b(\d+) (?:attention )?heads\b")
 _DENSE = frozenset({"dense", "linear"})
 _KERNEL_1D = re.compile(r"\b(?:kernel(?: size)?|width|size)(?: of)? (\d+)\b|\b(\d+)[- ]wide\b")
 # Layers whose line writes one number (units, heads, rate, pool size).
 _ONE_NUMBER = {"dense", "lstm", "bilstm", "gru", "bigru", "rnn", "birnn", "dropout", "maxpool"}
 _ONE_NUMBER |= {"avgpool", "attention", "transformer", "add"}
+# "with 8 attention heads and a feed-forward width of 1024": the heads are the line's number.
+_HEADS = re.compile(r"\b(\d+) (?:attention )?heads\b")
 # "a linear layer with 3 outputs" names the layer, not an activation.
 _ACTIVATION_WORD = re.compile(r"\b(" + "|".join(a for a in ACTIVATIONS if a != "linear") + r")\b")
 _SHAPE = re.compile(r"\b\d+(?:\s*[x×]\s*\d+)+\b")
@@ -569,9 +570,8 @@ def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
             merged[-1] = "input " + _KIND_WORDS.sub(" ", item)
             continue
         if merged and _SOFTMAX_OVER.match(item) and _OUTPUT_LAYER.search(merged[-1]):
-            merged.append(
-                "softmax"
-            )  # "a linear layer with 4 outputs and a softmax over the actions"
+            # "a linear layer with 4 outputs and a softmax over the actions"
+            merged.append("softmax")
             continue
         if merged and _SIZE_ONLY.match(item) and _unsized_count(merged[-1]):
             merged[-1] = f"{merged[-1]} {item}"  # "3 hidden layers, 1024 neurons each"
@@ -633,10 +633,7 @@ def _items(prompt: str) -> list[str]:
             part = _LEAD_IN.sub("", part.strip(" .!"))
             part = _NTH_LAYER.sub(r"\1 with ", part)
             part = _BACK_TO.sub(r"\1 ", part)
-            if _ON_INPUT.search(part) and (layer_kinds(_ON_INPUT.sub("", part)) or {"input"}) != {
-                "input"
-            }:
-                part = _ON_INPUT.sub("", part)  # "dropout 0.1 on the input as the noise"
+            part = _off_the_input(part)
             on_top = _ON_TOP.match(part)
             if into := _INPUT_INTO.match(part):
                 items += [into["input"], into["layer"]]  # the input, and the layer it goes into
@@ -671,6 +668,15 @@ _LAYER_NUMBER_WORDS = re.compile(
     r"|\bp\s*=\s*[\d.]+"  # "Dropout (p=0.1)"
     r"|\d\s*[x×]\s*\d|^[\d.,%\s]+$"
 )
+
+
+def _off_the_input(part: str) -> str:
+    """Return an item without "on the input" where it names a layer of its own.
+
+    "dropout of 0.1 on the input as the noise" is a dropout; the input is said elsewhere.
+    """
+    rest = _ON_INPUT.sub("", part)
+    return rest if rest != part and (layer_kinds(rest) or {"input"}) != {"input"} else part
 
 
 def _label(match: re.Match) -> str:
