@@ -998,3 +998,44 @@ def test_after_set_30_aligns_to_a_reference_builds_from_and_a_talking_lead():
         "BAM files > merge-job > cohort.bam",
         "cohort.bam > risk.py > Risk scores",
     )
+
+
+def test_a_step_that_takes_something_and_writes_it_and_a_role_before_into():
+    assert read_flow(
+        "relay-svc takes the order webhooks and writes them to orders_raw; dq-check validates "
+        "orders_raw and writes report.json."
+    ) == (
+        "order webhooks > relay-svc > orders_raw",
+        "orders_raw > dq-check > report.json",
+    )
+    assert read_flow(
+        "Audio files are uploaded to the raw bucket. The audio files are transcribed by asr-3, "
+        "our speech-to-text service, into transcripts."
+    ) == (
+        "Audio files > - > raw bucket",
+        "Audio files > asr-3 > transcripts",
+    )
+
+
+@pytest.mark.parametrize("lead", ["Once an hour, ", "Every 5 min ", "First, ", "At query time "])
+def test_a_sentence_said_with_when_it_runs_first(lead):
+    assert read_flow(
+        f"{lead}drift-job compares prediction_log with the reference table, producing "
+        "drift_report.html. Grafana reads drift_report.html."
+    ) == (
+        "prediction_log, reference table > drift-job > drift_report.html",
+        "drift_report.html > Grafana > -",
+    )
+
+
+def test_fewer_of_them_and_a_relative_step_of_any_verb_into():
+    assert read_flow(
+        "fmask turns the tiles into cloud-masked tiles, which gdal_merge mosaics into "
+        "mosaic.tif. crop-seg segments mosaic.tif into boundaries.geojson. rerank-v3 narrows "
+        "the boundaries.geojson to top-5 fields."
+    ) == (
+        "tiles > fmask > cloud-masked tiles",
+        "cloud-masked tiles > gdal_merge > mosaic.tif",
+        "mosaic.tif > crop-seg > boundaries.geojson",
+        "boundaries.geojson > rerank-v3 > top-5 fields",
+    )

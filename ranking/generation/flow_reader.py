@@ -118,10 +118,12 @@ _REMOVES = frozenset("strips removes redacts masks scrubs drops deletes".split()
 _TAKEN_FROM = re.compile(r"^(?:[^,;]+?) (?:from|in|out of) (?P<place>[^,;]+)$")
 
 _EMBEDDINGS = re.compile(r"^(?:[\w-]+ )?(?:vectors|embeddings)$", re.IGNORECASE)
-# "Nightly, ...", "Every night, ...", "At query time, ...": when, not a name.
+# "Nightly, ...", "Once an hour, ...", "every 5 min ...", "First, ...": when, not a name.
 _WHEN_LEAD = re.compile(
-    r"^(?:(?:nightly|hourly|daily|weekly|(?:every|each) (?:night|hour|day|morning|week)),"
-    r"|at (?:query|request|serving|inference) time,?)\s+(?=\S)",
+    r"^(?:(?:nightly|hourly|daily|weekly|(?:every|each) (?:night|hour|day|morning|week)"
+    r"|once an? (?:hour|day|night|week)|first|next|finally),"
+    r"|at (?:query|request|serving|inference) time,?"
+    r"|every \d+ (?:s|sec|secs|seconds?|min|mins|minutes?|hours?),?)\s+(?=\S)",
     re.IGNORECASE,
 )
 _TALK_LEAD = re.compile(
@@ -348,6 +350,25 @@ _FORMS = [
         re.compile(
             rf"^(?:which|that) {_TEXT.format('proc')} (?P<active>{_STEP}|{_READ})"
             rf"(?: (?:them|it))?(?:{_INTO} (?P<outs>.+?))?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "..., which gdal_merge mosaics into monthly_mosaic.tif": any verb, said with "into".
+        "relative",
+        re.compile(
+            rf"^(?:which|that) {_TEXT.format('proc')}"
+            r" (?P<active>(?!(?:is|are|was|goes|comes|gets)\b)(?-i:[a-z][a-z-]+s))"
+            r"(?: (?:them|it))? into (?P<outs>[^,;]+?)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # "cohere-rerank-v3 narrows those to top-5 passages": fewer of them.
+        "step",
+        re.compile(
+            rf"^{_PROC} (?:then |first |finally |now )?(?P<active>narrows|reduces|trims|prunes"
+            rf"|shortlists|cuts) {_TEXT.format('ins')} (?:down )?to (?P<outs>[^,;]+?)$",
             re.IGNORECASE,
         ),
     ),
@@ -780,7 +801,8 @@ _APPOSITIVE = re.compile(
     rf"|(?P<name2>{_IDENT}|[A-Za-z][\w-]*), (?:a|an|another|our|the) (?P<role2>{_ROLE}),)(?= )"
     # "... reviewed in Hubble, our internal case tool, which ..."
     rf"|(?<= )(?P<name3>{_IDENT}|(?-i:[A-Z])[\w-]*), (?:a|an|our) (?P<role3>{_ROLE})"
-    r"(?=$|, (?:which|and) )"
+    # "... transcribed by asr-conformer-3, our speech-to-text service, into JSON transcripts"
+    r"(?=$|, (?:which|and|into|to) )"
     # "... converts them into a LeRobot dataset, pick_place_v2"
     rf"|(?<= )(?:a|an|our|the) (?P<role4>{_ROLE}), (?P<name4>{_IDENT})(?=$|, (?:which|and) )",
     re.IGNORECASE,
@@ -1535,24 +1557,27 @@ class _Reader:
             self._add(outs, [], dest)
 
     def _taken_and_put(self, groups: dict, active: str) -> bool:
-        """Read "P reads X from S and writes it into D" as `S > P > X`, `X > - > D`, if it is.
+        """Read "P reads X (from S) and writes it into D": `S > P > X`, `X > - > D`, or `X > P > D`.
 
         "feast materialize reads the view from the offline store and writes it into the
         online store": taken from there, put here.
         """
-        moved = _MOVED_FROM.match(groups.get("ins") or "")
         if not (
-            moved
-            and groups.get("dest")
+            groups.get("dest")
             and _PRONOUN.match(groups.get("outs") or "")
             and active.lower().startswith(_TAKING)
+            and not groups.get("more")
         ):
             return False
         procs = self._names(groups["proc"], pronouns=False)
         _check_processor(procs, groups["proc"])
-        what = self._names(moved["what"], pronouns=True)
-        self._add(self._names(moved["place"], pronouns=True), procs, what)
-        self._add(what, [], self._names(groups["dest"], pronouns=False))
+        dest = self._names(groups["dest"], pronouns=False)
+        if moved := _MOVED_FROM.match(groups["ins"]):
+            what = self._names(moved["what"], pronouns=True)
+            self._add(self._names(moved["place"], pronouns=True), procs, what)
+            self._add(what, [], dest)
+        else:  # "shopify-relay takes the order webhooks and writes them to orders_raw"
+            self._add(self._inputs(groups["ins"]), procs, dest)
         return True
 
     def _inputs(self, text: str) -> list[str]:
