@@ -115,8 +115,10 @@ FREE_SETS = {
     "blind29": ("process_blind29.jsonl", "processes, blind set 29", 30000),
     # Written (3e2eefb) blind for the round after set 29; judged 2026-12-06 (49c9c1f), spent.
     "blind30": ("process_blind30.jsonl", "processes, blind set 30", 31000),
-    # Written (009ad08) blind for the round after set 30; unscored.
+    # Written (009ad08) blind for the round after set 30; judged 2026-12-06 (48fe4ab), spent.
     "blind31": ("process_blind31.jsonl", "processes, blind set 31", 32000),
+    # Written (3c78a35) blind for the round after set 31; unscored.
+    "blind32": ("process_blind32.jsonl", "processes, blind set 32", 33000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -99,8 +99,10 @@ SETS = {
     "layers_blind29": ("layers_blind29.jsonl", "networks, blind set 29 (layers)", 36000),
     # Written (99c7091) blind for the round after set 29; judged 2026-12-06 (454d086), spent.
     "layers_blind30": ("layers_blind30.jsonl", "networks, blind set 30 (layers)", 37000),
-    # Written (f8279c9) blind for the round after set 30; unscored.
+    # Written (f8279c9) blind for the round after set 30; judged 2026-12-06 (48fe4ab), spent.
     "layers_blind31": ("layers_blind31.jsonl", "networks, blind set 31 (layers)", 38000),
+    # Written (c649ba8) blind for the round after set 31; unscored.
+    "layers_blind32": ("layers_blind32.jsonl", "networks, blind set 32 (layers)", 39000),
 }
 POOLS = ("maxpool", "avgpool")
 
