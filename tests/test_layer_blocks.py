@@ -705,3 +705,18 @@ def test_residual_connections_around_it_and_around_those_two_and_layers_applied_
         "dense layer of 2."
     )
     assert kinds(applied) == [["input"], *[["conv1d"], ["batchnorm"]] * 2, ["gru"], DENSE]
+
+
+def test_after_set_31_a_skip_adding_the_block_input_and_no_input_shape():
+    blocks = (
+        "Input images are 32x32x1. Start with a 3x3 conv, 8 filters, relu. Then two residual "
+        "blocks; each block is two 3x3 convs with 8 filters and relu, with a skip connection "
+        "adding the block input to its output. After the blocks: global average pooling and a "
+        "dense layer of 3."
+    )
+    assert kinds(blocks) == [["input"], CONV, *[CONV, CONV, ["add"]] * 2, ["globalavgpool"], DENSE]
+    unsized = (
+        "intent classifier: embedding (vocab size 900, dim 16) -> GRU, 8 units -> dense 4 "
+        "softmax. the input length isnt fixed so no input shape."
+    )
+    assert kinds(unsized) == [["embedding"], ["gru"], DENSE]

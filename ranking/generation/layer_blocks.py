@@ -115,7 +115,7 @@ _SKIP_COUNT_RE = re.compile(
 # "..., with a skip connection adding the block's input to its output": the same.
 _SKIP_ADDS = (
     r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an )?(?:residual|skip|shortcut) connection"
-    r" (?:that adds|which adds|adding) the block'?s input"
+    r" (?:that adds|which adds|adding) the block(?:'?s)? input"
     r" (?:back )?(?:on)?to (?:its|the block'?s) output"
 )
 _SKIP_BLOCK_RE = re.compile(
@@ -135,7 +135,7 @@ _BLOCK_INPUT_ADDED_RE = re.compile(
     rf"(?:the block'?s? input (?:is |gets )?added(?: back)?(?: in| (?:on)?to {_BLOCK_OUTPUT})?"
     # "with an identity shortcut that adds the stem output to the block output"
     r"|(?:an? )?(?:identity )?(?:skip|residual|shortcut)(?: connection)? (?:that adds|which adds"
-    r"|adding) the (?:block'?s input|input of the block|[\w-]+ output) (?:back )?(?:on)?to"
+    r"|adding) the (?:block(?:'?s)? input|input of the block|[\w-]+ output) (?:back )?(?:on)?to"
     rf" {_BLOCK_OUTPUT})"
     r"(?:(?:\s*\(|,?\s+)(?:via |through |as |with )?(?:a )?(?:skip|residual|shortcut)"
     r" connection(?: around (?:those|these|the|all) (?P<n>\w+) layers)?\)?)?"

@@ -268,7 +268,11 @@ _ALL_OF_TYPE = re.compile(
     r"|^(?:(?:it )?is )?a stack of (?:dense|fully[ -]connected|linear) layers$"
 )
 # "no dropout or anything": what the network does not have.
-_NONE_OF = re.compile(r"^(?:no|without|not|neither|none)\b")
+_NONE_OF = re.compile(
+    r"^(?:no|without|not|neither|none)\b"
+    # "the input length isn't fixed so no input shape"
+    r"|\bno input(?: shape| size| layer)?$|\binput (?:length|size|shape) (?:isn'?t|is not) fixed\b"
+)
 _HAS_SIZE = re.compile(r"\b\d+\b")
 _DIMENSIONS = re.compile(r"\b[12][ -]?d\b(?= ?conv)")
 _DENSE_WORD = re.compile(r"\b(?:dense|linear|fully[ -]connected)\b")
@@ -643,7 +647,7 @@ def _items(prompt: str) -> list[str]:
                 part
                 and not _FILLER.match(part)
                 and not _is_training_note(part)
-                and not _NONE_OF.match(part)
+                and not _NONE_OF.search(part)
             ):
                 items.append(part)
     while items and (_is_aside(items[-1]) or _is_wish(items[-1])):
