@@ -101,8 +101,11 @@ SETS = {
     "layers_blind30": ("layers_blind30.jsonl", "networks, blind set 30 (layers)", 37000),
     # Written (f8279c9) blind for the round after set 30; judged 2026-12-06 (48fe4ab), spent.
     "layers_blind31": ("layers_blind31.jsonl", "networks, blind set 31 (layers)", 38000),
-    # Written (c649ba8) blind for the round after set 31; unscored.
-    "layers_blind32": ("layers_blind32.jsonl", "networks, blind set 32 (layers)", 39000),
+    # Written (c649ba8) blind for the round after set 31; its expected layers were printed
+    # by a development script before it was scored (2026-12-06): not blind, never judge with it.
+    "layers_blind32": ("layers_blind32.jsonl", "networks, set 32 (layers; seen, not blind)", 39000),
+    # Written (b7b79f9) blind for the round after set 31, in place of set 32; unscored.
+    "layers_blind33": ("layers_blind33.jsonl", "networks, blind set 33 (layers)", 40000),
 }
 POOLS = ("maxpool", "avgpool")
 
