@@ -1039,3 +1039,14 @@ def test_fewer_of_them_and_a_relative_step_of_any_verb_into():
         "mosaic.tif > crop-seg > boundaries.geojson",
         "boundaries.geojson > rerank-v3 > top-5 fields",
     )
+
+
+def test_a_step_named_before_its_arrow():
+    assert read_flow(
+        "Revenue ELT:\n- extract_stripe: Stripe API -> raw.charges\n- extract_crm: HubSpot -> "
+        "raw.deals\n- dbt joins raw.charges with raw.deals into mart_revenue"
+    ) == (
+        "Stripe API > extract_stripe > raw.charges",
+        "HubSpot > extract_crm > raw.deals",
+        "raw.charges, raw.deals > dbt > mart_revenue",
+    )

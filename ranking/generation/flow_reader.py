@@ -749,6 +749,8 @@ _CONTRACTION = re.compile(r"\b(it|that|this|they)'(s|re)\b", re.IGNORECASE)
 _REQUEST_SENTENCE = re.compile(r"^(?:please|pls|kindly|i'?d like|i want|make it)\b", re.I)
 # "->", "→", "=>", "-->" between the parts of a chain.
 _ARROW = re.compile(r"\s*(?:-+>|→|=>)\s*")
+# "extract_stripe: Stripe API -> raw.stripe_charges", "GitHub Actions: repo -> ECR".
+_STEP_LABEL = re.compile(r"^(?P<step>[\w./-]+(?: [\w./-]+)?):\s+(?=\S)")
 # Words of a title run into a chain's first part, not of a name.
 _RUN_IN_TITLE = re.compile(
     r"\b(?:spec|pipeline|workflow|flow|job|setup|system|stack|path|architecture|diagram"
@@ -1423,6 +1425,15 @@ class _Reader:
         parts = _ARROW.split(_REMARK.sub("", clause))
         if len(parts) < 2:
             raise _Unread(clause)
+        labelled = _STEP_LABEL.match(parts[0])
+        if labelled and len(parts) == 2:
+            # "extract_stripe: Stripe API -> raw.stripe_charges": the step, then what it moves.
+            step = self._names(labelled["step"], pronouns=False)
+            if len(step) != 1 or _VERB_FORMS & set(step[0].lower().split()):
+                raise _Unread(parts[0])
+            ins = self._names(parts[0][labelled.end() :], pronouns=True)
+            self._add(ins, step, self._names(parts[1], pronouns=False))
+            return
         if _RUN_IN_TITLE.search(parts[0]):
             raise _Unread(parts[0])  # "RAG pipeline v2 spec Documents -> ...": where does it start?
         last = len(parts) - 1
