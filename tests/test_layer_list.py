@@ -857,3 +857,12 @@ def test_a_layer_said_to_act_on_the_input():
         "dense layer of 16 units and a 2-unit softmax output layer."
     )
     assert kinds(norm) == [["input"], ["layernorm"], DENSE, DENSE]
+
+
+def test_the_model_is_its_layers_ending_in_an_output():
+    prompt = (
+        "The classifier is three fully connected layers of 64, 32 and 16 units, all ReLU, with "
+        "dropout of 0.2 after each, ending in a single sigmoid output neuron. The input is 40 "
+        "features."
+    )
+    assert kinds(prompt) == [["input"], *[DENSE, ["dropout"]] * 3, DENSE]
