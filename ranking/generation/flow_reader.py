@@ -115,10 +115,15 @@ _TAKING = ("read", "pull", "load", "fetch", "download", "take", "get", "collect"
 
 # Verbs that take something out of their input: "strips PII from support_tickets".
 _REMOVES = frozenset("strips removes redacts masks scrubs drops deletes".split())
-_TAKEN_FROM = re.compile(r"^(?:[^,;]+?) (?:from|in|out of) (?P<place>[^,;]+)$")
+# "X from / in / out of a place": what, and where it is taken from.
+_FROM_PLACE = r"^(?P<what>[^,;]+?) (?:{}) (?P<place>[^,;]+)$"
+_TAKEN_FROM = re.compile(_FROM_PLACE.format("from|in|out of"))
 
+# What an embedding step makes, said by its noun: "the vectors", "the embeddings".
 _EMBEDDINGS = re.compile(r"^(?:[\w-]+ )?(?:vectors|embeddings)$", re.IGNORECASE)
 # "Nightly, ...", "Once an hour, ...", "every 5 min ...", "First, ...": when, not a name.
+# Stripped from whole sentences, before titles, appositives and the room for unread ones are
+# worked out; `_LEAD` strips its own words from each sentence as it is read.
 _WHEN_LEAD = re.compile(
     r"^(?:(?:nightly|hourly|daily|weekly|(?:every|each) (?:night|hour|day|morning|week)"
     r"|once an? (?:hour|day|night|week)|first|next|finally),"
@@ -130,8 +135,8 @@ _TALK_LEAD = re.compile(
     r"^(?:(?:so|ok|okay|well|basically|basicly|basicaly|essentially|roughly)\b[,:]?\s+)+(?=\S)",
     re.IGNORECASE,
 )
-# "the driver_stats feature view from the Snowflake offline store": what, and where from.
-_MOVED_FROM = re.compile(r"^(?P<what>[^,;]+?) (?:from|out of) (?P<place>[^,;]+)$")
+# "the driver_stats feature view from the Snowflake offline store" (not "in"): moved from there.
+_MOVED_FROM = re.compile(_FROM_PLACE.format("from|out of"))
 
 # Verbs that take part of their source: "extracts entities from X into Y".
 _SUBSET = frozenset("extracts selects keeps filters picks".split())

@@ -249,6 +249,7 @@ _PLURAL = re.compile(r"\blayers\b")
 _ANOTHER_SIZED = re.compile(
     r"^\d+ (?:" + "|".join(ACTIVATIONS) + r")(?: (?:units?|outputs?|neurons?))?$"
 )
+# A word that names a layer type: searching it searches every KIND_RES pattern at once.
 _KIND_WORDS = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in KIND_RES))
 # "Input: 256-dimensional embeddings from a frozen encoder": the input's size, not a layer.
 _DIMENSIONAL = re.compile(r"^(?:an? )?\d+(?:-dim\w*|-d)\b")
@@ -481,13 +482,13 @@ def _without_title(items: list[str]) -> list[str] | None:
     said = ""  # the input, where a title says it
     # "hey", "want a diagram of my model for a slide": chat before the title, no title slot.
     while len(items) > 1 and (_REQUEST.match(items[0]) or _is_wish(items[0])):
-        if any(pattern.search(items[0]) for pattern, _ in KIND_RES):
+        if _KIND_WORDS.search(items[0]):
             break
         said = said or _title_input(items[0])  # "a picture of a CNN that takes 32x32x3 images"
         items = items[1:]
     for _ in range(MAX_TITLE_ITEMS):
         if not items or (
-            any(pattern.search(items[0]) for pattern, _ in KIND_RES)
+            _KIND_WORDS.search(items[0])
             and not _REQUEST_TITLE.match(items[0])
             and not _names_network_only(items[0])
         ):
@@ -522,7 +523,7 @@ def _without_title(items: list[str]) -> list[str] | None:
 def _names_network_only(item: str) -> bool:
     """Whether an item's layer words are those of a network's name ("a convolutional network")."""
     rest = _NETWORK_TITLE.sub("", item)
-    return rest != item and not any(pattern.search(rest) for pattern, _ in KIND_RES)
+    return rest != item and not _KIND_WORDS.search(rest)
 
 
 _UNITS = re.compile(r"\bunits?\b")
@@ -603,7 +604,7 @@ def _merged(items: list[str], all_of: str | None = None) -> list[str] | None:
 
 def _only_dense(items: list[str]) -> bool:
     """Whether the items name no layer but dense ones, their input, dropout and norms."""
-    return all(layer_kinds(item) is None or layer_kinds(item) <= _DENSE_ONLY for item in items)
+    return all((kinds := layer_kinds(item)) is None or kinds <= _DENSE_ONLY for item in items)
 
 
 def _unsized_count(item: str) -> bool:
