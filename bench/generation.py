@@ -117,7 +117,7 @@ FREE_SETS = {
     "blind30": ("process_blind30.jsonl", "processes, blind set 30", 31000),
     # Written (009ad08) blind for the round after set 30; judged 2026-12-06 (48fe4ab), spent.
     "blind31": ("process_blind31.jsonl", "processes, blind set 31", 32000),
-    # Written (3c78a35) blind for the round after set 31; unscored.
+    # Written (3c78a35) blind for the round after set 31; judged 2026-12-06 (d9883ac), spent.
     "blind32": ("process_blind32.jsonl", "processes, blind set 32", 33000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])

@@ -104,7 +104,8 @@ SETS = {
     # Written (c649ba8) blind for the round after set 31; its expected layers were printed
     # by a development script before it was scored (2026-12-06): not blind, never judge with it.
     "layers_blind32": ("layers_blind32.jsonl", "networks, set 32 (layers; seen, not blind)", 39000),
-    # Written (b7b79f9) blind for the round after set 31, in place of set 32; unscored.
+    # Written (b7b79f9) blind for the round after set 31, in place of set 32; judged
+    # 2026-12-06 (d9883ac), spent.
     "layers_blind33": ("layers_blind33.jsonl", "networks, blind set 33 (layers)", 40000),
 }
 POOLS = ("maxpool", "avgpool")
