@@ -292,6 +292,12 @@ def main() -> None:
         default=None,
         help="style pairs' context without gradients (default: the config's)",
     )
+    parser.add_argument(
+        "--style-head",
+        choices=["on", "off"],
+        default=None,
+        help="style pairs train the style head (default: the config's) or the adapter",
+    )
     parser.add_argument("--timing-pairs", type=int, default=0)
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
@@ -501,6 +507,8 @@ def _pair_switches(args) -> dict:
         options["frozen_context"] = args.frozen_context == "on"
     if args.mixed_pairs:
         options["mixed_as_style"] = args.mixed_pairs == "style"
+    if args.style_head:
+        options["style_head"] = args.style_head == "on"
     return options
 
 
@@ -511,6 +519,7 @@ def command_line(args) -> str:
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
         "correction_repeats": None, "pair_layers": None, "whole_pairs": False,
         "frozen_context": None, "mixed_pairs": None, "reference_anchors": None, "autocast": None,
+        "style_head": None,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
     # The core it ran on, as `taskset -c N` pins it (both cores: no pin).

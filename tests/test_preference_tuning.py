@@ -37,6 +37,9 @@ def config_for(tiny, tmp_path, method, **overrides):
         warmup_steps=1,
         checkpoint_every=4,
         max_length=200,
+        # These pairs differ in style alone: with the style head on they would
+        # train the head (tests/test_style_head.py), not the adapter tested here.
+        style_head=False,
     )
     values.update(overrides)
     return preference.PreferenceConfig(**values)

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ranking.generation import constrain
+from ranking.generation import constrain, style_head
 from ranking.generation.basemodel import (
     BaseModelError,
     cached_model_dir,
@@ -293,6 +293,7 @@ class Generator:
         except Exception as exc:  # transformers raises many types for bad files
             raise BaseModelError(f"cannot load the base model from {base_dir}: {exc}") from exc
         stop_tokens: list[str] = []
+        self.style_head = None
         if config.adapter:
             from peft import PeftModel
 
@@ -305,7 +306,10 @@ class Generator:
                 raise BaseModelError(f"cannot load the adapter in {adapter_dir}: {exc}") from exc
             # Folding LoRA into the base weights makes decoding as fast as the base model.
             model = model.merge_and_unload()
+            self.style_head = _load_style_head(adapter_dir, model.config)
         self.model = model.to(self.device).eval()
+        if self.style_head is not None:
+            self.style_head = self.style_head.to(self.device, self.dtype)
         self.eos_id = self.tokenizer.eos_token_id
         if self.eos_id is None:
             raise BaseModelError(f"the tokenizer in {base_dir} has no EOS token")
@@ -389,6 +393,25 @@ class Generator:
         """Feed one token per row; return the next-token logits (rows x vocab)."""
         out = self.model(input_ids=tokens[:, None], past_key_values=cache, use_cache=True)
         return out.logits[:, -1, :].float()
+
+    def _style_step(self, cache, tokens):
+        """`_step` for a style line: the style head shifts the style tokens' logits."""
+        hidden = self.model.model(
+            input_ids=tokens[:, None], past_key_values=cache, use_cache=True
+        ).last_hidden_state[:, -1]
+        return self.style_head.apply(self.model.lm_head(hidden).float(), hidden)
+
+    def _style_start(self, cache, last_token: int):
+        """Return the style head's logits for a style line's first token.
+
+        The structure's logits came without the hidden state the head reads:
+        its last token is fed again on the cache cropped by one (the same
+        keys and values, recomputed).
+        """
+        import torch
+
+        cache.crop(-1)
+        return self._style_step(cache, torch.tensor([last_token], device=self.device))
 
     def _forward(self, cache, ids: list[int]):
         """Feed one row of several tokens; return the logits after each (len(ids) x vocab)."""
@@ -487,7 +510,10 @@ class Generator:
         """
         temps = self._row_temperatures(len(rows))
         base = copy.deepcopy(structure.cache) if keep_cache else structure.cache
-        cache, logits = _expand(base, structure.logits, len(temps))
+        logits, step = structure.logits, self._step
+        if self.style_head is not None and structure.text.endswith(style_head.STYLE_PREFIX):
+            logits, step = self._style_start(base, structure.tokens[-1]), self._style_step
+        cache, logits = _expand(base, logits, len(temps))
         texts, counts, finished = self._sample_rows(
             cache,
             logits,
@@ -497,6 +523,7 @@ class Generator:
             self.options["max_style_tokens"],
             len(structure.tokens),
             True,
+            step,
         )
         for i, row in enumerate(rows):
             results[row] = Completion(
@@ -704,13 +731,18 @@ class Generator:
                 return alternative
         return None
 
-    def _sample_rows(self, cache, logits, temps, rng, report, limit, offset, stop_at_newline):
+    def _sample_rows(
+        self, cache, logits, temps, rng, report, limit, offset, stop_at_newline, step=None
+    ):
         """Decode every row until EOS (or a newline, for a style line) or `limit` tokens.
 
         Returns (texts, tokens per row including `offset`, finished flags).
         Finished rows are dropped from the batch so the rest decode faster.
+        `step` feeds the chosen tokens (default `_step`).
         """
         import torch
+
+        step = step or self._step
 
         count = len(temps)
         tokens: list[list[int]] = [[] for _ in range(count)]
@@ -748,7 +780,7 @@ class Generator:
                 cache.batch_select_indices(keep)
                 chosen = chosen[still]
                 active = [active[pos] for pos in still]
-            logits = self._step(cache, chosen.to(self.device))
+            logits = step(cache, chosen.to(self.device))
         texts = [self.tokenizer.decode(t, skip_special_tokens=True) for t in tokens]
         if stop_at_newline:
             texts = [text.split("\n")[0] for text in texts]
@@ -894,6 +926,18 @@ def _expand(cache, logits, count: int):
         cache.batch_repeat_interleave(count)
         logits = logits.repeat(count, 1)
     return cache, logits
+
+
+def _load_style_head(adapter_dir: Path, model_config):
+    """Return the adapter's style head (None without one), checked against the model."""
+    head = style_head.load(adapter_dir)
+    if head is None:
+        return None
+    if head.weight.shape[1] != model_config.hidden_size or max(head.token_ids) >= (
+        model_config.vocab_size
+    ):
+        raise BaseModelError(f"the style head in {adapter_dir} does not fit this base model")
+    return head
 
 
 def _available_cpus() -> int:

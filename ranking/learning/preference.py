@@ -50,6 +50,7 @@ from pathlib import Path
 
 from ranking.generation import training
 from ranking.generation.prompting import normalise_prompt
+from ranking.learning import style_tuning
 
 METHODS = ("orpo", "dpo")
 LOG_FILE = "preference_log.jsonl"
@@ -116,6 +117,15 @@ class PreferenceConfig:
     # Such a pair's context (prompt and structure) runs without gradients:
     # the backward pass covers its style line only (`_plan_logps`).
     frozen_context: bool = False
+    # Style pairs train the style head (ranking.generation.style_head), which
+    # acts after `style:` only, instead of the adapter: the structure the
+    # adapter writes stays as it was (see `_train`). Off: they train the
+    # adapter as before (`style_only` then scores them on their style line).
+    style_head: bool = True
+    head_epochs: int = 30
+    head_lr: float = 0.01
+    head_weight_decay: float = 0.01
+    head_batch_pairs: int = 16
     # "auto": bfloat16 autocast on CUDA only: on this CPU (AVX512-BF16) a step
     # measured no faster (docs/benchmarks.md). "bf16": always; "off": float32.
     # Weights and the optimiser stay float32 either way.
@@ -548,22 +558,60 @@ def _autocast(device, bf16: bool):
 
 
 def preference_accuracy(
-    peft_model, encoded: Sequence[Encoded], pad_id: int, bf16: bool = False
+    peft_model, encoded: Sequence[Encoded], pad_id: int, bf16: bool = False, head=None
 ) -> dict:
-    """Return how often the chosen plan is likelier than the rejected one, and the mean margin."""
+    """Return how often the chosen plan is likelier than the rejected one, and the mean margin.
+
+    With a style head (`head` = (StyleHead, `style:` token ids)), each plan's
+    style line is scored as the generator decodes it, with the head's shift.
+    """
     if not encoded:
         return {"pairs": 0, "accuracy": None, "mean_margin": None}
     was_training = peft_model.training
     peft_model.eval()
     chosen, rejected = reference_logps(peft_model, encoded, pad_id, bf16=bf16)
+    margins = [c - r for c, r in zip(chosen, rejected, strict=True)]
+    if head is not None and _shifts(head[0]):
+        margins = [
+            m
+            + _head_gain(peft_model, e.chosen[0], head)
+            - _head_gain(peft_model, e.rejected[0], head)
+            for m, e in zip(margins, encoded, strict=True)
+        ]
     if was_training:
         peft_model.train()
-    margins = [c - r for c, r in zip(chosen, rejected, strict=True)]
     return {
         "pairs": len(encoded),
         "accuracy": round(sum(m > 0 for m in margins) / len(margins), 4),
         "mean_margin": round(sum(margins) / len(margins), 4),
     }
+
+
+def _shifts(head) -> bool:
+    return bool(head.weight.abs().sum() + head.bias.abs().sum() > 0)
+
+
+def _head_gain(peft_model, ids: list[int], head) -> float:
+    style, prefix = head
+    start = style_tuning.value_start(ids, prefix)
+    if start is None:
+        return 0.0
+    causal = peft_model.get_base_model()
+    return style_tuning.head_gain(
+        style, style_tuning.line_features(causal, ids, start, style.token_ids)
+    )
+
+
+def start_head(config: PreferenceConfig, peft_model, tokenizer):
+    """Return the style head a run starts from: the starting adapter's, else a zero one."""
+    from ranking.generation import style_head
+
+    found = style_head.load(config.init_adapter) if config.init_adapter else None
+    if found is not None:
+        return found.to(next(peft_model.parameters()).device, None)
+    hidden = peft_model.get_base_model().config.hidden_size
+    device = next(peft_model.parameters()).device
+    return style_head.StyleHead.zeros(style_head.style_token_ids(tokenizer), hidden, device)
 
 
 # ---------------------------------------------------------------- the loop
@@ -705,18 +753,28 @@ def _train(
     if not train_set:
         raise ValueError("no preference pair fits the model's length limit; nothing to train on")
     style_pairs = sum(e.style_only for e in train_set)
+    where = "train the style head" if config.style_head else "scored on their style line"
     log(
-        f"{len(train_set)} training pairs ({style_pairs} scored on their style line), "
+        f"{len(train_set)} training pairs ({style_pairs} {where}), "
         f"{len(eval_set)} held out ({config.method})"
     )
     bf16 = config.autocast == "bf16" or (config.autocast == "auto" and torch.cuda.is_available())
+    head = start_head(config, peft_model, tokenizer) if config.style_head else None
+    scored = None if head is None else (head, style_tuning.prefix_ids(tokenizer))
     eval_sample = _spread(eval_set, HELD_OUT_ACCURACY_SAMPLE)
-    before = preference_accuracy(peft_model, eval_sample, pad_id, bf16)
+    before = preference_accuracy(peft_model, eval_sample, pad_id, bf16, scored)
     train_sample = _spread(train_set, TRAIN_ACCURACY_SAMPLE)
-    train_before = preference_accuracy(peft_model, train_sample, pad_id, bf16)
+    train_before = preference_accuracy(peft_model, train_sample, pad_id, bf16, scored)
+    # With a head, style pairs never reach the adapter's steps.
+    adapter_items = [i for i, e in enumerate(train_set) if head is None or not e.style_only]
     reference = None
     if config.method == "dpo":
-        reference = reference_logps(peft_model, train_set, pad_id, bf16=bf16)
+        values = reference_logps(
+            peft_model, [train_set[i] for i in adapter_items], pad_id, bf16=bf16
+        )
+        reference = ([0.0] * len(train_set), [0.0] * len(train_set))
+        for n, i in enumerate(adapter_items):
+            reference[0][i], reference[1][i] = values[0][n], values[1][n]
 
     peft_model.train()
     trainable = [p for p in peft_model.parameters() if p.requires_grad]
@@ -727,6 +785,13 @@ def _train(
         log(f"resuming at step {start_step}")
     repeats = correction_repeats(train_set, config)
     batches = schedule(len(train_set), config.batch_pairs, config.steps, config.seed, repeats)
+    if head is not None:
+        # The same schedule as without a head, less its style pairs: corrections
+        # come round as often, and a step of style pairs alone is no step.
+        kept = set(adapter_items)
+        batches = [b for b in ([i for i in batch if i in kept] for batch in batches) if b]
+    planned = len(batches)
+    schedule_config = replace(config, steps=planned)
     anchors = encode_anchors(
         tokenizer,
         anchor_examples(
@@ -742,12 +807,13 @@ def _train(
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / LOG_FILE
     training._truncate_log(log_path, start_step)
+    log_path.touch()  # a run of style pairs alone takes no adapter step
     limit = config.time_limit_minutes * 60 if config.time_limit_minutes else None
     done = start_step
-    for step in range(start_step, config.steps):
+    for step in range(start_step, planned):
         t0 = time.monotonic()
         for group in optimizer.param_groups:
-            group["lr"] = training.lr_at(step, config)
+            group["lr"] = training.lr_at(step, schedule_config)
         batch = [train_set[i] for i in batches[step]]
         ref = None
         if reference is not None:
@@ -773,7 +839,7 @@ def _train(
             tokens=sum(len(e.chosen[0]) + len(e.rejected[0]) for e in batch)
             + sum(len(a.chosen[0]) for a in step_anchors),
             seconds=round(time.monotonic() - t0, 3),
-            extra=parts,
+            extra={**parts, "of": planned},
         )
         with log_path.open("a") as handle:
             handle.write(json.dumps(asdict(record)) + "\n")
@@ -782,21 +848,26 @@ def _train(
         interrupted = (limit is not None and time.monotonic() - started > limit) or (
             config.stop_at is not None and done >= config.stop_at
         )
-        if done % config.checkpoint_every == 0 or done == config.steps or interrupted:
+        if done % config.checkpoint_every == 0 or done == planned or interrupted:
             training.save_checkpoint(peft_model, optimizer, done, config)
         if interrupted:
             log(f"stopping after step {done} (continue with --resume)")
             break
 
-    after = preference_accuracy(peft_model, eval_sample, pad_id, bf16)
-    train_after = preference_accuracy(peft_model, train_sample, pad_id, bf16)
+    head_report = None
+    if head is not None and not (done < planned):
+        head_report = _tune_head(peft_model, head, train_set, tokenizer, config, log)
+    after = preference_accuracy(peft_model, eval_sample, pad_id, bf16, scored)
+    train_after = preference_accuracy(peft_model, train_sample, pad_id, bf16, scored)
     training.save_adapter(peft_model, config)
+    if head is not None and _shifts(head):
+        head.save(out)
     curve = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     summary = {
         "method": config.method,
         "steps": done,
-        "planned_steps": config.steps,
-        "finished": done >= config.steps,
+        "planned_steps": planned,
+        "finished": done >= planned,
         "resumed_from": start_step,
         "training_pairs": len(train_set),
         "held_out_pairs": len(eval_set),
@@ -807,10 +878,37 @@ def _train(
         "seconds_this_run": round(time.monotonic() - started, 1),
         "seconds_per_step": _seconds_per_step(curve),
         "bf16_autocast": bf16,
+        "style_head": head_report,
         "config": asdict(config),
     }
     (out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _tune_head(peft_model, head, train_set, tokenizer, config, log) -> dict:
+    """Train the style head on the style pairs, on the adapter as the run left it."""
+    was_training = peft_model.training
+    peft_model.eval()
+    started = time.monotonic()
+    style = [e for e in train_set if e.style_only]
+    pairs = style_tuning.encode_style_pairs(
+        peft_model.get_base_model(),
+        style,
+        style_tuning.prefix_ids(tokenizer),
+        head.token_ids,
+        log,
+    )
+    before = style_tuning.accuracy(head, pairs)
+    curve = style_tuning.train_head(head, pairs, config, log)
+    if was_training:
+        peft_model.train()
+    return {
+        "pairs": len(pairs),
+        "epochs": config.head_epochs,
+        "loss_curve": curve,
+        "train_accuracy": {"before": before, "after": style_tuning.accuracy(head, pairs)},
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def _spread(items: list, size: int) -> list:
@@ -834,6 +932,8 @@ class Progress:
     seconds: list[float] = field(default_factory=list)
 
     def update(self, record: training.StepRecord) -> dict:
+        # A run with a style head plans fewer adapter steps than asked for.
+        self.total = (record.extra or {}).get("of", self.total)
         self.done = record.step
         self.seconds.append(record.seconds)
         mean = sum(self.seconds) / len(self.seconds)

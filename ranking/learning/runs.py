@@ -235,6 +235,7 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
         frozen_context=bool(
             options.get("frozen_context", preference.PreferenceConfig.frozen_context)
         ),
+        style_head=bool(options.get("style_head", preference.PreferenceConfig.style_head)),
     )
     resume = (Path(config.checkpoint_dir) / "trainer_state.pt").exists()
     clock = preference.Progress(total=run.steps)
@@ -299,11 +300,13 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
             for key in (
                 "method",
                 "steps",
+                "planned_steps",
                 "resumed_from",
                 "loss_curve",
                 "seconds_per_step",
                 "training_pairs",
                 "held_out_pairs",
+                "style_head",
             )
         },
         "preference_accuracy": summary["preference_accuracy"],

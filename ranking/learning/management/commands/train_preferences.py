@@ -72,6 +72,12 @@ class Command(BaseCommand):
             help="a rating pair differing in structure and style: trained as a style pair "
             "on the chosen structure (style), or on both whole plans (whole)",
         )
+        parser.add_argument(
+            "--no-style-head",
+            action="store_true",
+            help="style pairs train the adapter instead of the style head (it can then move "
+            "the structure the adapter writes)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -90,6 +96,7 @@ class Command(BaseCommand):
             "pair_layers": opts["pair_layers"],
             "style_only": not opts["whole_pairs"],
             "mixed_as_style": opts["mixed_pairs"] == "style",
+            "style_head": not opts["no_style_head"],
         }
         if opts["lr"] is not None:
             options["lr"] = opts["lr"]
@@ -108,6 +115,8 @@ class Command(BaseCommand):
 
         def on_progress(progress):
             if progress.get("stage") == "training" and "step" in progress:
+                # With the style head the adapter takes fewer steps than asked for.
+                bar.total = progress.get("steps", bar.total)
                 bar.n = progress["step"]
                 bar.set_postfix(loss=progress.get("loss"), refresh=False)
                 bar.refresh()
