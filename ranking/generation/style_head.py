@@ -60,8 +60,16 @@ class StyleHead:
         return torch.tensor(self.token_ids, device=device or self.weight.device)
 
     def shift(self, hidden):
-        """Return the shift of the style tokens' logits at each row of `hidden` (... x ids)."""
-        return hidden.to(self.weight.dtype) @ self.weight.T + self.bias
+        """Return the shift of the style tokens' logits at each row of `hidden` (... x ids).
+
+        The state is scaled to norm 1/sqrt(size) (a final state's norm is ~50
+        here), so that a weight step moves a logit no faster than a bias
+        step: a taste users share is what the head is for, and what the
+        prompt and structure say only tilts it.
+        """
+        hidden = hidden.to(self.weight.dtype)
+        scale = hidden.norm(dim=-1, keepdim=True).clamp(min=1e-6) * hidden.shape[-1] ** 0.5
+        return (hidden / scale) @ self.weight.T + self.bias
 
     def apply(self, logits, hidden):
         """Return `logits` (... x vocabulary) with the style tokens shifted."""

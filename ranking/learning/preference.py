@@ -123,7 +123,7 @@ class PreferenceConfig:
     # adapter as before (`style_only` then scores them on their style line).
     style_head: bool = True
     head_epochs: int = 30
-    head_lr: float = 0.01
+    head_lr: float = 0.02
     head_weight_decay: float = 0.01
     head_batch_pairs: int = 16
     # "auto": bfloat16 autocast on CUDA only: on this CPU (AVX512-BF16) a step
