@@ -462,7 +462,12 @@ def timing_run(args, log) -> None:
     run, seconds, serving = train_while_serving(
         admin, "bench-timing", args.method, steps, options, log, user, prompts, args.count
     )
-    per_step = run.report["training"]["seconds_per_step"]
+    training = run.report["training"]
+    per_step = training["seconds_per_step"] or 0.0  # no adapter step: style pairs alone
+    head = training.get("style_head") or {}
+    to_head = ""
+    if head:
+        to_head = f", {head['pairs']} style pairs to the style head in {head['seconds']} s"
     whole = (
         f"{seconds / 60:.1f} min in all"
         if steps == epoch
@@ -473,9 +478,11 @@ def timing_run(args, log) -> None:
         f"## Preference tuning speed ({date.today().isoformat()}, {cpu()})\n\n"
         f"`{command_line(args)}`: {len(rows)} pairs ({run.report['data']['train']} trained on, "
         f"{run.report['data']['held_out']} held out), {steps} {args.method.upper()} steps of 4 "
-        f"pairs, {args.threads} torch thread(s): "
-        f"{whole}, {per_step} s per step (load and accuracy passes: "
-        f"{seconds - per_step * steps:.0f} s); held-out preference accuracy "
+        f"pairs planned, {training['steps']} taken by the adapter"
+        + to_head
+        + f", {args.threads} torch thread(s): "
+        f"{whole}, {per_step} s per adapter step (load, style head and accuracy passes: "
+        f"{seconds - per_step * training['steps']:.0f} s); held-out preference accuracy "
         f"{run.report['preference_accuracy']['before']['accuracy']} -> "
         f"{run.report['preference_accuracy']['after']['accuracy']}.\n"
     )

@@ -315,11 +315,11 @@ def test_a_misspelt_layer_word_is_read_as_the_word():
         "droput 0.2 after each hidden layer, and a sigmoid output"
     )
     assert kinds(typed) == kinds(typed.replace("droput", "dropout")) is not None
-    assert spelled("embeding, Flaten, convolutoin, poolng") == (
-        "embedding, flatten, convolution, pooling"
+    assert spelled("embeding, Flaten, convolutoin, poolng, fully conected") == (
+        "embedding, flatten, convolution, pooling, fully connected"
     )
     # Real words and the layer words' own forms stay as written.
-    kept = "data is transformed, polling, dropouts, convolutions, normalisation"
+    kept = "data is transformed, polling, dropouts, convolutions, normalisation, connects"
     assert spelled(kept) == kept
 
 

@@ -137,6 +137,12 @@ def test_corrections_keep_their_share_of_an_epoch_as_ratings_grow():
     repeats = preference.correction_repeats(many, config)
     assert repeats[:91] == [1] * 91 and repeats[-1] == 8  # 40 of 131 >= 0.3
     assert 5 * 7 / (91 + 5 * 7) < 0.3
+    # Style pairs that train the style head do not compete for the adapter.
+    style = [preference.Encoded(([1, 2], 1), ([1, 3], 1), 1.0, False, True)] * 91
+    mixed = style + [encoded(True)] * 5
+    assert preference.correction_repeats(mixed, config)[-1] == 4
+    unheaded = preference.PreferenceConfig(correction_repeats=4, style_head=False)
+    assert preference.correction_repeats(mixed, unheaded)[-1] == 8
 
 
 def test_anchors_are_synthetic_examples_in_the_styles_users_chose():

@@ -16,7 +16,7 @@ import re
 SPELLED = (
     "dropout", "flatten", "pooling", "embedding", "convolution", "convolutional",
     "attention", "transformer", "bidirectional", "normalization", "softmax", "sigmoid",
-    "mirrors",
+    "mirrors", "connected",
 )  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]{6,}")
 

@@ -619,9 +619,13 @@ def start_head(config: PreferenceConfig, peft_model, tokenizer):
 
 def correction_repeats(train_set: Sequence[Encoded], config: PreferenceConfig) -> list[int]:
     """Return how often each pair comes round an epoch: 1, or for a correction enough times
-    (`correction_repeats` at least) that corrections make `correction_share` of the epoch."""
+    (`correction_repeats` at least) that corrections make `correction_share` of the epoch.
+
+    With a style head, style pairs do not reach the adapter, so they do not
+    count among the pairs corrections must hold their share against.
+    """
     corrections = sum(e.supervised for e in train_set)
-    others = len(train_set) - corrections
+    others = sum(not e.supervised and not (config.style_head and e.style_only) for e in train_set)
     repeats = config.correction_repeats
     if corrections and 0 < config.correction_share < 1:
         needed = config.correction_share * others / ((1 - config.correction_share) * corrections)
