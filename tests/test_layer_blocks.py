@@ -535,6 +535,17 @@ def test_stages_said_with_in_each_stage_and_their_filters_per_stage():
     ]
 
 
+def test_filters_said_across_the_blocks_and_a_note_of_the_same_count_in_both():
+    prompt = (
+        "Input 48x48x1, then two conv blocks. Each block: two 3x3 convs with ReLU (same "
+        "filter count in both), then 2x2 max pooling. Filters go 16, 48 across the blocks. "
+        "Then flatten and a dense layer of 7."
+    )
+    assert kinds(prompt) == [["input"], *[CONV, CONV, POOL] * 2, ["flatten"], DENSE]
+    convs = numbers(prompt, "conv2d")
+    assert [("16" in c, "48" in c) for c in convs] == [(True, False)] * 2 + [(False, True)] * 2
+
+
 def test_each_using_an_activation_and_followed_by_a_layer():
     prompt = (
         "Input 64x2. Two 1D convolutional layers with 8 and 16 filters and kernel sizes 5 and 3 "

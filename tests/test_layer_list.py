@@ -766,6 +766,18 @@ def test_a_layer_on_top_of_another_comes_after_it():
     assert "24" in order[1].numbers and "500" in order[0].numbers
 
 
+def test_layers_stacked_on_top_of_that_and_an_embedding_dimension_said_apart():
+    order = list_order(
+        "Inputs are sequences of 40 token ids, which are embedded with a vocabulary of 3000 and "
+        "a dimension of 32. On top of that I stack two transformer encoder layers, 2 attention "
+        "heads each. Then global max pooling and a dense layer of 5 with softmax."
+    )
+    assert [sorted(step.kinds) for step in order] == [
+        ["input"], ["embedding"], ["transformer"], ["transformer"], ["globalmaxpool"], DENSE
+    ]  # fmt: skip
+    assert {"3000", "32"} <= set(order[1].numbers) and "2" in order[2].numbers
+
+
 def test_an_autoencoder_of_bare_sizes_is_dense_layers_each_size_one():
     prompt = (
         "Autoencoder for 100-dimensional inputs:\n"

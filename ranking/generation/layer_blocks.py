@@ -65,7 +65,8 @@ _BLOCKS_RE = re.compile(
 _ALL_USING = r"(?:,?\s*all (?:convolutions|convs|layers) using \w+)?"
 _FILTER_LIST = (
     rf"(?P<list>{_LIST})(?:\s+(?:filters|channels))?"
-    r"(?:\s+respectively|\s+in that order|\s+(?:in|for) the \w+ (?:blocks|stages))?"
+    r"(?:\s+respectively|\s+in that order|\s+(?:in|for) the \w+ (?:blocks|stages)"
+    r"|\s+across (?:the|all)(?: \w+)? (?:blocks|stages))?"
     # "... in the first, second and third block respectively"
     r"(?:\s+in the (?:\w+,? )+(?:and )?\w+ (?:block|stage)s?(?:\s+respectively)?)?"
 )
@@ -345,6 +346,13 @@ _RUN_ACTIVATION_AGAIN_RE = re.compile(
 _APPLIED_EACH_RE = re.compile(
     r"\s+(?:are|is) (?:applied|used|stacked)(?=,?\s*each\b)", re.IGNORECASE
 )
+# "two 3x3 convs with ReLU (same filter count in both)": the filters are
+# said per block elsewhere; the note adds nothing to read.
+_SAME_IN_BOTH_RE = re.compile(
+    r"\s*\((?:the )?same (?:filter count|number of filters|filters|width)"
+    r" (?:in|for) (?:both|each|all(?: of them)?)\)",
+    re.IGNORECASE,
+)
 _EACH_AFTER_SEMICOLON_RE = re.compile(
     r";\s*each (?=(?:(?:[\w-]+ ){0,2}layer )?(?:is )?followed by)", re.IGNORECASE
 )
@@ -400,6 +408,7 @@ def unrolled(prompt: str) -> str | None:
     rewritten = _EACH_AFTER_SEMICOLON_RE.sub(", each ", rewritten)
     rewritten = _USING_AND_FOLLOWED_RE.sub(r" with \1, each followed by", rewritten)
     rewritten = _APPLIED_EACH_RE.sub("", rewritten)
+    rewritten = _SAME_IN_BOTH_RE.sub("", rewritten)
     rewritten = _enumerated(rewritten)
     rewrite_all = (_skips, _blocks, _followers, _chains, _sized_runs, _another_one, _same)
     for rewrite in (*rewrite_all, _placed):

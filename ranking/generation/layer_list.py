@@ -191,6 +191,8 @@ _SEQUENCE_INPUT = re.compile(
 _MORE_NUMBERS = re.compile(
     r"^(?:with |and |so |also |i\.e\.,? )?"
     r"(?:\d|kernel|stride|filters?\b|units?\b|size\b|dim(?:ension)?s?\b|vocab"
+    # "embedded with a vocabulary of 8000 and a dimension of 64"
+    r"|an? (?:(?:embedding|hidden|vector) )?(?:dim(?:ension)?|width) of \d"
     # "each with 8 attention heads and a feed-forward width of 1024"
     r"|(?:an? )?(?:feed-?forward|ffn?|mlp) (?:width|dim\w*|size|hidden size)\b)"
 )
@@ -212,6 +214,8 @@ _FILLER = re.compile(
 _LEAD_IN = re.compile(
     r"^(?:(?:it|which|and) )?(?:has|uses|contains|starts with|consists of) |^then we (?=\w+$)"
     r"|^then (?=an? \S|\d|two |three |four )"  # "Then 2 3x3 conv layers ...", "then a pool"
+    # "On top of that we stack 2 transformer encoder layers": the layers, on the last.
+    r"|^on top of (?:that|this|it)(?:,)? (?:we |i )?(?:stack|add|put|have|use) "
     r"|^feeds (?:into |to )?(?=an? |the )"  # "global average pooling then feeds a softmax layer"
     r"|^(?:these|they|this|it) feeds? (?:into |to )?"  # "These feed two bidirectional GRU layers"
     # "the decoder mirrors it with 64 relu -> 256 relu": the decoder's layers follow.

@@ -16,6 +16,12 @@ transformers range) would cost more than it saves on a 2-core CPU.
   scored once before training (one model in memory too). Corrections add
   the chosen plan's NLL, as ORPO does for every pair.
 
+A style pair (its plans share their structure) trains the style head
+(`style_tuning`, on by default) and never the adapter: the head shifts
+only the style line's logits, so what users' taste teaches cannot move
+the structure. The adapter takes the schedule's steps that hold a
+correction or a structure pair.
+
 Each pair carries a weight (readability pairs count less); a step's loss is
 the weighted mean over its pairs. Each sequence runs unpadded, and a
 rejected plan only from where it leaves its chosen plan, on that plan's
