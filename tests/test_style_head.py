@@ -87,6 +87,15 @@ def test_the_head_scores_a_style_line_as_the_whole_shifted_vocabulary_does(tiny)
     assert torch.allclose(found, expected[:, 0], atol=1e-4)
     zero = style_head.StyleHead.zeros(head.token_ids, causal.config.hidden_size)
     assert style_tuning.head_gain(zero, features) == 0.0
+    # A pair's shared prompt and structure run once: the same features.
+    other, _ = training.encode_pair(tokenizer, training.Pair("a small net", REJECTED), 200)
+    pair = style_tuning.pair_features(causal, ids, other, start, head.token_ids)
+    alone = (features, style_tuning.line_features(causal, other, start, head.token_ids))
+    for shared, single in zip(pair, alone, strict=True):
+        assert torch.allclose(shared.hidden, single.hidden, atol=1e-4)
+        assert torch.allclose(
+            style_tuning.line_logps(head, shared), style_tuning.line_logps(head, single), atol=1e-4
+        )
 
 
 @pytest.mark.parametrize("method", ["orpo", "dpo"])

@@ -56,10 +56,47 @@ def line_features(causal, ids: Sequence[int], start: int, token_ids: Sequence[in
     device = next(causal.parameters()).device
     with torch.no_grad():
         out = causal.model(input_ids=torch.tensor([list(ids)], device=device))
-        hidden = out.last_hidden_state[0, start - 1 : -1].float()
+        hidden = out.last_hidden_state[0, start - 1 : -1]
+    return _features(causal, hidden, ids[start:], token_ids)
+
+
+def pair_features(causal, chosen: Sequence[int], rejected: Sequence[int], start: int, token_ids):
+    """Return the LineFeatures of two plans that share ids[:start], the shared part run once.
+
+    The same values as `line_features` of each (a test holds them equal);
+    a style pair's prompt and structure are most of its tokens.
+    """
+    import torch
+    from transformers import DynamicCache
+
+    device = next(causal.parameters()).device
+    lines = []
+    with torch.no_grad():
+        context = causal.model(input_ids=torch.tensor([list(chosen[:start])], device=device))
+        last = context.last_hidden_state[0, -1:]
+        layers = [(layer.keys, layer.values) for layer in context.past_key_values.layers]
+        for ids in (chosen, rejected):
+            hidden = last
+            if len(ids) - 1 > start:
+                out = causal.model(
+                    input_ids=torch.tensor([list(ids[start:-1])], device=device),
+                    past_key_values=DynamicCache(ddp_cache_data=layers),
+                )
+                hidden = torch.cat([last, out.last_hidden_state[0]])
+            lines.append(_features(causal, hidden, ids[start:], token_ids))
+    return lines[0], lines[1]
+
+
+def _features(causal, hidden, targets: Sequence[int], token_ids: Sequence[int]) -> LineFeatures:
+    """Return what the head needs of the states `hidden` that predict `targets`."""
+    import torch
+
+    device = hidden.device
+    with torch.no_grad():
+        hidden = hidden.float()
         logits = causal.lm_head(hidden).float()
     index = torch.tensor(list(token_ids), device=device)
-    targets = torch.tensor(list(ids[start:]), device=device)
+    targets = torch.tensor(list(targets), device=device)
     position = torch.full((logits.shape[1],), -1, dtype=torch.long, device=device)
     position[index] = torch.arange(len(index), device=device)
     rest = logits.clone()
@@ -107,15 +144,10 @@ def encode_style_pairs(causal, encoded: Sequence, prefix: Sequence[int], token_i
     for i, item in enumerate(encoded):
         chosen_ids, rejected_ids = item.chosen[0], item.rejected[0]
         start = value_start(chosen_ids, prefix)
-        if start is None or value_start(rejected_ids, prefix) != start:
+        if start is None or list(rejected_ids[:start]) != list(chosen_ids[:start]):
             continue
-        pairs.append(
-            StylePair(
-                line_features(causal, chosen_ids, start, token_ids),
-                line_features(causal, rejected_ids, start, token_ids),
-                float(item.weight),
-            )
-        )
+        chosen, rejected = pair_features(causal, chosen_ids, rejected_ids, start, token_ids)
+        pairs.append(StylePair(chosen, rejected, float(item.weight)))
         if log is not None and (i + 1) % 100 == 0:
             log(f"style lines read: {i + 1} of {len(encoded)} pairs")
     return pairs
