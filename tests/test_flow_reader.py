@@ -909,6 +909,16 @@ def test_data_made_from_other_data_by_a_step_said_in_the_passive():
     )
 
 
+def test_data_received_by_a_step_and_converted_into_what_it_makes():
+    assert read_flow(
+        "Sensor frames are received by frame-gate and converted into jpeg tiles. tiler-2 "
+        "reads the jpeg tiles and writes tile_index.parquet."
+    ) == (
+        "Sensor frames > frame-gate > jpeg tiles",
+        "jpeg tiles > tiler-2 > tile_index.parquet",
+    )
+
+
 def test_a_plain_word_name_beside_its_role_and_each_of_an_earlier_name():
     assert read_flow(
         "Audio clips are uploaded to s3://calls/raw. sessionizer, a flink job, reads "
