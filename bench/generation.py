@@ -119,7 +119,7 @@ FREE_SETS = {
     "blind31": ("process_blind31.jsonl", "processes, blind set 31", 32000),
     # Written (3c78a35) blind for the round after set 31; judged 2026-12-06 (d9883ac), spent.
     "blind32": ("process_blind32.jsonl", "processes, blind set 32", 33000),
-    # Written (153cf5f) blind for the round after set 32; unscored.
+    # Written (153cf5f) blind for the round after set 32; judged 2026-12-06 (733a131), spent.
     "blind33": ("process_blind33.jsonl", "processes, blind set 33", 34000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])

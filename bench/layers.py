@@ -107,7 +107,7 @@ SETS = {
     # Written (b7b79f9) blind for the round after set 31, in place of set 32; judged
     # 2026-12-06 (d9883ac), spent.
     "layers_blind33": ("layers_blind33.jsonl", "networks, blind set 33 (layers)", 40000),
-    # Written (4bea642) blind for the round after set 33; unscored.
+    # Written (4bea642) blind for the round after set 33; judged 2026-12-06 (733a131), spent.
     "layers_blind34": ("layers_blind34.jsonl", "networks, blind set 34 (layers)", 41000),
 }
 POOLS = ("maxpool", "avgpool")
