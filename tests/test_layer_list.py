@@ -778,6 +778,21 @@ def test_layers_stacked_on_top_of_that_and_an_embedding_dimension_said_apart():
     assert {"3000", "32"} <= set(order[1].numbers) and "2" in order[2].numbers
 
 
+def test_a_bidirectional_vanilla_rnn_and_blocks_after_there_are():
+    order = list_order(
+        "char tagger: an embedding of 80 symbols into 24 dims, a bidirectional vanilla RNN with "
+        "48 units, then a dense layer of 5 with softmax"
+    )
+    assert [sorted(step.kinds) for step in order] == [["embedding"], ["birnn"], DENSE]
+    blocks = list_order(
+        "Input 40x40x3. There are three conv blocks, each one a 5x5 convolution with 12 filters "
+        "and ReLU followed by 2x2 max pooling. Then flatten and a dense layer of 6."
+    )
+    assert [sorted(step.kinds) for step in blocks] == [
+        ["input"], *[["conv2d"], ["maxpool"]] * 3, ["flatten"], DENSE
+    ]  # fmt: skip
+
+
 def test_an_autoencoder_of_bare_sizes_is_dense_layers_each_size_one():
     prompt = (
         "Autoencoder for 100-dimensional inputs:\n"

@@ -209,6 +209,8 @@ _FILLER = re.compile(
     # "After that a feed-forward part: ..."
     r"|(?:after that )?(?:a |the )?(?:feed-?forward|ffn|mlp|classifier) (?:part|block|head|section)"
     r"|it (?:has|uses)|(?:it'?s|it is) (?:just |only )?an? (?:simple |small |plain )?\w+"
+    # "There are two conv blocks, each ...", once the blocks are written out.
+    r"|there (?:are|is)|(?:we|i) (?:have|use)|i'?m using|(?:the|my|our) (?:model|network|net) has"
     r"|(?:the )?(?:encoder|decoder) (?:mirrors|reverses) (?:it|this|that|the (?:en|de)coder))$"
 )
 _LEAD_IN = re.compile(

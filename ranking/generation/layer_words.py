@@ -38,7 +38,7 @@ _KINDS = (
     (r"\b\d+ (?:\d+x\d+ filters\b|filters of (?:size )?\d+x\d+)", {"conv2d"}),
     (r"\bbi(?:directional)?[ -]?lstm", {"bilstm"}),
     (r"\bbi(?:directional)?[ -]?gru", {"bigru"}),
-    (r"\bbi(?:directional)?[ -]?(?:simple ?)?rnn", {"birnn"}),
+    (r"\bbi(?:directional)?[ -]?(?:(?:simple|vanilla|plain|elman) ?)?rnn", {"birnn"}),
     (r"\blstms?\b", {"lstm"}),
     (r"\bgrus?\b", {"gru"}),
     (r"\b(?:simple ?)?rnns?\b", {"rnn"}),
