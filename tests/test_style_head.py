@@ -10,6 +10,7 @@ from ranking.generation.basemodel import BaseModelError
 from ranking.generation.prompting import format_prompt
 from ranking.learning import preference, style_tuning
 from ranking.learning.pairs import PreferencePair
+from tests.test_preference_tuning import config_for as adapter_config
 from tests.tinylm import build_tiny_model, save_noop_adapter, teach
 
 STRUCTURE = "net 2 3 1"
@@ -30,24 +31,10 @@ def ratings(prompts):
     return [PreferencePair(p, CHOSEN, REJECTED, "rating", 1.0) for p in prompts]
 
 
-def config_for(tiny, tmp_path, **overrides):
-    base, adapter = tiny
-    values = dict(
-        base_path=str(base),
-        init_adapter=str(adapter),
-        output=str(tmp_path / "out"),
-        checkpoint_dir=str(tmp_path / "ckpt"),
-        steps=8,
-        batch_pairs=2,
-        lr=1e-2,
-        warmup_steps=1,
-        max_length=200,
-        anchors_per_step=0,
-        head_epochs=200,
-        head_lr=0.1,
-    )
-    values.update(overrides)
-    return preference.PreferenceConfig(**values)
+def config_for(tiny, tmp_path, method="orpo", **overrides):
+    """The adapter tests' run (tests/test_preference_tuning.py), with the head on, no anchors."""
+    values = dict(style_head=True, anchors_per_step=0, head_epochs=200, head_lr=0.1)
+    return adapter_config(tiny, tmp_path, method, **{**values, **overrides})
 
 
 def loaded(tiny):
