@@ -121,6 +121,8 @@ FREE_SETS = {
     "blind32": ("process_blind32.jsonl", "processes, blind set 32", 33000),
     # Written (153cf5f) blind for the round after set 32; judged 2026-12-06 (733a131), spent.
     "blind33": ("process_blind33.jsonl", "processes, blind set 33", 34000),
+    # Written (077f72f) blind for the round after set 33; unscored.
+    "blind34": ("process_blind34.jsonl", "processes, blind set 34", 35000),
 }
 DEFAULT_SETS = ",".join(["held-out", *FREE_SETS])
 

@@ -109,6 +109,8 @@ SETS = {
     "layers_blind33": ("layers_blind33.jsonl", "networks, blind set 33 (layers)", 40000),
     # Written (4bea642) blind for the round after set 33; judged 2026-12-06 (733a131), spent.
     "layers_blind34": ("layers_blind34.jsonl", "networks, blind set 34 (layers)", 41000),
+    # Written (15a8bd2) blind for the round after set 34; unscored.
+    "layers_blind35": ("layers_blind35.jsonl", "networks, blind set 35 (layers)", 42000),
 }
 POOLS = ("maxpool", "avgpool")
 
