@@ -298,6 +298,12 @@ def main() -> None:
         default=None,
         help="style pairs train the style head (default: the config's) or the adapter",
     )
+    parser.add_argument(
+        "--correction-lambda",
+        type=float,
+        default=None,
+        help="ORPO odds-ratio weight of corrections (default: the config's, as other pairs)",
+    )
     parser.add_argument("--timing-pairs", type=int, default=0)
     parser.add_argument(
         "--timing-steps", type=int, default=0, help="with --timing-pairs: only this many steps"
@@ -516,6 +522,8 @@ def _pair_switches(args) -> dict:
         options["mixed_as_style"] = args.mixed_pairs == "style"
     if args.style_head:
         options["style_head"] = args.style_head == "on"
+    if args.correction_lambda is not None:
+        options["correction_lambda"] = args.correction_lambda
     return options
 
 
@@ -526,7 +534,7 @@ def command_line(args) -> str:
         "unrated_jobs": 0, "readability": False, "anchors_per_step": None,
         "correction_repeats": None, "pair_layers": None, "whole_pairs": False,
         "frozen_context": None, "mixed_pairs": None, "reference_anchors": None, "autocast": None,
-        "style_head": None,
+        "style_head": None, "correction_lambda": None,
         "timing_pairs": 0, "timing_steps": 0, "threads": 1, "seed": 0, "tag": "", "write": False,
     }  # fmt: skip
     # The core it ran on, as `taskset -c N` pins it (both cores: no pin).

@@ -105,6 +105,26 @@ def test_orpo_loss_prefers_a_likelier_chosen_plan():
     assert good < bad
 
 
+def test_orpo_takes_an_odds_ratio_weight_per_pair():
+    import torch
+
+    chosen, rejected = torch.tensor([-2.0, -3.0]), torch.tensor([-1.0, -4.0])
+    lengths, weights = torch.tensor([2.0, 2.0]), torch.tensor([1.0, 1.0])
+    both, _ = preference.orpo_loss(chosen, lengths, rejected, lengths, weights, 0.5)
+    mixed, parts = preference.orpo_loss(
+        chosen, lengths, rejected, lengths, weights, torch.tensor([0.0, 0.5])
+    )
+    nll_first = 1.0  # -(-2 / 2): the first pair counts its likelihood only
+    whole_first, _ = preference.orpo_loss(
+        chosen[:1], lengths[:1], rejected[:1], lengths[:1], weights[:1], 0.5
+    )
+    second, _ = preference.orpo_loss(
+        chosen[1:], lengths[1:], rejected[1:], lengths[1:], weights[1:], 0.5
+    )
+    assert torch.isclose(mixed, (nll_first + second) / 2)
+    assert torch.isclose(both, (whole_first + second) / 2) and mixed < both
+
+
 def test_prompts_are_held_out_whole_and_corrected_prompts_never():
     found = pairs_for([f"prompt {i}" for i in range(10)] * 2)
     corrections = pairs_for([f"fixed {i}" for i in range(5)], source="correction")

@@ -82,6 +82,10 @@ class PreferenceConfig:
     lr: float = 2e-4
     warmup_steps: int = 5
     orpo_lambda: float = 0.5
+    # ORPO's odds-ratio weight for corrections (None: `orpo_lambda`). 0 trains
+    # a correction as a supervised example only: its rejected plan, the
+    # model's own reading, is not pushed down.
+    correction_lambda: float | None = None
     dpo_beta: float = 0.1
     seed: int = 1
     max_length: int = 384
@@ -329,8 +333,10 @@ def sequence_logps(peft_model, encoded: Sequence[tuple[list[int], int]], pad_id:
     return sums, counts
 
 
-def orpo_loss(chosen_sum, chosen_len, rejected_sum, rejected_len, weights, lam: float):
+def orpo_loss(chosen_sum, chosen_len, rejected_sum, rejected_len, weights, lam):
     """Return (loss, parts): weighted mean of NLL(chosen) + lam * odds-ratio loss.
+
+    `lam` is one float, or a tensor with one per pair (`correction_lambda`).
 
     log odds(y) = log p - log(1 - p) with p the mean token probability;
     log(1 - p) is computed as log(-expm1(log p)), exact near p = 1.
@@ -516,9 +522,13 @@ def batch_loss(method, peft_model, batch, pad_id, config, reference=None, anchor
     )
     weights = torch.tensor([e.weight for e in batch], device=chosen.device)
     if method == "orpo":
-        loss, parts = orpo_loss(
-            chosen, chosen_len, rejected, rejected_len, weights, config.orpo_lambda
-        )
+        lam = config.orpo_lambda
+        if config.correction_lambda is not None:
+            lam = torch.tensor(
+                [config.correction_lambda if e.supervised else lam for e in batch],
+                device=chosen.device,
+            )
+        loss, parts = orpo_loss(chosen, chosen_len, rejected, rejected_len, weights, lam)
     else:
         ref_chosen, ref_rejected = (
             torch.tensor(values, device=chosen.device) for values in reference

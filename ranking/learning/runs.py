@@ -236,6 +236,7 @@ def train_llm_version(run: TrainingRun, report) -> tuple[LLMConfig, dict]:
             options.get("frozen_context", preference.PreferenceConfig.frozen_context)
         ),
         style_head=bool(options.get("style_head", preference.PreferenceConfig.style_head)),
+        correction_lambda=options.get("correction_lambda"),
     )
     resume = (Path(config.checkpoint_dir) / "trainer_state.pt").exists()
     clock = preference.Progress(total=run.steps)

@@ -78,6 +78,13 @@ class Command(BaseCommand):
             help="style pairs train the adapter instead of the style head (it can then move "
             "the structure the adapter writes)",
         )
+        parser.add_argument(
+            "--correction-lambda",
+            type=float,
+            default=None,
+            help="ORPO odds-ratio weight of corrections (default: as other pairs; 0: a "
+            "correction is a supervised example only)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -98,6 +105,8 @@ class Command(BaseCommand):
             "mixed_as_style": opts["mixed_pairs"] == "style",
             "style_head": not opts["no_style_head"],
         }
+        if opts["correction_lambda"] is not None:
+            options["correction_lambda"] = opts["correction_lambda"]
         if opts["lr"] is not None:
             options["lr"] = opts["lr"]
         try:
