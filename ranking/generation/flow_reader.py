@@ -264,8 +264,9 @@ _FORMS = [
             rf"^{_TEXT.format('ins')} {_BE} {_ADVERB}(?P<verb>{_PARTICIPLE})"
             r"(?: (?:with|against) (?P<more>[^,;]+?))?"
             rf" {_AGENT} {_TEXT.format('proc')}(?: against (?P<also>[^,;]+?))?"
-            # "HL7 messages are received by Mirth Connect and converted into FHIR bundles"
-            rf"(?:(?:{_INTO}|,? (?:to|onto|as)|,? and (?:then )?{_PARTICIPLE} (?:into|to))"
+            # "HL7 messages are received by Mirth Connect and converted into FHIR bundles";
+            # not "... and uploaded to the CDN": what is uploaded is the step's output.
+            rf"(?:(?:{_INTO}|,? (?:to|onto|as)|,? and (?:then )?{_PARTICIPLE} into)"
             r" (?P<outs>.+?))?$",
             re.IGNORECASE,
         ),
