@@ -582,7 +582,7 @@ def preference_accuracy(
     style line is scored as the generator decodes it, with the head's shift.
     """
     if not encoded:
-        return {"pairs": 0, "accuracy": None, "mean_margin": None}
+        return margin_summary([])
     was_training = peft_model.training
     peft_model.eval()
     chosen, rejected = reference_logps(peft_model, encoded, pad_id, bf16=bf16)
@@ -596,8 +596,15 @@ def preference_accuracy(
         ]
     if was_training:
         peft_model.train()
+    return margin_summary(margins)
+
+
+def margin_summary(margins: Sequence[float]) -> dict:
+    """Return {pairs, accuracy (share of margins > 0), mean_margin} of chosen - rejected margins."""
+    if not margins:
+        return {"pairs": 0, "accuracy": None, "mean_margin": None}
     return {
-        "pairs": len(encoded),
+        "pairs": len(margins),
         "accuracy": round(sum(m > 0 for m in margins) / len(margins), 4),
         "mean_margin": round(sum(margins) / len(margins), 4),
     }

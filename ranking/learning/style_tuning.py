@@ -171,16 +171,13 @@ def accuracy(head: StyleHead, pairs: Sequence[StylePair]) -> dict:
     """Return how often the chosen line is likelier than the rejected one, and the mean margin."""
     import torch
 
+    from ranking.learning.preference import margin_summary
+
     if not pairs:
-        return {"pairs": 0, "accuracy": None, "mean_margin": None}
+        return margin_summary([])
     with torch.no_grad():
         chosen, _, rejected, _ = sums(head, pairs)
-    margins = (chosen - rejected).tolist()
-    return {
-        "pairs": len(margins),
-        "accuracy": round(sum(m > 0 for m in margins) / len(margins), 4),
-        "mean_margin": round(sum(margins) / len(margins), 4),
-    }
+    return margin_summary((chosen - rejected).tolist())
 
 
 def train_head(
