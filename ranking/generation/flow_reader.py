@@ -37,7 +37,7 @@ prompt into plan lines when every sentence is one of these forms:
 | PROC VERBs IN (with / against / on B) and writes / returns OUT (to DEST) | IN, B > PROC > OUT |
 | PROC produces OUT from IN; PROC registers IN as OUT | IN > PROC > OUT |
 | IN is VERBed by PROC as OUT / -> OUT | IN > PROC > OUT |
-| IN is received by PROC and converted into OUT (any two participles) | IN > PROC > OUT |
+| IN is received by PROC and converted into OUT (the second with "into") | IN > PROC > OUT |
 | IN is annotated in PROC, producing OUT | IN > PROC > OUT |
 | PROC reads IN and computes OUT | IN > PROC > OUT |
 | PROC validates IN and splits it into A and B | IN > PROC > A, B |
