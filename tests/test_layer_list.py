@@ -793,6 +793,16 @@ def test_a_bidirectional_vanilla_rnn_and_blocks_after_there_are():
     ]  # fmt: skip
 
 
+def test_a_residual_connection_said_inside_an_arrow_chain():
+    order = list_order(
+        "embedding (vocab 900, dim 32) -> GRU 48 -> self-attention with 2 heads, with a "
+        "residual connection around the attention layer -> layer norm -> dense 3 softmax"
+    )
+    assert [sorted(step.kinds) for step in order] == [
+        ["embedding"], ["gru"], ["attention"], ["add"], ["layernorm"], DENSE
+    ]  # fmt: skip
+
+
 def test_an_autoencoder_of_bare_sizes_is_dense_layers_each_size_one():
     prompt = (
         "Autoencoder for 100-dimensional inputs:\n"

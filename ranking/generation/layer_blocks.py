@@ -100,7 +100,7 @@ _SKIP = (
     r"(?:,\s*|\s+)(?:with |plus |and )?(?:a |an |another )?(?:identity )?(?:residual|skip|shortcut)"
     r"(?: connection)?(?: added)? (?:around|over|across) "
 )
-_SKIP_END = r"(?=\s*[,.;]|\s+(?:followed|then|and)\b|\s*$)"
+_SKIP_END = r"(?=\s*[,.;]|\s*(?:->|→)|\s+(?:followed|then|and)\b|\s*$)"  # "... -> layer norm"
 _SKIP_COUNT_RE = re.compile(
     rf"{_SKIP}(?:(?P<one>it|that(?: layer)?|this layer|the (?:attention )?layer)"
     r"|(?:those|these|the|both)(?: last)? (?P<n>\d)(?: of them| [\w-]+(?: layers)?)?"
